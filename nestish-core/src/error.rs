@@ -1,0 +1,80 @@
+//! [`Error`]: why an application could not be built or could not listen.
+
+use std::fmt;
+use std::io;
+
+/// Why [`AppBuilder::build`](crate::AppBuilder::build) or [`App::listen`](crate::App::listen)
+/// failed. Each message names the culprit.
+///
+/// ```no_run
+/// # async fn run() {
+/// match nestish_core::NestFactory::create().build() {
+///     Ok(app) => { let _ = app.listen("127.0.0.1:3000").await; }
+///     Err(error) => eprintln!("cannot start: {error}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two route methods answer the same HTTP method and path.
+    #[error("duplicate route {{{path}, {method}}}: {first} and {second} both declare it")]
+    DuplicateRoute {
+        /// The HTTP method, `GET` for an SSE route.
+        method: &'static str,
+        /// The full path, prefix included.
+        path: &'static str,
+        /// The route that sorts first.
+        first: RouteSource,
+        /// The other one.
+        second: RouteSource,
+    },
+    /// The router refused a path (a conflict between two routes' patterns).
+    #[error("route {{{path}}} of {source_route} cannot be registered: {reason}")]
+    InvalidRoute {
+        /// The full path.
+        path: &'static str,
+        /// Where the route was declared.
+        source_route: RouteSource,
+        /// What the router said.
+        reason: String,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address as given (its `Debug` form).
+        addr: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+}
+
+/// Where a route was declared: the controller, the method and the source location.
+///
+/// ```
+/// # use nestish_core::RouteSource;
+/// # fn show(source: &RouteSource) {
+/// println!("{source}"); // AppController::sse (src/app.rs:14)
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteSource {
+    /// The controller type's name.
+    pub controller: &'static str,
+    /// The route method's name.
+    pub method: &'static str,
+    /// The source file, as `file!()` gives it.
+    pub file: &'static str,
+    /// The line of the route method.
+    pub line: u32,
+}
+
+impl fmt::Display for RouteSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}::{} ({}:{})",
+            self.controller, self.method, self.file, self.line
+        )
+    }
+}

@@ -1,0 +1,44 @@
+//! [`HandlerFuture`]: what a route's shim returns, without an allocation for synchronous methods.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::Response;
+
+/// The response of one route call: ready at once for a plain `fn` method, boxed for an
+/// `async fn` one.
+///
+/// Not public API: generated code builds these through `nestish_core::__private`.
+pub enum HandlerFuture {
+    /// The response is already built (taken on first poll).
+    Ready(Option<Response>),
+    /// The method is `async`.
+    Boxed(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+impl HandlerFuture {
+    /// A response that is already there.
+    pub fn ready(response: Response) -> Self {
+        Self::Ready(Some(response))
+    }
+
+    /// A response still to be computed.
+    pub fn boxed(future: impl Future<Output = Response> + Send + 'static) -> Self {
+        Self::Boxed(Box::pin(future))
+    }
+}
+
+impl Future for HandlerFuture {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match &mut *self {
+            Self::Ready(response) => match response.take() {
+                Some(response) => Poll::Ready(response),
+                None => panic!("HandlerFuture polled after completion"),
+            },
+            Self::Boxed(future) => future.as_mut().poll(cx),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! NestJS's declarative controllers, and above all its `@Sse()` decorator, in Rust.
+//!
+//! Annotate an inherent impl with [`#[controller]`](controller), mark methods with
+//! [`#[sse("path")]`](sse) or [`#[get]`](get) and friends, and return a [`Stream`] of
+//! [`MessageEvent`]s: nestish serves it as `text/event-stream` over hyper, with every route found
+//! at start-up through `inventory`.
+//!
+//! ```no_run
+//! use futures::{Stream, StreamExt};
+//! use nestish_core::{Html, MessageEvent, controller, get, sse};
+//! use std::time::Duration;
+//!
+//! #[derive(Default)]
+//! pub struct AppController;
+//!
+//! #[controller]
+//! impl AppController {
+//!     #[get("/")]
+//!     fn index(&self) -> Html<&'static str> {
+//!         Html("<script>new EventSource('/sse').onmessage = e => console.log(e.data)</script>")
+//!     }
+//!
+//!     #[sse("sse")]
+//!     fn sse(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+//!         nestish_core::interval(Duration::from_secs(1))
+//!             .map(|_| MessageEvent::new(r#"{"hello":"world"}"#))
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), nestish_core::Error> {
+//!     nestish_core::NestFactory::create().build()?.listen("127.0.0.1:3000").await
+//! }
+//! ```
+//!
+//! # Routes
+//!
+//! `#[controller("prefix")]` prefixes every route of the impl. Paths are normalised as NestJS
+//! does: leading and trailing slashes do not matter, `""` and `"/"` mean the prefix itself. A
+//! request path with one trailing slash finds the route without it. An unknown path answers
+//! 404 and a known path with another method 405, both with NestJS's JSON error body.
+//!
+//! Route methods take `&self` and may be `fn` or `async fn`. Each controller is built once, with
+//! `Default`, and shared by every request.
+//!
+//! [`Stream`]: futures_core::Stream
+
+#![deny(missing_docs)]
+
+mod app;
+mod body;
+mod error;
+mod handler;
+mod http_error;
+mod interval;
+mod registry;
+mod response;
+mod router;
+mod server;
+mod sse;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use app::{App, AppBuilder, NestFactory};
+pub use body::Body;
+pub use error::{Error, RouteSource};
+pub use http::StatusCode;
+pub use http_error::HttpError;
+pub use interval::{Interval, interval};
+pub use response::{Html, IntoResponse, Json, Response};
+pub use server::Server;
+pub use sse::{BoxError, EventError, Forbidden, MessageEvent, SseItem, SseStream};
+
+/// An incoming HTTP request, as hyper delivers it.
+pub type Request = http::Request<hyper::body::Incoming>;
+
+/// Marks an inherent impl block as a controller whose route methods nestish serves.
+///
+/// `#[controller]` or `#[controller("prefix")]`. Inside it, mark methods with [`#[sse]`](sse),
+/// [`#[get]`](get), [`#[post]`](post), [`#[put]`](put), [`#[patch]`](patch) or
+/// [`#[delete]`](delete). The controller type must implement `Default` (a unit struct needs
+/// `#[derive(Default)]`); it is built once and shared by all requests.
+///
+/// ```
+/// use nestish_core::{controller, get};
+///
+/// #[derive(Default)]
+/// pub struct CatsController;
+///
+/// #[controller("cats")]
+/// impl CatsController {
+///     #[get]
+///     fn find_all(&self) -> &'static str {
+///         "This action returns all cats" // GET /cats
+///     }
+/// }
+/// ```
+pub use nestish_macros::controller;
+
+/// An SSE route: `GET`, answered with `text/event-stream` and the method's stream of events.
+///
+/// Goes on a method of a [`#[controller]`](controller) impl. The method returns
+/// `impl Stream<Item = I> + Send + 'static` where `I` is a [`MessageEvent`], anything that converts
+/// into one, or a `Result` of one (see [`SseItem`]).
+///
+/// ```
+/// use futures::{Stream, stream};
+/// use nestish_core::{MessageEvent, controller, sse};
+///
+/// #[derive(Default)]
+/// pub struct EventsController;
+///
+/// #[controller("events")]
+/// impl EventsController {
+///     #[sse("once")] // GET /events/once
+///     fn once(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+///         stream::iter([MessageEvent::new("hello")])
+///     }
+/// }
+/// ```
+pub use nestish_macros::sse;
+
+/// A `GET` route (also answering `HEAD`), in a [`#[controller]`](controller) impl.
+///
+/// ```
+/// # use nestish_core::{controller, get};
+/// # #[derive(Default)] pub struct C;
+/// #[controller]
+/// impl C {
+///     #[get("health")]
+///     fn health(&self) -> &'static str { "ok" }
+/// }
+/// ```
+pub use nestish_macros::get;
+
+/// A `POST` route, in a [`#[controller]`](controller) impl.
+///
+/// ```
+/// # use nestish_core::{controller, post, StatusCode};
+/// # #[derive(Default)] pub struct C;
+/// #[controller("jobs")]
+/// impl C {
+///     #[post]
+///     async fn start(&self) -> (StatusCode, &'static str) { (StatusCode::ACCEPTED, "started") }
+/// }
+/// ```
+pub use nestish_macros::post;
+
+/// A `PUT` route, in a [`#[controller]`](controller) impl.
+///
+/// ```
+/// # use nestish_core::{controller, put};
+/// # #[derive(Default)] pub struct C;
+/// #[controller("settings")]
+/// impl C {
+///     #[put]
+///     fn replace(&self) {}
+/// }
+/// ```
+pub use nestish_macros::put;
+
+/// A `PATCH` route, in a [`#[controller]`](controller) impl.
+///
+/// ```
+/// # use nestish_core::{controller, patch};
+/// # #[derive(Default)] pub struct C;
+/// #[controller("settings")]
+/// impl C {
+///     #[patch]
+///     fn update(&self) {}
+/// }
+/// ```
+pub use nestish_macros::patch;
+
+/// A `DELETE` route, in a [`#[controller]`](controller) impl.
+///
+/// ```
+/// # use nestish_core::{controller, delete, HttpError};
+/// # #[derive(Default)] pub struct C;
+/// #[controller("sessions")]
+/// impl C {
+///     #[delete]
+///     fn logout(&self) -> Result<(), HttpError> { Err(HttpError::forbidden("not logged in")) }
+/// }
+/// ```
+pub use nestish_macros::delete;

@@ -1,0 +1,134 @@
+//! What a plain (non-SSE) route may return: [`IntoResponse`] and its wrappers [`Html`], [`Json`].
+
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use serde::Serialize;
+
+use crate::{Body, HttpError};
+
+/// An HTTP response with a nestish [`Body`].
+pub type Response = http::Response<Body>;
+
+/// Turns a route method's return value into the response.
+///
+/// | returned | status | `Content-Type` |
+/// |---|---|---|
+/// | `String`, `&'static str` | 200 | `text/plain; charset=utf-8` |
+/// | [`Html<T>`] | 200 | `text/html; charset=utf-8` |
+/// | [`Json<T>`] | 200 | `application/json; charset=utf-8` |
+/// | `()` | 200, empty body | none |
+/// | `(StatusCode, T)` | the given one | `T`'s |
+/// | `Result<T, E>` | `T`'s or `E`'s (`E` is usually [`HttpError`]) | |
+/// | [`Response`] | as built | as built |
+///
+/// ```
+/// use nestish_core::{HttpError, IntoResponse, Json, StatusCode};
+///
+/// let created = (StatusCode::CREATED, Json(vec![1, 2, 3])).into_response();
+/// assert_eq!(created.status(), 201);
+/// assert_eq!(created.headers()["content-type"], "application/json; charset=utf-8");
+///
+/// let missing: Result<String, HttpError> = Err(HttpError::not_found("gone"));
+/// assert_eq!(missing.into_response().status(), 404);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a route",
+    label = "does not implement `IntoResponse`",
+    note = "return `String`, `&'static str`, `Html<T>`, `Json<T>`, `()`, `(StatusCode, T)`, `Result<T, HttpError>` or a `Response`"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(Body::empty())
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), "text/plain; charset=utf-8")
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), "text/plain; charset=utf-8")
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut response = self.1.into_response();
+        *response.status_mut() = self.0;
+        response
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+}
+
+/// An HTML page: `text/html; charset=utf-8`.
+///
+/// ```
+/// use nestish_core::{Html, IntoResponse};
+///
+/// let page = Html("<h1>hi</h1>").into_response();
+/// assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn into_response(self) -> Response {
+        with_content_type(self.0.into(), "text/html; charset=utf-8")
+    }
+}
+
+/// A value serialised as JSON: `application/json; charset=utf-8`.
+///
+/// A value that cannot be serialised answers 500 with NestJS's error body, and the serde error
+/// goes to the log.
+///
+/// ```
+/// use nestish_core::{IntoResponse, Json};
+///
+/// let response = Json(serde_json::json!({ "ok": true })).into_response();
+/// assert_eq!(response.status(), 200);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(bytes) => with_content_type(bytes.into(), "application/json; charset=utf-8"),
+            Err(error) => {
+                tracing::error!(%error, "cannot serialize the JSON response");
+                HttpError::internal().into_response()
+            }
+        }
+    }
+}
+
+fn with_content_type(body: Body, content_type: &'static str) -> Response {
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,97 @@
+//! Method + path → endpoint, on `matchit` (the radix-tree router axum uses).
+
+use crate::Error;
+use crate::registry::{Controller, HandlerFn, RouteKind, RouteRecord, Verb};
+
+/// One registered route, with the controller instance it calls.
+pub(crate) struct Endpoint {
+    pub(crate) verb: Verb,
+    pub(crate) kind: RouteKind,
+    pub(crate) handler: HandlerFn,
+    pub(crate) controller: Controller,
+}
+
+/// What a request's method and path found.
+pub(crate) enum Lookup<'a> {
+    Found(&'a Endpoint),
+    /// The path exists, with other methods (listed for the `Allow` header).
+    MethodNotAllowed(&'a [Endpoint]),
+    NotFound,
+}
+
+pub(crate) struct Router {
+    paths: matchit::Router<usize>,
+    /// The endpoints of each path, indexed by the value `paths` stores.
+    endpoints: Vec<Vec<Endpoint>>,
+}
+
+impl Router {
+    /// Registers the routes, which come sorted by path then method, with their controllers.
+    pub(crate) fn new(
+        routes: impl IntoIterator<Item = (&'static RouteRecord, Controller)>,
+    ) -> Result<Self, Error> {
+        let mut router = Self {
+            paths: matchit::Router::new(),
+            endpoints: Vec::new(),
+        };
+        let mut previous: Option<&'static RouteRecord> = None;
+        for (record, controller) in routes {
+            let endpoint = Endpoint {
+                verb: record.verb,
+                kind: record.kind,
+                handler: record.handler,
+                controller,
+            };
+            match previous {
+                Some(prev) if prev.path == record.path => {
+                    if prev.verb == record.verb {
+                        return Err(duplicate(prev, record));
+                    }
+                    if let Some(last) = router.endpoints.last_mut() {
+                        last.push(endpoint);
+                    }
+                }
+                _ => {
+                    router
+                        .paths
+                        .insert(record.path, router.endpoints.len())
+                        .map_err(|err| Error::InvalidRoute {
+                            path: record.path,
+                            source_route: record.source,
+                            reason: err.to_string(),
+                        })?;
+                    router.endpoints.push(vec![endpoint]);
+                }
+            }
+            previous = Some(record);
+        }
+        Ok(router)
+    }
+
+    /// Finds the endpoint for `method` on `path`. A trailing slash is ignored, as Express (and so
+    /// NestJS) ignores it: `/sse/` finds `/sse`.
+    pub(crate) fn lookup(&self, method: &http::Method, path: &str) -> Lookup<'_> {
+        let path = match path.strip_suffix('/') {
+            Some(trimmed) if !trimmed.is_empty() => trimmed,
+            _ => path,
+        };
+        let Ok(found) = self.paths.at(path) else {
+            return Lookup::NotFound;
+        };
+        let endpoints = &self.endpoints[*found.value];
+        let verb = Verb::from_method(method);
+        match endpoints.iter().find(|e| Some(e.verb) == verb) {
+            Some(endpoint) => Lookup::Found(endpoint),
+            None => Lookup::MethodNotAllowed(endpoints),
+        }
+    }
+}
+
+fn duplicate(first: &RouteRecord, second: &RouteRecord) -> Error {
+    Error::DuplicateRoute {
+        method: first.verb.as_str(),
+        path: first.path,
+        first: first.source,
+        second: second.source,
+    }
+}

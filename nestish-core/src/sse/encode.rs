@@ -1,0 +1,158 @@
+//! [`MessageEvent`] → bytes, per the WHATWG event stream format.
+//!
+//! Lines end with LF. The field order is NestJS's (`event`, `id`, `retry`, `data`), with comment
+//! lines first. Fields that could break the wire were rejected when the event was built, so
+//! encoding cannot fail.
+
+use bytes::BufMut;
+
+use super::MessageEvent;
+
+/// Appends `event`, terminated by its blank line, to `buf`.
+pub(crate) fn encode(event: &MessageEvent, buf: &mut impl BufMut) {
+    if let Some(comment) = &event.comment {
+        for line in lines(comment) {
+            buf.put_u8(b':');
+            buf.put_slice(line.as_bytes());
+            buf.put_u8(b'\n');
+        }
+    }
+    if let Some(event_type) = &event.event {
+        field(buf, b"event: ", event_type);
+    }
+    if let Some(id) = &event.id {
+        field(buf, b"id: ", id);
+    }
+    if let Some(retry) = event.retry {
+        field(buf, b"retry: ", &retry.as_millis().to_string());
+    }
+    if let Some(data) = &event.data {
+        encode_data(data, buf);
+    }
+    buf.put_u8(b'\n');
+}
+
+/// Appends `data` as `data:` lines: one per line of `data`, the empty string included.
+///
+/// The space after the colon is always written, because the client strips exactly one: a value
+/// that starts with a space keeps it.
+pub(crate) fn encode_data(data: &str, buf: &mut impl BufMut) {
+    for line in lines(data) {
+        field(buf, b"data: ", line);
+    }
+}
+
+fn field(buf: &mut impl BufMut, name: &[u8], value: &str) {
+    buf.put_slice(name);
+    buf.put_slice(value.as_bytes());
+    buf.put_u8(b'\n');
+}
+
+/// The lines of `text`, split at CRLF, lone CR and lone LF, as an event stream parser splits them.
+/// Always yields at least one (possibly empty) line.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(end) => {
+                let after = if current[end..].starts_with("\r\n") {
+                    end + 2
+                } else {
+                    end + 1
+                };
+                rest = Some(&current[after..]);
+                Some(&current[..end])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn wire(event: &MessageEvent) -> String {
+        let mut buf = Vec::new();
+        encode(event, &mut buf);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn splits_data_at_every_kind_of_line_break_once() {
+        let event = MessageEvent::new("a\r\nb\rc\nd");
+        assert_eq!(wire(&event), "data: a\ndata: b\ndata: c\ndata: d\n\n");
+    }
+
+    #[test]
+    fn keeps_empty_lines_between_breaks() {
+        assert_eq!(
+            wire(&MessageEvent::new("\n\r\n\r")),
+            "data: \ndata: \ndata: \ndata: \n\n"
+        );
+        assert_eq!(wire(&MessageEvent::new("x\n")), "data: x\ndata: \n\n");
+    }
+
+    #[test]
+    fn empty_data_is_one_empty_data_line() {
+        assert_eq!(wire(&MessageEvent::new("")), "data: \n\n");
+    }
+
+    #[test]
+    fn leading_spaces_survive() {
+        assert_eq!(
+            wire(&MessageEvent::new(" one\n  two")),
+            "data:  one\ndata:   two\n\n"
+        );
+    }
+
+    #[test]
+    fn all_fields_in_order() {
+        let event = MessageEvent::new("d")
+            .comment("c")
+            .retry(Duration::from_millis(1500))
+            .id("0")
+            .unwrap()
+            .event("e")
+            .unwrap();
+        assert_eq!(
+            wire(&event),
+            ":c\nevent: e\nid: 0\nretry: 1500\ndata: d\n\n"
+        );
+    }
+
+    #[test]
+    fn empty_id_and_zero_retry_are_written() {
+        let event = MessageEvent::new("d").id("").unwrap().retry(Duration::ZERO);
+        assert_eq!(wire(&event), "id: \nretry: 0\ndata: d\n\n");
+    }
+
+    #[test]
+    fn multi_line_comment_is_one_colon_line_per_line() {
+        let event = MessageEvent::default().comment("a\r\nb\rc\nd");
+        assert_eq!(wire(&event), ":a\n:b\n:c\n:d\n\n");
+    }
+
+    #[test]
+    fn unicode_is_written_as_utf8() {
+        let event = MessageEvent::new("\u{feff}héllo 🌍");
+        assert_eq!(wire(&event), "data: \u{feff}héllo 🌍\n\n");
+    }
+
+    #[test]
+    fn rejected_fields_leave_nothing_behind() {
+        for bad in ["a\nb", "a\rb", "\r\n"] {
+            assert!(MessageEvent::new("x").id(bad).is_err());
+            assert!(MessageEvent::new("x").event(bad).is_err());
+        }
+        assert!(MessageEvent::new("x").id("a\0").is_err());
+        // NUL is harmless in an event type: the parser keeps it as part of the name.
+        assert!(MessageEvent::new("x").event("a\0").is_ok());
+    }
+}

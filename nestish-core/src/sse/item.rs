@@ -1,0 +1,87 @@
+//! What an `#[sse]` method may return, and what its stream may yield.
+
+use futures_core::Stream;
+
+use super::MessageEvent;
+
+/// A boxed error of any kind, as a failed stream item carries it.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An item that an `#[sse]` stream may yield: anything that converts into a [`MessageEvent`]
+/// (`MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`), or a
+/// `Result` of one with an error.
+///
+/// An `Err` item ends the response: nestish writes `event: error` whose data is the error's
+/// message when it is an [`HttpError`](crate::HttpError), and `Internal server error` otherwise
+/// (the error itself goes to the log), then closes the stream, as NestJS does.
+///
+/// ```
+/// use futures::stream::{self, Stream};
+/// use nestish_core::{EventError, MessageEvent};
+///
+/// // Each of these streams may be returned from an `#[sse]` method.
+/// fn texts() -> impl Stream<Item = &'static str> + Send + 'static {
+///     stream::iter(["one", "two"])
+/// }
+/// fn fallible() -> impl Stream<Item = Result<MessageEvent, EventError>> + Send + 'static {
+///     stream::iter([MessageEvent::new("x").id("1")])
+/// }
+/// # let _ = (texts(), fallible());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a server-sent event",
+    label = "not convertible into a `MessageEvent`",
+    note = "an #[sse] stream yields `MessageEvent`, `String`, `&'static str`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
+)]
+pub trait SseItem: Send + 'static {
+    /// Converts the item into the event to write, or the error that ends the stream.
+    fn into_event(self) -> Result<MessageEvent, BoxError>;
+}
+
+impl<T> SseItem for T
+where
+    T: Into<MessageEvent> + Send + 'static,
+{
+    fn into_event(self) -> Result<MessageEvent, BoxError> {
+        Ok(self.into())
+    }
+}
+
+impl<T, E> SseItem for Result<T, E>
+where
+    T: Into<MessageEvent> + Send + 'static,
+    E: Into<BoxError> + Send + 'static,
+{
+    fn into_event(self) -> Result<MessageEvent, BoxError> {
+        self.map(Into::into).map_err(Into::into)
+    }
+}
+
+/// A stream that an `#[sse]` method may return: `Send + 'static`, yielding [`SseItem`]s.
+///
+/// Implemented for every such stream; the `#[sse]` macro checks a method's return type against it,
+/// so that a wrong return type is reported on the method's signature.
+///
+/// ```
+/// use futures::StreamExt;
+/// use nestish_core::{MessageEvent, SseStream};
+/// use std::time::Duration;
+///
+/// fn ticks() -> impl SseStream {
+///     nestish_core::interval(Duration::from_secs(1)).map(|n| MessageEvent::new(n.to_string()))
+/// }
+/// # let _ = ticks();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a stream of server-sent events",
+    label = "an #[sse] method must return a stream of events",
+    note = "return `impl Stream<Item = MessageEvent> + Send + 'static` (items may also be `String`, `&'static str` or `Result<MessageEvent, E>`)"
+)]
+pub trait SseStream: Stream<Item: SseItem> + Send + 'static {}
+
+impl<S> SseStream for S
+where
+    S: Stream + Send + 'static,
+    S::Item: SseItem,
+{
+}

@@ -1,0 +1,16 @@
+//! Server-Sent Events: the event type, its encoding and the streaming response body.
+//!
+//! A `#[sse]` method returns a [`Stream`](futures_core::Stream) whose items are [`MessageEvent`]s
+//! (or anything that converts into one, see [`SseItem`]); nestish answers with status 200 and
+//! NestJS's `text/event-stream` headers at once, then writes each event as soon as the stream
+//! yields it. When the client goes away the stream is dropped.
+
+mod body;
+pub(crate) mod encode;
+mod event;
+mod item;
+mod response;
+
+pub use event::{EventError, Forbidden, MessageEvent};
+pub use item::{BoxError, SseItem, SseStream};
+pub(crate) use response::{head_response, sse_response};
