@@ -29,7 +29,6 @@ impl NestFactory {
     /// let builder = nestish_core::NestFactory::create();
     /// # let _ = builder;
     /// ```
-    #[must_use]
     pub fn create() -> AppBuilder {
         AppBuilder { _private: () }
     }

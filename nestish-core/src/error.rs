@@ -25,9 +25,9 @@ pub enum Error {
         /// The full path, prefix included.
         path: &'static str,
         /// The route that sorts first.
-        first: RouteSource,
+        first: &'static RouteSource,
         /// The other one.
-        second: RouteSource,
+        second: &'static RouteSource,
     },
     /// The router refused a path (a conflict between two routes' patterns).
     #[error("route {{{path}}} of {source_route} cannot be registered: {reason}")]
@@ -35,7 +35,7 @@ pub enum Error {
         /// The full path.
         path: &'static str,
         /// Where the route was declared.
-        source_route: RouteSource,
+        source_route: &'static RouteSource,
         /// What the router said.
         reason: String,
     },

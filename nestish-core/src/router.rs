@@ -57,7 +57,7 @@ impl Router {
                         .insert(record.path, router.endpoints.len())
                         .map_err(|err| Error::InvalidRoute {
                             path: record.path,
-                            source_route: record.source,
+                            source_route: &record.source,
                             reason: err.to_string(),
                         })?;
                     router.endpoints.push(vec![endpoint]);
@@ -87,11 +87,11 @@ impl Router {
     }
 }
 
-fn duplicate(first: &RouteRecord, second: &RouteRecord) -> Error {
+fn duplicate(first: &'static RouteRecord, second: &'static RouteRecord) -> Error {
     Error::DuplicateRoute {
         method: first.verb.as_str(),
         path: first.path,
-        first: first.source,
-        second: second.source,
+        first: &first.source,
+        second: &second.source,
     }
 }

@@ -197,12 +197,13 @@ fn parse_path_arg(kind: RouteKind, attr: &Attribute) -> syn::Result<String> {
         )),
         syn::Meta::List(_) => attr.parse_args_with(|input: ParseStream| {
             let mut path = String::new();
+            let starts_with_key = input.peek(syn::Ident) && input.peek2(Token![=]);
             if input.peek(LitStr) {
                 path = path::segment_path(&input.parse()?)?;
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
                 }
-            } else if !(input.peek(syn::Ident) && input.peek2(Token![=])) && !input.is_empty() {
+            } else if !input.is_empty() && !starts_with_key {
                 return Err(input.error(format!(
                     "expected the route path as a string literal, like #[{name}(\"events\")]"
                 )));

@@ -70,7 +70,7 @@ where
 /// fn ticks() -> impl SseStream {
 ///     nestish_core::interval(Duration::from_secs(1)).map(|n| MessageEvent::new(n.to_string()))
 /// }
-/// # let _ = ticks();
+/// # let _ = ticks; // calling it needs a tokio runtime
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a stream of server-sent events",

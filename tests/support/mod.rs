@@ -1,0 +1,183 @@
+//! Shared helpers of the end-to-end tests: start the app on an ephemeral port, and speak raw
+//! HTTP/1.1 to it over TCP, so every byte the server writes can be checked.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// How long any single read may wait before the test fails instead of hanging.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Builds the app from every controller linked into the test binary and serves it on
+/// 127.0.0.1, on a free port.
+pub async fn start() -> SocketAddr {
+    let server = nestish_core::NestFactory::create()
+        .build()
+        .expect("the routes build")
+        .bind("127.0.0.1:0")
+        .await
+        .expect("an ephemeral port binds");
+    let addr = server.local_addr();
+    tokio::spawn(server.serve());
+    addr
+}
+
+/// A response head.
+#[derive(Debug)]
+pub struct Head {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    /// The value of header `name` (case-insensitive), if present once or more (first one).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 connection.
+pub struct Conn {
+    pub stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).await.expect("connects");
+        Self {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Sends `method path` with the given extra header lines.
+    pub async fn send(&mut self, method: &str, path: &str, headers: &[&str]) {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n");
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        self.stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("request is written");
+    }
+
+    /// Reads more bytes into the buffer; false at end of stream.
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 8192];
+        let n = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+            .await
+            .expect("the server answers in time")
+            .expect("read succeeds");
+        self.buf.extend_from_slice(&chunk[..n]);
+        n > 0
+    }
+
+    /// Takes `n` bytes from the connection.
+    async fn take(&mut self, n: usize) -> Vec<u8> {
+        while self.buf.len() < n {
+            assert!(self.fill().await, "connection closed early");
+        }
+        self.buf.drain(..n).collect()
+    }
+
+    /// Takes one CRLF-terminated line, without the CRLF.
+    async fn line(&mut self) -> String {
+        loop {
+            if let Some(end) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..end + 2).collect();
+                return String::from_utf8(line[..end].to_vec()).expect("ASCII line");
+            }
+            assert!(self.fill().await, "connection closed in a line");
+        }
+    }
+
+    /// Reads the response head.
+    pub async fn head(&mut self) -> Head {
+        let status_line = self.line().await;
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+        let mut headers = Vec::new();
+        loop {
+            let line = self.line().await;
+            if line.is_empty() {
+                return Head { status, headers };
+            }
+            let (name, value) = line.split_once(':').expect("header line");
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+    }
+
+    /// Reads one chunk of a chunked body; `None` for the last (empty) chunk.
+    pub async fn chunk(&mut self) -> Option<Vec<u8>> {
+        let size_line = self.line().await;
+        let size = usize::from_str_radix(size_line.trim(), 16).expect("chunk size");
+        let data = self.take(size).await;
+        assert_eq!(self.take(2).await, b"\r\n", "chunk ends with CRLF");
+        (size > 0).then_some(data)
+    }
+
+    /// Reads chunks until the body so far has `len` bytes or more, and returns them.
+    pub async fn body_bytes(&mut self, len: usize) -> String {
+        let mut body = Vec::new();
+        while body.len() < len {
+            match self.chunk().await {
+                Some(chunk) => body.extend(chunk),
+                None => break,
+            }
+        }
+        String::from_utf8(body).expect("UTF-8 body")
+    }
+
+    /// Reads the whole chunked body, up to the last chunk.
+    pub async fn chunked_body(&mut self) -> String {
+        let mut body = Vec::new();
+        while let Some(chunk) = self.chunk().await {
+            body.extend(chunk);
+        }
+        String::from_utf8(body).expect("UTF-8 body")
+    }
+
+    /// Reads a body of `Content-Length` bytes.
+    pub async fn sized_body(&mut self, head: &Head) -> String {
+        let len = head
+            .header("content-length")
+            .expect("content-length")
+            .parse()
+            .expect("numeric content-length");
+        String::from_utf8(self.take(len).await).expect("UTF-8 body")
+    }
+}
+
+/// `GET path` on a new connection: the head and the whole body, sized or chunked.
+pub async fn get(addr: SocketAddr, path: &str) -> (Head, String) {
+    request(addr, "GET", path).await
+}
+
+/// `method path` on a new connection: the head and the whole body, sized or chunked.
+pub async fn request(addr: SocketAddr, method: &str, path: &str) -> (Head, String) {
+    let mut conn = Conn::open(addr).await;
+    conn.send(method, path, &[]).await;
+    let head = conn.head().await;
+    let body = if method == "HEAD" {
+        String::new()
+    } else if head.header("transfer-encoding") == Some("chunked") {
+        conn.chunked_body().await
+    } else {
+        conn.sized_body(&head).await
+    };
+    (head, body)
+}

@@ -1,0 +1,6 @@
+use nestish_core::controller;
+
+#[controller]
+pub struct AppController;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use nestish_core::sse;
+
+#[sse("events")]
+fn events() {}
+
+fn main() {}
