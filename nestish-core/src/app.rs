@@ -3,6 +3,7 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::Error;
 use crate::registry::{self, Controller, RouteKind};
@@ -30,7 +31,9 @@ impl NestFactory {
     /// # let _ = builder;
     /// ```
     pub fn create() -> AppBuilder {
-        AppBuilder { _private: () }
+        AppBuilder {
+            sse_keep_alive: Some(AppBuilder::DEFAULT_SSE_KEEP_ALIVE),
+        }
     }
 }
 
@@ -38,10 +41,33 @@ impl NestFactory {
 #[derive(Debug)]
 #[must_use = "an AppBuilder does nothing until `.build()` is called"]
 pub struct AppBuilder {
-    _private: (),
+    sse_keep_alive: Option<Duration>,
 }
 
 impl AppBuilder {
+    /// How long an SSE stream may stay silent before nestish writes a heartbeat: 15 s.
+    pub const DEFAULT_SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+    /// Sets how long an SSE stream may stay silent before nestish writes a heartbeat comment
+    /// (`:` and a blank line, which clients ignore) to keep proxies and load balancers from
+    /// closing it; `None` switches heartbeats off. Every frame written restarts the wait.
+    /// Default: [`DEFAULT_SSE_KEEP_ALIVE`](Self::DEFAULT_SSE_KEEP_ALIVE). A route's own
+    /// `#[sse("path", keep_alive = "5s")]` or `keep_alive = false` wins over this.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .sse_keep_alive(Some(Duration::from_secs(30)))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn sse_keep_alive(mut self, interval: Option<Duration>) -> Self {
+        self.sse_keep_alive = interval;
+        self
+    }
+
     /// Collects every route that a `#[controller]` linked into the binary declares, sorts them,
     /// builds each controller once, and logs the route table (`Mapped {/sse, GET} (SSE) route`,
     /// at `INFO`, target `nestish::routes`).
@@ -49,13 +75,19 @@ impl AppBuilder {
     /// # Errors
     ///
     /// [`Error::DuplicateRoute`] when two methods answer the same HTTP method and path (the
-    /// message names both), and [`Error::InvalidRoute`] when the router refuses a path.
+    /// message names both), [`Error::InvalidRoute`] when the router refuses a path, and
+    /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval).
     ///
     /// ```
     /// let app = nestish_core::NestFactory::create().build().expect("routes are valid");
     /// # let _ = app;
     /// ```
     pub fn build(self) -> Result<App, Error> {
+        if self.sse_keep_alive == Some(Duration::ZERO) {
+            return Err(Error::Config(
+                "sse_keep_alive must be longer than zero; pass None to switch heartbeats off",
+            ));
+        }
         let records = registry::routes();
         let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
         let routes = records.iter().map(|record| {
@@ -64,7 +96,7 @@ impl AppBuilder {
                 .or_insert_with(record.construct);
             (*record, Arc::clone(controller))
         });
-        let router = Router::new(routes)?;
+        let router = Router::new(routes, self.sse_keep_alive)?;
         if records.is_empty() {
             tracing::warn!(
                 target: "nestish::routes",

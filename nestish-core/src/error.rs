@@ -39,6 +39,9 @@ pub enum Error {
         /// What the router said.
         reason: String,
     },
+    /// An application setting that cannot work.
+    #[error("invalid configuration: {0}")]
+    Config(&'static str),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

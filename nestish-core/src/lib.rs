@@ -105,6 +105,18 @@ pub use nestish_macros::controller;
 /// `impl Stream<Item = I> + Send + 'static` where `I` is a [`MessageEvent`], anything that converts
 /// into one, or a `Result` of one (see [`SseItem`]).
 ///
+/// Arguments, all optional: `#[sse("path", keep_alive = "15s", retry = "3s")]`
+/// - the path, relative to the controller's prefix;
+/// - `keep_alive`: how long the stream may stay silent before a heartbeat comment (`:` and a
+///   blank line) is written, as `"500ms"`, `"15s"` or `"2m"`; `keep_alive = false` switches
+///   heartbeats off. Default: the application's, see
+///   [`AppBuilder::sse_keep_alive`](crate::AppBuilder::sse_keep_alive) (15 s);
+/// - `retry`: a reconnection delay written first on every stream of the route (`retry: 3000`).
+///
+/// The stream is sent whatever the request's `Accept` header says: browsers send
+/// `text/event-stream`, but curl sends `*/*` and some clients send nothing, and NestJS serves
+/// them all. `HEAD` gets the headers and no body, without calling the method.
+///
 /// ```
 /// use futures::{Stream, stream};
 /// use nestish_core::{MessageEvent, controller, sse};
@@ -117,6 +129,11 @@ pub use nestish_macros::controller;
 ///     #[sse("once")] // GET /events/once
 ///     fn once(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
 ///         stream::iter([MessageEvent::new("hello")])
+///     }
+///
+///     #[sse("quiet", keep_alive = false, retry = "10s")] // GET /events/quiet
+///     fn quiet(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+///         stream::pending()
 ///     }
 /// }
 /// ```

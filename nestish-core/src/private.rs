@@ -7,7 +7,9 @@ pub use inventory;
 
 pub use crate::RouteSource;
 pub use crate::handler::HandlerFuture;
-pub use crate::registry::{Controller, RouteKind, RouteRecord, Verb};
+pub use crate::registry::{
+    Controller, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, SseOptions, Verb,
+};
 use crate::sse::{SseStream, sse_response};
 use crate::{HttpError, IntoResponse, Request, Response};
 
@@ -39,13 +41,13 @@ impl<T: Default + Send + Sync + 'static> Construct for T {
 }
 
 /// The controller instance, for a synchronous method.
-pub fn instance<T: 'static>(controller: &Controller) -> Option<&T> {
-    controller.downcast_ref()
+pub fn instance<T: 'static>(context: &RouteContext) -> Option<&T> {
+    context.controller().downcast_ref()
 }
 
 /// The controller instance, owned by an `async` method's future.
-pub fn instance_arc<T: Send + Sync + 'static>(controller: &Controller) -> Option<Arc<T>> {
-    Arc::clone(controller).downcast().ok()
+pub fn instance_arc<T: Send + Sync + 'static>(context: &RouteContext) -> Option<Arc<T>> {
+    Arc::clone(context.controller()).downcast().ok()
 }
 
 /// The answer when a shim is handed another controller than its own: a bug in nestish, not in
@@ -61,6 +63,6 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 }
 
 /// An `#[sse]` route's stream as the `text/event-stream` response.
-pub fn sse<S: SseStream>(stream: S, request: &Request, route: &'static str) -> Response {
-    sse_response(stream, request.version(), route)
+pub fn sse<S: SseStream>(stream: S, request: &Request, config: SseConfig) -> Response {
+    sse_response(stream, request.version(), config)
 }

@@ -5,6 +5,7 @@
 
 use std::any::{Any, TypeId};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::Request;
 use crate::RouteSource;
@@ -13,8 +14,66 @@ use crate::handler::HandlerFuture;
 /// A controller instance, shared by all requests to its routes.
 pub type Controller = Arc<dyn Any + Send + Sync>;
 
-/// A route's handler shim: finds its controller type in `Controller` and calls the method.
-pub type HandlerFn = fn(&Controller, Request) -> HandlerFuture;
+/// A route's handler shim: finds its controller in the context and calls the method.
+pub type HandlerFn = fn(&RouteContext, Request) -> HandlerFuture;
+
+/// What a handler shim is given besides the request: its controller and, for an SSE route, the
+/// stream settings resolved against the application's.
+pub struct RouteContext {
+    pub(crate) controller: Controller,
+    pub(crate) sse: SseConfig,
+}
+
+impl RouteContext {
+    /// The controller instance.
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// The stream settings of an SSE route.
+    pub fn sse(&self) -> SseConfig {
+        self.sse
+    }
+}
+
+/// An SSE route's settings, as the response body uses them.
+#[derive(Clone, Copy, Debug)]
+pub struct SseConfig {
+    /// The route's path, for logs.
+    pub(crate) route: &'static str,
+    /// How long the stream may stay silent before a heartbeat comment; `None`: never.
+    pub(crate) keep_alive: Option<Duration>,
+    /// The reconnection delay sent first on the stream, if any.
+    pub(crate) retry: Option<Duration>,
+}
+
+/// An `#[sse]` route's own stream settings, as its attribute declares them.
+#[derive(Clone, Copy, Debug)]
+pub struct SseOptions {
+    /// Heartbeats on this route.
+    pub keep_alive: KeepAlive,
+    /// `retry = "..."`: sent first on the stream.
+    pub retry: Option<Duration>,
+}
+
+impl SseOptions {
+    /// The settings of a route that declares none (and of a plain route).
+    pub const DEFAULT: Self = Self {
+        keep_alive: KeepAlive::AppDefault,
+        retry: None,
+    };
+}
+
+/// `keep_alive = ...` on an `#[sse]` route.
+#[derive(Clone, Copy, Debug)]
+pub enum KeepAlive {
+    /// Not given: the application's setting.
+    AppDefault,
+    /// `keep_alive = false`.
+    Off,
+    /// `keep_alive = "15s"`.
+    Every(Duration),
+}
 
 /// The HTTP method a route answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,6 +139,8 @@ pub struct RouteRecord {
     pub construct: fn() -> Controller,
     /// The shim that serves a request.
     pub handler: HandlerFn,
+    /// Stream settings (SSE routes only).
+    pub sse: SseOptions,
 }
 
 inventory::collect!(RouteRecord);

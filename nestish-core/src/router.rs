@@ -1,14 +1,18 @@
 //! Method + path → endpoint, on `matchit` (the radix-tree router axum uses).
 
 use crate::Error;
-use crate::registry::{Controller, HandlerFn, RouteKind, RouteRecord, Verb};
+use std::time::Duration;
+
+use crate::registry::{
+    Controller, HandlerFn, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, Verb,
+};
 
 /// One registered route, with the controller instance it calls.
 pub(crate) struct Endpoint {
     pub(crate) verb: Verb,
     pub(crate) kind: RouteKind,
     pub(crate) handler: HandlerFn,
-    pub(crate) controller: Controller,
+    pub(crate) context: RouteContext,
 }
 
 /// What a request's method and path found.
@@ -27,8 +31,10 @@ pub(crate) struct Router {
 
 impl Router {
     /// Registers the routes, which come sorted by path then method, with their controllers.
+    /// `keep_alive` is the application's heartbeat interval, for routes that set none.
     pub(crate) fn new(
         routes: impl IntoIterator<Item = (&'static RouteRecord, Controller)>,
+        keep_alive: Option<Duration>,
     ) -> Result<Self, Error> {
         let mut router = Self {
             paths: matchit::Router::new(),
@@ -40,7 +46,18 @@ impl Router {
                 verb: record.verb,
                 kind: record.kind,
                 handler: record.handler,
-                controller,
+                context: RouteContext {
+                    controller,
+                    sse: SseConfig {
+                        route: record.path,
+                        keep_alive: match record.sse.keep_alive {
+                            KeepAlive::AppDefault => keep_alive,
+                            KeepAlive::Off => None,
+                            KeepAlive::Every(interval) => Some(interval),
+                        },
+                        retry: record.sse.retry,
+                    },
+                },
             };
             match previous {
                 Some(prev) if prev.path == record.path => {

@@ -168,7 +168,7 @@ fn dispatch(router: &Router, request: Request) -> HandlerFuture {
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
                 return HandlerFuture::ready(head_response(request.version()));
             }
-            (endpoint.handler)(&endpoint.controller, request)
+            (endpoint.handler)(&endpoint.context, request)
         }
         Lookup::MethodNotAllowed(endpoints) => {
             let mut allow = Vec::new();

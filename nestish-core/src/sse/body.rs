@@ -1,16 +1,21 @@
-//! The response body of an SSE route: polls the user's stream and writes each event as it comes.
+//! The response body of an SSE route: polls the user's stream and writes each event as it comes,
+//! with heartbeats while it is silent.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::{Frame, SizeHint};
+use tokio::time::{Instant, Sleep};
 
 use super::encode::{encode, encode_data};
 use super::{BoxError, SseItem};
 use crate::HttpError;
+use crate::registry::SseConfig;
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
 /// fast stream costs one write per batch rather than one per event; a connection never waits for
@@ -18,12 +23,41 @@ use crate::HttpError;
 const MAX_FRAME_EVENTS: usize = 64;
 const MAX_FRAME_BYTES: usize = 16 * 1024;
 
+/// The heartbeat: a comment line and the blank line after it, which clients ignore.
+const HEARTBEAT: &[u8] = b":\n\n";
+
 /// Streams `S`'s events as an HTTP body. Dropped, with the stream, when the client goes away.
 pub(crate) struct SseBody<S> {
     /// `None` once the stream has ended or failed: it is dropped as soon as it is finished.
     stream: Option<Pin<Box<S>>>,
     buf: BytesMut,
+    heartbeat: Option<Heartbeat>,
     route: &'static str,
+}
+
+/// A timer that fires after `interval` of silence. Writing a frame only records the time (the
+/// timer itself is re-armed when it fires early), so a busy stream pays nothing for it.
+struct Heartbeat {
+    interval: Duration,
+    last_write: Instant,
+    sleep: Pin<Box<Sleep>>,
+}
+
+impl Heartbeat {
+    /// Whether the stream has been silent for `interval`; if not, re-arms the timer for the
+    /// moment it will have been.
+    fn due(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            let deadline = self.last_write + self.interval;
+            if Instant::now() >= deadline {
+                return true;
+            }
+            self.sleep.as_mut().reset(deadline);
+        }
+    }
 }
 
 impl<S> SseBody<S>
@@ -31,15 +65,26 @@ where
     S: Stream + Send + 'static,
     S::Item: SseItem,
 {
-    pub(crate) fn new(stream: S, route: &'static str) -> Self {
+    pub(crate) fn new(stream: S, config: SseConfig) -> Self {
         let mut buf = BytesMut::with_capacity(512);
-        // A lone line break first, as NestJS sends: it puts the headers on the wire at once, so
-        // the browser's `open` fires before the first event. Clients ignore an empty line.
-        buf.extend_from_slice(b"\n");
+        // Something goes first, so the headers are on the wire at once and the browser's `open`
+        // fires before the first event: the route's `retry`, or a lone line break as NestJS
+        // sends. Clients dispatch nothing for either.
+        if let Some(retry) = config.retry {
+            encode(&super::MessageEvent::default().retry(retry), &mut buf);
+        } else {
+            buf.extend_from_slice(b"\n");
+        }
+        let heartbeat = config.keep_alive.map(|interval| Heartbeat {
+            interval,
+            last_write: Instant::now(),
+            sleep: Box::pin(tokio::time::sleep(interval)),
+        });
         Self {
             stream: Some(Box::pin(stream)),
             buf,
-            route,
+            heartbeat,
+            route: config.route,
         }
     }
 
@@ -56,6 +101,27 @@ where
         self.buf.extend_from_slice(b"\n");
         self.stream = None;
     }
+
+    /// Moves as many ready events as the caps allow from the stream into `buf`.
+    fn fill(&mut self, cx: &mut Context<'_>) {
+        let mut events = 0;
+        while let Some(stream) = self.stream.as_mut() {
+            if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
+                break;
+            }
+            match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(item)) => {
+                    events += 1;
+                    match item.into_event() {
+                        Ok(event) => encode(&event, &mut self.buf),
+                        Err(error) => self.fail(error),
+                    }
+                }
+                Poll::Ready(None) => self.stream = None,
+                Poll::Pending => break,
+            }
+        }
+    }
 }
 
 impl<S> http_body::Body for SseBody<S>
@@ -71,30 +137,21 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = &mut *self;
-        let mut events = 0;
-        while let Some(stream) = this.stream.as_mut() {
-            if events == MAX_FRAME_EVENTS || this.buf.len() >= MAX_FRAME_BYTES {
-                break;
+        this.fill(cx);
+        if this.buf.is_empty() && this.stream.is_some() {
+            let due = this.heartbeat.as_mut().is_some_and(|h| h.due(cx));
+            if !due {
+                return Poll::Pending;
             }
-            match stream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(item)) => {
-                    events += 1;
-                    match item.into_event() {
-                        Ok(event) => encode(&event, &mut this.buf),
-                        Err(error) => this.fail(error),
-                    }
-                }
-                Poll::Ready(None) => this.stream = None,
-                Poll::Pending => break,
-            }
+            this.buf.extend_from_slice(HEARTBEAT);
         }
-        if !this.buf.is_empty() {
-            Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))))
-        } else if this.stream.is_none() {
-            Poll::Ready(None)
-        } else {
-            Poll::Pending
+        if this.buf.is_empty() {
+            return Poll::Ready(None);
         }
+        if let Some(heartbeat) = &mut this.heartbeat {
+            heartbeat.last_write = Instant::now();
+        }
+        Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -103,5 +160,80 @@ where
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::stream;
+    use http_body_util::BodyExt;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::MessageEvent;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    fn config(keep_alive: Option<Duration>) -> SseConfig {
+        SseConfig {
+            route: "/test",
+            keep_alive,
+            retry: None,
+        }
+    }
+
+    async fn next<B: http_body::Body<Data = Bytes> + Unpin>(body: &mut B) -> Option<String>
+    where
+        B::Error: std::fmt::Debug,
+    {
+        let frame = body.frame().await?.expect("infallible");
+        let data = frame.into_data().expect("a data frame");
+        Some(String::from_utf8(data.to_vec()).expect("UTF-8"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn heartbeat_comes_after_a_full_interval_of_silence() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
+        let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = SseBody::new(events, config(Some(10 * SECOND)));
+        assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
+
+        tokio::time::advance(9 * SECOND).await;
+        tx.send(MessageEvent::new("a")).unwrap();
+        assert_eq!(next(&mut body).await.as_deref(), Some("data: a\n\n"));
+
+        // The event restarted the wait: the next heartbeat is 10 s after it, not 10 s after
+        // the previous one.
+        let after_event = Instant::now();
+        assert_eq!(next(&mut body).await.as_deref(), Some(":\n\n"));
+        assert_eq!(after_event.elapsed(), 10 * SECOND);
+        assert_eq!(next(&mut body).await.as_deref(), Some(":\n\n"));
+        assert_eq!(after_event.elapsed(), 20 * SECOND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_heartbeat_without_keep_alive() {
+        let events = stream::once(async {
+            tokio::time::sleep(3600 * SECOND).await;
+            MessageEvent::new("hourly")
+        });
+        let mut body = SseBody::new(events, config(None));
+        assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
+        assert_eq!(next(&mut body).await.as_deref(), Some("data: hourly\n\n"));
+        assert_eq!(next(&mut body).await, None);
+    }
+
+    #[tokio::test]
+    async fn ready_events_are_sent_together_up_to_the_cap() {
+        let events = stream::iter((0..100).map(|i| MessageEvent::new(i.to_string())));
+        let mut body = SseBody::new(events, config(None));
+        let first = next(&mut body).await.unwrap();
+        assert!(first.starts_with("\ndata: 0\n\ndata: 1\n\n"));
+        assert_eq!(first.matches("data: ").count(), MAX_FRAME_EVENTS);
+        let second = next(&mut body).await.unwrap();
+        assert_eq!(second.matches("data: ").count(), 100 - MAX_FRAME_EVENTS);
+        assert!(second.ends_with("data: 99\n\n"));
+        assert_eq!(next(&mut body).await, None);
+        assert!(http_body::Body::is_end_stream(&body));
     }
 }

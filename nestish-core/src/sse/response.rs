@@ -5,6 +5,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Version};
 
 use super::SseStream;
 use super::body::SseBody;
+use crate::registry::SseConfig;
 use crate::{Body, Response};
 
 const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
@@ -13,9 +14,9 @@ const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering
 pub(crate) fn sse_response<S: SseStream>(
     stream: S,
     version: Version,
-    route: &'static str,
+    config: SseConfig,
 ) -> Response {
-    let mut response = Response::new(Body::new(SseBody::new(stream, route)));
+    let mut response = Response::new(Body::new(SseBody::new(stream, config)));
     insert_headers(response.headers_mut(), version);
     response
 }

@@ -5,7 +5,7 @@ pub struct AppController;
 
 #[controller("events", version = "1")]
 impl AppController {
-    #[sse("live", keep_alive = 15)]
+    #[sse("live", every = "1s")]
     fn live(&self) -> impl futures::Stream<Item = MessageEvent> + Send + 'static {
         futures::stream::empty()
     }

@@ -1,0 +1,166 @@
+//! A route attribute's arguments: `#[sse("path", keep_alive = "5s", retry = "3s")]`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::ParseStream;
+use syn::{Attribute, LitStr, Token};
+
+use super::RouteKind;
+use crate::path;
+
+/// What a route attribute says.
+#[derive(Default)]
+pub(super) struct RouteArgs {
+    /// The path, without leading or trailing slashes.
+    pub(super) path: String,
+    /// `keep_alive = "15s"` (milliseconds) or `keep_alive = false` (`Some(None)`).
+    keep_alive: Option<Option<u64>>,
+    /// `retry = "3s"`, in milliseconds.
+    retry: Option<u64>,
+}
+
+impl RouteArgs {
+    /// `#[sse]`, `#[sse("path")]`, `#[sse("path", keep_alive = ..., retry = ...)]`.
+    pub(super) fn parse(kind: RouteKind, attr: &Attribute) -> syn::Result<Self> {
+        let name = kind.name();
+        match &attr.meta {
+            syn::Meta::Path(_) => Ok(Self::default()),
+            syn::Meta::NameValue(nv) => Err(syn::Error::new_spanned(
+                nv,
+                format!("write the path in parentheses: #[{name}(\"path\")]"),
+            )),
+            syn::Meta::List(_) => attr.parse_args_with(|input: ParseStream| {
+                let mut args = Self::default();
+                let starts_with_key = input.peek(syn::Ident) && input.peek2(Token![=]);
+                if input.peek(LitStr) {
+                    args.path = path::segment_path(&input.parse()?)?;
+                } else if !input.is_empty() && !starts_with_key {
+                    return Err(input.error(format!(
+                        "expected the route path as a string literal, like #[{name}(\"events\")]"
+                    )));
+                }
+                while !input.is_empty() {
+                    if !args.path.is_empty() || input.peek(Token![,]) {
+                        input.parse::<Token![,]>()?;
+                    }
+                    if input.is_empty() {
+                        break;
+                    }
+                    args.parse_option(kind, input)?;
+                }
+                Ok(args)
+            }),
+        }
+    }
+
+    fn parse_option(&mut self, kind: RouteKind, input: ParseStream) -> syn::Result<()> {
+        let key: syn::Ident = input.parse()?;
+        let name = kind.name();
+        let duplicate = || syn::Error::new(key.span(), format!("`{key}` is given twice"));
+        match key.to_string().as_str() {
+            "keep_alive" if kind == RouteKind::Sse => {
+                input.parse::<Token![=]>()?;
+                if self.keep_alive.is_some() {
+                    return Err(duplicate());
+                }
+                self.keep_alive = Some(match input.parse()? {
+                    syn::Lit::Bool(flag) if !flag.value => None,
+                    syn::Lit::Str(lit) => match millis(&lit, "keep_alive")? {
+                        0 => {
+                            return Err(syn::Error::new(
+                                lit.span(),
+                                "keep_alive must be longer than zero; write `keep_alive = false` to switch heartbeats off",
+                            ));
+                        }
+                        ms => Some(ms),
+                    },
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "keep_alive takes an interval like \"15s\", or `false` to switch heartbeats off",
+                        ));
+                    }
+                });
+            }
+            "retry" if kind == RouteKind::Sse => {
+                input.parse::<Token![=]>()?;
+                if self.retry.is_some() {
+                    return Err(duplicate());
+                }
+                self.retry = Some(match input.parse()? {
+                    syn::Lit::Str(lit) => millis(&lit, "retry")?,
+                    other => {
+                        return Err(syn::Error::new(
+                            other.span(),
+                            "retry takes a duration like \"3s\" or \"1500ms\"",
+                        ));
+                    }
+                });
+            }
+            _ => {
+                let takes = if kind == RouteKind::Sse {
+                    "a path, `keep_alive` and `retry`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
+                } else {
+                    format!("only a path, like #[{name}(\"events\")]")
+                };
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown argument `{key}`: #[{name}] takes {takes}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The route record's `SseOptions`.
+    pub(super) fn sse_options(&self) -> TokenStream {
+        let duration = |ms: u64| quote!(::core::time::Duration::from_millis(#ms));
+        let keep_alive = match self.keep_alive {
+            None => quote!(AppDefault),
+            Some(None) => quote!(Off),
+            Some(Some(ms)) => {
+                let every = duration(ms);
+                quote!(Every(#every))
+            }
+        };
+        let retry = match self.retry {
+            None => quote!(::core::option::Option::None),
+            Some(ms) => {
+                let retry = duration(ms);
+                quote!(::core::option::Option::Some(#retry))
+            }
+        };
+        quote! {
+            ::nestish_core::__private::SseOptions {
+                keep_alive: ::nestish_core::__private::KeepAlive::#keep_alive,
+                retry: #retry,
+            }
+        }
+    }
+}
+
+/// `"500ms"`, `"15s"`, `"2m"` → milliseconds.
+fn millis(lit: &LitStr, what: &str) -> syn::Result<u64> {
+    let value = lit.value();
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits_end);
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        _ => 0,
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .filter(|_| factor > 0)
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!("{what} takes a duration like \"500ms\", \"15s\" or \"2m\""),
+            )
+        })
+}
