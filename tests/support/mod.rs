@@ -3,6 +3,10 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod tools;
+pub mod vectors;
+pub mod webdriver;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -60,12 +64,21 @@ impl Conn {
 
     /// Sends `method path` with the given extra header lines.
     pub async fn send(&mut self, method: &str, path: &str, headers: &[&str]) {
+        self.send_body(method, path, headers, "").await;
+    }
+
+    /// Sends `method path` with the given extra header lines and a body (with its length).
+    pub async fn send_body(&mut self, method: &str, path: &str, headers: &[&str], body: &str) {
         let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n");
         for header in headers {
             request.push_str(header);
             request.push_str("\r\n");
         }
+        if !body.is_empty() {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         request.push_str("\r\n");
+        request.push_str(body);
         self.stream
             .write_all(request.as_bytes())
             .await
