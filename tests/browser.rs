@@ -9,15 +9,12 @@ use serde_json::json;
 use support::vectors::{CUSTOM_TYPES, Seen, expected_seen};
 use support::webdriver::Browser;
 
-// Linking the sample links its controller, which the app finds through `inventory`.
-use nestish_sample as _;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sample_page_lists_hello_world_every_second() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let addr = support::start().await;
+    let addr = support::start_with(nestish_sample::app()).await;
     browser.goto(&format!("http://{addr}/")).await;
     let mut items = Vec::new();
     for _ in 0..100 {
@@ -45,11 +42,53 @@ async fn the_sample_page_lists_hello_world_every_second() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_page_resumes_across_reconnections_until_done() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let addr = support::start_with(nestish_sample::app()).await;
+    // 12 steps, 5 per connection: the browser reconnects twice with Last-Event-ID, then gets 204.
+    browser
+        .goto(&format!("http://{addr}/jobs?job=build&every=20"))
+        .await;
+    let mut status = String::new();
+    for _ in 0..100 {
+        let found = browser
+            .execute(
+                "return document.getElementById('status').textContent;",
+                json!([]),
+            )
+            .await;
+        status = found.as_str().unwrap_or_default().to_owned();
+        if status == "build: done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "build: done");
+    let steps = browser
+        .execute(
+            "return [...document.querySelectorAll('li.step')].map(li => li.textContent);",
+            json!([]),
+        )
+        .await;
+    let steps: Vec<String> = serde_json::from_value(steps).expect("a list of texts");
+    let expected: Vec<String> = (1..=12)
+        .map(|n| match n {
+            1..=5 => format!("step {n} of 12"),
+            6..=10 => format!("step {n} of 12 (resumed after step 5)"),
+            _ => format!("step {n} of 12 (resumed after step 10)"),
+        })
+        .collect();
+    assert_eq!(steps, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_eventsource_receives_every_vector() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let addr = support::start().await;
+    let addr = support::start_with(nestish_sample::app()).await;
     // Same origin as the stream, so the page may open it.
     browser.goto(&format!("http://{addr}/")).await;
     let expected = expected_seen();

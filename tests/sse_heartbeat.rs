@@ -47,16 +47,7 @@ impl HeartbeatController {
 const RETRY_FIRST: &str = "retry: 3000\n\ndata: x\n\n";
 
 async fn start_with_keep_alive(keep_alive: Option<Duration>) -> std::net::SocketAddr {
-    let server = NestFactory::create()
-        .sse_keep_alive(keep_alive)
-        .build()
-        .expect("routes build")
-        .bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let addr = server.local_addr();
-    tokio::spawn(server.serve());
-    addr
+    support::start_with(NestFactory::create().sse_keep_alive(keep_alive)).await
 }
 
 async fn open(addr: std::net::SocketAddr, path: &str, headers: &[&str]) -> Conn {

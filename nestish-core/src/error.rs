@@ -39,6 +39,17 @@ pub enum Error {
         /// What the router said.
         reason: String,
     },
+    /// A controller's `#[inject]` constructor needs a provider that was not registered.
+    #[error(
+        "cannot build {controller}: its #[inject] constructor needs a provider of type `{provider}`; \
+         register one with NestFactory::create().provide(...)"
+    )]
+    MissingProvider {
+        /// The controller's name.
+        controller: &'static str,
+        /// The missing type, as `std::any::type_name` writes it.
+        provider: &'static str,
+    },
     /// An application setting that cannot work.
     #[error("invalid configuration: {0}")]
     Config(&'static str),

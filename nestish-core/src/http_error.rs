@@ -134,9 +134,19 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-/// The status, and NestJS's JSON body as `application/json; charset=utf-8`.
+/// The status, and NestJS's JSON body as `application/json; charset=utf-8`; no body for the
+/// statuses that may not have one (204 No Content, which tells an `EventSource` not to reconnect,
+/// and 304 Not Modified).
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
+        if matches!(
+            self.status,
+            StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+        ) {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = self.status;
+            return response;
+        }
         let mut response = Response::new(Body::from(self.to_json()));
         *response.status_mut() = self.status;
         response.headers_mut().insert(

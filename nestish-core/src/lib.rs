@@ -50,9 +50,11 @@
 mod app;
 mod body;
 mod error;
+pub mod extract;
 mod handler;
 mod http_error;
 mod interval;
+mod providers;
 mod registry;
 mod response;
 mod router;
@@ -65,10 +67,14 @@ pub mod __private;
 
 pub use app::{App, AppBuilder, NestFactory};
 pub use body::Body;
+/// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
+pub use bytes::Bytes;
 pub use error::{Error, RouteSource};
+pub use extract::RequestParts;
 pub use http::StatusCode;
 pub use http_error::HttpError;
 pub use interval::{Interval, interval};
+pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Html, IntoResponse, Json, Response};
 pub use server::Server;
 pub use sse::{BoxError, EventError, Forbidden, MessageEvent, SseItem, SseStream};
@@ -190,6 +196,39 @@ pub use nestish_macros::put;
 /// }
 /// ```
 pub use nestish_macros::patch;
+
+/// Marks the constructor of a [`#[controller]`](controller) impl: nestish builds the controller
+/// by calling it with the providers its arguments name (`Arc<T>`, or `Option<Arc<T>>`), as
+/// NestJS's constructor injection does. Without one, the controller is built with `Default`.
+///
+/// A missing provider fails [`AppBuilder::build`] with a message naming the controller and the
+/// type. See [`Providers`].
+///
+/// ```standalone_crate
+/// use std::sync::Arc;
+/// use nestish_core::{controller, get, inject};
+///
+/// pub struct Clock;
+///
+/// pub struct TimeController {
+///     clock: Arc<Clock>,
+/// }
+///
+/// #[controller("time")]
+/// impl TimeController {
+///     #[inject]
+///     fn new(clock: Arc<Clock>) -> Self {
+///         Self { clock }
+///     }
+///
+///     #[get]
+///     fn now(&self) -> &'static str {
+///         let _ = &self.clock;
+///         "now"
+///     }
+/// }
+/// ```
+pub use nestish_macros::inject;
 
 /// A `DELETE` route, in a [`#[controller]`](controller) impl.
 ///

@@ -3,24 +3,35 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http::Version;
 pub use inventory;
 
 pub use crate::RouteSource;
+use crate::extract::{FromBody, RequestParts, read_body};
+pub use crate::extract::{
+    PathParams, header, header_opt, path_param, query_all, query_value, query_value_opt,
+};
 pub use crate::handler::HandlerFuture;
 pub use crate::registry::{
     Controller, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, SseOptions, Verb,
 };
 use crate::sse::{SseStream, sse_response};
-use crate::{HttpError, IntoResponse, Request, Response};
+use crate::{HttpError, IntoResponse, Response};
 
 /// The id of controller type `T`.
 pub fn controller_type<T: 'static>() -> TypeId {
     TypeId::of::<T>()
 }
 
-/// Builds controller `T` (once per application).
-pub fn construct<T: Construct>() -> Controller {
-    Arc::new(T::construct())
+/// Builds controller `T` without an `#[inject]` constructor.
+pub fn construct<T: Construct>() -> T {
+    T::construct()
+}
+
+/// Shares a built controller.
+pub fn controller<T: Send + Sync + 'static>(value: T) -> Controller {
+    Arc::new(value)
 }
 
 /// How nestish builds a controller: `Default`, so unit structs need only `#[derive(Default)]`.
@@ -38,6 +49,30 @@ impl<T: Default + Send + Sync + 'static> Construct for T {
     fn construct() -> Self {
         T::default()
     }
+}
+
+/// The answer to a request whose arguments could not be extracted.
+pub fn rejection(error: HttpError) -> Response {
+    error.into_response()
+}
+
+/// `#[req]`: the request's parts, read-only.
+pub fn request_parts(parts: &RequestParts) -> Result<&RequestParts, HttpError> {
+    Ok(parts)
+}
+
+/// `#[body]`: the body, read up to `limit` bytes.
+pub async fn body_bytes(
+    body: hyper::body::Incoming,
+    parts: &RequestParts,
+    limit: usize,
+) -> Result<Bytes, HttpError> {
+    read_body(body, parts, limit).await
+}
+
+/// `#[body]`: the body converted to the argument's type.
+pub fn from_body<T: FromBody>(parts: &RequestParts, bytes: Bytes) -> Result<T, HttpError> {
+    T::from_body(parts, bytes)
 }
 
 /// The controller instance, for a synchronous method.
@@ -63,6 +98,19 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 }
 
 /// An `#[sse]` route's stream as the `text/event-stream` response.
-pub fn sse<S: SseStream>(stream: S, request: &Request, config: SseConfig) -> Response {
-    sse_response(stream, request.version(), config)
+pub fn sse<S: SseStream>(stream: S, version: Version, config: SseConfig) -> Response {
+    sse_response(stream, version, config)
+}
+
+/// A fallible `#[sse]` route: the stream, or the error's answer (status and NestJS's body)
+/// instead of a 200.
+pub fn sse_result<S: SseStream, E: IntoResponse>(
+    result: Result<S, E>,
+    version: Version,
+    config: SseConfig,
+) -> Response {
+    match result {
+        Ok(stream) => sse_response(stream, version, config),
+        Err(error) => error.into_response(),
+    }
 }

@@ -7,21 +7,27 @@ use std::any::{Any, TypeId};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Request;
-use crate::RouteSource;
+use crate::extract::PathParams;
 use crate::handler::HandlerFuture;
+use crate::providers::{MissingProvider, Providers};
+use crate::{Request, RouteSource};
 
 /// A controller instance, shared by all requests to its routes.
 pub type Controller = Arc<dyn Any + Send + Sync>;
 
-/// A route's handler shim: finds its controller in the context and calls the method.
-pub type HandlerFn = fn(&RouteContext, Request) -> HandlerFuture;
+/// A route's handler shim: finds its controller in the context, extracts the method's arguments
+/// from the request and its path parameters, and calls the method.
+pub type HandlerFn = fn(&RouteContext, Request, PathParams) -> HandlerFuture;
+
+/// Builds a controller from the application's providers.
+pub type ConstructFn = fn(&Providers) -> Result<Controller, MissingProvider>;
 
 /// What a handler shim is given besides the request: its controller and, for an SSE route, the
 /// stream settings resolved against the application's.
 pub struct RouteContext {
     pub(crate) controller: Controller,
     pub(crate) sse: SseConfig,
+    pub(crate) body_limit: usize,
 }
 
 impl RouteContext {
@@ -33,6 +39,11 @@ impl RouteContext {
     /// The stream settings of an SSE route.
     pub fn sse(&self) -> SseConfig {
         self.sse
+    }
+
+    /// The largest request body a `#[body]` argument reads, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
     }
 }
 
@@ -127,8 +138,11 @@ pub enum RouteKind {
 pub struct RouteRecord {
     /// The HTTP method.
     pub verb: Verb,
-    /// The full, normalised path: `/`, or `/prefix/path` without a trailing slash.
+    /// The full, normalised path as written, NestJS style (`/cats/:id`), for messages.
     pub path: &'static str,
+    /// The same path in the router's syntax, parameters named by position (`/cats/{p0}`), so
+    /// that `/cats/:id` and `/cats/:name` are the same path.
+    pub pattern: &'static str,
     /// Plain or SSE.
     pub kind: RouteKind,
     /// Where it was declared, for messages.
@@ -136,7 +150,7 @@ pub struct RouteRecord {
     /// The controller type's id, so each controller is built once.
     pub controller_type: fn() -> TypeId,
     /// Builds the controller.
-    pub construct: fn() -> Controller,
+    pub construct: ConstructFn,
     /// The shim that serves a request.
     pub handler: HandlerFn,
     /// Stream settings (SSE routes only).
@@ -145,13 +159,13 @@ pub struct RouteRecord {
 
 inventory::collect!(RouteRecord);
 
-/// Every route linked into the binary, in a deterministic order: by path, then method, then
+/// Every route linked into the binary, in a deterministic order: by pattern, then method, then
 /// where they were declared (`inventory` gives them in no particular order).
 pub(crate) fn routes() -> Vec<&'static RouteRecord> {
     let mut routes: Vec<_> = inventory::iter::<RouteRecord>.into_iter().collect();
     routes.sort_by_key(|r| {
         (
-            r.path,
+            r.pattern,
             r.verb,
             r.source.controller,
             r.source.method,

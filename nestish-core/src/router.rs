@@ -3,6 +3,7 @@
 use crate::Error;
 use std::time::Duration;
 
+use crate::extract::PathParams;
 use crate::registry::{
     Controller, HandlerFn, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, Verb,
 };
@@ -17,7 +18,7 @@ pub(crate) struct Endpoint {
 
 /// What a request's method and path found.
 pub(crate) enum Lookup<'a> {
-    Found(&'a Endpoint),
+    Found(&'a Endpoint, PathParams),
     /// The path exists, with other methods (listed for the `Allow` header).
     MethodNotAllowed(&'a [Endpoint]),
     NotFound,
@@ -30,11 +31,13 @@ pub(crate) struct Router {
 }
 
 impl Router {
-    /// Registers the routes, which come sorted by path then method, with their controllers.
-    /// `keep_alive` is the application's heartbeat interval, for routes that set none.
+    /// Registers the routes, which come sorted by pattern then method, with their controllers.
+    /// `keep_alive` is the application's heartbeat interval, for routes that set none;
+    /// `body_limit` the largest body a `#[body]` argument reads.
     pub(crate) fn new(
         routes: impl IntoIterator<Item = (&'static RouteRecord, Controller)>,
         keep_alive: Option<Duration>,
+        body_limit: usize,
     ) -> Result<Self, Error> {
         let mut router = Self {
             paths: matchit::Router::new(),
@@ -57,10 +60,11 @@ impl Router {
                         },
                         retry: record.sse.retry,
                     },
+                    body_limit,
                 },
             };
             match previous {
-                Some(prev) if prev.path == record.path => {
+                Some(prev) if prev.pattern == record.pattern => {
                     if prev.verb == record.verb {
                         return Err(duplicate(prev, record));
                     }
@@ -71,7 +75,7 @@ impl Router {
                 _ => {
                     router
                         .paths
-                        .insert(record.path, router.endpoints.len())
+                        .insert(record.pattern, router.endpoints.len())
                         .map_err(|err| Error::InvalidRoute {
                             path: record.path,
                             source_route: &record.source,
@@ -98,7 +102,12 @@ impl Router {
         let endpoints = &self.endpoints[*found.value];
         let verb = Verb::from_method(method);
         match endpoints.iter().find(|e| Some(e.verb) == verb) {
-            Some(endpoint) => Lookup::Found(endpoint),
+            Some(endpoint) => {
+                // Parameters are named by position in the pattern, so their order is the
+                // route's: the shim takes the n-th value for the n-th `:name`.
+                let params = found.params.iter().map(|(_, v)| v.to_owned()).collect();
+                Lookup::Found(endpoint, PathParams(params))
+            }
             None => Lookup::MethodNotAllowed(endpoints),
         }
     }

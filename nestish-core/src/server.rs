@@ -164,11 +164,11 @@ impl hyper::service::Service<Request> for Dispatcher {
 
 fn dispatch(router: &Router, request: Request) -> HandlerFuture {
     match router.lookup(request.method(), request.uri().path()) {
-        Lookup::Found(endpoint) => {
+        Lookup::Found(endpoint, params) => {
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
                 return HandlerFuture::ready(head_response(request.version()));
             }
-            (endpoint.handler)(&endpoint.context, request)
+            (endpoint.handler)(&endpoint.context, request, params)
         }
         Lookup::MethodNotAllowed(endpoints) => {
             let mut allow = Vec::new();

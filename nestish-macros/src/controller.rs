@@ -6,6 +6,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use crate::diag::Errors;
+use crate::inject;
 use crate::path;
 use crate::route::{Route, RouteKind, mark_read};
 
@@ -49,15 +50,22 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
         ));
     }
     let controller = errors.ok(controller_name(&item.self_ty));
-    let routes = read_routes(item, &mut errors);
+    let constructor = inject::find(item, &mut errors);
+    let routes = read_routes(item, &prefix, &mut errors);
     errors.finish()?;
 
     let controller = controller.unwrap_or_default();
     let self_ty = &item.self_ty;
-    Ok(routes
+    let construct = inject::expand(self_ty, constructor.as_ref());
+    let routes = routes
         .iter()
-        .map(|route| route.expand(self_ty, &controller, &prefix))
-        .collect())
+        .map(|route| route.expand(self_ty, &controller, &quote!(__nestish_construct)));
+    Ok(quote! {
+        const _: () = {
+            #construct
+            #(#routes)*
+        };
+    })
 }
 
 /// `#[controller]` or `#[controller("prefix")]`.
@@ -104,7 +112,7 @@ fn controller_name(self_ty: &Type) -> syn::Result<String> {
 }
 
 /// Every method with a route attribute, validated; each attribute is marked as read.
-fn read_routes(item: &mut ItemImpl, errors: &mut Errors) -> Vec<Route> {
+fn read_routes(item: &mut ItemImpl, prefix: &str, errors: &mut Errors) -> Vec<Route> {
     let mut routes = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -125,7 +133,7 @@ fn read_routes(item: &mut ItemImpl, errors: &mut Errors) -> Vec<Route> {
                 continue;
             }
             first = Some(kind);
-            if let Some(route) = errors.ok(Route::parse(kind, attr, method)) {
+            if let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix)) {
                 routes.push(route);
             }
         }

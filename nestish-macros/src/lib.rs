@@ -8,6 +8,7 @@
 
 mod controller;
 mod diag;
+mod inject;
 mod path;
 mod route;
 
@@ -55,4 +56,10 @@ pub fn patch(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn delete(args: TokenStream, input: TokenStream) -> TokenStream {
     route::expand_alone(RouteKind::Delete, args.into(), input.into()).into()
+}
+
+/// See `nestish_core::inject`.
+#[proc_macro_attribute]
+pub fn inject(args: TokenStream, input: TokenStream) -> TokenStream {
+    inject::expand_alone(args.into(), input.into()).into()
 }

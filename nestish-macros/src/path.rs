@@ -1,4 +1,5 @@
-//! Route paths: validation of the string literals and NestJS's normalisation.
+//! Route paths: validation of the string literals, NestJS's normalisation, and the translation of
+//! `:name` parameters into the router's syntax.
 
 use syn::LitStr;
 
@@ -15,8 +16,10 @@ pub(crate) fn segment_path(lit: &LitStr) -> syn::Result<String> {
     if trimmed.is_empty() {
         return Ok(String::new());
     }
-    for segment in trimmed.split('/') {
-        check_segment(segment).map_err(|problem| {
+    let segments: Vec<&str> = trimmed.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        check_segment(segment, last).map_err(|problem| {
             syn::Error::new(
                 lit.span(),
                 format!("invalid route path {value:?}: {problem}"),
@@ -26,7 +29,7 @@ pub(crate) fn segment_path(lit: &LitStr) -> syn::Result<String> {
     Ok(trimmed.to_owned())
 }
 
-fn check_segment(segment: &str) -> Result<(), String> {
+fn check_segment(segment: &str, last: bool) -> Result<(), String> {
     if segment.is_empty() {
         return Err("it has an empty segment (`//`); write one slash between segments".into());
     }
@@ -34,6 +37,17 @@ fn check_segment(segment: &str) -> Result<(), String> {
         return Err(format!(
             "`{segment}` is not a segment clients send as is; remove it"
         ));
+    }
+    if let Some(name) = segment.strip_prefix(':') {
+        return check_param_name(name, ':');
+    }
+    if let Some(name) = segment.strip_prefix('*') {
+        if !last {
+            return Err(format!(
+                "the wildcard `*{name}` must be the last segment: it takes the rest of the path"
+            ));
+        }
+        return check_param_name(name, '*');
     }
     let mut chars = segment.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -45,10 +59,15 @@ fn check_segment(segment: &str) -> Result<(), String> {
                 }
                 chars.nth(1);
             }
-            ':' | '*' | '{' | '}' => {
+            ':' | '*' => {
                 return Err(format!(
-                    "`{c}` is parameter syntax, and path parameters are not supported yet"
+                    "`{c}` starts a parameter only at the start of a segment, like `/cats/:id` or `/files/*path`"
                 ));
+            }
+            '{' | '}' => {
+                return Err(
+                    "write path parameters as `:name` (NestJS syntax), not `{name}`".into(),
+                );
             }
             '?' | '#' => {
                 return Err(format!(
@@ -70,6 +89,21 @@ fn check_segment(segment: &str) -> Result<(), String> {
     Ok(())
 }
 
+fn check_param_name(name: &str, sigil: char) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{sigil}{name}` is not a parameter name: use letters, digits and `_`, like `{sigil}id`"
+        ))
+    }
+}
+
 /// Joins a controller prefix and a route path the way NestJS does: `/prefix/path`, `/` when
 /// both are empty. Both parts come from [`segment_path`].
 pub(crate) fn join(prefix: &str, path: &str) -> String {
@@ -84,4 +118,34 @@ pub(crate) fn join(prefix: &str, path: &str) -> String {
         full.push('/');
     }
     full
+}
+
+/// A full path's parameters and its pattern in the router's syntax, parameters named by position
+/// (`/cats/:id/toys/*rest` → `/cats/{p0}/toys/{*p1}`, `["id", "rest"]`).
+pub(crate) struct Pattern {
+    pub(crate) pattern: String,
+    pub(crate) params: Vec<String>,
+}
+
+impl Pattern {
+    pub(crate) fn of(full_path: &str) -> Self {
+        let mut params = Vec::new();
+        let mut pattern = String::with_capacity(full_path.len());
+        for segment in full_path.split('/').skip(1) {
+            pattern.push('/');
+            if let Some(name) = segment.strip_prefix(':') {
+                pattern.push_str(&format!("{{p{}}}", params.len()));
+                params.push(name.to_owned());
+            } else if let Some(name) = segment.strip_prefix('*') {
+                pattern.push_str(&format!("{{*p{}}}", params.len()));
+                params.push(name.to_owned());
+            } else {
+                pattern.push_str(segment);
+            }
+        }
+        if pattern.is_empty() {
+            pattern.push('/');
+        }
+        Self { pattern, params }
+    }
 }

@@ -3,9 +3,6 @@
 
 use std::process::ExitCode;
 
-// Linking the library links its controllers, which `NestFactory` finds through `inventory`.
-use nestish_sample as _;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
@@ -20,11 +17,12 @@ async fn main() -> ExitCode {
         Err(_) => 3000,
     };
     let result = async {
-        let server = nestish_core::NestFactory::create()
+        let server = nestish_sample::app()
             .build()?
             .bind(("127.0.0.1", port))
             .await?;
-        println!("nestish sample: open http://{}/", server.local_addr());
+        let addr = server.local_addr();
+        println!("nestish sample: open http://{addr}/ (and http://{addr}/jobs)");
         server.serve().await
     };
     match result.await {

@@ -19,9 +19,14 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// Builds the app from every controller linked into the test binary and serves it on
 /// 127.0.0.1, on a free port.
 pub async fn start() -> SocketAddr {
-    let server = nestish_core::NestFactory::create()
+    start_with(nestish_core::NestFactory::create()).await
+}
+
+/// Builds `builder`'s app and serves it on 127.0.0.1, on a free port.
+pub async fn start_with(builder: nestish_core::AppBuilder) -> SocketAddr {
+    let server = builder
         .build()
-        .expect("the routes build")
+        .expect("the app builds")
         .bind("127.0.0.1:0")
         .await
         .expect("an ephemeral port binds");
@@ -83,6 +88,14 @@ impl Conn {
             .write_all(request.as_bytes())
             .await
             .expect("request is written");
+    }
+
+    /// Writes raw bytes, for requests the helpers above cannot express.
+    pub async fn stream_bytes(&mut self, bytes: &[u8]) {
+        self.stream
+            .write_all(bytes)
+            .await
+            .expect("bytes are written");
     }
 
     /// Reads more bytes into the buffer; false at end of stream.

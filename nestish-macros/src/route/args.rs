@@ -17,6 +17,8 @@ pub(super) struct RouteArgs {
     keep_alive: Option<Option<u64>>,
     /// `retry = "3s"`, in milliseconds.
     retry: Option<u64>,
+    /// `method = "POST"` on an `#[sse]` route (NestJS v12's option): the stream answers a POST.
+    pub(super) post: bool,
 }
 
 impl RouteArgs {
@@ -82,6 +84,20 @@ impl RouteArgs {
                     }
                 });
             }
+            "method" if kind == RouteKind::Sse => {
+                input.parse::<Token![=]>()?;
+                let method: LitStr = input.parse()?;
+                match method.value().as_str() {
+                    "GET" => self.post = false,
+                    "POST" => self.post = true,
+                    _ => {
+                        return Err(syn::Error::new(
+                            method.span(),
+                            "an #[sse] route answers method = \"GET\" (the default, what EventSource sends) or method = \"POST\"",
+                        ));
+                    }
+                }
+            }
             "retry" if kind == RouteKind::Sse => {
                 input.parse::<Token![=]>()?;
                 if self.retry.is_some() {
@@ -99,7 +115,7 @@ impl RouteArgs {
             }
             _ => {
                 let takes = if kind == RouteKind::Sse {
-                    "a path, `keep_alive` and `retry`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
+                    "a path, `keep_alive`, `retry` and `method`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
                 } else {
                     format!("only a path, like #[{name}(\"events\")]")
                 };

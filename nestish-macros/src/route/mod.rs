@@ -6,12 +6,15 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, ImplItemFn, ReturnType, Type};
 
-use crate::path;
+use crate::diag::Errors;
+use crate::path::{self, Pattern};
 
 mod args;
+mod params;
 mod signature;
 
 use args::RouteArgs;
+use params::{Param, Source};
 
 /// The ident `#[controller]` writes into each route attribute it has read, so that the attribute,
 /// expanding afterwards, knows it is inside a controller and leaves the method alone.
@@ -87,119 +90,241 @@ pub(crate) fn expand_alone(kind: RouteKind, args: TokenStream, item: TokenStream
 pub(crate) struct Route {
     kind: RouteKind,
     args: RouteArgs,
+    /// The full path, NestJS style (`/cats/:id`).
+    full_path: String,
+    pattern: Pattern,
     method: syn::Ident,
     is_async: bool,
     output: ReturnType,
+    params: Vec<Param>,
+    /// How each argument is extracted, in order: `Some(expr)` evaluating to
+    /// `Result<T, HttpError>`, or `None` for the body, which is read asynchronously.
+    extractions: Vec<Option<TokenStream>>,
 }
 
 impl Route {
-    /// Reads the route attribute `attr` of `method`, then marks it as read.
+    /// Reads the route attribute `attr` of `method` (marking it as read) and the method's
+    /// parameter attributes (removing them), and checks them all against the full path.
     pub(crate) fn parse(
         kind: RouteKind,
         attr: &mut Attribute,
-        method: &ImplItemFn,
+        method: &mut ImplItemFn,
+        prefix: &str,
     ) -> syn::Result<Self> {
+        let mut errors = Errors::default();
         let parsed = RouteArgs::parse(kind, attr);
         mark_read(attr);
-        let args = parsed?;
-        signature::check_signature(kind, method)?;
+        let args = errors.ok(parsed);
+        errors.ok(signature::check_signature(kind, method));
+        let params = params::read(&mut method.sig.inputs, &mut errors);
+        let args = args.unwrap_or_default();
+        let full_path = path::join(prefix, &args.path);
+        let pattern = Pattern::of(&full_path);
+        errors.ok(check_pattern(&full_path, &pattern, attr));
+        let verb_is_body_less = match kind {
+            RouteKind::Sse => !args.post,
+            RouteKind::Get | RouteKind::Delete => true,
+            _ => false,
+        };
+        let mut bodies = params.iter().filter(|p| matches!(p.source, Source::Body));
+        if let Some(body) = bodies.next() {
+            if verb_is_body_less {
+                errors.push(syn::Error::new_spanned(
+                    &body.attr,
+                    "#[body] belongs on a POST, PUT or PATCH route (for a stream: #[sse(\"path\", method = \"POST\")])",
+                ));
+            }
+        }
+        for extra in bodies {
+            errors.push(syn::Error::new_spanned(
+                &extra.attr,
+                "a route has one body: only one argument can be #[body]",
+            ));
+        }
+        let extractions = params
+            .iter()
+            .filter_map(|p| errors.ok(p.extract(&pattern.params)))
+            .collect();
+        errors.finish()?;
         Ok(Self {
             kind,
             args,
+            full_path,
+            pattern,
             method: method.sig.ident.clone(),
             is_async: method.sig.asyncness.is_some(),
             output: method.sig.output.clone(),
+            params,
+            extractions,
         })
     }
 
-    /// The handler shim and the `inventory::submit!` of the route record.
-    pub(crate) fn expand(&self, self_ty: &Type, controller: &str, prefix: &str) -> TokenStream {
-        let full_path = path::join(prefix, &self.args.path);
+    fn verb(&self) -> TokenStream {
+        if self.kind == RouteKind::Sse && self.args.post {
+            RouteKind::Post.verb()
+        } else {
+            self.kind.verb()
+        }
+    }
+
+    /// The handler shim and the `inventory::submit!` of the route record. `construct` is the
+    /// path of the controller's constructor shim.
+    pub(crate) fn expand(
+        &self,
+        self_ty: &Type,
+        controller: &str,
+        construct: &TokenStream,
+    ) -> TokenStream {
+        let private = quote!(::nestish_core::__private);
+        let full_path = &self.full_path;
+        let pattern = &self.pattern.pattern;
         let method = &self.method;
         let method_name = method.to_string();
-        let verb = self.kind.verb();
+        let handler = format_ident!("__nestish_handler_{}", method);
+        let verb = self.verb();
         let sse = self.kind == RouteKind::Sse;
         let kind = if sse { quote!(Sse) } else { quote!(Plain) };
-        let request = if sse {
-            format_ident!("__request")
-        } else {
-            format_ident!("_request")
-        };
         let sse_options = if sse {
             self.args.sse_options()
         } else {
-            quote!(::nestish_core::__private::SseOptions::DEFAULT)
+            quote!(#private::SseOptions::DEFAULT)
         };
+        let boxed = self.is_async || self.extractions.iter().any(Option::is_none);
+
         // The return value goes through a trait-bounded function spanned on the return type,
         // so a wrong return type is reported there, with the trait's explanation.
-        let output_span = match &self.output {
-            ReturnType::Type(_, ty) => ty.span(),
-            ReturnType::Default => method.span(),
+        let (output_span, fallible) = match &self.output {
+            ReturnType::Type(_, ty) => (ty.span(), signature::result_ok_type(ty).is_some()),
+            ReturnType::Default => (method.span(), false),
         };
-        let respond = if sse {
-            quote_spanned! {output_span=>
-                ::nestish_core::__private::sse(__value, &__request, __sse)
+        let respond = match (sse, fallible) {
+            (true, false) => {
+                quote_spanned! {output_span=> #private::sse(__value, __version, __sse) }
             }
+            (true, true) => {
+                quote_spanned! {output_span=> #private::sse_result(__value, __version, __sse) }
+            }
+            _ => quote_spanned! {output_span=> #private::respond(__value) },
+        };
+
+        let reject = if boxed {
+            quote!(return #private::rejection(__error))
         } else {
-            quote_spanned! {output_span=> ::nestish_core::__private::respond(__value) }
+            quote!(return #private::HandlerFuture::ready(#private::rejection(__error)))
         };
-        let sse_config = sse.then(|| quote!(let __sse = __context.sse();));
-        let body = if self.is_async {
-            quote! {
-                let ::core::option::Option::Some(__this) =
-                    ::nestish_core::__private::instance_arc::<#self_ty>(__context)
-                else {
-                    return ::nestish_core::__private::wrong_controller(#full_path);
-                };
-                #sse_config
-                ::nestish_core::__private::HandlerFuture::boxed(async move {
-                    let __value = <#self_ty>::#method(&*__this).await;
-                    #respond
-                })
-            }
-        } else {
-            quote! {
-                let ::core::option::Option::Some(__this) =
-                    ::nestish_core::__private::instance::<#self_ty>(__context)
-                else {
-                    return ::nestish_core::__private::wrong_controller(#full_path);
-                };
-                #sse_config
-                let __value = <#self_ty>::#method(__this);
-                ::nestish_core::__private::HandlerFuture::ready(#respond)
-            }
-        };
-        let construct =
-            quote_spanned! {self_ty.span()=> ::nestish_core::__private::construct::<#self_ty> };
-        let line = quote_spanned! {method.span()=> ::core::line!() };
-        quote! {
-            const _: () = {
-                fn __nestish_handler(
-                    __context: &::nestish_core::__private::RouteContext,
-                    #request: ::nestish_core::Request,
-                ) -> ::nestish_core::__private::HandlerFuture {
-                    #body
-                }
-                ::nestish_core::__private::inventory::submit! {
-                    ::nestish_core::__private::RouteRecord {
-                        verb: #verb,
-                        path: #full_path,
-                        kind: ::nestish_core::__private::RouteKind::#kind,
-                        source: ::nestish_core::__private::RouteSource {
-                            controller: #controller,
-                            method: #method_name,
-                            file: ::core::file!(),
-                            line: #line,
-                        },
-                        controller_type: ::nestish_core::__private::controller_type::<#self_ty>,
-                        construct: #construct,
-                        handler: __nestish_handler,
-                        sse: #sse_options,
+        let mut bindings = Vec::new();
+        let mut args = Vec::new();
+        for (i, (param, extraction)) in self.params.iter().zip(&self.extractions).enumerate() {
+            let arg = format_ident!("__arg{}", i);
+            let ty = &param.ty;
+            let expr = match extraction {
+                Some(expr) => expr.clone(),
+                None => {
+                    // Reading is not generic; the conversion, spanned on the type, is where a
+                    // wrong body type is reported.
+                    let convert =
+                        quote_spanned! {ty.span()=> #private::from_body::<#ty>(&__parts, __bytes) };
+                    quote! {
+                        #private::body_bytes(__body, &__parts, __limit)
+                            .await
+                            .and_then(|__bytes| #convert)
                     }
                 }
             };
+            bindings.push(quote! {
+                let #arg = match #expr {
+                    ::core::result::Result::Ok(__value) => __value,
+                    ::core::result::Result::Err(__error) => #reject,
+                };
+            });
+            args.push(arg);
+        }
+        let call = if self.is_async {
+            quote!(<#self_ty>::#method(&*__this, #(#args),*).await)
+        } else if boxed {
+            quote!(<#self_ty>::#method(&*__this, #(#args),*))
+        } else {
+            quote!(<#self_ty>::#method(__this, #(#args),*))
+        };
+        let instance = if boxed {
+            quote!(instance_arc)
+        } else {
+            quote!(instance)
+        };
+        let run = quote! {
+            #(#bindings)*
+            let __value = #call;
+            #respond
+        };
+        let run = if boxed {
+            quote!(#private::HandlerFuture::boxed(async move { #run }))
+        } else {
+            quote!(#private::HandlerFuture::ready({ #run }))
+        };
+        let line = quote_spanned! {method.span()=> ::core::line!() };
+        quote! {
+            #[allow(unused_variables)]
+            fn #handler(
+                __context: &#private::RouteContext,
+                __request: ::nestish_core::Request,
+                __params: #private::PathParams,
+            ) -> #private::HandlerFuture {
+                let ::core::option::Option::Some(__this) =
+                    #private::#instance::<#self_ty>(__context)
+                else {
+                    return #private::wrong_controller(#full_path);
+                };
+                let __sse = __context.sse();
+                let __limit = __context.body_limit();
+                let (__parts, __body) = __request.into_parts();
+                let __version = __parts.version;
+                #run
+            }
+            #private::inventory::submit! {
+                #private::RouteRecord {
+                    verb: #verb,
+                    path: #full_path,
+                    pattern: #pattern,
+                    kind: #private::RouteKind::#kind,
+                    source: #private::RouteSource {
+                        controller: #controller,
+                        method: #method_name,
+                        file: ::core::file!(),
+                        line: #line,
+                    },
+                    controller_type: #private::controller_type::<#self_ty>,
+                    construct: #construct,
+                    handler: #handler,
+                    sse: #sse_options,
+                }
+            }
         }
     }
+}
+
+/// A wildcard only at the end, each parameter name once.
+fn check_pattern(full_path: &str, pattern: &Pattern, attr: &Attribute) -> syn::Result<()> {
+    let segments: Vec<&str> = full_path.split('/').collect();
+    if let Some(pos) = segments.iter().position(|s| s.starts_with('*')) {
+        if pos + 1 != segments.len() {
+            return Err(syn::Error::new_spanned(
+                attr,
+                format!(
+                    "in {full_path}, the wildcard `{}` must be the last segment",
+                    segments[pos]
+                ),
+            ));
+        }
+    }
+    for (i, name) in pattern.params.iter().enumerate() {
+        if pattern.params[..i].contains(name) {
+            return Err(syn::Error::new_spanned(
+                attr,
+                format!("in {full_path}, the parameter `{name}` appears twice"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rewrites a route attribute's arguments to the read marker.

@@ -4,8 +4,7 @@ use syn::{FnArg, ImplItemFn, ReturnType, Type};
 
 use super::RouteKind;
 
-/// A route method takes `&self` and nothing else, is not generic, and (for `#[sse]`) returns a
-/// stream.
+/// A route method takes `&self` first, is not generic, and (for `#[sse]`) returns a stream.
 pub(super) fn check_signature(kind: RouteKind, method: &ImplItemFn) -> syn::Result<()> {
     let sig = &method.sig;
     if !sig.generics.params.is_empty() {
@@ -41,12 +40,6 @@ pub(super) fn check_signature(kind: RouteKind, method: &ImplItemFn) -> syn::Resu
             ));
         }
     }
-    if let Some(extra) = sig.inputs.iter().nth(1) {
-        return Err(syn::Error::new_spanned(
-            extra,
-            "nestish cannot fill this argument: route methods take only `&self` for now",
-        ));
-    }
     if kind == RouteKind::Sse {
         check_stream_return(&sig.output, &sig.ident)?;
     }
@@ -56,29 +49,51 @@ pub(super) fn check_signature(kind: RouteKind, method: &ImplItemFn) -> syn::Resu
 const STREAM_SHAPE: &str = "an #[sse] method must return a stream of events: \
      `impl Stream<Item = MessageEvent> + Send + 'static`";
 
+/// Whether `ty` is spelled `Result<..>`: an `#[sse]` method may fail before streaming.
+pub(super) fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(ok) => Some(ok),
+        _ => None,
+    }
+}
+
 /// Catches the return types that are plainly not a stream; named types are left to the trait
 /// check in the generated code.
 fn check_stream_return(output: &ReturnType, ident: &syn::Ident) -> syn::Result<()> {
     match output {
         ReturnType::Default => Err(syn::Error::new_spanned(ident, STREAM_SHAPE)),
-        ReturnType::Type(_, ty) => match &**ty {
-            Type::ImplTrait(impl_trait) => {
-                let is_stream = impl_trait.bounds.iter().any(|bound| match bound {
-                    syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
-                        s.ident == "Stream" || s.ident == "TryStream" || s.ident == "SseStream"
-                    }),
-                    _ => false,
-                });
-                if is_stream {
-                    Ok(())
-                } else {
-                    Err(syn::Error::new_spanned(ty, STREAM_SHAPE))
-                }
-            }
-            Type::Tuple(tuple) if tuple.elems.is_empty() => {
+        ReturnType::Type(_, ty) => check_stream_type(result_ok_type(ty).unwrap_or(ty)),
+    }
+}
+
+fn check_stream_type(ty: &Type) -> syn::Result<()> {
+    match ty {
+        Type::ImplTrait(impl_trait) => {
+            let is_stream = impl_trait.bounds.iter().any(|bound| match bound {
+                syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
+                    s.ident == "Stream" || s.ident == "TryStream" || s.ident == "SseStream"
+                }),
+                _ => false,
+            });
+            if is_stream {
+                Ok(())
+            } else {
                 Err(syn::Error::new_spanned(ty, STREAM_SHAPE))
             }
-            _ => Ok(()),
-        },
+        }
+        Type::Tuple(tuple) if tuple.elems.is_empty() => {
+            Err(syn::Error::new_spanned(ty, STREAM_SHAPE))
+        }
+        _ => Ok(()),
     }
 }

@@ -1,0 +1,42 @@
+//! `#[header("x-tenant")]` and `#[last_event_id]`: request headers.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use super::RequestParts;
+use crate::HttpError;
+
+/// The header `name` (the first, if repeated), parsed.
+///
+/// # Errors
+///
+/// 400 when it is absent, not visible ASCII, or does not parse as `T`.
+pub fn header<T>(parts: &RequestParts, name: &str) -> Result<T, HttpError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    header_opt(parts, name)?
+        .ok_or_else(|| HttpError::bad_request(format!("header \"{name}\" is required")))
+}
+
+/// The header `name`, or `None` when the request does not have it.
+///
+/// # Errors
+///
+/// 400 when it is there but is not visible ASCII or does not parse as `T`.
+pub fn header_opt<T>(parts: &RequestParts, name: &str) -> Result<Option<T>, HttpError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(value) = parts.headers.get(name) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| HttpError::bad_request(format!("header \"{name}\" is not visible ASCII")))?;
+    text.parse()
+        .map(Some)
+        .map_err(|error| HttpError::bad_request(format!("header \"{name}\" is invalid: {error}")))
+}

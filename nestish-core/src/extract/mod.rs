@@ -1,0 +1,71 @@
+//! Route-method arguments: what NestJS's parameter decorators become in nestish.
+//!
+//! Every argument of a route method after `&self` carries one attribute that says where its value
+//! comes from; `#[controller]` reads it and generates the extraction. A value that is missing or
+//! does not parse answers 400 with NestJS's JSON body naming the parameter and why, before the
+//! method is called (and so before any SSE header is sent).
+//!
+//! | attribute | NestJS | argument type |
+//! |---|---|---|
+//! | `#[param("id")]` | `@Param('id')` | `T: FromStr`; the path declares `:id`, or `*id` as its last segment for the rest of the path |
+//! | `#[query("page")]` | `@Query('page')` | `T: FromStr`, or `Option<T>` when it may be absent |
+//! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string |
+//! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | `T: FromStr`, or `Option<T>` |
+//! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr`): what the browser sends on reconnect; `T` when required |
+//! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
+//! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
+//!
+//! ```
+//! use futures::stream::{self, Stream};
+//! use nestish_core::{HttpError, Json, MessageEvent, controller, get, post, sse};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct NewOrder {
+//!     item: String,
+//! }
+//!
+//! #[derive(Default)]
+//! pub struct OrdersController;
+//!
+//! #[controller("orders")]
+//! impl OrdersController {
+//!     #[get(":id")]
+//!     fn one(&self, #[param("id")] id: u64, #[query("fields")] fields: Option<String>) -> String {
+//!         format!("order {id}, fields {fields:?}")
+//!     }
+//!
+//!     #[post]
+//!     fn create(&self, #[body] order: Json<NewOrder>) -> Result<String, HttpError> {
+//!         Ok(format!("ordered {}", order.0.item))
+//!     }
+//!
+//!     #[sse(":id/events")]
+//!     fn events(
+//!         &self,
+//!         #[param("id")] id: u64,
+//!         #[last_event_id] resume_after: Option<u64>,
+//!     ) -> impl Stream<Item = MessageEvent> + Send + 'static {
+//!         let next = resume_after.map_or(0, |seen| seen + 1);
+//!         stream::iter(next..3).map(move |n| MessageEvent::new(format!("order {id} step {n}")))
+//!     }
+//! }
+//! # use futures::StreamExt;
+//! ```
+//!
+//! A body larger than the limit (1 MiB unless
+//! [`AppBuilder::body_limit`](crate::AppBuilder::body_limit) says otherwise) answers 413, and a
+//! `Json<T>` body without `Content-Type: application/json` answers 415.
+
+mod body;
+mod header;
+mod path;
+mod query;
+
+pub use body::FromBody;
+pub(crate) use body::read_body;
+pub use header::{header, header_opt};
+pub use path::{PathParams, path_param};
+pub use query::{query_all, query_value, query_value_opt};
+
+/// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
+pub type RequestParts = http::request::Parts;

@@ -1,0 +1,33 @@
+//! `#[param("id")]`: a path parameter.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use percent_encoding::percent_decode_str;
+
+use crate::HttpError;
+
+/// The values of a request's path parameters, in the order the route's path declares them.
+#[derive(Debug, Default)]
+pub struct PathParams(pub(crate) Vec<String>);
+
+/// The path parameter `name`, the `index`-th of the route, percent-decoded and parsed.
+///
+/// # Errors
+///
+/// 400 when the value is not valid UTF-8 once decoded, or does not parse as `T`.
+pub fn path_param<T>(params: &PathParams, index: usize, name: &str) -> Result<T, HttpError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    let raw = params.0.get(index).map_or("", String::as_str);
+    let decoded = percent_decode_str(raw).decode_utf8().map_err(|_| {
+        HttpError::bad_request(format!(
+            "path parameter \"{name}\" is not valid UTF-8 once percent-decoded"
+        ))
+    })?;
+    decoded.parse().map_err(|error| {
+        HttpError::bad_request(format!("path parameter \"{name}\" is invalid: {error}"))
+    })
+}

@@ -1,0 +1,119 @@
+//! [`Providers`]: the services registered on the factory, injected into controllers.
+
+use std::any::{Any, TypeId, type_name};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// The services an application was given with
+/// [`AppBuilder::provide`](crate::AppBuilder::provide), one per type, each shared as an `Arc`.
+///
+/// A controller receives them through its `#[inject]` constructor, whose arguments are
+/// `Arc<T>` (required) or `Option<Arc<T>>` (optional):
+///
+/// ```standalone_crate
+/// use std::sync::Arc;
+/// use nestish_core::{controller, get, inject};
+///
+/// pub struct Greeter {
+///     greeting: String,
+/// }
+///
+/// pub struct HelloController {
+///     greeter: Arc<Greeter>,
+/// }
+///
+/// #[controller("hello")]
+/// impl HelloController {
+///     #[inject]
+///     fn new(greeter: Arc<Greeter>) -> Self {
+///         Self { greeter }
+///     }
+///
+///     #[get]
+///     fn hello(&self) -> String {
+///         self.greeter.greeting.clone()
+///     }
+/// }
+///
+/// let app = nestish_core::NestFactory::create()
+///     .provide(Greeter { greeting: "hi".into() })
+///     .build()
+///     .expect("every provider is there");
+/// # let _ = app;
+/// ```
+#[derive(Clone, Default)]
+pub struct Providers {
+    by_type: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+}
+
+impl Providers {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.by_type.insert(TypeId::of::<T>(), value);
+    }
+
+    /// The provider of type `T`, if one was registered.
+    ///
+    /// ```
+    /// let providers = nestish_core::Providers::default();
+    /// assert!(providers.get::<String>().is_none());
+    /// ```
+    #[must_use]
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let value = Arc::clone(self.by_type.get(&TypeId::of::<T>())?);
+        value.downcast().ok()
+    }
+}
+
+impl fmt::Debug for Providers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Providers")
+            .field("count", &self.by_type.len())
+            .finish()
+    }
+}
+
+/// A constructor argument that `#[inject]` fills from the [`Providers`]: `Arc<T>`, or
+/// `Option<Arc<T>>` for a provider that may be absent.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be injected",
+    label = "not a provider",
+    note = "an #[inject] constructor takes its providers as `Arc<T>` (or `Option<Arc<T>>` when optional), registered with `NestFactory::create().provide(value)`"
+)]
+pub trait Inject: Sized {
+    /// Takes the argument from `providers`.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingProvider`] naming the type when a required provider is absent.
+    fn inject(providers: &Providers) -> Result<Self, MissingProvider>;
+}
+
+impl<T: Send + Sync + 'static> Inject for Arc<T> {
+    fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
+        providers.get().ok_or(MissingProvider {
+            type_name: type_name::<T>(),
+        })
+    }
+}
+
+impl<T: Send + Sync + 'static> Inject for Option<Arc<T>> {
+    fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
+        Ok(providers.get())
+    }
+}
+
+/// A required provider that was not registered.
+///
+/// ```
+/// use nestish_core::{Inject, Providers};
+/// use std::sync::Arc;
+///
+/// let missing = <Arc<String> as Inject>::inject(&Providers::default()).unwrap_err();
+/// assert_eq!(missing.type_name, "alloc::string::String");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MissingProvider {
+    /// The missing type, as `std::any::type_name` writes it.
+    pub type_name: &'static str,
+}

@@ -1,0 +1,238 @@
+//! A route method's arguments after `&self`: each names where its value comes from with one
+//! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, LitStr, PatType, Type};
+
+use crate::diag::Errors;
+
+/// Where one argument's value comes from.
+pub(crate) enum Source {
+    /// `#[param("id")]`: the `index`-th parameter of the path.
+    Param { name: LitStr },
+    /// `#[query("page")]` (`Some`) or `#[query]` (the whole query string).
+    Query { name: Option<LitStr> },
+    /// `#[header("x-tenant")]`.
+    Header { name: LitStr },
+    /// `#[last_event_id]`.
+    LastEventId,
+    /// `#[body]`.
+    Body,
+    /// `#[req]`.
+    Req,
+}
+
+/// One argument, read.
+pub(crate) struct Param {
+    pub(crate) source: Source,
+    pub(crate) ty: Type,
+    /// The attribute, for error spans.
+    pub(crate) attr: Attribute,
+    /// The argument's name, for messages.
+    pub(crate) label: String,
+}
+
+const ATTRIBUTES: &str = "#[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], #[last_event_id], #[body] or #[req]";
+
+/// Attributes the compiler itself handles on parameters; left alone.
+fn is_builtin(attr: &Attribute) -> bool {
+    ["cfg", "cfg_attr", "allow", "warn", "deny", "expect", "doc"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
+}
+
+/// Reads (and strips) the parameter attributes of every argument after `&self`.
+pub(crate) fn read(
+    inputs: &mut syn::punctuated::Punctuated<FnArg, syn::Token![,]>,
+    errors: &mut Errors,
+) -> Vec<Param> {
+    let mut params = Vec::new();
+    for input in inputs.iter_mut().skip(1) {
+        let FnArg::Typed(arg) = input else {
+            continue;
+        };
+        if let Some(param) = errors.ok(read_one(arg)) {
+            params.push(param);
+        }
+    }
+    params
+}
+
+fn read_one(arg: &mut PatType) -> syn::Result<Param> {
+    let label = match &*arg.pat {
+        syn::Pat::Ident(ident) => ident.ident.to_string(),
+        other => quote!(#other).to_string(),
+    };
+    let mut found: Option<(Source, Attribute)> = None;
+    let mut errors = Errors::default();
+    let mut kept = Vec::new();
+    for attr in std::mem::take(&mut arg.attrs) {
+        if is_builtin(&attr) {
+            kept.push(attr);
+            continue;
+        }
+        let Some(name) = attr.path().get_ident().map(ToString::to_string) else {
+            errors.push(unknown(&attr));
+            continue;
+        };
+        let source = match name.as_str() {
+            "param" => name_arg(&attr, "param").map(|name| Source::Param { name }),
+            "query" => optional_name_arg(&attr).map(|name| Source::Query { name }),
+            "header" => name_arg(&attr, "header").map(|name| Source::Header { name }),
+            "last_event_id" => no_args(&attr).map(|()| Source::LastEventId),
+            "body" => no_args(&attr).map(|()| Source::Body),
+            "req" => no_args(&attr).map(|()| Source::Req),
+            _ => Err(unknown(&attr)),
+        };
+        match errors.ok(source) {
+            Some(_) if found.is_some() => errors.push(syn::Error::new_spanned(
+                &attr,
+                "an argument takes its value from one place: remove one of its attributes",
+            )),
+            Some(source) => found = Some((source, attr.clone())),
+            None => {}
+        }
+    }
+    arg.attrs = kept;
+    errors.finish()?;
+    let Some((source, attr)) = found else {
+        return Err(syn::Error::new_spanned(
+            &*arg,
+            format!(
+                "nestish cannot fill this argument: say where its value comes from with {ATTRIBUTES}"
+            ),
+        ));
+    };
+    Ok(Param {
+        source,
+        ty: (*arg.ty).clone(),
+        attr,
+        label,
+    })
+}
+
+fn unknown(attr: &Attribute) -> syn::Error {
+    syn::Error::new_spanned(
+        attr,
+        format!("unknown parameter attribute; a route argument takes one of {ATTRIBUTES}"),
+    )
+}
+
+fn name_arg(attr: &Attribute, what: &str) -> syn::Result<LitStr> {
+    let missing = || {
+        syn::Error::new_spanned(
+            attr,
+            format!("#[{what}] takes the name, like #[{what}(\"id\")]"),
+        )
+    };
+    let syn::Meta::List(_) = &attr.meta else {
+        return Err(missing());
+    };
+    let name: LitStr = attr.parse_args().map_err(|_| missing())?;
+    if name.value().is_empty() {
+        return Err(missing());
+    }
+    Ok(name)
+}
+
+fn optional_name_arg(attr: &Attribute) -> syn::Result<Option<LitStr>> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Ok(None),
+        _ => name_arg(attr, "query").map(Some),
+    }
+}
+
+fn no_args(attr: &Attribute) -> syn::Result<()> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Ok(()),
+        _ => Err(syn::Error::new_spanned(
+            attr,
+            format!(
+                "#[{}] takes no arguments",
+                attr.path()
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+}
+
+/// The inner type of `Option<T>`, when `ty` is spelled that way.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+impl Param {
+    /// An expression of type `Result<T, HttpError>` for a synchronous source, or `None` for the
+    /// body, which must be awaited. `path_params` are the route's parameter names in order.
+    pub(crate) fn extract(&self, path_params: &[String]) -> syn::Result<Option<TokenStream>> {
+        let private = quote!(::nestish_core::__private);
+        let ty = &self.ty;
+        let span = self.ty.span();
+        let label = &self.label;
+        Ok(Some(match &self.source {
+            Source::Param { name } => {
+                let Some(index) = path_params.iter().position(|p| *p == name.value()) else {
+                    let declared = if path_params.is_empty() {
+                        "it declares none".to_owned()
+                    } else {
+                        format!(
+                            "it declares {}",
+                            path_params
+                                .iter()
+                                .map(|p| format!("`:{p}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    };
+                    return Err(syn::Error::new(
+                        name.span(),
+                        format!(
+                            "the route path has no parameter `:{}`: {declared}",
+                            name.value()
+                        ),
+                    ));
+                };
+                quote_spanned!(span=> #private::path_param::<#ty>(&__params, #index, #name))
+            }
+            Source::Query { name: Some(name) } => match option_inner(ty) {
+                Some(inner) => {
+                    quote_spanned!(span=> #private::query_value_opt::<#inner>(&__parts, #name))
+                }
+                None => quote_spanned!(span=> #private::query_value::<#ty>(&__parts, #name)),
+            },
+            Source::Query { name: None } => {
+                quote_spanned!(span=> #private::query_all::<#ty>(&__parts, #label))
+            }
+            Source::Header { name } => header(ty, &name.value()),
+            Source::LastEventId => header(ty, "last-event-id"),
+            Source::Req => quote_spanned!(span=> #private::request_parts(&__parts)),
+            Source::Body => return Ok(None),
+        }))
+    }
+}
+
+fn header(ty: &Type, name: &str) -> TokenStream {
+    let private = quote!(::nestish_core::__private);
+    let span = ty.span();
+    match option_inner(ty) {
+        Some(inner) => quote_spanned!(span=> #private::header_opt::<#inner>(&__parts, #name)),
+        None => quote_spanned!(span=> #private::header::<#ty>(&__parts, #name)),
+    }
+}

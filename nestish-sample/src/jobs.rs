@@ -1,0 +1,103 @@
+//! The second controller: job progress as SSE, with a path parameter, query values, an injected
+//! service and the browser's `Last-Event-ID`, so a dropped connection resumes where it stopped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt, stream};
+use nestish_core::{
+    EventError, Html, HttpError, MessageEvent, StatusCode, controller, get, inject, sse,
+};
+
+/// The service: which jobs exist and how many steps each has.
+#[derive(Debug)]
+pub struct JobBoard {
+    steps: BTreeMap<&'static str, u32>,
+}
+
+impl Default for JobBoard {
+    fn default() -> Self {
+        Self {
+            steps: BTreeMap::from([("build", 12), ("test", 20), ("deploy", 6)]),
+        }
+    }
+}
+
+impl JobBoard {
+    /// The number of steps of job `name`, if it exists.
+    #[must_use]
+    pub fn steps(&self, name: &str) -> Option<u32> {
+        self.steps.get(name).copied()
+    }
+
+    /// The jobs, by name.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.steps.keys().copied()
+    }
+}
+
+/// How many steps one connection carries before it ends, so that the browser reconnects and
+/// resumes with `Last-Event-ID`, as it would after a dropped connection.
+pub const STEPS_PER_CONNECTION: u32 = 5;
+
+/// `/jobs`: a page per job, and the job's progress as a stream.
+pub struct JobsController {
+    board: Arc<JobBoard>,
+}
+
+#[controller("jobs")]
+impl JobsController {
+    #[inject]
+    fn new(board: Arc<JobBoard>) -> Self {
+        Self { board }
+    }
+
+    /// The page: pick a job, watch its progress.
+    #[get]
+    fn page(&self) -> Html<&'static str> {
+        Html(include_str!("jobs.html"))
+    }
+
+    /// The jobs that exist, as JSON.
+    #[get("list")]
+    fn list(&self) -> nestish_core::Json<Vec<&'static str>> {
+        nestish_core::Json(self.board.names().collect())
+    }
+
+    /// Job `name`'s steps after the last one this client saw, `every` milliseconds apart; the
+    /// step number is the event id, and the browser sends it back when it reconnects.
+    #[sse(":name/progress", retry = "500ms")]
+    fn progress(
+        &self,
+        #[param("name")] name: String,
+        #[query("every")] every: Option<u64>,
+        #[last_event_id] seen: Option<u32>,
+    ) -> Result<impl Stream<Item = Result<MessageEvent, EventError>> + Send + 'static, HttpError>
+    {
+        let total = self
+            .board
+            .steps(&name)
+            .ok_or_else(|| HttpError::not_found(format!("no job named {name:?}")))?;
+        let every = Duration::from_millis(every.unwrap_or(500).clamp(10, 10_000));
+        let first = seen.map_or(1, |step| step + 1);
+        if first > total {
+            // Everything was seen: 204 is how a server tells EventSource to stop reconnecting.
+            return Err(HttpError::new(StatusCode::NO_CONTENT, "job finished"));
+        }
+        let last = total.min(first + STEPS_PER_CONNECTION - 1);
+        Ok(stream::iter(first..=last).then(move |step| {
+            let name = name.clone();
+            async move {
+                tokio::time::sleep(every).await;
+                let event = serde_json::json!({
+                    "job": name,
+                    "step": step,
+                    "of": total,
+                    "resumedAfter": seen,
+                });
+                MessageEvent::json(&event)?.id(step.to_string())
+            }
+        }))
+    }
+}
