@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Error;
 use crate::providers::Providers;
 use crate::registry::{self, Controller, RouteKind};
 use crate::router::Router;
+use crate::state::State;
+use crate::{Error, Limits};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -34,7 +35,8 @@ impl NestFactory {
     pub fn create() -> AppBuilder {
         AppBuilder {
             sse_keep_alive: Some(AppBuilder::DEFAULT_SSE_KEEP_ALIVE),
-            body_limit: AppBuilder::DEFAULT_BODY_LIMIT,
+            limits: Limits::default(),
+            signals: true,
             providers: Providers::default(),
         }
     }
@@ -45,16 +47,14 @@ impl NestFactory {
 #[must_use = "an AppBuilder does nothing until `.build()` is called"]
 pub struct AppBuilder {
     sse_keep_alive: Option<Duration>,
-    body_limit: usize,
+    limits: Limits,
+    signals: bool,
     providers: Providers,
 }
 
 impl AppBuilder {
     /// How long an SSE stream may stay silent before nestish writes a heartbeat: 15 s.
     pub const DEFAULT_SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-    /// The largest request body a `#[body]` argument reads: 1 MiB.
-    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
     /// Registers a provider: a service that controllers receive, as `Arc<T>`, through their
     /// `#[inject]` constructor (see [`Providers`]). One per type; a second replaces the first.
@@ -86,14 +86,101 @@ impl AppBuilder {
     }
 
     /// Sets the largest request body, in bytes, that a `#[body]` argument reads; a larger one
-    /// answers 413. Default: [`DEFAULT_BODY_LIMIT`](Self::DEFAULT_BODY_LIMIT).
+    /// answers 413. Default 1 MiB (see [`Limits`]).
     ///
     /// ```
     /// let builder = nestish_core::NestFactory::create().body_limit(64 * 1024);
     /// # let _ = builder;
     /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        self.limits.body_limit = bytes;
+        self
+    }
+
+    /// Sets each connection's buffer: the largest request head (431 past it) and the most a
+    /// response may queue for a client that does not read. Default 64 KiB; at least 8 KiB.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().buffer_size(16 * 1024);
+    /// # let _ = builder;
+    /// ```
+    pub fn buffer_size(mut self, bytes: usize) -> Self {
+        self.limits.buffer_size = bytes;
+        self
+    }
+
+    /// Sets the most header fields a request may have (431 past it). Default 100.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().max_headers(50);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.limits.max_headers = count;
+        self
+    }
+
+    /// Sets how long a client may take to send a request head before its connection is closed
+    /// (against slowloris). Default 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().header_read_timeout(Duration::from_secs(5));
+    /// # let _ = builder;
+    /// ```
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets how long a client may leave the server's writes blocked without taking a byte
+    /// before its connection is closed and its stream dropped. Default 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().stall_timeout(Duration::from_secs(10));
+    /// # let _ = builder;
+    /// ```
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.stall_timeout = timeout;
+        self
+    }
+
+    /// Sets the most open connections; one more is answered 503 and closed. Default 16,384.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().max_connections(1_000);
+    /// # let _ = builder;
+    /// ```
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.limits.max_connections = count;
+        self
+    }
+
+    /// Sets how long an SSE stream may last before it is ended cleanly (the browser then
+    /// reconnects, to this or another instance); `None` for no limit, the default.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .sse_max_lifetime(Some(Duration::from_secs(3600)));
+    /// # let _ = builder;
+    /// ```
+    pub fn sse_max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.limits.sse_max_lifetime = lifetime;
+        self
+    }
+
+    /// Sets how long a graceful shutdown waits for open connections before closing them.
+    /// Default 10 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().shutdown_timeout(Duration::from_secs(3));
+    /// # let _ = builder;
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.shutdown_timeout = timeout;
         self
     }
 
@@ -117,6 +204,18 @@ impl AppBuilder {
         self
     }
 
+    /// Whether SIGINT and SIGTERM start a graceful shutdown (default `true`). Turn it off when
+    /// the embedding program handles signals and calls [`ServerHandle::shutdown`](crate::ServerHandle::shutdown) itself.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().handle_signals(false);
+    /// # let _ = builder;
+    /// ```
+    pub fn handle_signals(mut self, on: bool) -> Self {
+        self.signals = on;
+        self
+    }
+
     /// Collects every route that a `#[controller]` linked into the binary declares, sorts them,
     /// builds each controller once, and logs the route table (`Mapped {/sse, GET} (SSE) route`,
     /// at `INFO`, target `nestish::routes`).
@@ -134,11 +233,7 @@ impl AppBuilder {
     /// # let _ = app;
     /// ```
     pub fn build(self) -> Result<App, Error> {
-        if self.sse_keep_alive == Some(Duration::ZERO) {
-            return Err(Error::Config(
-                "sse_keep_alive must be longer than zero; pass None to switch heartbeats off",
-            ));
-        }
+        self.check()?;
         let records = registry::routes();
         let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
         let mut routes = Vec::with_capacity(records.len());
@@ -157,7 +252,8 @@ impl AppBuilder {
             };
             routes.push((*record, controller));
         }
-        let router = Router::new(routes, self.sse_keep_alive, self.body_limit)?;
+        let state = Arc::new(State::default());
+        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state)?;
         if records.is_empty() {
             tracing::warn!(
                 target: "nestish::routes",
@@ -180,7 +276,31 @@ impl AppBuilder {
         }
         Ok(App {
             router: Arc::new(router),
+            state,
+            limits: self.limits,
+            signals: self.signals,
         })
+    }
+
+    /// Refuses settings that cannot work.
+    fn check(&self) -> Result<(), Error> {
+        let limits = &self.limits;
+        let problem = if self.sse_keep_alive == Some(Duration::ZERO) {
+            "sse_keep_alive must be longer than zero; pass None to switch heartbeats off"
+        } else if limits.buffer_size < 8 * 1024 {
+            "buffer_size must be at least 8 KiB (8192 bytes)"
+        } else if limits.stall_timeout.is_zero() {
+            "stall_timeout must be longer than zero"
+        } else if limits.header_read_timeout.is_zero() {
+            "header_read_timeout must be longer than zero"
+        } else if limits.max_connections == 0 {
+            "max_connections must be at least 1"
+        } else if limits.sse_max_lifetime == Some(Duration::ZERO) {
+            "sse_max_lifetime must be longer than zero; pass None for no limit"
+        } else {
+            return Ok(());
+        };
+        Err(Error::Config(problem))
     }
 }
 
@@ -188,6 +308,9 @@ impl AppBuilder {
 #[must_use = "an App serves nothing until `.listen(addr)` or `.bind(addr)` is called"]
 pub struct App {
     pub(crate) router: Arc<Router>,
+    pub(crate) state: Arc<State>,
+    pub(crate) limits: Limits,
+    pub(crate) signals: bool,
 }
 
 impl std::fmt::Debug for App {

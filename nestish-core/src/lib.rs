@@ -49,17 +49,22 @@
 
 mod app;
 mod body;
+mod dispatch;
 mod error;
 pub mod extract;
 mod handler;
 mod http_error;
 mod interval;
+mod io;
+mod limits;
+mod panic;
 mod providers;
 mod registry;
 mod response;
 mod router;
 mod server;
 mod sse;
+mod state;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -74,10 +79,12 @@ pub use extract::RequestParts;
 pub use http::StatusCode;
 pub use http_error::HttpError;
 pub use interval::{Interval, interval};
+pub use limits::Limits;
 pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Html, IntoResponse, Json, Response};
 pub use server::Server;
-pub use sse::{BoxError, EventError, Forbidden, MessageEvent, SseItem, SseStream};
+pub use sse::{BoxError, CloseSignal, EventError, Forbidden, MessageEvent, SseItem, SseStream};
+pub use state::ServerHandle;
 
 /// An incoming HTTP request, as hyper delivers it.
 pub type Request = http::Request<hyper::body::Incoming>;

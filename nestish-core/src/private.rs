@@ -16,7 +16,8 @@ pub use crate::handler::HandlerFuture;
 pub use crate::registry::{
     Controller, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, SseOptions, Verb,
 };
-use crate::sse::{SseStream, sse_response};
+pub use crate::sse::SseSetup;
+use crate::sse::{CloseSignal, SseStream, sse_response};
 use crate::{HttpError, IntoResponse, Response};
 
 /// The id of controller type `T`.
@@ -54,6 +55,11 @@ impl<T: Default + Send + Sync + 'static> Construct for T {
 /// The answer to a request whose arguments could not be extracted.
 pub fn rejection(error: HttpError) -> Response {
     error.into_response()
+}
+
+/// `#[signal]`: completes when the SSE response is over.
+pub fn close_signal(setup: &mut SseSetup) -> Result<CloseSignal, HttpError> {
+    Ok(setup.close_signal())
 }
 
 /// `#[req]`: the request's parts, read-only.
@@ -98,8 +104,8 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 }
 
 /// An `#[sse]` route's stream as the `text/event-stream` response.
-pub fn sse<S: SseStream>(stream: S, version: Version, config: SseConfig) -> Response {
-    sse_response(stream, version, config)
+pub fn sse<S: SseStream>(stream: S, version: Version, setup: SseSetup) -> Response {
+    sse_response(stream, version, setup)
 }
 
 /// A fallible `#[sse]` route: the stream, or the error's answer (status and NestJS's body)
@@ -107,10 +113,10 @@ pub fn sse<S: SseStream>(stream: S, version: Version, config: SseConfig) -> Resp
 pub fn sse_result<S: SseStream, E: IntoResponse>(
     result: Result<S, E>,
     version: Version,
-    config: SseConfig,
+    setup: SseSetup,
 ) -> Response {
     match result {
-        Ok(stream) => sse_response(stream, version, config),
+        Ok(stream) => sse_response(stream, version, setup),
         Err(error) => error.into_response(),
     }
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 use crate::extract::PathParams;
 use crate::handler::HandlerFuture;
 use crate::providers::{MissingProvider, Providers};
+use crate::sse::SseSetup;
+use crate::state::State;
 use crate::{Request, RouteSource};
 
 /// A controller instance, shared by all requests to its routes.
@@ -28,6 +30,7 @@ pub struct RouteContext {
     pub(crate) controller: Controller,
     pub(crate) sse: SseConfig,
     pub(crate) body_limit: usize,
+    pub(crate) state: Arc<State>,
 }
 
 impl RouteContext {
@@ -36,9 +39,13 @@ impl RouteContext {
         &self.controller
     }
 
-    /// The stream settings of an SSE route.
-    pub fn sse(&self) -> SseConfig {
-        self.sse
+    /// What an SSE route's response is built with.
+    pub fn sse(&self) -> SseSetup {
+        SseSetup {
+            config: self.sse,
+            state: Arc::clone(&self.state),
+            close: None,
+        }
     }
 
     /// The largest request body a `#[body]` argument reads, in bytes.
@@ -56,6 +63,10 @@ pub struct SseConfig {
     pub(crate) keep_alive: Option<Duration>,
     /// The reconnection delay sent first on the stream, if any.
     pub(crate) retry: Option<Duration>,
+    /// How long the stream may last, if the application limits it.
+    pub(crate) max_lifetime: Option<Duration>,
+    /// The data of the `event: shutdown` written when the server shuts down, if any.
+    pub(crate) shutdown_event: Option<&'static str>,
 }
 
 /// An `#[sse]` route's own stream settings, as its attribute declares them.
@@ -65,6 +76,9 @@ pub struct SseOptions {
     pub keep_alive: KeepAlive,
     /// `retry = "..."`: sent first on the stream.
     pub retry: Option<Duration>,
+    /// `shutdown_event = "..."`: the data of an `event: shutdown` written when the server shuts
+    /// down.
+    pub shutdown_event: Option<&'static str>,
 }
 
 impl SseOptions {
@@ -72,6 +86,7 @@ impl SseOptions {
     pub const DEFAULT: Self = Self {
         keep_alive: KeepAlive::AppDefault,
         retry: None,
+        shutdown_event: None,
     };
 }
 

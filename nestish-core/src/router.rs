@@ -1,6 +1,8 @@
 //! Method + path → endpoint, on `matchit` (the radix-tree router axum uses).
 
-use crate::Error;
+use crate::state::State;
+use crate::{Error, Limits};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract::PathParams;
@@ -32,12 +34,12 @@ pub(crate) struct Router {
 
 impl Router {
     /// Registers the routes, which come sorted by pattern then method, with their controllers.
-    /// `keep_alive` is the application's heartbeat interval, for routes that set none;
-    /// `body_limit` the largest body a `#[body]` argument reads.
+    /// `keep_alive` is the application's heartbeat interval, for routes that set none.
     pub(crate) fn new(
         routes: impl IntoIterator<Item = (&'static RouteRecord, Controller)>,
         keep_alive: Option<Duration>,
-        body_limit: usize,
+        limits: Limits,
+        state: &Arc<State>,
     ) -> Result<Self, Error> {
         let mut router = Self {
             paths: matchit::Router::new(),
@@ -59,8 +61,11 @@ impl Router {
                             KeepAlive::Every(interval) => Some(interval),
                         },
                         retry: record.sse.retry,
+                        max_lifetime: limits.sse_max_lifetime,
+                        shutdown_event: record.sse.shutdown_event,
                     },
-                    body_limit,
+                    body_limit: limits.body_limit,
+                    state: Arc::clone(state),
                 },
             };
             match previous {

@@ -1,29 +1,25 @@
-//! Serving an [`App`] over HTTP/1.1: the accept loop and the per-request dispatch.
+//! Serving an [`App`] over HTTP/1.1: binding, the accept loop with its connection cap, each
+//! connection's limits, and the graceful shutdown.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::header::{ALLOW, HeaderValue};
-use http::{Method, StatusCode};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::task::JoinSet;
 
-use crate::handler::HandlerFuture;
-use crate::registry::{RouteKind, Verb};
-use crate::router::{Lookup, Router};
-use crate::sse::head_response;
-use crate::{App, Error, HttpError, IntoResponse, Request, Response};
+use crate::dispatch::Dispatcher;
+use crate::io::StallGuard;
+use crate::state::{OpenGuard, ServerHandle, State};
+use crate::{App, Error, HttpError, Limits};
 
 impl App {
-    /// Binds `addr` and serves the application until the process ends.
+    /// Binds `addr` and serves the application until SIGINT or SIGTERM (or
+    /// [`ServerHandle::shutdown`]), then shuts down gracefully.
     ///
     /// # Errors
     ///
@@ -60,11 +56,29 @@ impl App {
         };
         let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.limits.header_read_timeout)
+            .max_headers(self.limits.max_headers)
+            .max_buf_size(self.limits.buffer_size);
         Ok(Server {
             listener,
             local_addr,
-            router: self.router,
+            app: self,
+            http,
         })
+    }
+
+    /// A handle to shut the application down and read its counts, once it serves.
+    ///
+    /// ```
+    /// let app = nestish_core::NestFactory::create().build().unwrap();
+    /// assert_eq!(app.handle().open_streams(), 0);
+    /// ```
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            state: Arc::clone(&self.state),
+        }
     }
 }
 
@@ -73,7 +87,8 @@ impl App {
 pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
-    router: Arc<Router>,
+    app: App,
+    http: http1::Builder,
 }
 
 impl fmt::Debug for Server {
@@ -97,7 +112,25 @@ impl Server {
         self.local_addr
     }
 
-    /// Accepts connections and serves them, each on its own task, until the process ends.
+    /// A handle to shut the server down and read its counts.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), nestish_core::Error> {
+    /// let server = nestish_core::NestFactory::create().build()?.bind("127.0.0.1:0").await?;
+    /// let handle = server.handle();
+    /// tokio::spawn(server.serve());
+    /// handle.shutdown();
+    /// # Ok(()) }
+    /// ```
+    pub fn handle(&self) -> ServerHandle {
+        self.app.handle()
+    }
+
+    /// Accepts connections and serves them, each on its own task, until shutdown: SIGINT or
+    /// SIGTERM (unless [`AppBuilder::handle_signals`](crate::AppBuilder::handle_signals) is off)
+    /// or [`ServerHandle::shutdown`]. Then it stops accepting, ends every SSE stream cleanly,
+    /// lets in-flight requests finish, and returns; connections still open after the shutdown
+    /// timeout are closed.
     ///
     /// # Errors
     ///
@@ -110,30 +143,142 @@ impl Server {
     /// # Ok(()) }
     /// ```
     pub async fn serve(self) -> Result<(), Error> {
-        tracing::info!(target: "nestish", "listening on http://{}", self.local_addr);
+        let Self {
+            listener,
+            local_addr,
+            app,
+            http,
+        } = self;
+        tracing::info!(target: "nestish", "listening on http://{local_addr}");
+        let state = Arc::clone(&app.state);
+        let signals = app
+            .signals
+            .then(|| tokio::spawn(watch_signals(Arc::clone(&state))));
+        let shared = Arc::new(Shared {
+            dispatcher: Dispatcher(Arc::clone(&app.router)),
+            http,
+            limits: app.limits,
+            state: Arc::clone(&state),
+        });
+        let mut connections = JoinSet::new();
+        let mut shutdown = state.shutdown_signal();
         loop {
-            match self.listener.accept().await {
-                Ok((stream, _peer)) => spawn_connection(stream, Arc::clone(&self.router)),
-                Err(error) => accept_failed(&error).await,
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _peer)) => {
+                        // Reap finished connections so the set holds only live ones.
+                        while connections.try_join_next().is_some() {}
+                        accept(stream, &shared, &mut connections);
+                    }
+                    Err(error) => accept_failed(&error).await,
+                },
             }
         }
+        drop(listener);
+        drain(&mut connections, app.limits.shutdown_timeout).await;
+        if let Some(signals) = signals {
+            signals.abort();
+        }
+        tracing::info!(target: "nestish", "shut down");
+        Ok(())
     }
 }
 
-fn spawn_connection(stream: TcpStream, router: Arc<Router>) {
+/// What every connection of a server shares.
+struct Shared {
+    dispatcher: Dispatcher,
+    http: http1::Builder,
+    limits: Limits,
+    state: Arc<State>,
+}
+
+fn accept(stream: TcpStream, shared: &Arc<Shared>, connections: &mut JoinSet<()>) {
+    let (guard, open_before) = shared.state.connection_opened();
+    if open_before >= shared.limits.max_connections {
+        refuse(&stream);
+        return;
+    }
     // Events are small and must leave at once: no Nagle delay.
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
-    tokio::spawn(async move {
-        let connection = http1::Builder::new()
-            // The timer enables hyper's header read timeout (30 s), against slow-header clients.
-            .timer(TokioTimer::new())
-            .serve_connection(TokioIo::new(stream), Dispatcher(router));
-        if let Err(error) = connection.await {
-            tracing::debug!(%error, "connection ended with an error");
+    connections.spawn(serve_connection(stream, Arc::clone(shared), guard));
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _open: OpenGuard) {
+    let io = TokioIo::new(StallGuard::new(stream, shared.limits.stall_timeout));
+    let connection = shared.http.serve_connection(io, shared.dispatcher.clone());
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = shared.state.shutdown_signal() => {
+            // Finish the request in flight (an SSE body ends itself), then close.
+            connection.as_mut().graceful_shutdown();
+            connection.await
         }
-    });
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, "connection ended with an error");
+    }
+}
+
+/// Over the connection cap: a 503 with NestJS's body if the socket takes it at once, then close.
+fn refuse(stream: &TcpStream) {
+    tracing::warn!("connection refused: the server is at its connection limit");
+    let body = HttpError::new(
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "the server is at its connection limit",
+    )
+    .to_json();
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\n\
+         content-length: {}\r\nconnection: close\r\nretry-after: 1\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.try_write(answer.as_bytes());
+}
+
+/// Waits for the connections to finish, up to `timeout`, then closes those still open.
+async fn drain(connections: &mut JoinSet<()>, timeout: Duration) {
+    let open = connections.len();
+    if open > 0 {
+        tracing::info!(target: "nestish", open, "shutting down: waiting for open connections");
+    }
+    let all_done = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(timeout, all_done).await.is_err() {
+        tracing::warn!(
+            target: "nestish",
+            open = connections.len(),
+            "closing the connections still open after the shutdown timeout"
+        );
+        connections.shutdown().await;
+    }
+}
+
+async fn watch_signals(state: Arc<State>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            tracing::warn!("cannot listen for SIGINT/SIGTERM: shut down with the ServerHandle");
+            return;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!(target: "nestish", "SIGINT received"),
+            _ = terminate.recv() => tracing::info!(target: "nestish", "SIGTERM received"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+    }
+    state.trigger_shutdown();
 }
 
 /// An accept error is about one connection (reset before accept) or a resource limit: log it,
@@ -145,63 +290,5 @@ async fn accept_failed(error: &io::Error) {
         io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
     ) {
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The hyper service: routes each request to its endpoint.
-#[derive(Clone)]
-struct Dispatcher(Arc<Router>);
-
-impl hyper::service::Service<Request> for Dispatcher {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Dispatch;
-
-    fn call(&self, request: Request) -> Dispatch {
-        Dispatch(dispatch(&self.0, request))
-    }
-}
-
-fn dispatch(router: &Router, request: Request) -> HandlerFuture {
-    match router.lookup(request.method(), request.uri().path()) {
-        Lookup::Found(endpoint, params) => {
-            if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
-                return HandlerFuture::ready(head_response(request.version()));
-            }
-            (endpoint.handler)(&endpoint.context, request, params)
-        }
-        Lookup::MethodNotAllowed(endpoints) => {
-            let mut allow = Vec::new();
-            for endpoint in endpoints {
-                allow.push(endpoint.verb.as_str());
-                if endpoint.verb == Verb::Get {
-                    allow.push("HEAD");
-                }
-            }
-            let allow = allow.join(", ");
-            let mut response = cannot(&request, StatusCode::METHOD_NOT_ALLOWED);
-            if let Ok(allow) = HeaderValue::from_str(&allow) {
-                response.headers_mut().insert(ALLOW, allow);
-            }
-            HandlerFuture::ready(response)
-        }
-        Lookup::NotFound => HandlerFuture::ready(cannot(&request, StatusCode::NOT_FOUND)),
-    }
-}
-
-/// NestJS's answer to a request no route takes: `Cannot GET /x`.
-fn cannot(request: &Request, status: StatusCode) -> Response {
-    let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    HttpError::new(status, format!("Cannot {} {target}", request.method())).into_response()
-}
-
-/// The future of one request.
-struct Dispatch(HandlerFuture);
-
-impl Future for Dispatch {
-    type Output = Result<Response, Infallible>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(Ok)
     }
 }

@@ -24,15 +24,41 @@ pub async fn start() -> SocketAddr {
 
 /// Builds `builder`'s app and serves it on 127.0.0.1, on a free port.
 pub async fn start_with(builder: nestish_core::AppBuilder) -> SocketAddr {
+    serve(builder).await.addr
+}
+
+/// A server started by [`serve`]: its address, its handle and the task that serves it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub handle: nestish_core::ServerHandle,
+    pub task: tokio::task::JoinHandle<Result<(), nestish_core::Error>>,
+}
+
+/// Builds `builder`'s app (without signal handling) and serves it on a free port.
+pub async fn serve(builder: nestish_core::AppBuilder) -> Running {
     let server = builder
+        .handle_signals(false)
         .build()
         .expect("the app builds")
         .bind("127.0.0.1:0")
         .await
         .expect("an ephemeral port binds");
     let addr = server.local_addr();
-    tokio::spawn(server.serve());
-    addr
+    let handle = server.handle();
+    let task = tokio::spawn(server.serve());
+    Running { addr, handle, task }
+}
+
+/// Polls `condition` every 20 ms until it holds; panics with `what` after [`PATIENCE`].
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A response head.

@@ -22,6 +22,11 @@ where
     T::Err: Display,
 {
     let raw = params.0.get(index).map_or("", String::as_str);
+    if !valid_escapes(raw) {
+        return Err(HttpError::bad_request(format!(
+            "path parameter \"{name}\" has a `%` that does not start a percent-escape like `%20`"
+        )));
+    }
     let decoded = percent_decode_str(raw).decode_utf8().map_err(|_| {
         HttpError::bad_request(format!(
             "path parameter \"{name}\" is not valid UTF-8 once percent-decoded"
@@ -30,4 +35,22 @@ where
     decoded.parse().map_err(|error| {
         HttpError::bad_request(format!("path parameter \"{name}\" is invalid: {error}"))
     })
+}
+
+/// Whether every `%` in `raw` starts a two-hex-digit escape.
+fn valid_escapes(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
 }

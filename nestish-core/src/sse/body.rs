@@ -1,8 +1,9 @@
 //! The response body of an SSE route: polls the user's stream and writes each event as it comes,
-//! with heartbeats while it is silent.
+//! with heartbeats while it is silent; ends cleanly on shutdown or at the maximum lifetime.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -13,9 +14,11 @@ use http_body::{Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
 use super::encode::{encode, encode_data};
+use super::signal::SseSetup;
 use super::{BoxError, SseItem};
 use crate::HttpError;
-use crate::registry::SseConfig;
+use crate::panic::message as panic_message;
+use crate::state::{OpenGuard, ShutdownSignal};
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
 /// fast stream costs one write per batch rather than one per event; a connection never waits for
@@ -32,7 +35,13 @@ pub(crate) struct SseBody<S> {
     stream: Option<Pin<Box<S>>>,
     buf: BytesMut,
     heartbeat: Option<Heartbeat>,
-    route: &'static str,
+    /// Registered lazily, the first time the body waits.
+    shutdown: Option<ShutdownSignal>,
+    /// The end of the stream's maximum lifetime, if the application sets one.
+    expires: Option<Pin<Box<Sleep>>>,
+    setup: SseSetup,
+    /// Counts the stream as open for as long as the body lives.
+    _open: OpenGuard,
 }
 
 /// A timer that fires after `interval` of silence. Writing a frame only records the time (the
@@ -65,7 +74,8 @@ where
     S: Stream + Send + 'static,
     S::Item: SseItem,
 {
-    pub(crate) fn new(stream: S, config: SseConfig) -> Self {
+    pub(crate) fn new(stream: S, setup: SseSetup) -> Self {
+        let config = setup.config;
         let mut buf = BytesMut::with_capacity(512);
         // Something goes first, so the headers are on the wire at once and the browser's `open`
         // fires before the first event: the route's `retry`, or a lone line break as NestJS
@@ -80,11 +90,17 @@ where
             last_write: Instant::now(),
             sleep: Box::pin(tokio::time::sleep(interval)),
         });
+        let expires = config
+            .max_lifetime
+            .map(|lifetime| Box::pin(tokio::time::sleep(lifetime)));
         Self {
             stream: Some(Box::pin(stream)),
             buf,
             heartbeat,
-            route: config.route,
+            shutdown: None,
+            expires,
+            _open: setup.state.stream_opened(),
+            setup,
         }
     }
 
@@ -92,13 +108,23 @@ where
         let message = match error.downcast_ref::<HttpError>() {
             Some(http) => http.message().to_owned(),
             None => {
-                tracing::error!(route = self.route, %error, "SSE stream failed");
+                tracing::error!(route = self.setup.config.route, %error, "SSE stream failed");
                 "Internal server error".to_owned()
             }
         };
         self.buf.extend_from_slice(b"event: error\n");
         encode_data(&message, &mut self.buf);
         self.buf.extend_from_slice(b"\n");
+        self.stream = None;
+    }
+
+    /// Ends the stream cleanly, after the route's shutdown event if it declares one.
+    fn finish(&mut self, shutting_down: bool) {
+        if let (true, Some(text)) = (shutting_down, self.setup.config.shutdown_event) {
+            self.buf.extend_from_slice(b"event: shutdown\n");
+            encode_data(text, &mut self.buf);
+            self.buf.extend_from_slice(b"\n");
+        }
         self.stream = None;
     }
 
@@ -109,18 +135,47 @@ where
             if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
                 break;
             }
-            match stream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(item)) => {
+            // A panicking stream ends its own response, not the connection's task.
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                stream
+                    .as_mut()
+                    .poll_next(cx)
+                    .map(|item| item.map(SseItem::into_event))
+            }));
+            match polled {
+                Ok(Poll::Ready(Some(Ok(event)))) => {
                     events += 1;
-                    match item.into_event() {
-                        Ok(event) => encode(&event, &mut self.buf),
-                        Err(error) => self.fail(error),
-                    }
+                    encode(&event, &mut self.buf);
                 }
-                Poll::Ready(None) => self.stream = None,
-                Poll::Pending => break,
+                Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
+                Ok(Poll::Ready(None)) => self.stream = None,
+                Ok(Poll::Pending) => break,
+                Err(panic) => {
+                    tracing::error!(
+                        route = self.setup.config.route,
+                        panic = panic_message(&*panic),
+                        "SSE stream panicked"
+                    );
+                    self.fail("the stream panicked".into());
+                }
             }
         }
+    }
+
+    /// Whether the stream must end now: the server is shutting down, or its lifetime is over.
+    /// Registers for both, so the body is woken when either happens.
+    fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
+        let shutdown = self
+            .shutdown
+            .get_or_insert_with(|| self.setup.state.shutdown_signal());
+        if Pin::new(shutdown).poll(cx).is_ready() {
+            return Some(true);
+        }
+        let expired = self
+            .expires
+            .as_mut()
+            .is_some_and(|expires| expires.as_mut().poll(cx).is_ready());
+        expired.then_some(false)
     }
 }
 
@@ -137,6 +192,11 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = &mut *self;
+        if this.stream.is_some() {
+            if let Some(shutting_down) = this.must_end(cx) {
+                this.finish(shutting_down);
+            }
+        }
         this.fill(cx);
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this.heartbeat.as_mut().is_some_and(|h| h.due(cx));
@@ -169,16 +229,26 @@ mod tests {
     use http_body_util::BodyExt;
     use tokio::sync::mpsc;
 
+    use std::sync::Arc;
+
     use super::*;
     use crate::MessageEvent;
+    use crate::registry::SseConfig;
+    use crate::state::State;
 
     const SECOND: Duration = Duration::from_secs(1);
 
-    fn config(keep_alive: Option<Duration>) -> SseConfig {
-        SseConfig {
-            route: "/test",
-            keep_alive,
-            retry: None,
+    fn config(keep_alive: Option<Duration>) -> SseSetup {
+        SseSetup {
+            config: SseConfig {
+                route: "/test",
+                keep_alive,
+                retry: None,
+                max_lifetime: None,
+                shutdown_event: None,
+            },
+            state: Arc::new(State::default()),
+            close: None,
         }
     }
 

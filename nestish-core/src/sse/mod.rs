@@ -10,7 +10,9 @@ pub(crate) mod encode;
 mod event;
 mod item;
 mod response;
+mod signal;
 
 pub use event::{EventError, Forbidden, MessageEvent};
 pub use item::{BoxError, SseItem, SseStream};
 pub(crate) use response::{head_response, sse_response};
+pub use signal::{CloseSignal, SseSetup};

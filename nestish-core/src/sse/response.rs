@@ -3,20 +3,16 @@
 use http::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, EXPIRES, PRAGMA};
 use http::{HeaderMap, HeaderName, HeaderValue, Version};
 
+use super::SseSetup;
 use super::SseStream;
 use super::body::SseBody;
-use crate::registry::SseConfig;
 use crate::{Body, Response};
 
 const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
 
 /// The 200 response that streams `stream`'s events.
-pub(crate) fn sse_response<S: SseStream>(
-    stream: S,
-    version: Version,
-    config: SseConfig,
-) -> Response {
-    let mut response = Response::new(Body::new(SseBody::new(stream, config)));
+pub(crate) fn sse_response<S: SseStream>(stream: S, version: Version, setup: SseSetup) -> Response {
+    let mut response = Response::new(Body::new(SseBody::new(stream, setup)));
     insert_headers(response.headers_mut(), version);
     response
 }

@@ -19,6 +19,8 @@ pub(super) struct RouteArgs {
     retry: Option<u64>,
     /// `method = "POST"` on an `#[sse]` route (NestJS v12's option): the stream answers a POST.
     pub(super) post: bool,
+    /// `shutdown_event = "..."`: the data of the `event: shutdown` sent when the server stops.
+    shutdown_event: Option<LitStr>,
 }
 
 impl RouteArgs {
@@ -98,6 +100,15 @@ impl RouteArgs {
                     }
                 }
             }
+            "shutdown_event" if kind == RouteKind::Sse => {
+                input.parse::<Token![=]>()?;
+                if self.shutdown_event.is_some() {
+                    return Err(duplicate());
+                }
+                self.shutdown_event = Some(input.parse().map_err(|error: syn::Error| {
+                    syn::Error::new(error.span(), "shutdown_event takes the event's data as a string, like shutdown_event = \"restarting\"")
+                })?);
+            }
             "retry" if kind == RouteKind::Sse => {
                 input.parse::<Token![=]>()?;
                 if self.retry.is_some() {
@@ -115,7 +126,7 @@ impl RouteArgs {
             }
             _ => {
                 let takes = if kind == RouteKind::Sse {
-                    "a path, `keep_alive`, `retry` and `method`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
+                    "a path, `keep_alive`, `retry`, `method` and `shutdown_event`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
                 } else {
                     format!("only a path, like #[{name}(\"events\")]")
                 };
@@ -146,10 +157,15 @@ impl RouteArgs {
                 quote!(::core::option::Option::Some(#retry))
             }
         };
+        let shutdown_event = match &self.shutdown_event {
+            None => quote!(::core::option::Option::None),
+            Some(text) => quote!(::core::option::Option::Some(#text)),
+        };
         quote! {
             ::nestish_core::__private::SseOptions {
                 keep_alive: ::nestish_core::__private::KeepAlive::#keep_alive,
                 retry: #retry,
+                shutdown_event: #shutdown_event,
             }
         }
     }

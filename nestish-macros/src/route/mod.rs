@@ -141,6 +141,14 @@ impl Route {
                 "a route has one body: only one argument can be #[body]",
             ));
         }
+        if kind != RouteKind::Sse {
+            for signal in params.iter().filter(|p| matches!(p.source, Source::Signal)) {
+                errors.push(syn::Error::new_spanned(
+                    &signal.attr,
+                    "#[signal] tells an #[sse] route that its stream is over; this is not an #[sse] route",
+                ));
+            }
+        }
         let extractions = params
             .iter()
             .filter_map(|p| errors.ok(p.extract(&pattern.params)))
@@ -190,6 +198,7 @@ impl Route {
             quote!(#private::SseOptions::DEFAULT)
         };
         let boxed = self.is_async || self.extractions.iter().any(Option::is_none);
+        let sse_setup = sse.then(|| quote!(let mut __sse = __context.sse();));
 
         // The return value goes through a trait-bounded function spanned on the return type,
         // so a wrong return type is reported there, with the trait's explanation.
@@ -263,7 +272,7 @@ impl Route {
         };
         let line = quote_spanned! {method.span()=> ::core::line!() };
         quote! {
-            #[allow(unused_variables)]
+            #[allow(unused_variables, unused_mut)]
             fn #handler(
                 __context: &#private::RouteContext,
                 __request: ::nestish_core::Request,
@@ -274,7 +283,7 @@ impl Route {
                 else {
                     return #private::wrong_controller(#full_path);
                 };
-                let __sse = __context.sse();
+                #sse_setup
                 let __limit = __context.body_limit();
                 let (__parts, __body) = __request.into_parts();
                 let __version = __parts.version;

@@ -22,6 +22,8 @@ pub(crate) enum Source {
     Body,
     /// `#[req]`.
     Req,
+    /// `#[signal]` (SSE routes only).
+    Signal,
 }
 
 /// One argument, read.
@@ -34,7 +36,8 @@ pub(crate) struct Param {
     pub(crate) label: String,
 }
 
-const ATTRIBUTES: &str = "#[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], #[last_event_id], #[body] or #[req]";
+const ATTRIBUTES: &str = "#[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], \
+     #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]";
 
 /// Attributes the compiler itself handles on parameters; left alone.
 fn is_builtin(attr: &Attribute) -> bool {
@@ -84,6 +87,7 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
             "last_event_id" => no_args(&attr).map(|()| Source::LastEventId),
             "body" => no_args(&attr).map(|()| Source::Body),
             "req" => no_args(&attr).map(|()| Source::Req),
+            "signal" => no_args(&attr).map(|()| Source::Signal),
             _ => Err(unknown(&attr)),
         };
         match errors.ok(source) {
@@ -223,6 +227,7 @@ impl Param {
             Source::Header { name } => header(ty, &name.value()),
             Source::LastEventId => header(ty, "last-event-id"),
             Source::Req => quote_spanned!(span=> #private::request_parts(&__parts)),
+            Source::Signal => quote_spanned!(span=> #private::close_signal(&mut __sse)),
             Source::Body => return Ok(None),
         }))
     }

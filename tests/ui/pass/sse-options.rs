@@ -17,8 +17,9 @@ impl TicksController {
         stream::empty()
     }
 
-    #[sse(retry = "1m")]
-    fn root(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+    #[sse(retry = "1m", shutdown_event = "restarting")]
+    fn root(&self, #[signal] closed: nestish_core::CloseSignal) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        drop(closed);
         stream::empty()
     }
 }

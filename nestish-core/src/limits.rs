@@ -1,0 +1,54 @@
+//! [`Limits`]: every bound the server keeps, with its default.
+
+use std::time::Duration;
+
+/// The bounds a server keeps against slow, stalled, greedy or hostile clients. Each has a
+/// default and an [`AppBuilder`](crate::AppBuilder) setter.
+///
+/// ```
+/// use nestish_core::Limits;
+/// use std::time::Duration;
+///
+/// let limits = Limits::default();
+/// assert_eq!(limits.stall_timeout, Duration::from_secs(30));
+/// assert_eq!(limits.max_connections, 16_384);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest request body a `#[body]` argument reads (413 past it). Default 1 MiB.
+    pub body_limit: usize,
+    /// The connection's buffer, in bytes: the largest request head (431 past it) and the most a
+    /// response may have queued for a client that does not read. Default 64 KiB, at least 8 KiB.
+    pub buffer_size: usize,
+    /// Most header fields in a request (431 past it). Default 100.
+    pub max_headers: usize,
+    /// How long a client may take to send a request head (then the connection is closed,
+    /// against slowloris). Default 30 s.
+    pub header_read_timeout: Duration,
+    /// How long a client may leave the server's writes blocked without taking a byte (then the
+    /// connection is closed and its stream dropped). Default 30 s.
+    pub stall_timeout: Duration,
+    /// Most open connections; one more is answered 503 and closed. Default 16,384.
+    pub max_connections: usize,
+    /// How long an SSE stream may last before it is ended cleanly (the browser reconnects);
+    /// `None`: no limit. Default `None`.
+    pub sse_max_lifetime: Option<Duration>,
+    /// How long a graceful shutdown waits for open connections before closing them. Default 10 s.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            buffer_size: 64 * 1024,
+            max_headers: 100,
+            header_read_timeout: Duration::from_secs(30),
+            stall_timeout: Duration::from_secs(30),
+            max_connections: 16_384,
+            sse_max_lifetime: None,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}

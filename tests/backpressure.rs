@@ -1,0 +1,147 @@
+//! A client that stops reading: the server pulls its stream only as fast as the socket drains,
+//! holds a bounded amount for it, and drops it after the stall timeout.
+
+mod support;
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::Stream;
+use nestish_core::{MessageEvent, NestFactory, controller, sse};
+use support::Conn;
+
+/// Items pulled from `/flood` (the bound test's route alone, as tests run in parallel), and
+/// `/stall` streams dropped.
+static PULLED: AtomicUsize = AtomicUsize::new(0);
+static DROPPED: AtomicUsize = AtomicUsize::new(0);
+static UNCOUNTED: AtomicUsize = AtomicUsize::new(0);
+
+const EVENT_DATA_LEN: usize = 1024;
+
+/// An endless stream that is always ready, counting what is pulled from it and its drop.
+struct Flood {
+    pulled: &'static AtomicUsize,
+    dropped: &'static AtomicUsize,
+}
+
+impl Stream for Flood {
+    type Item = MessageEvent;
+
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<MessageEvent>> {
+        self.pulled.fetch_add(1, Ordering::SeqCst);
+        Poll::Ready(Some(MessageEvent::new("x".repeat(EVENT_DATA_LEN))))
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        self.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[derive(Default)]
+pub struct FloodController;
+
+#[controller]
+impl FloodController {
+    #[sse("flood")]
+    fn flood(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        Flood {
+            pulled: &PULLED,
+            dropped: &UNCOUNTED,
+        }
+    }
+
+    #[sse("stall")]
+    fn stall(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        Flood {
+            pulled: &UNCOUNTED,
+            dropped: &DROPPED,
+        }
+    }
+}
+
+/// The most the kernel may buffer for one connection: the send buffer's ceiling and the
+/// client's receive buffer (which the kernel doubles for its bookkeeping).
+fn kernel_buffers(client_rcvbuf: usize) -> usize {
+    let wmem = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem").unwrap_or_default();
+    let wmem_max: usize = wmem
+        .split_whitespace()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(4 * 1024 * 1024);
+    wmem_max + 2 * client_rcvbuf
+}
+
+#[tokio::test]
+async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
+    const BUFFER: usize = 64 * 1024;
+    const CLIENT_RCVBUF: usize = 64 * 1024;
+    let running = support::serve(
+        NestFactory::create()
+            .buffer_size(BUFFER)
+            .stall_timeout(Duration::from_secs(60)),
+    )
+    .await;
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .set_recv_buffer_size(CLIENT_RCVBUF as u32)
+        .expect("SO_RCVBUF");
+    let mut stream = socket.connect(running.addr).await.expect("connects");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request sent");
+
+    // Wait until the count stops moving: the server has filled every buffer and stopped pulling.
+    let before = PULLED.load(Ordering::SeqCst);
+    let mut last = before;
+    let mut still = 0;
+    support::eventually("the stream stops being pulled", || {
+        let now = PULLED.load(Ordering::SeqCst);
+        still = if now == last { still + 1 } else { 0 };
+        last = now;
+        still >= 25 // unchanged for half a second
+    })
+    .await;
+    let pulled = last - before;
+    let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
+    // Our share (the connection buffer and one frame being encoded) plus the kernel's.
+    let bound = BUFFER + 2 * 16 * 1024 + kernel_buffers(CLIENT_RCVBUF);
+    eprintln!(
+        "a client reading nothing made the server pull {pulled} events ({} bytes; bound {bound})",
+        pulled * event_len
+    );
+    assert!(pulled > 0, "the stream was never pulled");
+    assert!(
+        pulled * event_len <= bound,
+        "pulled {pulled} events ({} bytes) for a client that reads nothing; bound {bound}",
+        pulled * event_len
+    );
+    assert_eq!(running.handle.open_streams(), 1);
+    drop(stream);
+}
+
+#[tokio::test]
+async fn a_stalled_client_is_disconnected_after_the_stall_timeout() {
+    let running =
+        support::serve(NestFactory::create().stall_timeout(Duration::from_millis(500))).await;
+    let dropped_before = DROPPED.load(Ordering::SeqCst);
+    let mut conn = Conn::open(running.addr).await;
+    conn.send("GET", "/stall", &[]).await;
+    // Read nothing: the server's writes block, and after the stall timeout it gives up.
+    support::eventually("the stalled stream is dropped", || {
+        DROPPED.load(Ordering::SeqCst) > dropped_before
+    })
+    .await;
+    support::eventually("no stream is left open", || {
+        running.handle.open_streams() == 0
+    })
+    .await;
+    support::eventually("no connection is left open", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
+    drop(conn);
+}

@@ -1,0 +1,184 @@
+//! Hostile and broken requests: each gets a 4xx or a clean close, the server stays up, and no
+//! connection or stream is left behind.
+
+mod support;
+
+use std::time::Duration;
+
+use futures::Stream;
+use futures::stream;
+use nestish_core::{MessageEvent, NestFactory, controller, get, sse};
+use support::{Conn, Running};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Default)]
+pub struct TargetController;
+
+#[controller]
+impl TargetController {
+    #[get("items/:id")]
+    fn item(&self, #[param("id")] id: String) -> String {
+        id
+    }
+
+    #[sse("events", keep_alive = false)]
+    fn events(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::pending()
+    }
+
+    #[get("ok")]
+    fn ok(&self) -> &'static str {
+        "ok"
+    }
+}
+
+/// Sends raw bytes and returns everything the server answers until it closes (or 2 s pass).
+async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    // The server may close before taking everything; that is an answer too.
+    let _ = stream.write_all(bytes).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn status_of(answer: &str) -> Option<u16> {
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok())
+}
+
+async fn still_serving_and_clean(running: &Running) {
+    assert_eq!(support::get(running.addr, "/ok").await.1, "ok");
+    support::eventually("no connection is left open", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
+    assert_eq!(running.handle.open_streams(), 0);
+}
+
+#[tokio::test]
+async fn garbage_and_malformed_requests_get_a_4xx_or_a_close() {
+    let running = support::serve(NestFactory::create()).await;
+    let cases: [(&str, &[u8]); 5] = [
+        (
+            "garbage bytes",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n",
+        ),
+        ("no HTTP version", b"GET /ok\r\n\r\n"),
+        (
+            "invalid UTF-8 in the path",
+            b"GET /items/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        (
+            "a space in the path",
+            b"GET /it ems HTTP/1.1\r\nHost: x\r\n\r\n",
+        ),
+        ("a bad header line", b"GET /ok HTTP/1.1\r\nHost x\r\n\r\n"),
+    ];
+    for (what, bytes) in cases {
+        let answer = exchange(running.addr, bytes).await;
+        match status_of(&answer) {
+            Some(status) => assert!((400..500).contains(&status), "{what}: {answer:?}"),
+            None => assert!(answer.is_empty(), "{what}: {answer:?}"),
+        }
+    }
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn bad_percent_encoding_in_a_parameter_is_a_400_with_nests_body() {
+    let running = support::serve(NestFactory::create()).await;
+    for path in ["/items/%zz", "/items/%C3%28", "/items/100%"] {
+        let (head, body) = support::get(running.addr, path).await;
+        assert_eq!(head.status, 400, "{path}: {body}");
+        assert!(
+            body.starts_with(r#"{"statusCode":400,"message":"path parameter \"id\""#),
+            "{body}"
+        );
+    }
+    assert_eq!(support::get(running.addr, "/items/a%20b").await.1, "a b");
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn oversized_heads_and_too_many_headers_get_431() {
+    let running =
+        support::serve(NestFactory::create().buffer_size(16 * 1024).max_headers(20)).await;
+    let big = format!(
+        "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    assert_eq!(
+        status_of(&exchange(running.addr, big.as_bytes()).await),
+        Some(431)
+    );
+    let many: String = (0..40).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let many = format!("GET /ok HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    assert_eq!(
+        status_of(&exchange(running.addr, many.as_bytes()).await),
+        Some(431)
+    );
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn a_slow_header_sender_is_cut_off() {
+    let running =
+        support::serve(NestFactory::create().header_read_timeout(Duration::from_millis(300))).await;
+    let mut stream = TcpStream::connect(running.addr).await.expect("connects");
+    stream
+        .write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("partial head");
+    // Never finish the head: the server closes the connection after the header read timeout.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(support::PATIENCE, stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was not closed");
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn half_closed_clients_leave_nothing_behind() {
+    let running = support::serve(NestFactory::create()).await;
+    for path in ["/events", "/ok"] {
+        let mut stream = TcpStream::connect(running.addr).await.expect("connects");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("request");
+        stream.shutdown().await.expect("half close");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(support::PATIENCE, stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "{path}: the server did not close");
+    }
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_get_503() {
+    let running = support::serve(NestFactory::create().max_connections(2)).await;
+    let first = Conn::open(running.addr).await;
+    let second = Conn::open(running.addr).await;
+    support::eventually("two connections are open", || {
+        running.handle.open_connections() == 2
+    })
+    .await;
+    let answer = exchange(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(status_of(&answer), Some(503), "{answer:?}");
+    assert!(answer.ends_with(
+        r#"{"statusCode":503,"message":"the server is at its connection limit","error":"Service Unavailable"}"#
+    ));
+    drop((first, second));
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn an_sse_stream_ends_cleanly_at_its_maximum_lifetime() {
+    let running =
+        support::serve(NestFactory::create().sse_max_lifetime(Some(Duration::from_millis(300))))
+            .await;
+    let mut conn = Conn::open(running.addr).await;
+    conn.send("GET", "/events", &[]).await;
+    assert_eq!(conn.head().await.status, 200);
+    assert_eq!(conn.chunked_body().await, "\n");
+    drop(conn);
+    still_serving_and_clean(&running).await;
+}
