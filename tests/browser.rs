@@ -112,3 +112,66 @@ async fn chromium_eventsource_receives_every_vector() {
         .unwrap_or_else(|_| panic!("Chromium did not collect the events: {seen}"));
     assert_eq!(seen, expected);
 }
+
+/// The texts of a chat page's messages, in order.
+async fn chat_messages(browser: &Browser) -> Vec<String> {
+    let found = browser
+        .execute(
+            "return [...document.querySelectorAll('li.chat-message')].map(li => li.textContent);",
+            json!([]),
+        )
+        .await;
+    serde_json::from_value(found).expect("a list of texts")
+}
+
+/// Waits until `browser`'s chat shows exactly `expected`.
+async fn until_chat_shows(browser: &Browser, expected: &[String]) {
+    let mut shown = Vec::new();
+    for _ in 0..150 {
+        shown = chat_messages(browser).await;
+        if shown == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the chat shows {shown:?}, expected {expected:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_chat_pages_see_every_message_once_across_reconnections_and_reloads() {
+    let (Some(first), Some(second)) = (Browser::launch().await, Browser::launch().await) else {
+        return;
+    };
+    // Every stream ends after 700 ms, so both pages reconnect, with Last-Event-ID, many times
+    // while the messages arrive.
+    let app = nestish_sample::app().sse_max_lifetime(Some(Duration::from_millis(700)));
+    let addr = support::start_with(app).await;
+    let page = format!("http://{addr}/chat");
+    first.goto(&page).await;
+    second.goto(&page).await;
+
+    let send = "const done = arguments[arguments.length - 1];\
+                send(arguments[0], arguments[1]).then(done, (e) => done(String(e)));";
+    let mut expected = Vec::new();
+    for n in 1..=12 {
+        let status = first
+            .execute_async(send, json!(["ann", format!("hello {n}")]))
+            .await;
+        assert_eq!(status, 201);
+        expected.push(format!("ann: hello {n}"));
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    until_chat_shows(&first, &expected).await;
+    until_chat_shows(&second, &expected).await;
+
+    // A reload starts from the history: the same messages, once each; then live again.
+    second.goto(&page).await;
+    until_chat_shows(&second, &expected).await;
+    let status = second
+        .execute_async(send, json!(["bob", "back again"]))
+        .await;
+    assert_eq!(status, 201);
+    expected.push("bob: back again".to_owned());
+    until_chat_shows(&first, &expected).await;
+    until_chat_shows(&second, &expected).await;
+}

@@ -54,6 +54,7 @@ mod error;
 pub mod extract;
 mod handler;
 mod http_error;
+pub mod hub;
 mod interval;
 mod io;
 mod limits;

@@ -71,7 +71,7 @@ impl App {
 
     /// A handle to shut the application down and read its counts, once it serves.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let app = nestish_core::NestFactory::create().build().unwrap();
     /// assert_eq!(app.handle().open_streams(), 0);
     /// ```

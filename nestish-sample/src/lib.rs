@@ -5,19 +5,24 @@
 //!   `GET /sse` sends `{"hello":"world"}` every second.
 //! - `GET /jobs` serves a page that follows a job's progress from
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
+//! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
+//!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
 //!
 //! Run it with `cargo run -p nestish-sample`.
 
+pub mod chat;
 pub mod jobs;
 
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use nestish_core::{AppBuilder, EventError, Html, MessageEvent, NestFactory, controller, get, sse};
+use nestish_core::{AppBuilder, Html, Json, NestFactory, controller, get, sse};
 
 /// The sample application, with its providers: `app().build()?.listen(addr)`.
 pub fn app() -> AppBuilder {
-    NestFactory::create().provide(jobs::JobBoard::default())
+    NestFactory::create()
+        .provide(jobs::JobBoard::default())
+        .provide(nestish_core::hub::Hub::new())
 }
 
 /// The sample's only controller, NestJS's `AppController`.
@@ -34,8 +39,8 @@ impl AppController {
 
     /// `{"hello":"world"}` every second, as NestJS's `interval(1000).pipe(map(...))`.
     #[sse("sse")]
-    fn sse(&self) -> impl Stream<Item = Result<MessageEvent, EventError>> + Send + 'static {
+    fn sse(&self) -> impl Stream<Item = Json<serde_json::Value>> + Send + 'static {
         nestish_core::interval(Duration::from_secs(1))
-            .map(|_| MessageEvent::json(&serde_json::json!({ "hello": "world" })))
+            .map(|_| Json(serde_json::json!({ "hello": "world" })))
     }
 }

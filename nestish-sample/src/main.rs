@@ -22,7 +22,9 @@ async fn main() -> ExitCode {
             .bind(("127.0.0.1", port))
             .await?;
         let addr = server.local_addr();
-        println!("nestish sample: open http://{addr}/ (and http://{addr}/jobs)");
+        println!(
+            "nestish sample: open http://{addr}/ (and http://{addr}/jobs, http://{addr}/chat)"
+        );
         server.serve().await
     };
     match result.await {

@@ -82,6 +82,8 @@ impl Head {
 pub struct Conn {
     pub stream: TcpStream,
     buf: Vec<u8>,
+    /// Decoded body bytes not yet handed out by [`Conn::body_bytes`].
+    body: Vec<u8>,
 }
 
 impl Conn {
@@ -90,6 +92,7 @@ impl Conn {
         Self {
             stream,
             buf: Vec::new(),
+            body: Vec::new(),
         }
     }
 
@@ -182,16 +185,17 @@ impl Conn {
         (size > 0).then_some(data)
     }
 
-    /// Reads chunks until the body so far has `len` bytes or more, and returns them.
+    /// Returns the next `len` bytes of a chunked body (fewer if it ends), whatever the chunk
+    /// boundaries; what is left of the last chunk read is kept for the next call.
     pub async fn body_bytes(&mut self, len: usize) -> String {
-        let mut body = Vec::new();
-        while body.len() < len {
+        while self.body.len() < len {
             match self.chunk().await {
-                Some(chunk) => body.extend(chunk),
+                Some(chunk) => self.body.extend(chunk),
                 None => break,
             }
         }
-        String::from_utf8(body).expect("UTF-8 body")
+        let take = len.min(self.body.len());
+        String::from_utf8(self.body.drain(..take).collect()).expect("UTF-8 body")
     }
 
     /// Reads the whole chunked body, up to the last chunk.

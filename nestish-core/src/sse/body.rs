@@ -136,21 +136,22 @@ where
                 break;
             }
             // A panicking stream ends its own response, not the connection's task.
+            let before = self.buf.len();
+            let buf = &mut self.buf;
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 stream
                     .as_mut()
                     .poll_next(cx)
-                    .map(|item| item.map(SseItem::into_event))
+                    .map(|item| item.map(|item| item.write_to(buf)))
             }));
             match polled {
-                Ok(Poll::Ready(Some(Ok(event)))) => {
-                    events += 1;
-                    encode(&event, &mut self.buf);
-                }
+                Ok(Poll::Ready(Some(Ok(())))) => events += 1,
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
                 Ok(Poll::Ready(None)) => self.stream = None,
                 Ok(Poll::Pending) => break,
                 Err(panic) => {
+                    // Whatever the panicking item half-wrote must not reach the wire.
+                    self.buf.truncate(before);
                     tracing::error!(
                         route = self.setup.config.route,
                         panic = panic_message(&*panic),

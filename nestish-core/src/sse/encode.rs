@@ -4,7 +4,8 @@
 //! lines first. Fields that could break the wire were rejected when the event was built, so
 //! encoding cannot fail.
 
-use bytes::BufMut;
+use bytes::{BufMut, BytesMut};
+use serde::Serialize;
 
 use super::MessageEvent;
 
@@ -40,6 +41,33 @@ pub(crate) fn encode_data(data: &str, buf: &mut impl BufMut) {
     for line in lines(data) {
         field(buf, b"data: ", line);
     }
+}
+
+/// Appends `data: <value as JSON>` and the blank line, serialising straight into `buf`.
+///
+/// Compact JSON has no raw line break (serde_json escapes them inside strings), so it is one
+/// `data:` line; a value whose JSON does hold one (a `RawValue` kept as written) is split into
+/// lines like any text. On error `buf` is left as it was.
+pub(crate) fn encode_json<T: Serialize + ?Sized>(
+    value: &T,
+    buf: &mut BytesMut,
+) -> Result<(), serde_json::Error> {
+    let start = buf.len();
+    buf.put_slice(b"data: ");
+    let json_start = buf.len();
+    if let Err(error) = serde_json::to_writer(buf.writer(), value) {
+        buf.truncate(start);
+        return Err(error);
+    }
+    if buf[json_start..].iter().any(|&b| b == b'\r' || b == b'\n') {
+        let json = buf.split_off(json_start);
+        buf.truncate(start);
+        encode_data(&String::from_utf8_lossy(&json), buf);
+    } else {
+        buf.put_u8(b'\n');
+    }
+    buf.put_u8(b'\n');
+    Ok(())
 }
 
 fn field(buf: &mut impl BufMut, name: &[u8], value: &str) {
@@ -143,6 +171,21 @@ mod tests {
     fn unicode_is_written_as_utf8() {
         let event = MessageEvent::new("\u{feff}héllo 🌍");
         assert_eq!(wire(&event), "data: \u{feff}héllo 🌍\n\n");
+    }
+
+    #[test]
+    fn json_is_one_data_line_even_with_line_breaks_in_strings() {
+        let mut buf = BytesMut::new();
+        encode_json(&serde_json::json!({ "text": "two\nlines\r" }), &mut buf).unwrap();
+        assert_eq!(&buf[..], b"data: {\"text\":\"two\\nlines\\r\"}\n\n");
+    }
+
+    #[test]
+    fn a_json_error_leaves_the_buffer_as_it_was() {
+        let mut buf = BytesMut::from(&b"data: earlier\n\n"[..]);
+        let not_json = std::collections::BTreeMap::from([((1, 2), 3)]);
+        assert!(encode_json(&not_json, &mut buf).is_err());
+        assert_eq!(&buf[..], b"data: earlier\n\n");
     }
 
     #[test]

@@ -1,15 +1,20 @@
 //! What an `#[sse]` method may return, and what its stream may yield.
 
+use bytes::BytesMut;
 use futures_core::Stream;
+use serde::Serialize;
 
 use super::MessageEvent;
+use super::encode::{encode, encode_json};
+use crate::Json;
 
 /// A boxed error of any kind, as a failed stream item carries it.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An item that an `#[sse]` stream may yield: anything that converts into a [`MessageEvent`]
-/// (`MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`), or a
-/// `Result` of one with an error.
+/// (`MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`),
+/// [`Json<T>`] (data serialised straight into the response buffer, the fastest way to send
+/// objects), a hub's [`HubEvent`](crate::hub::HubEvent), or a `Result` of one with an error.
 ///
 /// An `Err` item ends the response: nestish writes `event: error` whose data is the error's
 /// message when it is an [`HttpError`](crate::HttpError), and `Internal server error` otherwise
@@ -17,16 +22,19 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 ///
 /// ```
 /// use futures::stream::{self, Stream};
-/// use nestish_core::{EventError, MessageEvent};
+/// use nestish_core::{EventError, Json, MessageEvent};
 ///
 /// // Each of these streams may be returned from an `#[sse]` method.
+/// fn objects() -> impl Stream<Item = Json<serde_json::Value>> + Send + 'static {
+///     stream::iter([Json(serde_json::json!({ "hello": "world" }))])
+/// }
 /// fn texts() -> impl Stream<Item = &'static str> + Send + 'static {
 ///     stream::iter(["one", "two"])
 /// }
 /// fn fallible() -> impl Stream<Item = Result<MessageEvent, EventError>> + Send + 'static {
 ///     stream::iter([MessageEvent::new("x").id("1")])
 /// }
-/// # let _ = (texts(), fallible());
+/// # let _ = (objects(), texts(), fallible());
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent as a server-sent event",
@@ -34,26 +42,35 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
     note = "an #[sse] stream yields `MessageEvent`, `String`, `&'static str`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
 )]
 pub trait SseItem: Send + 'static {
-    /// Converts the item into the event to write, or the error that ends the stream.
-    fn into_event(self) -> Result<MessageEvent, BoxError>;
+    /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
+    /// stream (with `buf` as it was).
+    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>;
 }
 
 impl<T> SseItem for T
 where
     T: Into<MessageEvent> + Send + 'static,
 {
-    fn into_event(self) -> Result<MessageEvent, BoxError> {
-        Ok(self.into())
+    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
+        encode(&self.into(), buf);
+        Ok(())
+    }
+}
+
+/// `data: <json>`, serialised straight into the response buffer.
+impl<T: Serialize + Send + 'static> SseItem for Json<T> {
+    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
+        encode_json(&self.0, buf).map_err(Into::into)
     }
 }
 
 impl<T, E> SseItem for Result<T, E>
 where
-    T: Into<MessageEvent> + Send + 'static,
+    T: SseItem,
     E: Into<BoxError> + Send + 'static,
 {
-    fn into_event(self) -> Result<MessageEvent, BoxError> {
-        self.map(Into::into).map_err(Into::into)
+    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
+        self.map_err(Into::into)?.write_to(buf)
     }
 }
 

@@ -1,0 +1,55 @@
+//! [`HubBackend`]: what an event hub engine provides, so another one (Redis Streams, say) can
+//! replace the in-process default without touching controllers.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_core::Stream;
+
+use super::{HubError, HubEvent};
+use crate::MessageEvent;
+
+/// A boxed future, as backends return them.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// A subscription: the events of a topic, in id order, without gaps or duplicates (a gap the
+/// backend cannot fill is announced by a [`HubEvent::missed`] notice).
+pub type Subscription = Pin<Box<dyn Stream<Item = HubEvent> + Send>>;
+
+/// An event hub engine. Ids are per topic, start at 1 and increase by one per publication.
+///
+/// ```
+/// use nestish_core::hub::{BoxFuture, Hub, HubBackend, HubError, HubEvent, MemoryBackend, Subscription};
+/// use nestish_core::MessageEvent;
+///
+/// /// A backend that logs publications and delegates the rest.
+/// struct Logged(MemoryBackend);
+///
+/// impl HubBackend for Logged {
+///     fn publish(&self, topic: &str, event: MessageEvent) -> BoxFuture<Result<u64, HubError>> {
+///         println!("publish on {topic}");
+///         self.0.publish(topic, event)
+///     }
+///     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
+///         self.0.subscribe(topic, last_event_id)
+///     }
+///     fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
+///         self.0.history(topic)
+///     }
+/// }
+///
+/// let hub = Hub::with_backend(Logged(MemoryBackend::default()));
+/// # let _ = hub;
+/// ```
+pub trait HubBackend: Send + Sync + 'static {
+    /// Gives `event` the topic's next id (replacing any id it had), keeps it in the topic's
+    /// history and delivers it to the topic's subscribers; returns the id.
+    fn publish(&self, topic: &str, event: MessageEvent) -> BoxFuture<Result<u64, HubError>>;
+
+    /// The topic's events after `last_event_id` that the history still holds, then every new
+    /// one, with no gap and no duplicate between the two. `None`: new events only.
+    fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription;
+
+    /// The events the topic's history holds, oldest first.
+    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>>;
+}
