@@ -9,21 +9,16 @@ use std::net::SocketAddr;
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use support::Conn;
 
+async fn post_json(addr: SocketAddr, message: serde_json::Value) -> (support::Head, String) {
+    let json = ["Content-Type: application/json"];
+    support::exchange(addr, "POST", "/chat/messages", &json, &message.to_string()).await
+}
+
 /// Posts a chat message; returns its id.
 async fn post(addr: SocketAddr, author: &str, text: &str) -> u64 {
-    let body = serde_json::json!({ "author": author, "text": text }).to_string();
-    let mut conn = Conn::open(addr).await;
-    conn.send_body(
-        "POST",
-        "/chat/messages",
-        &["Content-Type: application/json"],
-        &body,
-    )
-    .await;
-    let head = conn.head().await;
+    let (head, body) = post_json(addr, serde_json::json!({ "author": author, "text": text })).await;
     assert_eq!(head.status, 201);
-    let reply: serde_json::Value =
-        serde_json::from_str(&conn.sized_body(&head).await).expect("JSON reply");
+    let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
     reply["id"].as_u64().expect("an id")
 }
 
@@ -133,19 +128,10 @@ async fn a_subscriber_that_stops_reading_holds_nobody_up() {
 #[tokio::test]
 async fn bad_messages_are_refused_before_publishing() {
     let addr = support::start_with(nestish_sample::app()).await;
-    let body = serde_json::json!({ "author": "", "text": "hi" }).to_string();
-    let mut conn = Conn::open(addr).await;
-    conn.send_body(
-        "POST",
-        "/chat/messages",
-        &["Content-Type: application/json"],
-        &body,
-    )
-    .await;
-    let head = conn.head().await;
+    let (head, body) = post_json(addr, serde_json::json!({ "author": "", "text": "hi" })).await;
     assert_eq!(head.status, 400);
     assert_eq!(
-        conn.sized_body(&head).await,
+        body,
         r#"{"statusCode":400,"message":"author must be 1 to 40 characters","error":"Bad Request"}"#
     );
     // Nothing was published: the first real message gets id 1.

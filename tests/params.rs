@@ -170,11 +170,9 @@ async fn query_values_required_optional_and_whole() {
 #[tokio::test]
 async fn headers_required_and_optional() {
     let addr = support::start().await;
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/p/tenant", &["X-Tenant: acme", "X-Region: eu"])
-        .await;
-    let head = conn.head().await;
-    assert_eq!(conn.sized_body(&head).await, "acme Some(\"eu\")");
+    let headers = ["X-Tenant: acme", "X-Region: eu"];
+    let (_, body) = support::exchange(addr, "GET", "/p/tenant", &headers, "").await;
+    assert_eq!(body, "acme Some(\"eu\")");
 
     let (head, body) = get(addr, "/p/tenant").await;
     assert_rejected(&head, &body, 400, "header \"x-tenant\" is required");
@@ -183,11 +181,8 @@ async fn headers_required_and_optional() {
 #[tokio::test]
 async fn a_header_that_is_not_ascii_is_a_bad_request() {
     let addr = support::start().await;
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/p/tenant", &["X-Tenant: caf\u{e9}"])
-        .await;
-    let head = conn.head().await;
-    let body = conn.sized_body(&head).await;
+    let (head, body) =
+        support::exchange(addr, "GET", "/p/tenant", &["X-Tenant: caf\u{e9}"], "").await;
     assert_rejected(
         &head,
         &body,
@@ -200,20 +195,16 @@ async fn a_header_that_is_not_ascii_is_a_bad_request() {
 async fn last_event_id_is_read_from_its_header() {
     let addr = support::start().await;
     assert_eq!(get(addr, "/p/resume").await.1, "None");
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/p/resume", &["Last-Event-ID: 41"]).await;
-    let head = conn.head().await;
-    assert_eq!(conn.sized_body(&head).await, "Some(41)");
+    let (_, body) = support::exchange(addr, "GET", "/p/resume", &["Last-Event-ID: 41"], "").await;
+    assert_eq!(body, "Some(41)");
 }
 
 #[tokio::test]
 async fn req_gives_the_request_parts() {
     let addr = support::start().await;
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/p/whoami?x=1", &["User-Agent: tester"])
-        .await;
-    let head = conn.head().await;
-    assert_eq!(conn.sized_body(&head).await, "GET /p/whoami?x=1 tester");
+    let (_, body) =
+        support::exchange(addr, "GET", "/p/whoami?x=1", &["User-Agent: tester"], "").await;
+    assert_eq!(body, "GET /p/whoami?x=1 tester");
 }
 
 async fn post(
@@ -222,11 +213,7 @@ async fn post(
     headers: &[&str],
     body: &str,
 ) -> (Head, String) {
-    let mut conn = Conn::open(addr).await;
-    conn.send_body("POST", path, headers, body).await;
-    let head = conn.head().await;
-    let body = conn.sized_body(&head).await;
-    (head, body)
+    support::exchange(addr, "POST", path, headers, body).await
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod diag;
 mod inject;
 mod path;
 mod route;
+mod types;
 
 use proc_macro::TokenStream;
 

@@ -225,8 +225,20 @@ pub async fn get(addr: SocketAddr, path: &str) -> (Head, String) {
 
 /// `method path` on a new connection: the head and the whole body, sized or chunked.
 pub async fn request(addr: SocketAddr, method: &str, path: &str) -> (Head, String) {
+    exchange(addr, method, path, &[], "").await
+}
+
+/// `method path` with extra header lines and a body, on a new connection: the head and the
+/// whole body of the answer, sized or chunked.
+pub async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> (Head, String) {
     let mut conn = Conn::open(addr).await;
-    conn.send(method, path, &[]).await;
+    conn.send_body(method, path, headers, body).await;
     let head = conn.head().await;
     let body = if method == "HEAD" {
         String::new()

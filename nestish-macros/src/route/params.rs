@@ -166,20 +166,7 @@ fn no_args(attr: &Attribute) -> syn::Result<()> {
 
 /// The inner type of `Option<T>`, when `ty` is spelled that way.
 fn option_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
-        _ => None,
-    }
+    crate::types::type_argument(ty, "Option")
 }
 
 impl Param {

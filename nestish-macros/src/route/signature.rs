@@ -49,22 +49,9 @@ pub(super) fn check_signature(kind: RouteKind, method: &ImplItemFn) -> syn::Resu
 const STREAM_SHAPE: &str = "an #[sse] method must return a stream of events: \
      `impl Stream<Item = MessageEvent> + Send + 'static`";
 
-/// Whether `ty` is spelled `Result<..>`: an `#[sse]` method may fail before streaming.
+/// The `T` of a return type spelled `Result<T, E>`: an `#[sse]` method may fail before streaming.
 pub(super) fn result_ok_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(ok) => Some(ok),
-        _ => None,
-    }
+    crate::types::type_argument(ty, "Result")
 }
 
 /// Catches the return types that are plainly not a stream; named types are left to the trait
