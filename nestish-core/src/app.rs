@@ -157,6 +157,19 @@ impl AppBuilder {
         self
     }
 
+    /// Sets how many connections the kernel queues before the server accepts them (the listen
+    /// backlog), so a storm of reconnecting browsers is not turned away. Default 1,024 (the
+    /// kernel may cap it: `net.core.somaxconn`).
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().backlog(4_096);
+    /// # let _ = builder;
+    /// ```
+    pub fn backlog(mut self, connections: u32) -> Self {
+        self.limits.backlog = connections;
+        self
+    }
+
     /// Sets how long an SSE stream may last before it is ended cleanly (the browser then
     /// reconnects, to this or another instance); `None` for no limit, the default.
     ///

@@ -31,6 +31,9 @@ pub struct Limits {
     pub stall_timeout: Duration,
     /// Most open connections; one more is answered 503 and closed. Default 16,384.
     pub max_connections: usize,
+    /// Connections the kernel queues before the server accepts them (the listen backlog).
+    /// Default 1,024.
+    pub backlog: u32,
     /// How long an SSE stream may last before it is ended cleanly (the browser reconnects);
     /// `None`: no limit. Default `None`.
     pub sse_max_lifetime: Option<Duration>,
@@ -47,6 +50,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(30),
             stall_timeout: Duration::from_secs(30),
             max_connections: 16_384,
+            backlog: 1_024,
             sse_max_lifetime: None,
             shutdown_timeout: Duration::from_secs(10),
         }

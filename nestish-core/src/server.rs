@@ -10,7 +10,6 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::task::JoinSet;
 
 use crate::dispatch::Dispatcher;
 use crate::io::StallGuard;
@@ -50,11 +49,14 @@ impl App {
     /// # }
     /// ```
     pub async fn bind(self, addr: impl ToSocketAddrs + fmt::Debug) -> Result<Server, Error> {
+        let shown = format!("{addr:?}");
         let bind_error = |source| Error::Bind {
-            addr: format!("{addr:?}"),
+            addr: shown.clone(),
             source,
         };
-        let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
+        let listener = listen(addr, self.limits.backlog)
+            .await
+            .map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
@@ -160,29 +162,50 @@ impl Server {
             limits: app.limits,
             state: Arc::clone(&state),
         });
-        let mut connections = JoinSet::new();
         let mut shutdown = state.shutdown_signal();
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) => {
-                        // Reap finished connections so the set holds only live ones.
-                        while connections.try_join_next().is_some() {}
-                        accept(stream, &shared, &mut connections);
-                    }
+                    Ok((stream, _peer)) => accept(stream, &shared),
                     Err(error) => accept_failed(&error).await,
                 },
             }
         }
         drop(listener);
-        drain(&mut connections, app.limits.shutdown_timeout).await;
+        drain(&state, app.limits.shutdown_timeout).await;
         if let Some(signals) = signals {
             signals.abort();
         }
         tracing::info!(target: "nestish", "shut down");
         Ok(())
     }
+}
+
+/// Binds the first of `addr`'s addresses that works, with a listen backlog of `backlog` (std's
+/// `TcpListener::bind` uses 128, which a reconnect storm overflows).
+async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As std does on Unix: a restarted server can bind while old connections linger.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        )
+    }))
 }
 
 /// What every connection of a server shares.
@@ -193,7 +216,7 @@ struct Shared {
     state: Arc<State>,
 }
 
-fn accept(stream: TcpStream, shared: &Arc<Shared>, connections: &mut JoinSet<()>) {
+fn accept(stream: TcpStream, shared: &Arc<Shared>) {
     let (guard, open_before) = shared.state.connection_opened();
     if open_before >= shared.limits.max_connections {
         refuse(&stream);
@@ -203,7 +226,7 @@ fn accept(stream: TcpStream, shared: &Arc<Shared>, connections: &mut JoinSet<()>
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
-    connections.spawn(serve_connection(stream, Arc::clone(shared), guard));
+    tokio::spawn(serve_connection(stream, Arc::clone(shared), guard));
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _open: OpenGuard) {
@@ -213,9 +236,13 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _open: OpenGua
     let result = tokio::select! {
         result = connection.as_mut() => result,
         () = shared.state.shutdown_signal() => {
-            // Finish the request in flight (an SSE body ends itself), then close.
+            // Finish the request in flight (an SSE body ends itself), then close; past the
+            // shutdown deadline, close at once.
             connection.as_mut().graceful_shutdown();
-            connection.await
+            tokio::select! {
+                result = connection.as_mut() => result,
+                () = shared.state.force_signal() => Ok(()),
+            }
         }
     };
     if let Err(error) = result {
@@ -240,19 +267,22 @@ fn refuse(stream: &TcpStream) {
 }
 
 /// Waits for the connections to finish, up to `timeout`, then closes those still open.
-async fn drain(connections: &mut JoinSet<()>, timeout: Duration) {
-    let open = connections.len();
+async fn drain(state: &Arc<State>, timeout: Duration) {
+    let open = state.open_connections();
     if open > 0 {
         tracing::info!(target: "nestish", open, "shutting down: waiting for open connections");
     }
-    let all_done = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(timeout, all_done).await.is_err() {
+    if tokio::time::timeout(timeout, state.all_connections_closed())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             target: "nestish",
-            open = connections.len(),
+            open = state.open_connections(),
             "closing the connections still open after the shutdown timeout"
         );
-        connections.shutdown().await;
+        state.force_close();
+        state.all_connections_closed().await;
     }
 }
 

@@ -15,8 +15,13 @@ use tokio::sync::futures::OwnedNotified;
 pub(crate) struct State {
     shutting_down: AtomicBool,
     shutdown: Arc<Notify>,
+    /// Set when the shutdown deadline passes: connections still open close at once.
+    forcing: AtomicBool,
+    force: Arc<Notify>,
     open_streams: AtomicUsize,
     open_connections: AtomicUsize,
+    /// Notified, during a shutdown, each time a connection closes.
+    connection_closed: Notify,
 }
 
 impl State {
@@ -32,13 +37,32 @@ impl State {
 
     /// A future that completes once shutdown is triggered (at once if it already was).
     pub(crate) fn shutdown_signal(self: &Arc<Self>) -> ShutdownSignal {
-        let mut notified = Box::pin(Arc::clone(&self.shutdown).notified_owned());
-        // Registered before the flag can be read, so a trigger in between is not missed.
-        notified.as_mut().enable();
-        ShutdownSignal {
-            state: Arc::clone(self),
-            notified,
-            registered: None,
+        ShutdownSignal::new(Arc::clone(self), &self.shutdown, false)
+    }
+
+    /// Past the shutdown deadline: tells every connection still open to close now.
+    pub(crate) fn force_close(&self) {
+        if !self.forcing.swap(true, Ordering::SeqCst) {
+            self.force.notify_waiters();
+        }
+    }
+
+    /// A future that completes once the connections must close (at once if they already must).
+    pub(crate) fn force_signal(self: &Arc<Self>) -> ShutdownSignal {
+        ShutdownSignal::new(Arc::clone(self), &self.force, true)
+    }
+
+    /// Waits until no connection is open.
+    pub(crate) async fn all_connections_closed(&self) {
+        loop {
+            let closed = self.connection_closed.notified();
+            tokio::pin!(closed);
+            // Registered before the count is read, so a close in between is not missed.
+            closed.as_mut().enable();
+            if self.open_connections.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            closed.await;
         }
     }
 
@@ -49,6 +73,10 @@ impl State {
             state: Arc::clone(self),
             stream: true,
         }
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::SeqCst)
     }
 
     /// Counts a connection as open until the guard is dropped; the count before it opened.
@@ -71,30 +99,57 @@ pub(crate) struct OpenGuard {
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        let count = if self.stream {
-            &self.state.open_streams
-        } else {
-            &self.state.open_connections
-        };
-        count.fetch_sub(1, Ordering::SeqCst);
+        if self.stream {
+            self.state.open_streams.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        self.state.open_connections.fetch_sub(1, Ordering::SeqCst);
+        // Only a shutdown waits for connections to close; otherwise this costs no lock.
+        if self.state.is_shutting_down() {
+            self.state.connection_closed.notify_waiters();
+        }
     }
 }
 
-/// Completes when the application starts shutting down.
+/// Completes when the application starts shutting down (or, for the force signal, when the
+/// shutdown deadline has passed).
 ///
-/// Cheap to poll often (an SSE body polls it for every frame): the flag is read first, and the
-/// waker is handed to the `Notify` (which takes its lock) only when it changed.
+/// Cheap to poll often: the flag is read first, and the waker is handed to the `Notify` (which
+/// takes its lock) only when it changed.
 pub(crate) struct ShutdownSignal {
     state: Arc<State>,
+    force: bool,
     notified: Pin<Box<OwnedNotified>>,
     registered: Option<Waker>,
+}
+
+impl ShutdownSignal {
+    fn new(state: Arc<State>, notify: &Arc<Notify>, force: bool) -> Self {
+        let mut notified = Box::pin(Arc::clone(notify).notified_owned());
+        // Registered before the flag can be read, so a trigger in between is not missed.
+        notified.as_mut().enable();
+        Self {
+            state,
+            force,
+            notified,
+            registered: None,
+        }
+    }
+
+    fn triggered(&self) -> bool {
+        if self.force {
+            self.state.forcing.load(Ordering::SeqCst)
+        } else {
+            self.state.is_shutting_down()
+        }
+    }
 }
 
 impl Future for ShutdownSignal {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.state.is_shutting_down() {
+        if self.triggered() {
             return Poll::Ready(());
         }
         if self
@@ -147,6 +202,6 @@ impl ServerHandle {
     /// How many client connections are open now.
     #[must_use]
     pub fn open_connections(&self) -> usize {
-        self.state.open_connections.load(Ordering::SeqCst)
+        self.state.open_connections()
     }
 }

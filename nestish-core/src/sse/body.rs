@@ -18,7 +18,7 @@ use super::signal::SseSetup;
 use super::{BoxError, SseItem};
 use crate::HttpError;
 use crate::panic::message as panic_message;
-use crate::state::{OpenGuard, ShutdownSignal};
+use crate::state::OpenGuard;
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
 /// fast stream costs one write per batch rather than one per event; a connection never waits for
@@ -35,8 +35,6 @@ pub(crate) struct SseBody<S> {
     stream: Option<Pin<Box<S>>>,
     buf: BytesMut,
     heartbeat: Option<Heartbeat>,
-    /// Registered lazily, the first time the body waits.
-    shutdown: Option<ShutdownSignal>,
     /// The end of the stream's maximum lifetime, if the application sets one.
     expires: Option<Pin<Box<Sleep>>>,
     setup: SseSetup,
@@ -76,7 +74,7 @@ where
 {
     pub(crate) fn new(stream: S, setup: SseSetup) -> Self {
         let config = setup.config;
-        let mut buf = BytesMut::with_capacity(512);
+        let mut buf = BytesMut::new();
         // Something goes first, so the headers are on the wire at once and the browser's `open`
         // fires before the first event: the route's `retry`, or a lone line break as NestJS
         // sends. Clients dispatch nothing for either.
@@ -97,7 +95,6 @@ where
             stream: Some(Box::pin(stream)),
             buf,
             heartbeat,
-            shutdown: None,
             expires,
             _open: setup.state.stream_opened(),
             setup,
@@ -128,8 +125,9 @@ where
         self.stream = None;
     }
 
-    /// Moves as many ready events as the caps allow from the stream into `buf`.
-    fn fill(&mut self, cx: &mut Context<'_>) {
+    /// Moves as many ready events as the caps allow from the stream into `buf`; whether the
+    /// stream then waits for more (rather than a cap being reached).
+    fn fill(&mut self, cx: &mut Context<'_>) -> bool {
         let mut events = 0;
         while let Some(stream) = self.stream.as_mut() {
             if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
@@ -148,7 +146,7 @@ where
                 Ok(Poll::Ready(Some(Ok(())))) => events += 1,
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
                 Ok(Poll::Ready(None)) => self.stream = None,
-                Ok(Poll::Pending) => break,
+                Ok(Poll::Pending) => return true,
                 Err(panic) => {
                     // Whatever the panicking item half-wrote must not reach the wire.
                     self.buf.truncate(before);
@@ -161,15 +159,15 @@ where
                 }
             }
         }
+        false
     }
 
     /// Whether the stream must end now: the server is shutting down, or its lifetime is over.
-    /// Registers for both, so the body is woken when either happens.
+    ///
+    /// Shutdown needs no registration here: the body is polled by its connection's task, which
+    /// waits for the shutdown signal itself and polls the body again when it comes.
     fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
-        let shutdown = self
-            .shutdown
-            .get_or_insert_with(|| self.setup.state.shutdown_signal());
-        if Pin::new(shutdown).poll(cx).is_ready() {
+        if self.setup.state.is_shutting_down() {
             return Some(true);
         }
         let expired = self
@@ -198,7 +196,7 @@ where
                 this.finish(shutting_down);
             }
         }
-        this.fill(cx);
+        let waiting = this.fill(cx);
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this.heartbeat.as_mut().is_some_and(|h| h.due(cx));
             if !due {
@@ -212,7 +210,14 @@ where
         if let Some(heartbeat) = &mut this.heartbeat {
             heartbeat.last_write = Instant::now();
         }
-        Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))))
+        // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
+        // whole buffer to this frame, so an idle connection holds no buffer at all.
+        let frame = if waiting || this.stream.is_none() {
+            std::mem::take(&mut this.buf)
+        } else {
+            this.buf.split()
+        };
+        Poll::Ready(Some(Ok(Frame::data(frame.freeze()))))
     }
 
     fn is_end_stream(&self) -> bool {

@@ -82,7 +82,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.find(['\r', '\n']) {
+        match memchr::memchr2(b'\r', b'\n', current.as_bytes()) {
             Some(end) => {
                 let after = if current[end..].starts_with("\r\n") {
                     end + 2
