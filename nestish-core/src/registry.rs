@@ -28,7 +28,8 @@ pub type ConstructFn = fn(&Providers) -> Result<Controller, MissingProvider>;
 /// stream settings resolved against the application's.
 pub struct RouteContext {
     pub(crate) controller: Controller,
-    pub(crate) sse: SseConfig,
+    /// Shared, not copied, by every stream of the route: an idle stream holds a pointer to it.
+    pub(crate) sse: Arc<SseConfig>,
     pub(crate) body_limit: usize,
     pub(crate) state: Arc<State>,
 }
@@ -42,7 +43,7 @@ impl RouteContext {
     /// What an SSE route's response is built with.
     pub fn sse(&self) -> SseSetup {
         SseSetup {
-            config: self.sse,
+            config: Arc::clone(&self.sse),
             state: Arc::clone(&self.state),
             close: None,
         }

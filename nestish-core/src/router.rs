@@ -53,7 +53,7 @@ impl Router {
                 handler: record.handler,
                 context: RouteContext {
                     controller,
-                    sse: SseConfig {
+                    sse: Arc::new(SseConfig {
                         route: record.path,
                         keep_alive: match record.sse.keep_alive {
                             KeepAlive::AppDefault => keep_alive,
@@ -63,7 +63,7 @@ impl Router {
                         retry: record.sse.retry,
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,
-                    },
+                    }),
                     body_limit: limits.body_limit,
                     state: Arc::clone(state),
                 },

@@ -73,7 +73,7 @@ where
     S::Item: SseItem,
 {
     pub(crate) fn new(stream: S, setup: SseSetup) -> Self {
-        let config = setup.config;
+        let config = &setup.config;
         let mut buf = BytesMut::new();
         // Something goes first, so the headers are on the wire at once and the browser's `open`
         // fires before the first event: the route's `retry`, or a lone line break as NestJS
@@ -246,13 +246,13 @@ mod tests {
 
     fn config(keep_alive: Option<Duration>) -> SseSetup {
         SseSetup {
-            config: SseConfig {
+            config: Arc::new(SseConfig {
                 route: "/test",
                 keep_alive,
                 retry: None,
                 max_lifetime: None,
                 shutdown_event: None,
-            },
+            }),
             state: Arc::new(State::default()),
             close: None,
         }

@@ -59,7 +59,7 @@ pub(crate) fn encode_json<T: Serialize + ?Sized>(
         buf.truncate(start);
         return Err(error);
     }
-    if buf[json_start..].iter().any(|&b| b == b'\r' || b == b'\n') {
+    if memchr::memchr2(b'\r', b'\n', &buf[json_start..]).is_some() {
         let json = buf.split_off(json_start);
         buf.truncate(start);
         encode_data(&String::from_utf8_lossy(&json), buf);

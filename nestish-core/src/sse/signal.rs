@@ -58,7 +58,7 @@ impl Future for CloseSignal {
 ///
 /// Not public API: generated code builds it through `nestish_core::__private`.
 pub struct SseSetup {
-    pub(crate) config: SseConfig,
+    pub(crate) config: Arc<SseConfig>,
     pub(crate) state: Arc<State>,
     pub(crate) close: Option<oneshot::Sender<Infallible>>,
 }
