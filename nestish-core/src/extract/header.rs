@@ -3,7 +3,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use super::RequestParts;
+use super::{RequestParts, parse_value, required};
 use crate::HttpError;
 
 /// The header `name` (the first, if repeated), parsed.
@@ -16,8 +16,7 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    header_opt(parts, name)?
-        .ok_or_else(|| HttpError::bad_request(format!("header \"{name}\" is required")))
+    required("header", name, header_opt(parts, name)?)
 }
 
 /// The header `name`, or `None` when the request does not have it.
@@ -36,7 +35,5 @@ where
     let text = value
         .to_str()
         .map_err(|_| HttpError::bad_request(format!("header \"{name}\" is not visible ASCII")))?;
-    text.parse()
-        .map(Some)
-        .map_err(|error| HttpError::bad_request(format!("header \"{name}\" is invalid: {error}")))
+    parse_value("header", name, text).map(Some)
 }

@@ -69,3 +69,20 @@ pub use query::{query_all, query_value, query_value_opt};
 
 /// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
 pub type RequestParts = http::request::Parts;
+
+/// Parses one text value of a request (`what` names its kind: "header", ...); a failure is a
+/// 400 that names the parameter and why.
+fn parse_value<T>(what: &str, name: &str, text: &str) -> Result<T, crate::HttpError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|error| {
+        crate::HttpError::bad_request(format!("{what} \"{name}\" is invalid: {error}"))
+    })
+}
+
+/// A value the route requires: its absence is a 400 that names it.
+fn required<T>(what: &str, name: &str, value: Option<T>) -> Result<T, crate::HttpError> {
+    value.ok_or_else(|| crate::HttpError::bad_request(format!("{what} \"{name}\" is required")))
+}

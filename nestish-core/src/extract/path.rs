@@ -32,9 +32,7 @@ where
             "path parameter \"{name}\" is not valid UTF-8 once percent-decoded"
         ))
     })?;
-    decoded.parse().map_err(|error| {
-        HttpError::bad_request(format!("path parameter \"{name}\" is invalid: {error}"))
-    })
+    super::parse_value("path parameter", name, &decoded)
 }
 
 /// Whether every `%` in `raw` starts a two-hex-digit escape.

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::de::DeserializeOwned;
 
-use super::RequestParts;
+use super::{RequestParts, parse_value, required};
 use crate::HttpError;
 
 /// The query value `name` (the first one, if repeated), decoded and parsed.
@@ -18,8 +18,7 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    query_value_opt(parts, name)?
-        .ok_or_else(|| HttpError::bad_request(format!("query parameter \"{name}\" is required")))
+    required("query parameter", name, query_value_opt(parts, name)?)
 }
 
 /// The query value `name`, or `None` when the query string does not have it.
@@ -35,11 +34,7 @@ where
     let query = parts.uri.query().unwrap_or("");
     form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == name)
-        .map(|(_, value)| {
-            value.parse().map_err(|error| {
-                HttpError::bad_request(format!("query parameter \"{name}\" is invalid: {error}"))
-            })
-        })
+        .map(|(_, value)| parse_value("query parameter", name, &value))
         .transpose()
 }
 
