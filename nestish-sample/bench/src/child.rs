@@ -1,0 +1,97 @@
+//! A server under test: a fresh process of this binary, pinned to CPU 0, killed when done.
+
+use std::io;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::time::timeout;
+
+use crate::servers::{Kind, READY_PREFIX};
+
+/// The environment variable that tells a server the harness's pid, so it dies with it.
+pub const PARENT_ENV: &str = "NESTISH_BENCH_PARENT";
+
+/// The CPU the server gets; the harness pins itself to the other one.
+pub const SERVER_CPU: usize = 0;
+
+/// A running server. Dropping it kills the process (`kill_on_drop`), so an error anywhere in a
+/// scenario never leaves a server behind; [`stop`](Self::stop) also waits for it to be gone.
+pub struct Server {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its pid, for `/proc`.
+    pub pid: u32,
+    /// Kept open: a server that writes to a closed stdout would get `EPIPE`.
+    _stdout: BufReader<ChildStdout>,
+}
+
+/// What a server process is started with.
+#[derive(Clone, Copy, Debug)]
+pub struct Launch {
+    pub kind: Kind,
+    pub tick: Duration,
+    /// The period of the `GET /hub` publisher, if it should run.
+    pub hub: Option<Duration>,
+}
+
+impl Server {
+    /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` and waits until it listens.
+    pub async fn start(launch: Launch) -> io::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let mut command = Command::new("taskset");
+        command
+            .arg("-c")
+            .arg(SERVER_CPU.to_string())
+            .arg(exe)
+            .arg("server")
+            .arg(launch.kind.name())
+            .args(["--port", "0"])
+            .arg("--tick-ms")
+            .arg(launch.tick.as_millis().to_string());
+        if let Some(period) = launch.hub {
+            command.arg("--hub-ms").arg(period.as_millis().to_string());
+        }
+        let mut child = command
+            .env(PARENT_ENV, std::process::id().to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|error| {
+                io::Error::new(error.kind(), format!("cannot run taskset: {error}"))
+            })?;
+        let pid = child
+            .id()
+            .ok_or_else(|| io::Error::other("server exited at once"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+            .await
+            .map_err(|_| {
+                io::Error::new(io::ErrorKind::TimedOut, "server did not start in 10 s")
+            })??;
+        let addr = line
+            .trim()
+            .strip_prefix(READY_PREFIX)
+            .and_then(|addr| addr.parse().ok())
+            .ok_or_else(|| {
+                io::Error::other(format!("{} server did not start: {line:?}", launch.kind))
+            })?;
+        Ok(Self {
+            child,
+            addr,
+            pid,
+            _stdout: stdout,
+        })
+    }
+
+    /// Kills the server and waits until it has exited.
+    pub async fn stop(mut self) -> io::Result<()> {
+        self.child.kill().await
+    }
+}

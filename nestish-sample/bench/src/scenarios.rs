@@ -1,0 +1,557 @@
+//! The scenarios: what load each one puts on a fresh server, and what it reads off it.
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::child::{Launch, Server};
+use crate::load::{self, Latencies, Stalled, Swarm};
+use crate::procfs;
+use crate::servers::Kind;
+
+/// One scenario of the benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scenario {
+    /// One connection, one large flood.
+    Flood1,
+    /// 32 concurrent floods sharing the same total: the headline.
+    Flood32,
+    /// Thousands of idle `GET /sse` streams: memory per stream, and do the ticks keep up.
+    Idle,
+    /// Clients that request a flood and never read: does the server's memory stay bounded.
+    Stalled,
+    /// Time to first event of `GET /sse` with a short tick.
+    Ttfe,
+    /// One publisher, 10,000 `GET /hub` subscribers, 10 events/s: publish-to-receive latency.
+    Hub,
+}
+
+/// Which way is better for a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+/// A metric a scenario reports, one row of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricSpec {
+    pub label: &'static str,
+    pub better: Better,
+    /// Decimals to print.
+    pub decimals: usize,
+}
+
+const FLOOD_METRICS: &[MetricSpec] = &[
+    MetricSpec {
+        label: "events/s",
+        better: Better::Higher,
+        decimals: 0,
+    },
+    MetricSpec {
+        label: "server CPU µs/event",
+        better: Better::Lower,
+        decimals: 3,
+    },
+];
+
+impl Scenario {
+    /// Every scenario, in the order of the table.
+    pub const ALL: [Self; 6] = [
+        Self::Flood1,
+        Self::Flood32,
+        Self::Idle,
+        Self::Stalled,
+        Self::Ttfe,
+        Self::Hub,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flood1 => "flood-1",
+            Self::Flood32 => "flood-32",
+            Self::Idle => "idle-10k",
+            Self::Stalled => "stalled-8",
+            Self::Ttfe => "ttfe",
+            Self::Hub => "hub-10k",
+        }
+    }
+
+    /// The rows this scenario adds to the table; [`measure`] returns one value for each.
+    pub fn metrics(self) -> &'static [MetricSpec] {
+        match self {
+            Self::Flood1 | Self::Flood32 => FLOOD_METRICS,
+            Self::Idle => &[
+                MetricSpec {
+                    label: "server KiB/stream (peak RSS growth)",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "ticks/stream/s",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+            ],
+            Self::Stalled => &[MetricSpec {
+                label: "server peak RSS growth, MiB",
+                better: Better::Lower,
+                decimals: 2,
+            }],
+            Self::Ttfe => &[
+                MetricSpec {
+                    label: "median ms to first event",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "median ms to response head",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+            ],
+            Self::Hub => &[
+                MetricSpec {
+                    label: "p50 ms publish to receive",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p99 ms publish to receive",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "events delivered/s",
+                    better: Better::Higher,
+                    decimals: 0,
+                },
+                MetricSpec {
+                    label: "events/stream/s (10 published)",
+                    better: Better::Higher,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "server CPU µs/delivered event",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+            ],
+        }
+    }
+
+    /// What the scenario does, with its parameters, for the notes under the table.
+    pub fn describe(self, params: &Params) -> String {
+        match self {
+            Self::Flood1 => format!(
+                "1 connection, `GET /flood?n={}`; median of {} round(s) on one server process; \
+                 server CPU = utime + stime from /proc/<pid>/stat (10 ms resolution)",
+                params.flood_events, params.flood_rounds
+            ),
+            Self::Flood32 => format!(
+                "32 concurrent connections, `GET /flood?n={}` each; median of {} round(s)",
+                params.flood_events / 32,
+                params.flood_rounds
+            ),
+            Self::Idle => format!(
+                "{} concurrent `GET /sse` streams (tick {} ms), connected {} at a time, held {} s; \
+                 KiB/stream = (peak RSS - RSS before connecting) / streams",
+                params.idle_streams,
+                params.idle_tick.as_millis(),
+                params.connect_batch,
+                params.idle_hold.as_secs_f64()
+            ),
+            Self::Stalled => format!(
+                "{} clients send `GET /flood?n={STALLED_N}` and never read; peak RSS growth \
+                 over the idle server after {} s",
+                params.stalled_clients,
+                params.stalled_wait.as_secs_f64()
+            ),
+            Self::Ttfe => format!(
+                "`GET /sse` with a {} ms tick (the first event is due one tick after the request), \
+                 from connect to the first complete event, and to the response head (when a \
+                 browser's `EventSource` fires `open`), {} connections one after another",
+                params.ttfe_tick.as_millis(),
+                params.ttfe_samples
+            ),
+            Self::Hub => format!(
+                "{} concurrent `GET /hub` streams, connected {} at a time; the server publishes \
+                 `{{\"t\":<unix µs>,\"n\":n}}` every {} ms (nestish: `Hub::publish`, peers: a \
+                 `tokio::sync::broadcast` channel, without nestish's history and resume); over {} s, \
+                 latency = receive time (`SystemTime` when the client's read returns) - `t`, for \
+                 every event received on every stream (target: p99 ≤ 50 ms); `t` is read when the \
+                 publisher runs, and ticks it missed on a busy runtime are published at once, \
+                 back to back; events/stream/s below the rate means the server fell behind and \
+                 the rest was still queued when the window closed. CPU/event = server CPU over the \
+                 window / events delivered in it. The client reads every stream on one core, so \
+                 its own queueing is in the latency: its CPU share is on stderr",
+                params.hub_subscribers,
+                params.connect_batch,
+                params.hub_period.as_millis(),
+                params.hub_hold.as_secs_f64()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|scenario| scenario.name() == name)
+            .ok_or_else(|| format!("unknown scenario {name:?}"))
+    }
+}
+
+/// The sizes of every scenario.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// Events per flood round, over all its connections.
+    pub flood_events: u64,
+    pub flood_rounds: usize,
+    pub idle_streams: usize,
+    pub idle_tick: Duration,
+    pub idle_hold: Duration,
+    /// Streams connected at a time: below every server's accept backlog (128 for a listener
+    /// bound by tokio, which uses std's default; 1024 for actix).
+    pub connect_batch: usize,
+    pub stalled_clients: usize,
+    pub stalled_wait: Duration,
+    pub ttfe_samples: usize,
+    pub ttfe_tick: Duration,
+    pub hub_subscribers: usize,
+    /// The publisher's period.
+    pub hub_period: Duration,
+    /// How long latencies are recorded once every subscriber is in.
+    pub hub_hold: Duration,
+}
+
+impl Params {
+    /// The real run.
+    pub fn full() -> Self {
+        Self {
+            flood_events: 8_000_000,
+            flood_rounds: 3,
+            idle_streams: 10_000,
+            idle_tick: Duration::from_secs(1),
+            idle_hold: Duration::from_secs(5),
+            connect_batch: 100,
+            stalled_clients: 8,
+            stalled_wait: Duration::from_secs(3),
+            ttfe_samples: 50,
+            ttfe_tick: Duration::from_millis(10),
+            hub_subscribers: 10_000,
+            hub_period: Duration::from_millis(100),
+            hub_hold: Duration::from_secs(5),
+        }
+    }
+
+    /// A smoke run of a few seconds per server.
+    pub fn quick() -> Self {
+        Self {
+            flood_events: 64_000,
+            flood_rounds: 1,
+            idle_streams: 1_000,
+            idle_hold: Duration::from_secs(2),
+            stalled_wait: Duration::from_secs(1),
+            ttfe_samples: 10,
+            hub_subscribers: 1_000,
+            hub_hold: Duration::from_secs(3),
+            ..Self::full()
+        }
+    }
+}
+
+/// Events a stalled client asks for: more than any server sends in the time it is given.
+const STALLED_N: u64 = 1_000_000_000_000;
+
+/// A flood round that takes longer than this is reported as an error, not waited for.
+const FLOOD_DEADLINE: Duration = Duration::from_secs(120);
+
+/// Runs `scenario` against a fresh `kind` server; returns one value per [`Scenario::metrics`].
+pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    match scenario {
+        Scenario::Flood1 => flood(kind, params, 1).await,
+        Scenario::Flood32 => flood(kind, params, 32).await,
+        Scenario::Idle => idle(kind, params).await,
+        Scenario::Stalled => stalled(kind, params).await,
+        Scenario::Ttfe => ttfe(kind, params).await,
+        Scenario::Hub => hub(kind, params).await,
+    }
+}
+
+async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<f64>> {
+    let per_connection = params.flood_events / connections;
+    let expected = per_connection * connections;
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+    })
+    .await?;
+    let path = format!("/flood?n={per_connection}");
+    let (mut rates, mut cpu_per_event) = (Vec::new(), Vec::new());
+    for round in 1..=params.flood_rounds {
+        let me = std::process::id();
+        let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
+        let outcome = load::flood(server.addr, &path, connections as usize, FLOOD_DEADLINE).await?;
+        let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+        let own = procfs::cpu_time(me)?.saturating_sub(own_before);
+        if outcome.events != expected {
+            return Err(io::Error::other(format!(
+                "{kind} delivered {} events of {expected}",
+                outcome.events
+            )));
+        }
+        let rate = outcome.events as f64 / outcome.elapsed.as_secs_f64();
+        let micros = cpu.as_secs_f64() * 1e6 / outcome.events as f64;
+        // The client's CPU share shows whether the load generator, not the server, was the limit.
+        let busy = |cpu: Duration| 100.0 * cpu.as_secs_f64() / outcome.elapsed.as_secs_f64();
+        eprintln!(
+            "  round {round}: {rate:>10.0} events/s, {micros:.3} µs CPU/event, {:.2} s, {:.0} MB; \
+             CPU busy: server {:.0} %, client {:.0} %",
+            outcome.elapsed.as_secs_f64(),
+            outcome.body_bytes as f64 / 1e6,
+            busy(cpu),
+            busy(own),
+        );
+        rates.push(rate);
+        cpu_per_event.push(micros);
+    }
+    server.stop().await?;
+    Ok(vec![median(&mut rates), median(&mut cpu_per_event)])
+}
+
+async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+    })
+    .await?;
+    let before = procfs::memory(server.pid)?;
+    // Without a reset the peak may be start-up's, which only makes the growth look smaller.
+    if let Err(error) = procfs::reset_peak(server.pid) {
+        eprintln!("  cannot reset the peak RSS ({error}); measuring from start-up");
+    }
+    // Each task stops by itself: connecting, settling, the hold, and a margin.
+    let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
+    let mut swarm = Swarm::new(server.addr, "/sse", lifetime);
+    // Every stream has its head at the first tick at the latest, for servers that send none
+    // before their first event.
+    let head_wait = 2 * params.idle_tick + Duration::from_secs(10);
+    let streams = connect(&server, &mut swarm, params.idle_streams, params, head_wait).await?;
+    // Let every stream get its first tick before counting, so each counted second is a full one.
+    tokio::time::sleep(params.idle_tick).await;
+    let (events_before, held_from) = (swarm.events(), Instant::now());
+    tokio::time::sleep(params.idle_hold).await;
+    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
+    let after = procfs::memory(server.pid)?;
+    let streams = streams as f64;
+    drop(swarm);
+    server.stop().await?;
+    let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
+    eprintln!(
+        "  RSS {} KiB before, peak {} KiB, {} KiB at the end",
+        before.rss_kib, after.peak_kib, after.rss_kib
+    );
+    Ok(vec![
+        growth_kib / streams,
+        events as f64 / streams / held.as_secs_f64(),
+    ])
+}
+
+/// Opens `count` streams of `swarm`, `params.connect_batch` at a time, then waits up to
+/// `head_wait` for their response heads; returns how many streams got theirs (at least 1).
+async fn connect(
+    server: &Server,
+    swarm: &mut Swarm,
+    count: usize,
+    params: &Params,
+    head_wait: Duration,
+) -> io::Result<usize> {
+    let fds_before = procfs::open_fds(server.pid)?;
+    let connect_start = Instant::now();
+    while swarm.opened() + swarm.failed() < count {
+        let batch = params
+            .connect_batch
+            .min(count - swarm.opened() - swarm.failed());
+        swarm.open(batch).await;
+        // The next batch waits until the server has accepted this one (one descriptor per
+        // connection), so the accept backlog never overflows: an overflowing backlog drops SYNs
+        // and the client's retransmission a second later would blur every number.
+        let accepted = fds_before + swarm.opened();
+        let waited = tokio::time::timeout(Duration::from_secs(10), async {
+            while procfs::open_fds(server.pid)? < accepted {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            io::Result::Ok(())
+        })
+        .await;
+        waited.map_err(|_| io::Error::other("server stopped accepting"))??;
+    }
+    let connect_time = connect_start.elapsed();
+    let deadline = Instant::now() + head_wait;
+    while swarm.streaming() + swarm.failed() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let streams = swarm.streaming();
+    eprintln!(
+        "  {streams} streams open (accepted in {:.2} s), {} failed{}",
+        connect_time.as_secs_f64(),
+        swarm.failed(),
+        swarm
+            .first_error()
+            .map(|error| format!(" (first: {error})"))
+            .unwrap_or_default()
+    );
+    if streams == 0 {
+        return Err(io::Error::other("no stream connected"));
+    }
+    Ok(streams)
+}
+
+async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+    })
+    .await?;
+    let before = procfs::memory(server.pid)?;
+    if let Err(error) = procfs::reset_peak(server.pid) {
+        eprintln!("  cannot reset the peak RSS ({error}); measuring from start-up");
+    }
+    let cpu_before = procfs::cpu_time(server.pid)?;
+    let clients = Stalled::open(
+        server.addr,
+        &format!("/flood?n={STALLED_N}"),
+        params.stalled_clients,
+    )
+    .await?;
+    tokio::time::sleep(params.stalled_wait).await;
+    let after = procfs::memory(server.pid)?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    drop(clients);
+    server.stop().await?;
+    eprintln!(
+        "  RSS {} KiB before, peak {} KiB, {} KiB at the end; server CPU {} ms",
+        before.rss_kib,
+        after.peak_kib,
+        after.rss_kib,
+        cpu.as_millis()
+    );
+    let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
+    Ok(vec![growth_kib / 1024.0])
+}
+
+async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.ttfe_tick,
+        hub: None,
+    })
+    .await?;
+    let deadline = params.ttfe_tick + Duration::from_secs(5);
+    let times =
+        load::time_to_first_event(server.addr, "/sse", params.ttfe_samples, deadline).await?;
+    server.stop().await?;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut events: Vec<f64> = times.iter().map(|t| ms(t.event)).collect();
+    let mut heads: Vec<f64> = times.iter().map(|t| ms(t.head)).collect();
+    let (event, head) = (median(&mut events), median(&mut heads));
+    eprintln!(
+        "  first event: min {:.3} ms, median {event:.3} ms, max {:.3} ms; head: median {head:.3} ms",
+        events[0],
+        events[events.len() - 1]
+    );
+    Ok(vec![event, head])
+}
+
+async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: Some(params.hub_period),
+    })
+    .await?;
+    let latencies = Arc::new(Latencies::default());
+    // Each task stops by itself: connecting, settling, the hold, and a margin.
+    let lifetime = params.hub_hold + Duration::from_secs(120);
+    let mut swarm =
+        Swarm::new(server.addr, "/hub", lifetime).with_latencies(Arc::clone(&latencies));
+    let head_wait = Duration::from_secs(10);
+    let streams = connect(
+        &server,
+        &mut swarm,
+        params.hub_subscribers,
+        params,
+        head_wait,
+    )
+    .await?;
+    // A few publications to every stream before the window, so that none is still connecting.
+    tokio::time::sleep(3 * params.hub_period).await;
+    let me = std::process::id();
+    let (cpu_before, own_before) = (procfs::cpu_times(server.pid)?, procfs::cpu_time(me)?);
+    let (events_before, held_from) = (swarm.events(), Instant::now());
+    latencies.start();
+    tokio::time::sleep(params.hub_hold).await;
+    let mut micros = latencies.stop();
+    let held = held_from.elapsed();
+    let events = swarm.events() - events_before;
+    let cpu_after = procfs::cpu_times(server.pid)?;
+    let own = procfs::cpu_time(me)?.saturating_sub(own_before);
+    let (user, system) = (
+        cpu_after.0.saturating_sub(cpu_before.0),
+        cpu_after.1.saturating_sub(cpu_before.1),
+    );
+    let cpu = user + system;
+    let failed = swarm.failed();
+    drop(swarm);
+    server.stop().await?;
+    if micros.is_empty() {
+        return Err(io::Error::other("no stamped event arrived in the window"));
+    }
+    micros.sort_unstable();
+    let len = micros.len();
+    // Nearest rank: the smallest value with at least p % of the samples at or below it.
+    let percentile = |p: usize| f64::from(micros[(len * p).div_ceil(100).clamp(1, len) - 1]) / 1e3;
+    let (p50, p99, max) = (percentile(50), percentile(99), percentile(100));
+    let delivered = len as f64;
+    let due = streams as f64 * held.as_secs_f64() / params.hub_period.as_secs_f64();
+    let busy = |cpu: Duration| 100.0 * cpu.as_secs_f64() / held.as_secs_f64();
+    eprintln!(
+        "  {len} stamped events ({events} events) in {:.2} s, ~{due:.0} due ({:.1} %); latency \
+         p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; {failed} streams failed; CPU busy: \
+         server {:.0} % (user {:.0} %, system {:.0} %), client {:.0} %",
+        held.as_secs_f64(),
+        100.0 * delivered / due,
+        busy(cpu),
+        busy(user),
+        busy(system),
+        busy(own),
+    );
+    Ok(vec![
+        p50,
+        p99,
+        delivered / held.as_secs_f64(),
+        delivered / streams as f64 / held.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / delivered,
+    ])
+}
+
+/// The median (the upper one of an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

@@ -1,0 +1,76 @@
+//! nestish, through its public API only: one `#[controller]` with three `#[sse]` routes, its tick
+//! period and its event hub injected as providers, `?n=` read with `#[query]`, and each payload
+//! yielded as `Json<T>`, which the README shows and nestish serialises straight into the frame
+//! buffer. `GET /hub` returns a live `Hub` subscription as it is, as the sample's chat does.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt, stream};
+use nestish_core::hub::{Hub, HubEvent};
+use nestish_core::{Json, MessageEvent, NestFactory, controller, inject, sse};
+
+use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
+
+/// The period of `GET /sse`, registered on the factory and injected into the controller.
+pub struct Tick(Duration);
+
+/// The benchmark's routes, as a nestish user would write them.
+pub struct BenchController {
+    tick: Duration,
+    hub: Arc<Hub>,
+}
+
+#[controller]
+impl BenchController {
+    #[inject]
+    fn new(tick: Arc<Tick>, hub: Arc<Hub>) -> Self {
+        Self { tick: tick.0, hub }
+    }
+
+    /// `{"hello":"world"}` every tick.
+    #[sse("sse")]
+    fn sse(&self) -> impl Stream<Item = Json<Hello>> + Send + 'static {
+        nestish_core::interval(self.tick).map(|_| Json(HELLO))
+    }
+
+    /// `n` events `{"hello":"world","i":i}`, as fast as the socket takes them.
+    #[sse("flood")]
+    fn flood(&self, #[query("n")] n: u64) -> impl Stream<Item = Json<Flood>> + Send + 'static {
+        stream::iter((0..n).map(|i| Json(Flood::new(i))))
+    }
+
+    /// Every event published on the hub from now on (no replay).
+    #[sse("hub")]
+    fn hub(&self) -> impl Stream<Item = HubEvent> + Send + 'static {
+        self.hub.subscribe(HUB_TOPIC, None)
+    }
+}
+
+pub fn serve(config: Config) -> io::Result<()> {
+    super::current_thread_runtime()?.block_on(async {
+        let hub = Arc::new(Hub::new());
+        let server = NestFactory::create()
+            .provide(Tick(config.tick))
+            .provide_arc(Arc::clone(&hub))
+            .build()
+            .map_err(io::Error::other)?
+            .bind(("127.0.0.1", config.port))
+            .await
+            .map_err(io::Error::other)?;
+        if let Some(period) = config.hub {
+            tokio::spawn(super::publish_stamps(period, move |stamp| {
+                let hub = Arc::clone(&hub);
+                async move {
+                    // The in-process hub never fails, and a `Stamp` always serialises.
+                    if let Ok(event) = MessageEvent::json(&stamp) {
+                        let _ = hub.publish(HUB_TOPIC, event).await;
+                    }
+                }
+            }));
+        }
+        super::announce(server.local_addr())?;
+        server.serve().await.map_err(io::Error::other)
+    })
+}
