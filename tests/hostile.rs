@@ -138,6 +138,24 @@ async fn a_slow_header_sender_is_cut_off() {
 }
 
 #[tokio::test]
+async fn a_connection_that_never_sends_a_request_is_cut_off() {
+    let running =
+        support::serve(NestFactory::create().header_read_timeout(Duration::from_millis(300))).await;
+    let mut silent = TcpStream::connect(running.addr).await.expect("connects");
+    // An idle keep-alive connection too: one request, then nothing.
+    let mut idle = TcpStream::connect(running.addr).await.expect("connects");
+    idle.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request");
+    for stream in [&mut silent, &mut idle] {
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(support::PATIENCE, stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the connection was not closed");
+    }
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
 async fn half_closed_clients_leave_nothing_behind() {
     let running = support::serve(NestFactory::create()).await;
     for path in ["/events", "/ok"] {

@@ -23,8 +23,9 @@ pub struct Limits {
     pub buffer_size: usize,
     /// Most header fields in a request (431 past it). Default 100.
     pub max_headers: usize,
-    /// How long a client may take to send a request head (then the connection is closed,
-    /// against slowloris). Default 30 s.
+    /// How long a client may take to send a request head, counted from when the server is
+    /// ready for one (so it also bounds an idle keep-alive connection); then the connection is
+    /// closed, against slowloris. Default 30 s.
     pub header_read_timeout: Duration,
     /// How long a client may leave the server's writes blocked without taking a byte (then the
     /// connection is closed and its stream dropped). Default 30 s.
