@@ -185,6 +185,11 @@ async fn connections_past_the_cap_get_503() {
         r#"{"statusCode":503,"message":"the server is at its connection limit","error":"Service Unavailable"}"#
     ));
     drop((first, second));
+    // The cap frees up once the server has seen both close.
+    support::eventually("the open connections close", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
     still_serving_and_clean(&running).await;
 }
 
