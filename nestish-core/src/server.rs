@@ -153,9 +153,7 @@ impl Server {
         } = self;
         tracing::info!(target: "nestish", "listening on http://{local_addr}");
         let state = Arc::clone(&app.state);
-        let signals = app
-            .signals
-            .then(|| tokio::spawn(watch_signals(Arc::clone(&state))));
+        let signals = app.signals.then(|| watch_signals(Arc::clone(&state)));
         let shared = Arc::new(Shared {
             dispatcher: Dispatcher(Arc::clone(&app.router)),
             http,
@@ -286,29 +284,35 @@ async fn drain(state: &Arc<State>, timeout: Duration) {
     }
 }
 
-async fn watch_signals(state: Arc<State>) {
+/// Starts a graceful shutdown on SIGINT or SIGTERM. The handlers are installed before this
+/// returns, so from the moment the server accepts connections a signal cannot kill it outright.
+fn watch_signals(state: Arc<State>) -> tokio::task::JoinHandle<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut interrupt), Ok(mut terminate)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) else {
-            tracing::warn!("cannot listen for SIGINT/SIGTERM: shut down with the ServerHandle");
-            return;
-        };
-        tokio::select! {
-            _ = interrupt.recv() => tracing::info!(target: "nestish", "SIGINT received"),
-            _ = terminate.recv() => tracing::info!(target: "nestish", "SIGTERM received"),
-        }
+        let handlers = signal(SignalKind::interrupt()).and_then(|interrupt| {
+            signal(SignalKind::terminate()).map(|terminate| (interrupt, terminate))
+        });
+        tokio::spawn(async move {
+            let Ok((mut interrupt, mut terminate)) = handlers else {
+                tracing::warn!("cannot listen for SIGINT/SIGTERM: shut down with the ServerHandle");
+                return;
+            };
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!(target: "nestish", "SIGINT received"),
+                _ = terminate.recv() => tracing::info!(target: "nestish", "SIGTERM received"),
+            }
+            state.trigger_shutdown();
+        })
     }
     #[cfg(not(unix))]
     {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
-        }
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                state.trigger_shutdown();
+            }
+        })
     }
-    state.trigger_shutdown();
 }
 
 /// An accept error is about one connection (reset before accept) or a resource limit: log it,
