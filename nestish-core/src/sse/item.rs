@@ -39,7 +39,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent as a server-sent event",
     label = "not convertible into a `MessageEvent`",
-    note = "an #[sse] stream yields `MessageEvent`, `String`, `&'static str`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
+    note = "an #[sse] stream yields `MessageEvent`, `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
 )]
 pub trait SseItem: Send + 'static {
     /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
@@ -47,6 +47,9 @@ pub trait SseItem: Send + 'static {
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>;
 }
 
+// Not recommended in errors: a wrong item type is reported with `SseItem`'s own message, not as
+// a missing `From<T> for MessageEvent`.
+#[diagnostic::do_not_recommend]
 impl<T> SseItem for T
 where
     T: Into<MessageEvent> + Send + 'static,
@@ -92,10 +95,13 @@ where
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a stream of server-sent events",
     label = "an #[sse] method must return a stream of events",
-    note = "return `impl Stream<Item = MessageEvent> + Send + 'static` (items may also be `String`, `&'static str` or `Result<MessageEvent, E>`)"
+    note = "return `impl Stream<Item = MessageEvent> + Send + 'static`; items may also be `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, anything with `From<T> for MessageEvent`, or a `Result` of one"
 )]
 pub trait SseStream: Stream<Item: SseItem> + Send + 'static {}
 
+// Not recommended in errors: a wrong return type is reported with `SseStream`'s own message,
+// not as a missing `Stream` impl followed by every type that has one.
+#[diagnostic::do_not_recommend]
 impl<S> SseStream for S
 where
     S: Stream + Send + 'static,
