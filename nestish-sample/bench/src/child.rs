@@ -1,4 +1,5 @@
-//! A server under test: a fresh process of this binary, pinned to CPU 0, killed when done.
+//! A server under test: a fresh process of this binary (or node, for nestjs), pinned to CPU 0,
+//! killed when done.
 
 use std::io;
 use std::net::SocketAddr;
@@ -39,16 +40,22 @@ pub struct Launch {
 }
 
 impl Server {
-    /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` and waits until it listens.
+    /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` (for nestjs,
+    /// `taskset -c 0 node main.js --port 0 ...`) and waits until it listens.
     pub async fn start(launch: Launch) -> io::Result<Self> {
-        let exe = std::env::current_exe()?;
         let mut command = Command::new("taskset");
+        command.arg("-c").arg(SERVER_CPU.to_string());
+        if launch.kind == Kind::Nestjs {
+            // `taskset` execs node, so the pid below is node's, as it is this binary's otherwise.
+            let (node, args) = crate::servers::nestjs::command()?;
+            command.arg(node).args(args);
+        } else {
+            command
+                .arg(std::env::current_exe()?)
+                .arg("server")
+                .arg(launch.kind.name());
+        }
         command
-            .arg("-c")
-            .arg(SERVER_CPU.to_string())
-            .arg(exe)
-            .arg("server")
-            .arg(launch.kind.name())
             .args(["--port", "0"])
             .arg("--tick-ms")
             .arg(launch.tick.as_millis().to_string());

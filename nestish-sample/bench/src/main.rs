@@ -1,11 +1,13 @@
-//! `nestish-bench`: nestish against axum, actix-web and a bare hyper server, on one machine.
+//! `nestish-bench`: nestish against axum, actix-web and a bare hyper server, on one machine, and
+//! NestJS on Node.js when `node` and `npm` are installed.
 //!
 //! ```text
 //! cargo run -p nestish-bench --release                 # = run: every scenario, every server
 //! cargo run -p nestish-bench --release -- --quick      # a smoke run of under a minute
 //! cargo run -p nestish-bench --release -- run --only flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- run --only hub-10k,nestish
-//! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper> [--port P] ...
+//! cargo run -p nestish-bench --release -- run --only nestjs,nestish
+//! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper|nestjs> [--port P] ...
 //! ```
 //!
 //! `run` starts, for every scenario and every server, a fresh server process of this binary
@@ -37,12 +39,13 @@ usage:
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k;
-                             servers: nestish axum actix hyper)
+                             servers: nestish axum actix hyper nestjs; nestjs runs only when
+                             node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
       --rounds R            flood rounds per server (the median is reported)
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
-  nestish-bench server <nestish|axum|actix|hyper> [--port P] [--tick-ms MS] [--hub-ms MS]
+  nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
       default, picks one) and prints `listening on ADDR`";
@@ -112,6 +115,8 @@ struct Plan {
     scenarios: Vec<Scenario>,
     servers: Vec<Kind>,
     params: Params,
+    /// Lines for the notes under the table (what NestJS ran on, or why it did not).
+    notes: Vec<String>,
 }
 
 fn parse_plan(args: &[String]) -> Result<Plan, String> {
@@ -162,6 +167,7 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
         scenarios,
         servers,
         params,
+        notes: Vec::new(),
     })
 }
 
@@ -169,7 +175,24 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
 type Outcome = Result<Vec<f64>, String>;
 
 fn run(args: &[String]) -> Result<(), String> {
-    let plan = parse_plan(args)?;
+    let mut plan = parse_plan(args)?;
+    if plan.servers.contains(&Kind::Nestjs) {
+        // Optional: without node and npm (or its packages), the column is left out.
+        match servers::nestjs::prepare() {
+            Ok(installed) => plan.notes.push(format!(
+                "nestjs: NestJS {} (`@Sse()`, Express adapter) on Node.js {}. Node is \
+                 multi-threaded internally (libuv's pool, V8's GC and compiler threads), but \
+                 `taskset` pins all of its threads to the same single CPU 0; CPU and RSS are \
+                 the node process's, from /proc.",
+                installed.nestjs, installed.node
+            )),
+            Err(error) => {
+                eprintln!("nestjs left out: {error}");
+                plan.servers.retain(|&kind| kind != Kind::Nestjs);
+                plan.notes.push(format!("nestjs left out: {error}."));
+            }
+        }
+    }
     // Pinned before the runtime exists, so every thread of the load generator inherits CPU 1.
     let load_cpu = 1 - child::SERVER_CPU;
     if let Err(error) = os::pin_to_cpu(load_cpu) {
@@ -276,6 +299,9 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
         "- Ratios are nestish ÷ peer: above 1 is nestish ahead where higher is better, below 1 \
          where lower is better. Server pinned to CPU 0 (single-threaded), load generator to CPU 1."
     );
+    for note in &plan.notes {
+        let _ = writeln!(out, "- {note}");
+    }
     for (scenario, outcomes) in results {
         for (kind, outcome) in plan.servers.iter().zip(outcomes) {
             if let Err(error) = outcome {

@@ -1,4 +1,5 @@
-//! The four servers under test, with identical routes:
+//! The servers under test (four in Rust, and NestJS on Node.js when it is installed), with
+//! identical routes:
 //!
 //! - `GET /sse`: `data: {"hello":"world"}` every tick, the first one tick after the request (as
 //!   RxJS's and nestish's `interval`), for as long as the client stays;
@@ -17,6 +18,7 @@ mod actix;
 mod axum;
 mod hyper;
 mod nestish;
+pub mod nestjs;
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -42,11 +44,20 @@ pub enum Kind {
     Actix,
     /// hyper 1 with a hand-written body: the floor.
     Hyper,
+    /// NestJS 11's `@Sse()` on Node.js (Express): optional, run only when `node` and `npm` are
+    /// on `PATH`.
+    Nestjs,
 }
 
 impl Kind {
     /// Every server, in the order of the table's columns.
-    pub const ALL: [Self; 4] = [Self::Nestish, Self::Axum, Self::Actix, Self::Hyper];
+    pub const ALL: [Self; 5] = [
+        Self::Nestish,
+        Self::Axum,
+        Self::Actix,
+        Self::Hyper,
+        Self::Nestjs,
+    ];
 
     /// The name on the command line and in the table.
     pub fn name(self) -> &'static str {
@@ -55,6 +66,7 @@ impl Kind {
             Self::Axum => "axum",
             Self::Actix => "actix",
             Self::Hyper => "hyper",
+            Self::Nestjs => "nestjs",
         }
     }
 }
@@ -72,7 +84,9 @@ impl FromStr for Kind {
         Self::ALL
             .into_iter()
             .find(|kind| kind.name() == name)
-            .ok_or_else(|| format!("unknown server {name:?} (nestish, axum, actix or hyper)"))
+            .ok_or_else(|| {
+                format!("unknown server {name:?} (nestish, axum, actix, hyper or nestjs)")
+            })
     }
 }
 
@@ -94,6 +108,7 @@ pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
         Kind::Axum => axum::serve(config),
         Kind::Actix => actix::serve(config),
         Kind::Hyper => hyper::serve(config),
+        Kind::Nestjs => nestjs::serve(config),
     }
 }
 
