@@ -332,6 +332,16 @@ async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<
     Ok(vec![median(&mut rates), median(&mut cpu_per_event)])
 }
 
+/// The server's memory before the load, with its peak reset so the growth measured is the
+/// load's: without a reset the peak may be start-up's, which only makes the growth look smaller.
+fn memory_baseline(pid: u32) -> io::Result<procfs::Memory> {
+    let before = procfs::memory(pid)?;
+    if let Err(error) = procfs::reset_peak(pid) {
+        eprintln!("  cannot reset the peak RSS ({error}); measuring from start-up");
+    }
+    Ok(before)
+}
+
 async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     let server = Server::start(Launch {
         kind,
@@ -339,11 +349,7 @@ async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         hub: None,
     })
     .await?;
-    let before = procfs::memory(server.pid)?;
-    // Without a reset the peak may be start-up's, which only makes the growth look smaller.
-    if let Err(error) = procfs::reset_peak(server.pid) {
-        eprintln!("  cannot reset the peak RSS ({error}); measuring from start-up");
-    }
+    let before = memory_baseline(server.pid)?;
     // Each task stops by itself: connecting, settling, the hold, and a margin.
     let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
     let mut swarm = Swarm::new(server.addr, "/sse", lifetime);
@@ -428,10 +434,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         hub: None,
     })
     .await?;
-    let before = procfs::memory(server.pid)?;
-    if let Err(error) = procfs::reset_peak(server.pid) {
-        eprintln!("  cannot reset the peak RSS ({error}); measuring from start-up");
-    }
+    let before = memory_baseline(server.pid)?;
     let cpu_before = procfs::cpu_time(server.pid)?;
     let clients = Stalled::open(
         server.addr,
