@@ -49,6 +49,7 @@
 
 mod app;
 mod body;
+mod connection;
 mod dispatch;
 mod error;
 pub mod extract;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
+use crate::connection::ServeConnection;
 use crate::dispatch::Dispatcher;
-use crate::io::StallGuard;
-use crate::state::{OpenGuard, ServerHandle, State};
+use crate::state::{ServerHandle, State};
 use crate::{App, Error, HttpError, Limits};
 
 impl App {
@@ -160,7 +160,8 @@ impl Server {
             limits: app.limits,
             state: Arc::clone(&state),
         });
-        let mut shutdown = state.shutdown_signal();
+        let shutdown = state.shutdown_triggered();
+        tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
@@ -224,28 +225,13 @@ fn accept(stream: TcpStream, shared: &Arc<Shared>) {
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
-    tokio::spawn(serve_connection(stream, Arc::clone(shared), guard));
-}
-
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, _open: OpenGuard) {
-    let io = TokioIo::new(StallGuard::new(stream, shared.limits.stall_timeout));
-    let connection = shared.http.serve_connection(io, shared.dispatcher.clone());
-    tokio::pin!(connection);
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        () = shared.state.shutdown_signal() => {
-            // Finish the request in flight (an SSE body ends itself), then close; past the
-            // shutdown deadline, close at once.
-            connection.as_mut().graceful_shutdown();
-            tokio::select! {
-                result = connection.as_mut() => result,
-                () = shared.state.force_signal() => Ok(()),
-            }
-        }
-    };
-    if let Err(error) = result {
-        tracing::debug!(%error, "connection ended with an error");
-    }
+    tokio::spawn(ServeConnection::new(
+        stream,
+        &shared.http,
+        &shared.dispatcher,
+        shared.limits.stall_timeout,
+        guard,
+    ));
 }
 
 /// Over the connection cap: a 503 with NestJS's body if the socket takes it at once, then close.

@@ -1,11 +1,8 @@
 //! What a running application shares between its accept loop, its connections and its SSE
 //! bodies: the shutdown signal and the counts of open connections and streams.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::task::{Context, Poll, Waker};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
@@ -14,10 +11,10 @@ use tokio::sync::futures::OwnedNotified;
 #[derive(Debug, Default)]
 pub(crate) struct State {
     shutting_down: AtomicBool,
-    shutdown: Arc<Notify>,
     /// Set when the shutdown deadline passes: connections still open close at once.
     forcing: AtomicBool,
-    force: Arc<Notify>,
+    /// Notified when `shutting_down` is set, and again when `forcing` is.
+    signal: Arc<Notify>,
     open_streams: AtomicUsize,
     open_connections: AtomicUsize,
     /// Notified, during a shutdown, each time a connection closes.
@@ -27,7 +24,7 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn trigger_shutdown(&self) {
         if !self.shutting_down.swap(true, Ordering::SeqCst) {
-            self.shutdown.notify_waiters();
+            self.signal.notify_waiters();
         }
     }
 
@@ -35,21 +32,33 @@ impl State {
         self.shutting_down.load(Ordering::SeqCst)
     }
 
-    /// A future that completes once shutdown is triggered (at once if it already was).
-    pub(crate) fn shutdown_signal(self: &Arc<Self>) -> ShutdownSignal {
-        ShutdownSignal::new(Arc::clone(self), &self.shutdown, false)
-    }
-
     /// Past the shutdown deadline: tells every connection still open to close now.
     pub(crate) fn force_close(&self) {
         if !self.forcing.swap(true, Ordering::SeqCst) {
-            self.force.notify_waiters();
+            self.signal.notify_waiters();
         }
     }
 
-    /// A future that completes once the connections must close (at once if they already must).
-    pub(crate) fn force_signal(self: &Arc<Self>) -> ShutdownSignal {
-        ShutdownSignal::new(Arc::clone(self), &self.force, true)
+    pub(crate) fn is_forcing(&self) -> bool {
+        self.forcing.load(Ordering::SeqCst)
+    }
+
+    /// A future that completes at the next shutdown signal (the start of the shutdown, or its
+    /// deadline). It sees every signal sent after it was created, so create it, then read the
+    /// flags, then wait on it.
+    pub(crate) fn shutdown_notified(&self) -> OwnedNotified {
+        Arc::clone(&self.signal).notified_owned()
+    }
+
+    /// Completes once shutdown is triggered (at once if it already was).
+    pub(crate) async fn shutdown_triggered(&self) {
+        loop {
+            let notified = self.signal.notified();
+            if self.is_shutting_down() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Waits until no connection is open.
@@ -97,6 +106,13 @@ pub(crate) struct OpenGuard {
     stream: bool,
 }
 
+impl OpenGuard {
+    /// The application's state.
+    pub(crate) fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+}
+
 impl Drop for OpenGuard {
     fn drop(&mut self) {
         if self.stream {
@@ -108,62 +124,6 @@ impl Drop for OpenGuard {
         if self.state.is_shutting_down() {
             self.state.connection_closed.notify_waiters();
         }
-    }
-}
-
-/// Completes when the application starts shutting down (or, for the force signal, when the
-/// shutdown deadline has passed).
-///
-/// Cheap to poll often: the flag is read first, and the waker is handed to the `Notify` (which
-/// takes its lock) only when it changed.
-pub(crate) struct ShutdownSignal {
-    state: Arc<State>,
-    force: bool,
-    notified: Pin<Box<OwnedNotified>>,
-    registered: Option<Waker>,
-}
-
-impl ShutdownSignal {
-    fn new(state: Arc<State>, notify: &Arc<Notify>, force: bool) -> Self {
-        let mut notified = Box::pin(Arc::clone(notify).notified_owned());
-        // Registered before the flag can be read, so a trigger in between is not missed.
-        notified.as_mut().enable();
-        Self {
-            state,
-            force,
-            notified,
-            registered: None,
-        }
-    }
-
-    fn triggered(&self) -> bool {
-        if self.force {
-            self.state.forcing.load(Ordering::SeqCst)
-        } else {
-            self.state.is_shutting_down()
-        }
-    }
-}
-
-impl Future for ShutdownSignal {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.triggered() {
-            return Poll::Ready(());
-        }
-        if self
-            .registered
-            .as_ref()
-            .is_some_and(|waker| waker.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
-        }
-        if self.notified.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(());
-        }
-        self.registered = Some(cx.waker().clone());
-        Poll::Pending
     }
 }
 
