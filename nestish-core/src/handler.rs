@@ -9,10 +9,14 @@ use crate::Response;
 /// The response of one route call: ready at once for a plain `fn` method, boxed for an
 /// `async fn` one.
 ///
+/// A ready response is boxed too. hyper keeps a slot for this future in every connection for
+/// the connection's whole life, so an inline `Response` (150 bytes) would be paid by each idle
+/// SSE client; a box costs one short-lived allocation per request instead.
+///
 /// Not public API: generated code builds these through `nestish_core::__private`.
 pub enum HandlerFuture {
     /// The response is already built (taken on first poll).
-    Ready(Option<Response>),
+    Ready(Option<Box<Response>>),
     /// The method is `async`.
     Boxed(Pin<Box<dyn Future<Output = Response> + Send>>),
 }
@@ -20,7 +24,7 @@ pub enum HandlerFuture {
 impl HandlerFuture {
     /// A response that is already there.
     pub fn ready(response: Response) -> Self {
-        Self::Ready(Some(response))
+        Self::Ready(Some(Box::new(response)))
     }
 
     /// A response still to be computed.
@@ -35,7 +39,7 @@ impl Future for HandlerFuture {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         match &mut *self {
             Self::Ready(response) => match response.take() {
-                Some(response) => Poll::Ready(response),
+                Some(response) => Poll::Ready(*response),
                 None => panic!("HandlerFuture polled after completion"),
             },
             Self::Boxed(future) => future.as_mut().poll(cx),
