@@ -8,9 +8,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::{Frame, SizeHint};
+use pin_project_lite::pin_project;
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use super::encode::{encode, encode_data};
@@ -18,6 +22,7 @@ use super::signal::SseSetup;
 use super::{BoxError, SseItem};
 use crate::HttpError;
 use crate::panic::message as panic_message;
+use crate::registry::SseConfig;
 use crate::state::OpenGuard;
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
@@ -29,40 +34,54 @@ const MAX_FRAME_BYTES: usize = 16 * 1024;
 /// The heartbeat: a comment line and the blank line after it, which clients ignore.
 const HEARTBEAT: &[u8] = b":\n\n";
 
-/// Streams `S`'s events as an HTTP body. Dropped, with the stream, when the client goes away.
-pub(crate) struct SseBody<S> {
-    /// `None` once the stream has ended or failed: it is dropped as soon as it is finished.
-    stream: Option<Pin<Box<S>>>,
-    buf: BytesMut,
-    heartbeat: Option<Heartbeat>,
-    /// The end of the stream's maximum lifetime, if the application sets one.
-    expires: Option<Pin<Box<Sleep>>>,
-    setup: SseSetup,
-    /// Counts the stream as open for as long as the body lives.
-    _open: OpenGuard,
+pin_project! {
+    /// Streams `S`'s events as an HTTP body. Dropped, with the stream, when the client goes away.
+    ///
+    /// One allocation holds it all (the user's stream and the heartbeat timer are fields, not
+    /// boxes of their own): an idle SSE client costs what its connection costs and little more.
+    #[project = SseBodyProj]
+    pub(crate) struct SseBody<S> {
+        // `None` once the stream has ended or failed: it is dropped as soon as it is finished.
+        #[pin]
+        stream: Option<S>,
+        buf: BytesMut,
+        #[pin]
+        heartbeat: Option<Heartbeat>,
+        // The end of the stream's maximum lifetime, if the application sets one.
+        expires: Option<Pin<Box<Sleep>>>,
+        config: Arc<SseConfig>,
+        // Dropped with the body, which completes the handler's `CloseSignal`.
+        _close: Option<oneshot::Sender<Infallible>>,
+        // Counts the stream as open for as long as the body lives; the way to the app's state.
+        open: OpenGuard,
+    }
 }
 
-/// A timer that fires after `interval` of silence. Writing a frame only records the time (the
-/// timer itself is re-armed when it fires early), so a busy stream pays nothing for it.
-struct Heartbeat {
-    interval: Duration,
-    last_write: Instant,
-    sleep: Pin<Box<Sleep>>,
+pin_project! {
+    /// A timer that fires after `interval` of silence. Writing a frame only records the time
+    /// (the timer itself is re-armed when it fires early), so a busy stream pays nothing for it.
+    struct Heartbeat {
+        interval: Duration,
+        last_write: Instant,
+        #[pin]
+        sleep: Sleep,
+    }
 }
 
 impl Heartbeat {
     /// Whether the stream has been silent for `interval`; if not, re-arms the timer for the
     /// moment it will have been.
-    fn due(&mut self, cx: &mut Context<'_>) -> bool {
+    fn due(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
+        let mut this = self.project();
         loop {
-            if self.sleep.as_mut().poll(cx).is_pending() {
+            if this.sleep.as_mut().poll(cx).is_pending() {
                 return false;
             }
-            let deadline = self.last_write + self.interval;
+            let deadline = *this.last_write + *this.interval;
             if Instant::now() >= deadline {
                 return true;
             }
-            self.sleep.as_mut().reset(deadline);
+            this.sleep.as_mut().reset(deadline);
         }
     }
 }
@@ -73,7 +92,11 @@ where
     S::Item: SseItem,
 {
     pub(crate) fn new(stream: S, setup: SseSetup) -> Self {
-        let config = &setup.config;
+        let SseSetup {
+            config,
+            state,
+            close,
+        } = setup;
         let mut buf = BytesMut::new();
         // Something goes first, so the headers are on the wire at once and the browser's `open`
         // fires before the first event: the route's `retry`, or a lone line break as NestJS
@@ -86,72 +109,78 @@ where
         let heartbeat = config.keep_alive.map(|interval| Heartbeat {
             interval,
             last_write: Instant::now(),
-            sleep: Box::pin(tokio::time::sleep(interval)),
+            sleep: tokio::time::sleep(interval),
         });
         let expires = config
             .max_lifetime
             .map(|lifetime| Box::pin(tokio::time::sleep(lifetime)));
         Self {
-            stream: Some(Box::pin(stream)),
+            stream: Some(stream),
             buf,
             heartbeat,
             expires,
-            _open: setup.state.stream_opened(),
-            setup,
+            config,
+            _close: close,
+            open: state.stream_opened(),
         }
     }
+}
 
+impl<S> SseBodyProj<'_, S>
+where
+    S: Stream + Send + 'static,
+    S::Item: SseItem,
+{
     fn fail(&mut self, error: BoxError) {
         let message = match error.downcast_ref::<HttpError>() {
             Some(http) => http.message().to_owned(),
             None => {
-                tracing::error!(route = self.setup.config.route, %error, "SSE stream failed");
+                tracing::error!(route = self.config.route, %error, "SSE stream failed");
                 "Internal server error".to_owned()
             }
         };
         self.buf.extend_from_slice(b"event: error\n");
-        encode_data(&message, &mut self.buf);
+        encode_data(&message, self.buf);
         self.buf.extend_from_slice(b"\n");
-        self.stream = None;
+        self.stream.set(None);
     }
 
     /// Ends the stream cleanly, after the route's shutdown event if it declares one.
     fn finish(&mut self, shutting_down: bool) {
-        if let (true, Some(text)) = (shutting_down, self.setup.config.shutdown_event) {
+        if let (true, Some(text)) = (shutting_down, self.config.shutdown_event) {
             self.buf.extend_from_slice(b"event: shutdown\n");
-            encode_data(text, &mut self.buf);
+            encode_data(text, self.buf);
             self.buf.extend_from_slice(b"\n");
         }
-        self.stream = None;
+        self.stream.set(None);
     }
 
     /// Moves as many ready events as the caps allow from the stream into `buf`; whether the
     /// stream then waits for more (rather than a cap being reached).
     fn fill(&mut self, cx: &mut Context<'_>) -> bool {
         let mut events = 0;
-        while let Some(stream) = self.stream.as_mut() {
+        while let Some(stream) = self.stream.as_mut().as_pin_mut() {
             if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
                 break;
             }
             // A panicking stream ends its own response, not the connection's task.
             let before = self.buf.len();
-            let buf = &mut self.buf;
+            let buf = &mut *self.buf;
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 stream
-                    .as_mut()
                     .poll_next(cx)
                     .map(|item| item.map(|item| item.write_to(buf)))
             }));
             match polled {
                 Ok(Poll::Ready(Some(Ok(())))) => events += 1,
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
-                Ok(Poll::Ready(None)) => self.stream = None,
+                Ok(Poll::Ready(None)) => self.stream.set(None),
                 Ok(Poll::Pending) => return true,
                 Err(panic) => {
                     // Whatever the panicking item half-wrote must not reach the wire.
                     self.buf.truncate(before);
                     tracing::error!(
-                        route = self.setup.config.route,
+                        route = self.config.route,
                         panic = panic_message(&*panic),
                         "SSE stream panicked"
                     );
@@ -167,7 +196,7 @@ where
     /// Shutdown needs no registration here: the body is polled by its connection's task, which
     /// waits for the shutdown signal itself and polls the body again when it comes.
     fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
-        if self.setup.state.is_shutting_down() {
+        if self.open.state().is_shutting_down() {
             return Some(true);
         }
         let expired = self
@@ -187,10 +216,10 @@ where
     type Error = Infallible;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let this = &mut *self;
+        let mut this = self.project();
         if this.stream.is_some() {
             if let Some(shutting_down) = this.must_end(cx) {
                 this.finish(shutting_down);
@@ -198,7 +227,11 @@ where
         }
         let waiting = this.fill(cx);
         if this.buf.is_empty() && this.stream.is_some() {
-            let due = this.heartbeat.as_mut().is_some_and(|h| h.due(cx));
+            let due = this
+                .heartbeat
+                .as_mut()
+                .as_pin_mut()
+                .is_some_and(|heartbeat| heartbeat.due(cx));
             if !due {
                 return Poll::Pending;
             }
@@ -207,13 +240,13 @@ where
         if this.buf.is_empty() {
             return Poll::Ready(None);
         }
-        if let Some(heartbeat) = &mut this.heartbeat {
-            heartbeat.last_write = Instant::now();
+        if let Some(heartbeat) = this.heartbeat.as_pin_mut() {
+            *heartbeat.project().last_write = Instant::now();
         }
         // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
         // whole buffer to this frame, so an idle connection holds no buffer at all.
         let frame = if waiting || this.stream.is_none() {
-            std::mem::take(&mut this.buf)
+            std::mem::take(this.buf)
         } else {
             this.buf.split()
         };
@@ -235,11 +268,10 @@ mod tests {
     use http_body_util::BodyExt;
     use tokio::sync::mpsc;
 
-    use std::sync::Arc;
+    use std::pin::pin;
 
     use super::*;
     use crate::MessageEvent;
-    use crate::registry::SseConfig;
     use crate::state::State;
 
     const SECOND: Duration = Duration::from_secs(1);
@@ -271,7 +303,7 @@ mod tests {
     async fn heartbeat_comes_after_a_full_interval_of_silence() {
         let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
         let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
-        let mut body = SseBody::new(events, config(Some(10 * SECOND)));
+        let mut body = pin!(SseBody::new(events, config(Some(10 * SECOND))));
         assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
 
         tokio::time::advance(9 * SECOND).await;
@@ -293,7 +325,7 @@ mod tests {
             tokio::time::sleep(3600 * SECOND).await;
             MessageEvent::new("hourly")
         });
-        let mut body = SseBody::new(events, config(None));
+        let mut body = pin!(SseBody::new(events, config(None)));
         assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
         assert_eq!(next(&mut body).await.as_deref(), Some("data: hourly\n\n"));
         assert_eq!(next(&mut body).await, None);
@@ -302,7 +334,7 @@ mod tests {
     #[tokio::test]
     async fn ready_events_are_sent_together_up_to_the_cap() {
         let events = stream::iter((0..100).map(|i| MessageEvent::new(i.to_string())));
-        let mut body = SseBody::new(events, config(None));
+        let mut body = pin!(SseBody::new(events, config(None)));
         let first = next(&mut body).await.unwrap();
         assert!(first.starts_with("\ndata: 0\n\ndata: 1\n\n"));
         assert_eq!(first.matches("data: ").count(), MAX_FRAME_EVENTS);
