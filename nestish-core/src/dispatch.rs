@@ -37,10 +37,7 @@ fn dispatch(router: &Router, request: Request) -> Dispatch {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.context.sse.route;
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
-                return Dispatch::new(
-                    HandlerFuture::ready(head_response(request.version())),
-                    route,
-                );
+                return Dispatch::new(HandlerFuture::ready(head_response()), route);
             }
             let handler = endpoint.handler;
             let called = catch_unwind(AssertUnwindSafe(|| {

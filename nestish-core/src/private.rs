@@ -4,7 +4,6 @@ use std::any::TypeId;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::Version;
 pub use inventory;
 
 pub use crate::RouteSource;
@@ -104,19 +103,18 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 }
 
 /// An `#[sse]` route's stream as the `text/event-stream` response.
-pub fn sse<S: SseStream>(stream: S, version: Version, setup: SseSetup) -> Response {
-    sse_response(stream, version, setup)
+pub fn sse<S: SseStream>(stream: S, setup: SseSetup) -> Response {
+    sse_response(stream, setup)
 }
 
 /// A fallible `#[sse]` route: the stream, or the error's answer (status and NestJS's body)
 /// instead of a 200.
 pub fn sse_result<S: SseStream, E: IntoResponse>(
     result: Result<S, E>,
-    version: Version,
     setup: SseSetup,
 ) -> Response {
     match result {
-        Ok(stream) => sse_response(stream, version, setup),
+        Ok(stream) => sse_response(stream, setup),
         Err(error) => error.into_response(),
     }
 }

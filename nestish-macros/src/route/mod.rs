@@ -208,10 +208,10 @@ impl Route {
         };
         let respond = match (sse, fallible) {
             (true, false) => {
-                quote_spanned! {output_span=> #private::sse(__value, __version, __sse) }
+                quote_spanned! {output_span=> #private::sse(__value, __sse) }
             }
             (true, true) => {
-                quote_spanned! {output_span=> #private::sse_result(__value, __version, __sse) }
+                quote_spanned! {output_span=> #private::sse_result(__value, __sse) }
             }
             _ => quote_spanned! {output_span=> #private::respond(__value) },
         };
@@ -286,7 +286,6 @@ impl Route {
                 #sse_setup
                 let __limit = __context.body_limit();
                 let (__parts, __body) = __request.into_parts();
-                let __version = __parts.version;
                 #run
             }
             #private::inventory::submit! {
