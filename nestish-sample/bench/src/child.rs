@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::time::timeout;
 
 use crate::servers::{Kind, READY_PREFIX};
@@ -27,7 +27,10 @@ pub struct Server {
     /// Its pid, for `/proc`.
     pub pid: u32,
     /// Kept open: a server that writes to a closed stdout would get `EPIPE`.
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
+    /// Piped for a server started by [`start_census`](Self::start_census): each line asks it
+    /// for a census.
+    stdin: Option<ChildStdin>,
 }
 
 /// What a server process is started with.
@@ -43,6 +46,16 @@ impl Server {
     /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` (for nestjs,
     /// `taskset -c 0 node main.js --port 0 ...`) and waits until it listens.
     pub async fn start(launch: Launch) -> io::Result<Self> {
+        Self::spawn(launch, false).await
+    }
+
+    /// As [`start`](Self::start), for a server that answers [`census`](Self::census) (this
+    /// binary built with the `census` feature; not nestjs).
+    pub async fn start_census(launch: Launch) -> io::Result<Self> {
+        Self::spawn(launch, true).await
+    }
+
+    async fn spawn(launch: Launch, census: bool) -> io::Result<Self> {
         let mut command = Command::new("taskset");
         command.arg("-c").arg(SERVER_CPU.to_string());
         if launch.kind == Kind::Nestjs {
@@ -62,9 +75,16 @@ impl Server {
         if let Some(period) = launch.hub {
             command.arg("--hub-ms").arg(period.as_millis().to_string());
         }
+        if census {
+            command.env(crate::census::ENV, "1");
+        }
         let mut child = command
             .env(PARENT_ENV, std::process::id().to_string())
-            .stdin(Stdio::null())
+            .stdin(if census {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -90,11 +110,27 @@ impl Server {
                 io::Error::other(format!("{} server did not start: {line:?}", launch.kind))
             })?;
         Ok(Self {
+            stdin: child.stdin.take(),
             child,
             addr,
             pid,
-            _stdout: stdout,
+            stdout,
         })
+    }
+
+    /// The server's live heap allocations now, counted by size class (see [`crate::census`]).
+    pub async fn census(&mut self) -> io::Result<Vec<i64>> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the server was not started for a census"))?;
+        stdin.write_all(b"census\n").await?;
+        stdin.flush().await?;
+        let mut line = String::new();
+        timeout(Duration::from_secs(10), self.stdout.read_line(&mut line))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no census in 10 s"))??;
+        crate::census::parse(&line)
     }
 
     /// Kills the server and waits until it has exited.

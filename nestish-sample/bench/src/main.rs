@@ -8,6 +8,7 @@
 //! cargo run -p nestish-bench --release -- run --only hub-10k,nestish
 //! cargo run -p nestish-bench --release -- run --only nestjs,nestish
 //! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper|nestjs> [--port P] ...
+//! cargo run -p nestish-bench --release --features census -- census   # heap held per idle stream
 //! ```
 //!
 //! `run` starts, for every scenario and every server, a fresh server process of this binary
@@ -17,6 +18,7 @@
 //!
 //! Progress goes to stderr, the table to stdout.
 
+mod census;
 mod child;
 mod load;
 mod os;
@@ -45,6 +47,9 @@ usage:
       --rounds R            flood rounds per server (the median is reported)
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
+  nestish-bench census [--streams N] [--only SERVERS]   (built with --features census)
+      the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
+      server, per stream and by size
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
@@ -55,6 +60,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("server") => server(&args[1..]),
         Some("run") => run(&args[1..]),
+        Some("census") => census::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -107,6 +113,7 @@ fn server(args: &[String]) -> Result<(), String> {
         os::die_with_parent(parent);
     }
     os::raise_fd_limit().map_err(|error| format!("cannot raise the fd limit: {error}"))?;
+    census::answer_on_stdin();
     servers::serve(kind, config).map_err(|error| format!("{kind} server: {error}"))
 }
 

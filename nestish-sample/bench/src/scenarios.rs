@@ -379,7 +379,7 @@ async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
 
 /// Opens `count` streams of `swarm`, `params.connect_batch` at a time, then waits up to
 /// `head_wait` for their response heads; returns how many streams got theirs (at least 1).
-async fn connect(
+pub async fn connect(
     server: &Server,
     swarm: &mut Swarm,
     count: usize,
