@@ -26,7 +26,7 @@ pin_project! {
     pub(crate) struct ServeConnection {
         #[pin]
         http: Http,
-        // Woken when the application starts shutting down, and again when its deadline passes.
+        // Woken when the application starts shutting down; once it has, when its deadline passes.
         #[pin]
         wake: OwnedNotified,
         // The waker `wake` was last polled with. Polling it takes the `Notify`'s lock, which every
@@ -76,9 +76,9 @@ impl Future for ServeConnection {
                 // Finish the request in flight (an SSE body ends itself), then close.
                 this.http.as_mut().graceful_shutdown();
                 *this.graceful = true;
-                // The signal that woke us is spent: wait for the deadline's, with a waiter
-                // created before the flags are read again.
-                this.wake.set(state.shutdown_notified());
+                // From now on, wait for the deadline, with a waiter created before the flags
+                // are read again.
+                this.wake.set(state.force_notified());
                 *this.registered = None;
                 continue;
             }
@@ -93,9 +93,8 @@ impl Future for ServeConnection {
                 return Poll::Pending;
             }
             if this.wake.as_mut().poll(cx).is_ready() {
-                // A signal came; the flags say which. Wait for the next one from now on.
-                this.wake.set(state.shutdown_notified());
-                *this.registered = None;
+                // Its flag was set before it was notified: the top of the loop acts on it
+                // (and replaces the spent waiter, or ends the connection).
                 continue;
             }
             *this.registered = Some(waker.clone());

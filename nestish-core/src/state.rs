@@ -11,10 +11,13 @@ use tokio::sync::futures::OwnedNotified;
 #[derive(Debug, Default)]
 pub(crate) struct State {
     shutting_down: AtomicBool,
+    /// Notified when `shutting_down` is set.
+    shutdown: Arc<Notify>,
     /// Set when the shutdown deadline passes: connections still open close at once.
     forcing: AtomicBool,
-    /// Notified when `shutting_down` is set, and again when `forcing` is.
-    signal: Arc<Notify>,
+    /// Notified when `forcing` is set. Apart from `shutdown`, so that a waiter for the deadline
+    /// can never be spent by the shutdown's own notification.
+    force: Arc<Notify>,
     open_streams: AtomicUsize,
     open_connections: AtomicUsize,
     /// Notified, during a shutdown, each time a connection closes.
@@ -24,7 +27,7 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn trigger_shutdown(&self) {
         if !self.shutting_down.swap(true, Ordering::SeqCst) {
-            self.signal.notify_waiters();
+            self.shutdown.notify_waiters();
         }
     }
 
@@ -35,7 +38,7 @@ impl State {
     /// Past the shutdown deadline: tells every connection still open to close now.
     pub(crate) fn force_close(&self) {
         if !self.forcing.swap(true, Ordering::SeqCst) {
-            self.signal.notify_waiters();
+            self.force.notify_waiters();
         }
     }
 
@@ -43,17 +46,21 @@ impl State {
         self.forcing.load(Ordering::SeqCst)
     }
 
-    /// A future that completes at the next shutdown signal (the start of the shutdown, or its
-    /// deadline). It sees every signal sent after it was created, so create it, then read the
-    /// flags, then wait on it.
+    /// A future that completes when the shutdown starts. It sees every notification sent after
+    /// it was created, so create it, then read the flag, then wait on it.
     pub(crate) fn shutdown_notified(&self) -> OwnedNotified {
-        Arc::clone(&self.signal).notified_owned()
+        Arc::clone(&self.shutdown).notified_owned()
+    }
+
+    /// As [`shutdown_notified`](Self::shutdown_notified), for the shutdown deadline.
+    pub(crate) fn force_notified(&self) -> OwnedNotified {
+        Arc::clone(&self.force).notified_owned()
     }
 
     /// Completes once shutdown is triggered (at once if it already was).
     pub(crate) async fn shutdown_triggered(&self) {
         loop {
-            let notified = self.signal.notified();
+            let notified = self.shutdown.notified();
             if self.is_shutting_down() {
                 return;
             }
