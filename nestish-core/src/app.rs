@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::providers::Providers;
-use crate::registry::{self, Controller, RouteKind};
-use crate::router::Router;
+use crate::routing::record::{self, Controller, RouteKind};
+use crate::routing::router::Router;
 use crate::state::State;
 use crate::{Error, Limits};
 
@@ -247,7 +247,7 @@ impl AppBuilder {
     /// ```
     pub fn build(self) -> Result<App, Error> {
         self.check()?;
-        let records = registry::routes();
+        let records = record::routes();
         let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
         let mut routes = Vec::with_capacity(records.len());
         for record in &records {

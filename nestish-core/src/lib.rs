@@ -47,23 +47,18 @@
 
 #![deny(missing_docs)]
 
+// The layers, each using only those below it: `app` builds the routes and runs `server`;
+// `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
+// `hub` feeds streams. `state`, `limits`, `error` and `panic` are shared leaves.
 mod app;
-mod body;
-mod connection;
-mod dispatch;
 mod error;
 pub mod extract;
-mod handler;
-mod http_error;
 pub mod hub;
-mod interval;
-mod io;
 mod limits;
 mod panic;
 mod providers;
-mod registry;
 mod response;
-mod router;
+mod routing;
 mod server;
 mod sse;
 mod state;
@@ -73,19 +68,19 @@ mod state;
 pub mod __private;
 
 pub use app::{App, AppBuilder, NestFactory};
-pub use body::Body;
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
 pub use error::{Error, RouteSource};
 pub use extract::RequestParts;
 pub use http::StatusCode;
-pub use http_error::HttpError;
-pub use interval::{Interval, interval};
 pub use limits::Limits;
 pub use providers::{Inject, MissingProvider, Providers};
-pub use response::{Html, IntoResponse, Json, Response};
+pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use server::Server;
-pub use sse::{BoxError, CloseSignal, EventError, Forbidden, MessageEvent, SseItem, SseStream};
+pub use sse::{
+    BoxError, CloseSignal, EventError, Forbidden, Interval, MessageEvent, SseItem, SseStream,
+    interval,
+};
 pub use state::ServerHandle;
 
 /// An incoming HTTP request, as hyper delivers it.

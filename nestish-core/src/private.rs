@@ -11,12 +11,10 @@ use crate::extract::{FromBody, RequestParts, read_body};
 pub use crate::extract::{
     PathParams, header, header_opt, path_param, query_all, query_value, query_value_opt,
 };
-pub use crate::handler::HandlerFuture;
-pub use crate::registry::{
-    Controller, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, SseOptions, Verb,
-};
-pub use crate::sse::SseSetup;
+pub use crate::routing::handler::HandlerFuture;
+pub use crate::routing::record::{Controller, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{CloseSignal, SseStream, sse_response};
+pub use crate::sse::{KeepAlive, SseConfig, SseOptions, SseSetup};
 use crate::{HttpError, IntoResponse, Response};
 
 /// The id of controller type `T`.

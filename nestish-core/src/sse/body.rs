@@ -16,12 +16,12 @@ use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
+use super::SseConfig;
 use super::encode::{encode, encode_data};
 use super::signal::SseSetup;
 use super::{BoxError, SseItem};
 use crate::HttpError;
 use crate::panic::message as panic_message;
-use crate::registry::SseConfig;
 use crate::state::OpenGuard;
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a

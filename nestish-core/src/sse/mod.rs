@@ -6,13 +6,17 @@
 //! yields it. When the client goes away the stream is dropped.
 
 mod body;
+mod config;
 pub(crate) mod encode;
 mod event;
+mod interval;
 mod item;
 mod response;
 mod signal;
 
+pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, Forbidden, MessageEvent};
+pub use interval::{Interval, interval};
 pub use item::{BoxError, SseItem, SseStream};
 pub(crate) use response::{head_response, sse_response};
 pub use signal::{CloseSignal, SseSetup};

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use tokio::sync::oneshot;
 
-use crate::registry::SseConfig;
+use super::SseConfig;
 use crate::state::State;
 
 /// Completes when the SSE response it belongs to is over: the client went away, the stream

@@ -12,8 +12,8 @@ use pin_project_lite::pin_project;
 use tokio::net::TcpStream;
 use tokio::sync::futures::OwnedNotified;
 
-use crate::dispatch::Dispatcher;
-use crate::io::StallGuard;
+use crate::routing::dispatch::Dispatcher;
+use crate::server::stall::StallGuard;
 use crate::state::OpenGuard;
 
 type Http = http1::Connection<TokioIo<StallGuard<TcpStream>>, Dispatcher>;

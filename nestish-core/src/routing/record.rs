@@ -3,16 +3,14 @@
 //!
 //! Not public API: generated code builds these through `nestish_core::__private`.
 
-use std::any::{Any, TypeId};
-use std::sync::Arc;
-use std::time::Duration;
-
 use crate::extract::PathParams;
-use crate::handler::HandlerFuture;
 use crate::providers::{MissingProvider, Providers};
-use crate::sse::SseSetup;
+use crate::routing::handler::HandlerFuture;
+use crate::sse::{SseConfig, SseOptions, SseSetup};
 use crate::state::State;
 use crate::{Request, RouteSource};
+use std::any::{Any, TypeId};
+use std::sync::Arc;
 
 /// A controller instance, shared by all requests to its routes.
 pub type Controller = Arc<dyn Any + Send + Sync>;
@@ -53,53 +51,6 @@ impl RouteContext {
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
-}
-
-/// An SSE route's settings, as the response body uses them.
-#[derive(Clone, Copy, Debug)]
-pub struct SseConfig {
-    /// The route's path, for logs.
-    pub(crate) route: &'static str,
-    /// How long the stream may stay silent before a heartbeat comment; `None`: never.
-    pub(crate) keep_alive: Option<Duration>,
-    /// The reconnection delay sent first on the stream, if any.
-    pub(crate) retry: Option<Duration>,
-    /// How long the stream may last, if the application limits it.
-    pub(crate) max_lifetime: Option<Duration>,
-    /// The data of the `event: shutdown` written when the server shuts down, if any.
-    pub(crate) shutdown_event: Option<&'static str>,
-}
-
-/// An `#[sse]` route's own stream settings, as its attribute declares them.
-#[derive(Clone, Copy, Debug)]
-pub struct SseOptions {
-    /// Heartbeats on this route.
-    pub keep_alive: KeepAlive,
-    /// `retry = "..."`: sent first on the stream.
-    pub retry: Option<Duration>,
-    /// `shutdown_event = "..."`: the data of an `event: shutdown` written when the server shuts
-    /// down.
-    pub shutdown_event: Option<&'static str>,
-}
-
-impl SseOptions {
-    /// The settings of a route that declares none (and of a plain route).
-    pub const DEFAULT: Self = Self {
-        keep_alive: KeepAlive::AppDefault,
-        retry: None,
-        shutdown_event: None,
-    };
-}
-
-/// `keep_alive = ...` on an `#[sse]` route.
-#[derive(Clone, Copy, Debug)]
-pub enum KeepAlive {
-    /// Not given: the application's setting.
-    AppDefault,
-    /// `keep_alive = false`.
-    Off,
-    /// `keep_alive = "15s"`.
-    Every(Duration),
 }
 
 /// The HTTP method a route answers.

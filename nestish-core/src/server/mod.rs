@@ -1,6 +1,9 @@
 //! Serving an [`App`] over HTTP/1.1: binding, the accept loop with its connection cap, each
 //! connection's limits, and the graceful shutdown.
 
+mod connection;
+mod stall;
+
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -11,10 +14,10 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
-use crate::connection::ServeConnection;
-use crate::dispatch::Dispatcher;
+use crate::routing::dispatch::Dispatcher;
 use crate::state::{ServerHandle, State};
 use crate::{App, Error, HttpError, Limits};
+use connection::ServeConnection;
 
 impl App {
     /// Binds `addr` and serves the application until SIGINT or SIGTERM (or

@@ -11,10 +11,10 @@ use std::task::{Context, Poll};
 use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode};
 
-use crate::handler::HandlerFuture;
 use crate::panic::message as panic_message;
-use crate::registry::{RouteKind, Verb};
-use crate::router::{Lookup, Router};
+use crate::routing::handler::HandlerFuture;
+use crate::routing::record::{RouteKind, Verb};
+use crate::routing::router::{Lookup, Router};
 use crate::sse::head_response;
 use crate::{HttpError, IntoResponse, Request, Response};
 

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract::PathParams;
-use crate::registry::{
-    Controller, HandlerFn, KeepAlive, RouteContext, RouteKind, RouteRecord, SseConfig, Verb,
-};
+use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
+use crate::sse::{KeepAlive, SseConfig};
 
 /// One registered route, with the controller instance it calls.
 pub(crate) struct Endpoint {

@@ -1,0 +1,10 @@
+//! What a route answers with: [`IntoResponse`] and its wrappers, the response [`Body`], and
+//! [`HttpError`] with NestJS's JSON error body.
+
+mod body;
+mod http_error;
+mod into_response;
+
+pub use body::Body;
+pub use http_error::HttpError;
+pub use into_response::{Html, IntoResponse, Json, Response};
