@@ -2,14 +2,20 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::fmt;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::providers::Providers;
-use crate::routing::record::{self, Controller, RouteKind};
+use crate::routing::record::{self, Controller, Request, RouteKind};
 use crate::routing::router::Router;
+use crate::routing::service::RoutesFuture;
 use crate::state::State;
-use crate::{Error, Limits};
+use crate::{BoxError, Error, Limits, RequestBody, Response, Routes};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -38,18 +44,34 @@ impl NestFactory {
             limits: Limits::default(),
             signals: true,
             providers: Providers::default(),
+            layers: Vec::new(),
         }
     }
 }
 
+/// A layer given to [`AppBuilder::layer`], kept until the routes exist.
+type LayerFn = Box<dyn FnOnce(Routes) -> Routes + Send>;
+
 /// Configures an application before [`build`](Self::build) checks it.
-#[derive(Debug)]
 #[must_use = "an AppBuilder does nothing until `.build()` is called"]
 pub struct AppBuilder {
     sse_keep_alive: Option<Duration>,
     limits: Limits,
     signals: bool,
     providers: Providers,
+    layers: Vec<LayerFn>,
+}
+
+impl fmt::Debug for AppBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppBuilder")
+            .field("sse_keep_alive", &self.sse_keep_alive)
+            .field("limits", &self.limits)
+            .field("signals", &self.signals)
+            .field("providers", &self.providers)
+            .field("layers", &self.layers.len())
+            .finish()
+    }
 }
 
 impl AppBuilder {
@@ -82,6 +104,48 @@ impl AppBuilder {
     /// ```
     pub fn provide_arc<T: Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
         self.providers.insert(provider);
+        self
+    }
+
+    /// Wraps every route in a [tower] layer: tower-http's `CorsLayer`, `CompressionLayer`,
+    /// `TraceLayer` or `TimeoutLayer`, or one of yours. Layers given later wrap those given
+    /// earlier, so the last one sees a request first, as in axum.
+    ///
+    /// The layers belong to the app: they apply wherever it runs (nestish's server, inside
+    /// axum, in-process). nestish's server keeps its own limits around them (connection cap,
+    /// header, body and stall timeouts). A layer's response body may be any `http_body::Body`
+    /// of [`Bytes`](crate::Bytes); a layer's error is answered 500 with NestJS's body and logged.
+    ///
+    /// An SSE response goes through the layers like any other: tower-http's compression skips
+    /// `text/event-stream` by default, and its `TimeoutLayer` bounds the time to the response
+    /// head, not the stream.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_http::timeout::TimeoutLayer;
+    ///
+    /// let builder = nestish_core::NestFactory::create().layer(
+    ///     TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(10)),
+    /// );
+    /// # let _ = builder;
+    /// ```
+    ///
+    /// [tower]: https://docs.rs/tower
+    pub fn layer<L, B>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<Routes> + Send + 'static,
+        L::Service: tower_service::Service<Request, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<Request>>::Error: Into<BoxError>,
+        <L::Service as tower_service::Service<Request>>::Future: Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.layers
+            .push(Box::new(move |routes: Routes| routes.layer(&layer)));
         self
     }
 
@@ -181,6 +245,18 @@ impl AppBuilder {
     /// ```
     pub fn sse_max_lifetime(mut self, lifetime: Option<Duration>) -> Self {
         self.limits.sse_max_lifetime = lifetime;
+        self
+    }
+
+    /// Sets how many streams a client may open at once on one HTTP/2 connection; one more is
+    /// refused with `REFUSED_STREAM` (a browser then waits for one to close). Default 200.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().http2_max_concurrent_streams(500);
+    /// # let _ = builder;
+    /// ```
+    pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.limits.http2_max_concurrent_streams = streams;
         self
     }
 
@@ -287,8 +363,12 @@ impl AppBuilder {
                 record.verb.as_str(),
             );
         }
+        let mut routes = Routes::new(Arc::new(router));
+        for layer in self.layers {
+            routes = layer(routes);
+        }
         Ok(App {
-            router: Arc::new(router),
+            routes,
             state,
             limits: self.limits,
             signals: self.signals,
@@ -308,6 +388,8 @@ impl AppBuilder {
             "header_read_timeout must be longer than zero"
         } else if limits.max_connections == 0 {
             "max_connections must be at least 1"
+        } else if limits.http2_max_concurrent_streams == 0 {
+            "http2_max_concurrent_streams must be at least 1"
         } else if limits.sse_max_lifetime == Some(Duration::ZERO) {
             "sse_max_lifetime must be longer than zero; pass None for no limit"
         } else {
@@ -317,17 +399,58 @@ impl AppBuilder {
     }
 }
 
-/// A built application, ready to [`listen`](Self::listen).
-#[must_use = "an App serves nothing until `.listen(addr)` or `.bind(addr)` is called"]
+/// A built application: serve it on nestish's own server with [`listen`](Self::listen), or
+/// use it as the [`tower::Service`](tower_service::Service) it is, anywhere one fits.
+///
+/// As a service it takes an `http::Request<B>` with any body `B` of [`Bytes`](crate::Bytes)
+/// (axum's, hyper's, `http_body_util::Full`…), is always ready, is cheap to clone, and never
+/// fails: every request gets a response, 404 and 405 included. The guarantees of the stream
+/// itself hold wherever it runs (heartbeats, a clean end on [`ServerHandle::shutdown`](crate::ServerHandle::shutdown),
+/// the stream dropped when the response is); those of the connection (connection cap, header
+/// and stall timeouts, the shutdown deadline) are nestish's server's.
+///
+/// ```standalone_crate
+/// use http_body_util::{BodyExt, Empty};
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = nestish_core::NestFactory::create().build().unwrap();
+/// let request = http::Request::get("/nowhere").body(Empty::<bytes::Bytes>::new()).unwrap();
+/// let response = app.oneshot(request).await.unwrap();
+/// assert_eq!(response.status(), 404);
+/// let body = response.into_body().collect().await.unwrap().to_bytes();
+/// assert_eq!(body, r#"{"statusCode":404,"message":"Cannot GET /nowhere","error":"Not Found"}"#);
+/// # }
+/// ```
+#[derive(Clone)]
+#[must_use = "an App serves nothing until `.listen(addr)` or `.bind(addr)` is called, or it is used as a service"]
 pub struct App {
-    pub(crate) router: Arc<Router>,
+    pub(crate) routes: Routes,
     pub(crate) state: Arc<State>,
     pub(crate) limits: Limits,
     pub(crate) signals: bool,
 }
 
-impl std::fmt::Debug for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for App
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = RoutesFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> RoutesFuture {
+        self.routes.dispatch(request.map(RequestBody::new))
     }
 }

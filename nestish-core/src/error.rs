@@ -3,6 +3,15 @@
 use std::fmt;
 use std::io;
 
+/// A boxed error of any kind: what a failed stream item, a request body or a layer's service
+/// carries.
+///
+/// ```
+/// let error: nestish_core::BoxError = "the feed is gone".into();
+/// assert_eq!(error.to_string(), "the feed is gone");
+/// ```
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why [`AppBuilder::build`](crate::AppBuilder::build) or [`App::listen`](crate::App::listen)
 /// failed. Each message names the culprit.
 ///

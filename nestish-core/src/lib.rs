@@ -70,21 +70,18 @@ pub mod __private;
 pub use app::{App, AppBuilder, NestFactory};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
-pub use error::{Error, RouteSource};
-pub use extract::RequestParts;
+pub use error::{BoxError, Error, RouteSource};
+pub use extract::{RequestBody, RequestParts};
 pub use http::StatusCode;
 pub use limits::Limits;
 pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
+pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
 pub use sse::{
-    BoxError, CloseSignal, EventError, Forbidden, Interval, MessageEvent, SseItem, SseStream,
-    interval,
+    CloseSignal, EventError, Forbidden, Interval, MessageEvent, SseItem, SseStream, interval,
 };
 pub use state::ServerHandle;
-
-/// An incoming HTTP request, as hyper delivers it.
-pub type Request = http::Request<hyper::body::Incoming>;
 
 /// Marks an inherent impl block as a controller whose route methods nestish serves.
 ///

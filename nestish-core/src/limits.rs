@@ -40,6 +40,18 @@ pub struct Limits {
     pub sse_max_lifetime: Option<Duration>,
     /// How long a graceful shutdown waits for open connections before closing them. Default 10 s.
     pub shutdown_timeout: Duration,
+    /// Most streams a client may have open at once on one HTTP/2 connection (each
+    /// `EventSource` is one); one more is refused with `REFUSED_STREAM`. Default 200.
+    pub http2_max_concurrent_streams: u32,
+}
+
+impl Limits {
+    /// Streams an HTTP/2 client may reset before the server has answered them, before its
+    /// connection is closed: hyper's bound against the "rapid reset" flood. Not configurable.
+    pub const HTTP2_MAX_PENDING_RESET_STREAMS: usize = 20;
+    /// Streams the server may reset because of a client's protocol errors before it closes the
+    /// connection. Not configurable.
+    pub const HTTP2_MAX_LOCAL_ERROR_RESETS: usize = 1024;
 }
 
 impl Default for Limits {
@@ -54,6 +66,7 @@ impl Default for Limits {
             backlog: 1_024,
             sse_max_lifetime: None,
             shutdown_timeout: Duration::from_secs(10),
+            http2_max_concurrent_streams: 200,
         }
     }
 }

@@ -7,12 +7,12 @@ use bytes::Bytes;
 pub use inventory;
 
 pub use crate::RouteSource;
-use crate::extract::{FromBody, RequestParts, read_body};
+use crate::extract::{FromBody, RequestBody, RequestParts, read_body};
 pub use crate::extract::{
     PathParams, header, header_opt, path_param, query_all, query_value, query_value_opt,
 };
 pub use crate::routing::handler::HandlerFuture;
-pub use crate::routing::record::{Controller, RouteContext, RouteKind, RouteRecord, Verb};
+pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{CloseSignal, SseStream, sse_response};
 pub use crate::sse::{KeepAlive, SseConfig, SseOptions, SseSetup};
 use crate::{HttpError, IntoResponse, Response};
@@ -66,7 +66,7 @@ pub fn request_parts(parts: &RequestParts) -> Result<&RequestParts, HttpError> {
 
 /// `#[body]`: the body, read up to `limit` bytes.
 pub async fn body_bytes(
-    body: hyper::body::Incoming,
+    body: RequestBody,
     parts: &RequestParts,
     limit: usize,
 ) -> Result<Bytes, HttpError> {

@@ -6,6 +6,7 @@ use http::header::CONTENT_TYPE;
 use http_body_util::{BodyExt, Limited};
 use serde::de::DeserializeOwned;
 
+use super::RequestBody;
 use super::RequestParts;
 use crate::{HttpError, Json};
 
@@ -63,7 +64,7 @@ impl<T: DeserializeOwned> FromBody for Json<T> {
 
 /// Reads the whole body, refusing more than `limit` bytes (413).
 pub(crate) async fn read_body(
-    body: hyper::body::Incoming,
+    body: RequestBody,
     parts: &RequestParts,
     limit: usize,
 ) -> Result<Bytes, HttpError> {

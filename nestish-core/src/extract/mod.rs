@@ -60,12 +60,14 @@ mod body;
 mod header;
 mod path;
 mod query;
+mod request_body;
 
 pub use body::FromBody;
 pub(crate) use body::read_body;
 pub use header::{header, header_opt};
 pub use path::{PathParams, path_param};
 pub use query::{query_all, query_value, query_value_opt};
+pub use request_body::RequestBody;
 
 /// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
 pub type RequestParts = http::request::Parts;

@@ -1,12 +1,15 @@
 //! [`Body`]: the response body type of every nestish route.
 
-use std::convert::Infallible;
+use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+
+use crate::BoxError;
 
 /// A response body: bytes known up front, or a stream (as an SSE route sends).
 ///
@@ -22,7 +25,7 @@ pub struct Body(Kind);
 
 enum Kind {
     Full(Option<Bytes>),
-    Stream(Pin<Box<dyn http_body::Body<Data = Bytes, Error = Infallible> + Send>>),
+    Stream(Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send>>),
 }
 
 impl Body {
@@ -36,7 +39,8 @@ impl Body {
         Self(Kind::Full(None))
     }
 
-    /// A body streamed from any [`http_body::Body`] that cannot fail.
+    /// A body streamed from any [`http_body::Body`]; a `Body` is taken as it is. An error from
+    /// it ends the response early (hyper closes the connection, or resets the HTTP/2 stream).
     ///
     /// ```
     /// use http_body_util::Full;
@@ -47,9 +51,18 @@ impl Body {
     /// ```
     pub fn new<B>(body: B) -> Self
     where
-        B: http_body::Body<Data = Bytes, Error = Infallible> + Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
     {
-        Self(Kind::Stream(Box::pin(body)))
+        let mut body = Some(body);
+        let any: &mut dyn Any = &mut body;
+        if let Some(own) = any.downcast_mut::<Option<Self>>() {
+            return own.take().unwrap_or_default();
+        }
+        match body {
+            Some(body) => Self(Kind::Stream(Box::pin(body.map_err(Into::into)))),
+            None => Self::empty(),
+        }
     }
 }
 
@@ -94,12 +107,12 @@ impl From<Vec<u8>> for Body {
 
 impl http_body::Body for Body {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = BoxError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.0 {
             Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream(body) => body.as_mut().poll_frame(cx),

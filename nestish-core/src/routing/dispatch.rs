@@ -1,11 +1,10 @@
-//! The hyper service: one request → its route's handler, or NestJS's 404/405 answer; a panic in
-//! a handler becomes a 500 for that request alone.
+//! One request → its route's handler, or NestJS's 404/405 answer; a panic in a handler becomes a
+//! 500 for that request alone.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::{ALLOW, HeaderValue};
@@ -13,26 +12,13 @@ use http::{Method, StatusCode};
 
 use crate::panic::message as panic_message;
 use crate::routing::handler::HandlerFuture;
-use crate::routing::record::{RouteKind, Verb};
+use crate::routing::record::{Request, RouteKind, Verb};
 use crate::routing::router::{Lookup, Router};
 use crate::sse::head_response;
-use crate::{HttpError, IntoResponse, Request, Response};
+use crate::{HttpError, IntoResponse, Response};
 
-/// Routes each request of a connection.
-#[derive(Clone)]
-pub(crate) struct Dispatcher(pub(crate) Arc<Router>);
-
-impl hyper::service::Service<Request> for Dispatcher {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Dispatch;
-
-    fn call(&self, request: Request) -> Dispatch {
-        dispatch(&self.0, request)
-    }
-}
-
-fn dispatch(router: &Router, request: Request) -> Dispatch {
+/// Routes `request` through `router`.
+pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
     let future = match router.lookup(request.method(), request.uri().path()) {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.context.sse.route;

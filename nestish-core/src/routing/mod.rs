@@ -5,3 +5,4 @@ pub(crate) mod dispatch;
 pub(crate) mod handler;
 pub(crate) mod record;
 pub(crate) mod router;
+pub(crate) mod service;

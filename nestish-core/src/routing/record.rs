@@ -3,14 +3,18 @@
 //!
 //! Not public API: generated code builds these through `nestish_core::__private`.
 
+use crate::RouteSource;
 use crate::extract::PathParams;
+use crate::extract::RequestBody;
 use crate::providers::{MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
 use crate::state::State;
-use crate::{Request, RouteSource};
 use std::any::{Any, TypeId};
 use std::sync::Arc;
+
+/// A request as a route's handler shim receives it.
+pub type Request = http::Request<RequestBody>;
 
 /// A controller instance, shared by all requests to its routes.
 pub type Controller = Arc<dyn Any + Send + Sync>;

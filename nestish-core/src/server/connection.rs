@@ -1,103 +1,229 @@
-//! [`ServeConnection`]: one client connection, served by hyper until it ends, and ended
-//! gracefully when the application shuts down.
+//! [`ServeConnection`]: one client connection, HTTP/1.1 or HTTP/2, served by hyper until it ends,
+//! and ended gracefully when the application shuts down.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use pin_project_lite::pin_project;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::futures::OwnedNotified;
+use tokio::time::Sleep;
 
-use crate::routing::dispatch::Dispatcher;
-use crate::server::stall::StallGuard;
+use super::sniff::{Protocol, Rewind, Sniff};
+use super::stall::StallGuard;
+use crate::extract::RequestBody;
 use crate::state::OpenGuard;
+use crate::{Limits, Routes, RoutesFuture};
 
-type Http = http1::Connection<TokioIo<StallGuard<TcpStream>>, Dispatcher>;
+/// The routes as hyper serves them: its `Incoming` body goes to the routes unboxed.
+#[derive(Clone)]
+pub(crate) struct HyperService(pub(crate) Routes);
+
+impl hyper::service::Service<http::Request<Incoming>> for HyperService {
+    type Response = crate::Response;
+    type Error = std::convert::Infallible;
+    type Future = RoutesFuture;
+
+    fn call(&self, request: http::Request<Incoming>) -> RoutesFuture {
+        self.0.dispatch(request.map(RequestBody::incoming))
+    }
+}
+
+/// What every connection of a server is built with.
+pub(crate) struct Builders {
+    pub(crate) http1: http1::Builder,
+    pub(crate) http2: http2::Builder<TokioExecutor>,
+    pub(crate) service: HyperService,
+    pub(crate) limits: Limits,
+}
+
+type Io<I> = TokioIo<StallGuard<Rewind<I>>>;
+
+pin_project! {
+    #[project = PhaseProj]
+    enum Phase<I> {
+        // Reading the first bytes, to tell HTTP/2's preface from an HTTP/1.1 request, within
+        // the header read timeout.
+        Sniff {
+            io: Option<I>,
+            sniff: Sniff,
+            #[pin]
+            deadline: Sleep,
+        },
+        Http1 { #[pin] conn: http1::Connection<Io<I>, HyperService> },
+        Http2 { #[pin] conn: http2::Connection<Io<I>, HyperService, TokioExecutor> },
+    }
+}
 
 pin_project! {
     /// The task of one connection. A hand-written future rather than an `async fn` with
     /// `select!`, because every byte of it is paid once per open connection (ten thousand idle
     /// SSE clients are ten thousand of these): the shutdown waiter lives inline instead of in a
     /// box of its own, and nothing is kept that the connection no longer needs.
-    pub(crate) struct ServeConnection {
+    pub(crate) struct ServeConnection<I> {
         #[pin]
-        http: Http,
+        phase: Phase<I>,
         // Woken when the application starts shutting down; once it has, when its deadline passes.
         #[pin]
         wake: OwnedNotified,
         // The waker `wake` was last polled with. Polling it takes the `Notify`'s lock, which every
         // connection shares, so it is polled again only when the task's waker changes.
         registered: Option<Waker>,
-        // Whether hyper has been told to finish the request in flight and close.
+        // Whether hyper has been told to finish the requests in flight and close.
         graceful: bool,
         // Counts the connection as open; also its way to the application's state.
         open: OpenGuard,
+        // Kept until the protocol is known, then dropped.
+        builders: Option<Arc<Builders>>,
     }
 }
 
-impl ServeConnection {
-    /// Serves `stream` with `http`'s settings, routing through `dispatcher`.
+impl<I> ServeConnection<I>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Serves `io`. `protocol` is what the transport already agreed (TLS's ALPN); `None` reads
+    /// the first bytes to find out.
     pub(crate) fn new(
-        stream: TcpStream,
-        http: &http1::Builder,
-        dispatcher: &Dispatcher,
-        stall_timeout: Duration,
+        io: I,
+        protocol: Option<Protocol>,
         open: OpenGuard,
+        with: &Arc<Builders>,
     ) -> Self {
-        let io = TokioIo::new(StallGuard::new(stream, stall_timeout));
         // Created before the first look at the flags, so a shutdown in between still wakes it.
         let wake = open.state().shutdown_notified();
+        let phase = match protocol {
+            None => Phase::Sniff {
+                io: Some(io),
+                sniff: Sniff::default(),
+                deadline: tokio::time::sleep(with.limits.header_read_timeout),
+            },
+            Some(protocol) => Phase::serve(protocol, Sniff::default().rewind(io), with),
+        };
         Self {
-            http: http.serve_connection(io, dispatcher.clone()),
+            phase,
             wake,
             registered: None,
             graceful: false,
             open,
+            builders: protocol.is_none().then(|| Arc::clone(with)),
         }
     }
 }
 
-impl Future for ServeConnection {
+impl<I> Phase<I>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    fn serve(protocol: Protocol, io: Rewind<I>, with: &Builders) -> Self {
+        let io = TokioIo::new(StallGuard::new(io, with.limits.stall_timeout));
+        let service = with.service.clone();
+        match protocol {
+            Protocol::Http1 => Self::Http1 {
+                conn: with.http1.serve_connection(io, service),
+            },
+            Protocol::Http2 => Self::Http2 {
+                conn: with.http2.serve_connection(io, service),
+            },
+        }
+    }
+}
+
+impl<I> Future for ServeConnection<I>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut this = self.project();
+        let mut serve = self.project();
         loop {
-            let state = this.open.state();
+            let state = serve.open.state();
             if state.is_forcing() {
                 // Past the shutdown deadline: dropping the connection closes the socket.
                 return Poll::Ready(());
             }
-            if !*this.graceful && state.is_shutting_down() {
-                // Finish the request in flight (an SSE body ends itself), then close.
-                this.http.as_mut().graceful_shutdown();
-                *this.graceful = true;
+            if !*serve.graceful && state.is_shutting_down() {
+                // Finish the requests in flight (an SSE body ends itself), then close; HTTP/2
+                // sends GOAWAY first.
+                match serve.phase.as_mut().project() {
+                    // Nothing was asked yet: close.
+                    PhaseProj::Sniff { .. } => return Poll::Ready(()),
+                    PhaseProj::Http1 { conn } => conn.graceful_shutdown(),
+                    PhaseProj::Http2 { conn } => conn.graceful_shutdown(),
+                }
+                *serve.graceful = true;
                 // From now on, wait for the deadline, with a waiter created before the flags
                 // are read again.
-                this.wake.set(state.force_notified());
-                *this.registered = None;
+                serve.wake.set(state.force_notified());
+                *serve.registered = None;
                 continue;
             }
-            if let Poll::Ready(result) = this.http.as_mut().poll(cx) {
+            let done = match serve.phase.as_mut().project() {
+                PhaseProj::Sniff {
+                    io,
+                    sniff,
+                    deadline,
+                } => {
+                    if deadline.poll(cx).is_ready() {
+                        tracing::debug!("no request within the header read timeout");
+                        return Poll::Ready(());
+                    }
+                    let Some(raw) = io.as_mut() else {
+                        return Poll::Ready(());
+                    };
+                    match sniff.poll_protocol(raw, cx) {
+                        Poll::Ready(Ok(Some(protocol))) => {
+                            let (Some(raw), Some(builders)) = (io.take(), serve.builders.take())
+                            else {
+                                return Poll::Ready(());
+                            };
+                            let rewound = std::mem::take(sniff).rewind(raw);
+                            serve.phase.set(Phase::serve(protocol, rewound, &builders));
+                            continue;
+                        }
+                        Poll::Ready(Ok(None)) => return Poll::Ready(()),
+                        Poll::Ready(Err(error)) => {
+                            tracing::debug!(%error, "connection failed before its first request");
+                            return Poll::Ready(());
+                        }
+                        Poll::Pending => None,
+                    }
+                }
+                PhaseProj::Http1 { conn } => match conn.poll(cx) {
+                    Poll::Ready(result) => Some(result),
+                    Poll::Pending => None,
+                },
+                PhaseProj::Http2 { conn } => match conn.poll(cx) {
+                    Poll::Ready(result) => Some(result),
+                    Poll::Pending => None,
+                },
+            };
+            if let Some(result) = done {
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                 }
                 return Poll::Ready(());
             }
             let waker = cx.waker();
-            if this.registered.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            if serve
+                .registered
+                .as_ref()
+                .is_some_and(|w| w.will_wake(waker))
+            {
                 return Poll::Pending;
             }
-            if this.wake.as_mut().poll(cx).is_ready() {
+            if serve.wake.as_mut().poll(cx).is_ready() {
                 // Its flag was set before it was notified: the top of the loop acts on it
                 // (and replaces the spent waiter, or ends the connection).
                 continue;
             }
-            *this.registered = Some(waker.clone());
+            *serve.registered = Some(waker.clone());
             return Poll::Pending;
         }
     }

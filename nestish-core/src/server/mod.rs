@@ -1,7 +1,8 @@
-//! Serving an [`App`] over HTTP/1.1: binding, the accept loop with its connection cap, each
-//! connection's limits, and the graceful shutdown.
+//! Serving an [`App`] over HTTP/1.1 and HTTP/2 on one listener: binding, the accept loop with
+//! its connection cap, each connection's limits, and the graceful shutdown.
 
 mod connection;
+mod sniff;
 mod stall;
 
 use std::fmt;
@@ -10,14 +11,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper_util::rt::TokioTimer;
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
-use crate::routing::dispatch::Dispatcher;
 use crate::state::{ServerHandle, State};
 use crate::{App, Error, HttpError, Limits};
-use connection::ServeConnection;
+use connection::{Builders, HyperService, ServeConnection};
 
 impl App {
     /// Binds `addr` and serves the application until SIGINT or SIGTERM (or
@@ -61,16 +61,10 @@ impl App {
             .await
             .map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;
-        let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(self.limits.header_read_timeout)
-            .max_headers(self.limits.max_headers)
-            .max_buf_size(self.limits.buffer_size);
         Ok(Server {
             listener,
             local_addr,
             app: self,
-            http,
         })
     }
 
@@ -93,7 +87,6 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     app: App,
-    http: http1::Builder,
 }
 
 impl fmt::Debug for Server {
@@ -152,24 +145,18 @@ impl Server {
             listener,
             local_addr,
             app,
-            http,
         } = self;
         tracing::info!(target: "nestish", "listening on http://{local_addr}");
         let state = Arc::clone(&app.state);
         let signals = app.signals.then(|| watch_signals(Arc::clone(&state)));
-        let shared = Arc::new(Shared {
-            dispatcher: Dispatcher(Arc::clone(&app.router)),
-            http,
-            limits: app.limits,
-            state: Arc::clone(&state),
-        });
+        let builders = Arc::new(builders(&app));
         let shutdown = state.shutdown_triggered();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) => accept(stream, &shared),
+                    Ok((stream, _peer)) => accept(stream, &builders, &state),
                     Err(error) => accept_failed(&error).await,
                 },
             }
@@ -210,17 +197,39 @@ async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListene
     }))
 }
 
-/// What every connection of a server shares.
-struct Shared {
-    dispatcher: Dispatcher,
-    http: http1::Builder,
-    limits: Limits,
-    state: Arc<State>,
+/// hyper's settings for both protocols, from the application's limits.
+fn builders(app: &App) -> Builders {
+    let limits = app.limits;
+    let mut http1 = http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_headers(limits.max_headers)
+        .max_buf_size(limits.buffer_size);
+    let mut http2 = http2::Builder::new(TokioExecutor::new());
+    let buffer = u32::try_from(limits.buffer_size).unwrap_or(u32::MAX);
+    http2
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(limits.http2_max_concurrent_streams)
+        // What a stream may queue for a client that does not read (or grants no window), as
+        // HTTP/1's buffer bounds a connection's.
+        .max_send_buf_size(limits.buffer_size)
+        .max_header_list_size(buffer)
+        // hyper's defaults, spelled out: the bounds against a flood of resets (CVE-2023-44487,
+        // "rapid reset") and of streams the server had to reset itself.
+        .max_pending_accept_reset_streams(Some(Limits::HTTP2_MAX_PENDING_RESET_STREAMS))
+        .max_local_error_reset_streams(Some(Limits::HTTP2_MAX_LOCAL_ERROR_RESETS));
+    Builders {
+        http1,
+        http2,
+        service: HyperService(app.routes.clone()),
+        limits,
+    }
 }
 
-fn accept(stream: TcpStream, shared: &Arc<Shared>) {
-    let (guard, open_before) = shared.state.connection_opened();
-    if open_before >= shared.limits.max_connections {
+fn accept(stream: TcpStream, builders: &Arc<Builders>, state: &Arc<State>) {
+    let (guard, open_before) = state.connection_opened();
+    if open_before >= builders.limits.max_connections {
         refuse(&stream);
         return;
     }
@@ -228,13 +237,7 @@ fn accept(stream: TcpStream, shared: &Arc<Shared>) {
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
-    tokio::spawn(ServeConnection::new(
-        stream,
-        &shared.http,
-        &shared.dispatcher,
-        shared.limits.stall_timeout,
-        guard,
-    ));
+    tokio::spawn(ServeConnection::new(stream, None, guard, builders));
 }
 
 /// Over the connection cap: a 503 with NestJS's body if the socket takes it at once, then close.

@@ -6,23 +6,24 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
+use tokio::sync::futures::OwnedNotified;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use super::SseConfig;
+use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::signal::SseSetup;
-use super::{BoxError, SseItem};
-use crate::HttpError;
 use crate::panic::message as panic_message;
 use crate::state::OpenGuard;
+use crate::{BoxError, HttpError};
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
 /// fast stream costs one write per batch rather than one per event; a connection never waits for
@@ -53,6 +54,13 @@ pin_project! {
         _close: Option<oneshot::Sender<Infallible>>,
         // Counts the stream as open for as long as the body lives; the way to the app's state.
         open: OpenGuard,
+        // Woken when the application starts shutting down. The body's own, so that a stream
+        // ends on shutdown whoever polls it: an HTTP/2 stream's task, axum's server, a test.
+        #[pin]
+        shutdown: OwnedNotified,
+        // The waker `shutdown` was last polled with: polling it takes the lock every stream of
+        // the application shares, so it is polled again only when the waker changes.
+        registered: Option<Waker>,
     }
 }
 
@@ -120,6 +128,9 @@ where
             expires,
             config,
             _close: close,
+            // Created before the flag is first read, so a shutdown in between still wakes it.
+            shutdown: state.shutdown_notified(),
+            registered: None,
             open: state.stream_opened(),
         }
     }
@@ -190,13 +201,19 @@ where
         false
     }
 
-    /// Whether the stream must end now: the server is shutting down, or its lifetime is over.
-    ///
-    /// Shutdown needs no registration here: the body is polled by its connection's task, which
-    /// waits for the shutdown signal itself and polls the body again when it comes.
+    /// Whether the stream must end now: the server is shutting down, or its lifetime is over;
+    /// if not, makes sure the task is woken when either happens.
     fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
         if self.open.state().is_shutting_down() {
             return Some(true);
+        }
+        let waker = cx.waker();
+        if !self.registered.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            if self.shutdown.as_mut().poll(cx).is_ready() {
+                // Notified only once the flag is set.
+                return Some(true);
+            }
+            *self.registered = Some(waker.clone());
         }
         let expired = self
             .expires

@@ -6,10 +6,7 @@ use serde::Serialize;
 
 use super::MessageEvent;
 use super::encode::{encode, encode_json};
-use crate::Json;
-
-/// A boxed error of any kind, as a failed stream item carries it.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::{BoxError, Json};
 
 /// An item that an `#[sse]` stream may yield: anything that converts into a [`MessageEvent`]
 /// (`MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`),

@@ -17,6 +17,6 @@ mod signal;
 pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, Forbidden, MessageEvent};
 pub use interval::{Interval, interval};
-pub use item::{BoxError, SseItem, SseStream};
+pub use item::{SseItem, SseStream};
 pub(crate) use response::{head_response, sse_response};
 pub use signal::{CloseSignal, SseSetup};

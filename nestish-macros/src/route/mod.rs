@@ -275,7 +275,7 @@ impl Route {
             #[allow(unused_variables, unused_mut)]
             fn #handler(
                 __context: &#private::RouteContext,
-                __request: ::nestish_core::Request,
+                __request: #private::Request,
                 __params: #private::PathParams,
             ) -> #private::HandlerFuture {
                 let ::core::option::Option::Some(__this) =
