@@ -1,0 +1,201 @@
+//! The app as a `tower::Service`, run three ways besides nestish's own server: mounted inside an
+//! axum `Router`, served by a hyper-util server written here, and called in-process with
+//! `oneshot`. In each, a route answers, an SSE stream sends its events, and the app's
+//! `ServerHandle` ends the stream cleanly.
+
+mod support;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt, stream};
+use http_body_util::{BodyExt, Empty};
+use nestish_core::{App, MessageEvent, controller, get, sse};
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+#[derive(Default)]
+pub struct SeamController;
+
+#[controller("seam")]
+impl SeamController {
+    #[get("plain")]
+    fn plain(&self) -> &'static str {
+        "plain"
+    }
+
+    #[sse("events", keep_alive = false, shutdown_event = "bye")]
+    fn events(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::iter([MessageEvent::new("one")]).chain(stream::pending())
+    }
+}
+
+/// The app of this binary: the sample's controllers (linked for the body test) and this file's.
+fn app() -> App {
+    nestish_sample::app()
+        .handle_signals(false)
+        .build()
+        .expect("the app builds")
+}
+
+/// Reads `body`'s data frames until they end with `suffix`; all of them, as text.
+async fn read_until<B>(body: &mut B, suffix: &str) -> String
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Debug,
+{
+    let mut text = String::new();
+    while !text.ends_with(suffix) {
+        let frame = tokio::time::timeout(support::PATIENCE, body.frame())
+            .await
+            .expect("a frame in time")
+            .unwrap_or_else(|| panic!("the body ended before {suffix:?}; got {text:?}"))
+            .expect("a frame, not an error");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
+        }
+    }
+    text
+}
+
+/// Whether `body` ends cleanly (no more frames, no error) within the test's patience.
+async fn ends_cleanly<B>(body: &mut B) -> bool
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Debug,
+{
+    let next = tokio::time::timeout(support::PATIENCE, body.frame())
+        .await
+        .expect("the body ends in time");
+    next.is_none()
+}
+
+/// `GET path` over HTTP/1.1 with hyper's client; the response with its body still streaming.
+async fn get(
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> http::Response<hyper::body::Incoming> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connects");
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .expect("a handshake");
+    tokio::spawn(conn);
+    let request = http::Request::get(path)
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .expect("a valid request");
+    send.send_request(request).await.expect("a response")
+}
+
+/// The same checks over a socket, wherever the app is mounted (`prefix`).
+async fn check_over_socket(addr: std::net::SocketAddr, prefix: &str, app_handle: &nestish_core::ServerHandle) {
+    let response = get(addr, &format!("{prefix}/seam/plain")).await;
+    assert_eq!(response.status(), 200);
+    let text = response.into_body().collect().await.expect("a body").to_bytes();
+    assert_eq!(text, "plain");
+
+    let response = get(addr, &format!("{prefix}/seam/nowhere")).await;
+    assert_eq!(response.status(), 404);
+
+    let response = get(addr, &format!("{prefix}/seam/events")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+    assert_eq!(read_until(&mut body, "data: one\n\n").await, "\ndata: one\n\n");
+    assert_eq!(app_handle.open_streams(), 1);
+
+    app_handle.shutdown();
+    assert_eq!(
+        read_until(&mut body, "\n\n").await,
+        "event: shutdown\ndata: bye\n\n"
+    );
+    assert!(ends_cleanly(&mut body).await, "the stream ended with an error");
+    support::eventually("the stream is no longer counted", || {
+        app_handle.open_streams() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn mounted_inside_an_axum_router() {
+    let app = app();
+    let handle = app.handle();
+    let router = axum::Router::new()
+        .route("/axum", axum::routing::get(|| async { "from axum" }))
+        .nest_service("/api", app);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let response = get(addr, "/axum").await;
+    assert_eq!(response.status(), 200);
+    check_over_socket(addr, "/api", &handle).await;
+}
+
+#[tokio::test]
+async fn served_by_a_hand_written_hyper_util_server() {
+    let app = app();
+    let handle = app.handle();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                let builder = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                );
+                let _ = builder
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    check_over_socket(addr, "", &handle).await;
+}
+
+#[tokio::test]
+async fn called_in_process_with_oneshot() {
+    let app = app();
+    let handle = app.handle();
+    let request = |path: &str| {
+        http::Request::get(path)
+            .body(Empty::<Bytes>::new())
+            .expect("a valid request")
+    };
+
+    let response = app.clone().oneshot(request("/seam/plain")).await.expect("infallible");
+    assert_eq!(response.status(), 200);
+    let text = response.into_body().collect().await.expect("a body").to_bytes();
+    assert_eq!(text, "plain");
+
+    let response = app.clone().oneshot(request("/seam/events")).await.expect("infallible");
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    assert_eq!(read_until(&mut body, "data: one\n\n").await, "\ndata: one\n\n");
+    assert_eq!(handle.open_streams(), 1);
+
+    handle.shutdown();
+    assert_eq!(read_until(&mut body, "\n\n").await, "event: shutdown\ndata: bye\n\n");
+    assert!(ends_cleanly(&mut body).await, "the stream ended with an error");
+    drop(body);
+    assert_eq!(handle.open_streams(), 0);
+}
+
+#[tokio::test]
+async fn a_request_body_from_another_server_reaches_a_body_argument() {
+    // The sample's chat takes a JSON body: it arrives from any body type, here `Full`.
+    let app = app();
+    let request = http::Request::post("/chat/messages")
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(Bytes::from_static(
+            br#"{"author":"ada","text":"hello"}"#,
+        )))
+        .expect("a valid request");
+    let response = app.oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), 201);
+    let body = response.into_body().collect().await.expect("a body").to_bytes();
+    assert_eq!(body, r#"{"id":1}"#);
+}
