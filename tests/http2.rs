@@ -110,9 +110,9 @@ async fn every_golden_vector_arrives_byte_for_byte_in_data_frames() {
     assert_eq!(head.status, 200);
     let mut expected = String::from("\n");
     for vector in vectors() {
-        expected.push_str(&vector.wire);
+        expected.push_str(vector.wire);
     }
-    let received = read_until(&mut body, &vectors().last().expect("vectors").wire).await;
+    let received = read_until(&mut body, vectors().last().expect("vectors").wire).await;
     assert_eq!(received, expected);
 }
 
@@ -133,7 +133,10 @@ async fn a_reset_stream_drops_the_users_stream_and_keeps_the_connection() {
     let dropped_before = DROPPED.load(Ordering::SeqCst);
     let mut client = h2c::connect(running.addr).await;
     let (_, mut body) = client.get("/h2/watched").await;
-    assert_eq!(read_until(&mut body, "data: first\n\n").await, "\ndata: first\n\n");
+    assert_eq!(
+        read_until(&mut body, "data: first\n\n").await,
+        "\ndata: first\n\n"
+    );
     assert_eq!(running.handle.open_streams(), 1);
 
     // Dropping the receiving half sends RST_STREAM(CANCEL).

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt, stream};
 use http_body_util::{BodyExt, Empty};
 use nestish_core::{App, MessageEvent, controller, get, sse};
+use support::http1::{self, ends_cleanly, read_until};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -36,71 +37,33 @@ fn app() -> App {
         .expect("the app builds")
 }
 
-/// Reads `body`'s data frames until they end with `suffix`; all of them, as text.
-async fn read_until<B>(body: &mut B, suffix: &str) -> String
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-    B::Error: std::fmt::Debug,
-{
-    let mut text = String::new();
-    while !text.ends_with(suffix) {
-        let frame = tokio::time::timeout(support::PATIENCE, body.frame())
-            .await
-            .expect("a frame in time")
-            .unwrap_or_else(|| panic!("the body ended before {suffix:?}; got {text:?}"))
-            .expect("a frame, not an error");
-        if let Ok(data) = frame.into_data() {
-            text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
-        }
-    }
-    text
-}
-
-/// Whether `body` ends cleanly (no more frames, no error) within the test's patience.
-async fn ends_cleanly<B>(body: &mut B) -> bool
-where
-    B: http_body::Body<Data = Bytes> + Unpin,
-    B::Error: std::fmt::Debug,
-{
-    let next = tokio::time::timeout(support::PATIENCE, body.frame())
-        .await
-        .expect("the body ends in time");
-    next.is_none()
-}
-
-/// `GET path` over HTTP/1.1 with hyper's client; the response with its body still streaming.
-async fn get(
-    addr: std::net::SocketAddr,
-    path: &str,
-) -> http::Response<hyper::body::Incoming> {
-    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connects");
-    let (mut send, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
-            .await
-            .expect("a handshake");
-    tokio::spawn(conn);
-    let request = http::Request::get(path)
-        .header("host", "localhost")
-        .body(Empty::<Bytes>::new())
-        .expect("a valid request");
-    send.send_request(request).await.expect("a response")
-}
-
 /// The same checks over a socket, wherever the app is mounted (`prefix`).
-async fn check_over_socket(addr: std::net::SocketAddr, prefix: &str, app_handle: &nestish_core::ServerHandle) {
-    let response = get(addr, &format!("{prefix}/seam/plain")).await;
+async fn check_over_socket(
+    addr: std::net::SocketAddr,
+    prefix: &str,
+    app_handle: &nestish_core::ServerHandle,
+) {
+    let response = http1::get(addr, &format!("{prefix}/seam/plain"), &[]).await;
     assert_eq!(response.status(), 200);
-    let text = response.into_body().collect().await.expect("a body").to_bytes();
+    let text = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
     assert_eq!(text, "plain");
 
-    let response = get(addr, &format!("{prefix}/seam/nowhere")).await;
+    let response = http1::get(addr, &format!("{prefix}/seam/nowhere"), &[]).await;
     assert_eq!(response.status(), 404);
 
-    let response = get(addr, &format!("{prefix}/seam/events")).await;
+    let response = http1::get(addr, &format!("{prefix}/seam/events"), &[]).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut body = response.into_body();
-    assert_eq!(read_until(&mut body, "data: one\n\n").await, "\ndata: one\n\n");
+    assert_eq!(
+        read_until(&mut body, "data: one\n\n").await,
+        "\ndata: one\n\n"
+    );
     assert_eq!(app_handle.open_streams(), 1);
 
     app_handle.shutdown();
@@ -108,7 +71,10 @@ async fn check_over_socket(addr: std::net::SocketAddr, prefix: &str, app_handle:
         read_until(&mut body, "\n\n").await,
         "event: shutdown\ndata: bye\n\n"
     );
-    assert!(ends_cleanly(&mut body).await, "the stream ended with an error");
+    assert!(
+        ends_cleanly(&mut body).await,
+        "the stream ended with an error"
+    );
     support::eventually("the stream is no longer counted", || {
         app_handle.open_streams() == 0
     })
@@ -126,7 +92,7 @@ async fn mounted_inside_an_axum_router() {
     let addr = listener.local_addr().expect("an address");
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    let response = get(addr, "/axum").await;
+    let response = http1::get(addr, "/axum", &[]).await;
     assert_eq!(response.status(), 200);
     check_over_socket(addr, "/api", &handle).await;
 }
@@ -166,20 +132,42 @@ async fn called_in_process_with_oneshot() {
             .expect("a valid request")
     };
 
-    let response = app.clone().oneshot(request("/seam/plain")).await.expect("infallible");
+    let response = app
+        .clone()
+        .oneshot(request("/seam/plain"))
+        .await
+        .expect("infallible");
     assert_eq!(response.status(), 200);
-    let text = response.into_body().collect().await.expect("a body").to_bytes();
+    let text = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
     assert_eq!(text, "plain");
 
-    let response = app.clone().oneshot(request("/seam/events")).await.expect("infallible");
+    let response = app
+        .clone()
+        .oneshot(request("/seam/events"))
+        .await
+        .expect("infallible");
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
-    assert_eq!(read_until(&mut body, "data: one\n\n").await, "\ndata: one\n\n");
+    assert_eq!(
+        read_until(&mut body, "data: one\n\n").await,
+        "\ndata: one\n\n"
+    );
     assert_eq!(handle.open_streams(), 1);
 
     handle.shutdown();
-    assert_eq!(read_until(&mut body, "\n\n").await, "event: shutdown\ndata: bye\n\n");
-    assert!(ends_cleanly(&mut body).await, "the stream ended with an error");
+    assert_eq!(
+        read_until(&mut body, "\n\n").await,
+        "event: shutdown\ndata: bye\n\n"
+    );
+    assert!(
+        ends_cleanly(&mut body).await,
+        "the stream ended with an error"
+    );
     drop(body);
     assert_eq!(handle.open_streams(), 0);
 }
@@ -196,6 +184,11 @@ async fn a_request_body_from_another_server_reaches_a_body_argument() {
         .expect("a valid request");
     let response = app.oneshot(request).await.expect("infallible");
     assert_eq!(response.status(), 201);
-    let body = response.into_body().collect().await.expect("a body").to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
     assert_eq!(body, r#"{"id":1}"#);
 }

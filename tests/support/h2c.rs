@@ -50,9 +50,16 @@ impl H2 {
             request = request.header(*name, *value);
         }
         let request = request.body(()).expect("a valid request");
-        let send = self.send.clone().ready().await.expect("the connection takes a stream");
+        let send = self
+            .send
+            .clone()
+            .ready()
+            .await
+            .expect("the connection takes a stream");
         let mut send = send;
-        let (response, _) = send.send_request(request, true).expect("the request is sent");
+        let (response, _) = send
+            .send_request(request, true)
+            .expect("the request is sent");
         let response = tokio::time::timeout(PATIENCE, response)
             .await
             .expect("a response head in time")

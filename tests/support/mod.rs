@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 pub mod h2c;
+pub mod http1;
 pub mod tools;
 pub mod vectors;
 pub mod webdriver;
