@@ -262,3 +262,25 @@ async fn the_concurrent_stream_limit_is_advertised_and_kept() {
     assert_eq!(status, 200);
     drop(second);
 }
+
+#[tokio::test]
+async fn a_header_list_over_the_buffer_is_refused_and_the_connection_goes_on() {
+    let running = support::serve(NestFactory::create().buffer_size(16 * 1024)).await;
+    let mut client = h2c::connect(running.addr).await;
+    let huge = "x".repeat(20 * 1024);
+    let request = http::Request::get("http://localhost/h2/plain")
+        .header("x-huge", huge.as_str())
+        .body(())
+        .expect("a valid request");
+    let mut send = client.send.clone().ready().await.expect("ready");
+    let (response, _) = send.send_request(request, true).expect("sent");
+    let answer = tokio::time::timeout(support::PATIENCE, response)
+        .await
+        .expect("an answer in time")
+        .expect("an answer, not a reset");
+    // As over HTTP/1.1: 431.
+    assert_eq!(answer.status(), 431);
+    let (head, mut body) = client.get("/h2/plain").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(read_until(&mut body, "h2").await, "plain over h2");
+}

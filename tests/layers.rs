@@ -246,3 +246,25 @@ async fn cors_lets_an_allowed_origin_stream_with_credentials_and_no_other() {
         .await;
     assert_eq!(refused, json!({ "error": true, "got": [] }), "{refused}");
 }
+
+#[test]
+fn a_layer_that_refuses_its_configuration_fails_build_naming_it() {
+    // The Fetch standard ignores `*` with credentials; tower-http panics on it when applied.
+    let cors = CorsLayer::new()
+        .allow_credentials(true)
+        .allow_headers(tower_http::cors::Any);
+    let error = NestFactory::create()
+        .layer(TraceLayer::new_for_http())
+        .layer(cors)
+        .build()
+        .expect_err("a CORS layer with credentials and any header is refused");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("layer 2 (tower_http::cors::CorsLayer)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Access-Control-Allow-Credentials"),
+        "{message}"
+    );
+}

@@ -4,12 +4,14 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::routing::record::{self, Controller, Request, RouteKind};
 use crate::routing::router::Router;
@@ -49,8 +51,8 @@ impl NestFactory {
     }
 }
 
-/// A layer given to [`AppBuilder::layer`], kept until the routes exist.
-type LayerFn = Box<dyn FnOnce(Routes) -> Routes + Send>;
+/// A layer given to [`AppBuilder::layer`], kept until the routes exist, with its type's name.
+type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);
 
 /// Configures an application before [`build`](Self::build) checks it.
 #[must_use = "an AppBuilder does nothing until `.build()` is called"]
@@ -144,8 +146,10 @@ impl AppBuilder {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        self.layers
-            .push(Box::new(move |routes: Routes| routes.layer(&layer)));
+        self.layers.push((
+            Box::new(move |routes: Routes| routes.layer(&layer)),
+            std::any::type_name::<L>(),
+        ));
         self
     }
 
@@ -315,7 +319,8 @@ impl AppBuilder {
     /// message names both), [`Error::InvalidRoute`] when the router refuses a path, and
     /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval), and
     /// [`Error::MissingProvider`] when a controller's `#[inject]` constructor needs a provider
-    /// that was not registered (the message names both).
+    /// that was not registered (the message names both), and [`Error::Layer`] when a layer
+    /// refuses its configuration.
     ///
     /// ```standalone_crate
     /// let app = nestish_core::NestFactory::create().build().expect("routes are valid");
@@ -364,8 +369,15 @@ impl AppBuilder {
             );
         }
         let mut routes = Routes::new(Arc::new(router));
-        for layer in self.layers {
-            routes = layer(routes);
+        for (index, (layer, type_name)) in self.layers.into_iter().enumerate() {
+            // Layers check their configuration when applied, some by panicking (tower-http's
+            // `CorsLayer`): a start-up mistake, so an error naming the layer, not a crash.
+            routes =
+                catch_unwind(AssertUnwindSafe(|| layer(routes))).map_err(|panic| Error::Layer {
+                    index: index + 1,
+                    type_name,
+                    message: panic_message(&*panic).to_owned(),
+                })?;
         }
         Ok(App {
             routes,

@@ -62,6 +62,18 @@ pub enum Error {
     /// An application setting that cannot work.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
+    /// A layer given to [`AppBuilder::layer`](crate::AppBuilder::layer) panicked when applied,
+    /// as tower-http's `CorsLayer` does for credentials with a wildcard; its message, and which
+    /// layer it was (the first given is 1).
+    #[error("layer {index} ({type_name}) cannot be applied: {message}")]
+    Layer {
+        /// Its place among the layers, from 1.
+        index: usize,
+        /// Its type.
+        type_name: &'static str,
+        /// What it said.
+        message: String,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -43,6 +43,14 @@
 //! Route methods take `&self` and may be `fn` or `async fn`. Each controller is built once, with
 //! `Default`, and shared by every request.
 //!
+//! # Running the app
+//!
+//! [`App::listen`] serves HTTP/1.1 and HTTP/2 (h2c) on one port with every [`Limits`] bound.
+//! An [`App`] is also a `tower::Service`, so it can be mounted in an axum `Router`
+//! (`nest_service("/api", app)`), served by any hyper server, or called in-process with
+//! `tower::ServiceExt::oneshot`; [`AppBuilder::layer`] wraps it in tower layers (tower-http's
+//! CORS, compression, tracing, timeouts) wherever it runs.
+//!
 //! [`Stream`]: futures_core::Stream
 
 #![deny(missing_docs)]
