@@ -8,9 +8,9 @@ pub use inventory;
 
 pub use crate::RouteSource;
 use crate::extract::{FromBody, RequestBody, RequestParts, read_body};
-pub use crate::extract::{
-    PathParams, header, header_opt, path_param, query_all, query_value, query_value_opt,
-};
+pub use crate::extract::header::{header, header_opt};
+pub use crate::extract::path::{PathParams, path_param};
+pub use crate::extract::query::{query_all, query_value, query_value_opt};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{CloseSignal, SseStream, sse_response};

@@ -57,16 +57,16 @@
 //! `Json<T>` body without `Content-Type: application/json` answers 415.
 
 mod body;
-mod header;
-mod path;
-mod query;
+pub(crate) mod header;
+pub(crate) mod path;
+pub(crate) mod query;
 mod request_body;
 
-pub use body::FromBody;
+// The helpers the generated shims call are reached through `nestish_core::__private` only: they
+// are plumbing, not API.
 pub(crate) use body::read_body;
-pub use header::{header, header_opt};
-pub use path::{PathParams, path_param};
-pub use query::{query_all, query_value, query_value_opt};
+pub use body::FromBody;
+pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
 
 /// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
