@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::Stream;
 use futures::stream;
-use nestish_core::{MessageEvent, NestFactory, controller, get, sse};
+use nestish_core::{MessageEvent, NestFactory, controller, get, post, sse};
 use support::{Conn, Running};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -30,6 +30,16 @@ impl TargetController {
     #[get("ok")]
     fn ok(&self) -> &'static str {
         "ok"
+    }
+
+    #[post("echo")]
+    fn echo(&self, #[body] body: String) -> String {
+        body
+    }
+
+    #[post("nobody")]
+    fn nobody(&self) -> &'static str {
+        "no body read"
     }
 }
 
@@ -203,5 +213,200 @@ async fn an_sse_stream_ends_cleanly_at_its_maximum_lifetime() {
     assert_eq!(conn.head().await.status, 200);
     assert_eq!(conn.chunked_body().await, "\n");
     drop(conn);
+    still_serving_and_clean(&running).await;
+}
+
+/// Sends `head`, then `body` one byte every `every` (until the server stops taking them), and
+/// returns all the server answered until it closed the connection.
+async fn slow_body(addr: std::net::SocketAddr, head: &str, body: &[u8], every: Duration) -> String {
+    let stream = TcpStream::connect(addr).await.expect("connects");
+    let (mut read, mut write) = stream.into_split();
+    write.write_all(head.as_bytes()).await.expect("head sent");
+    let body = body.to_vec();
+    let trickle = tokio::spawn(async move {
+        for byte in body {
+            if write.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(every).await;
+        }
+        // Then nothing more: the body is never finished.
+        std::future::pending::<()>().await;
+    });
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(support::PATIENCE, read.read_to_end(&mut answer)).await;
+    trickle.abort();
+    assert!(
+        closed.is_ok(),
+        "the connection was not closed; got {answer:?}"
+    );
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_slow_stopped_or_empty_body_is_answered_408_and_closed() {
+    let running = support::serve(
+        NestFactory::create().body_timeouts(Duration::from_millis(600), Duration::from_millis(300)),
+    )
+    .await;
+    let sized = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
+    let chunked = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let cases: [(&str, &str, &[u8], Duration); 3] = [
+        // A byte every 100 ms never leaves the body idle for 300 ms: the whole-body limit ends it.
+        ("a trickle", sized, &[b'a'; 200], Duration::from_millis(100)),
+        (
+            "one byte, then nothing",
+            sized,
+            b"a",
+            Duration::from_millis(1),
+        ),
+        (
+            "a chunked body with no chunk",
+            chunked,
+            b"",
+            Duration::from_millis(1),
+        ),
+    ];
+    for (what, head, body, every) in cases {
+        let answer = slow_body(running.addr, head, body, every).await;
+        assert_eq!(status_of(&answer), Some(408), "{what}: {answer:?}");
+        assert!(answer.contains(r#""statusCode":408"#), "{what}: {answer:?}");
+    }
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn slow_bodies_at_the_connection_cap_free_it_at_the_body_timeout() {
+    let running = support::serve(
+        NestFactory::create()
+            .max_connections(3)
+            .body_timeouts(Duration::from_millis(500), Duration::from_millis(500)),
+    )
+    .await;
+    let head = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
+    let slow: Vec<_> = (0..3)
+        .map(|_| {
+            tokio::spawn(slow_body(
+                running.addr,
+                head,
+                b"a",
+                Duration::from_millis(1),
+            ))
+        })
+        .collect();
+    support::eventually("the slow clients hold every connection", || {
+        running.handle.open_connections() == 3
+    })
+    .await;
+    let refused = exchange(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(status_of(&refused), Some(503), "{refused:?}");
+    for client in slow {
+        let answer = client.await.expect("the client task did not panic");
+        assert_eq!(status_of(&answer), Some(408), "{answer:?}");
+    }
+    // Their connections are closed: new clients are served again.
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn a_body_no_route_reads_does_not_hold_the_connection() {
+    let running = support::serve(NestFactory::create()).await;
+    let head = "POST /nobody HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
+    let answer = slow_body(running.addr, head, b"a", Duration::from_millis(1)).await;
+    assert_eq!(status_of(&answer), Some(200), "{answer:?}");
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn a_missing_repeated_or_invalid_host_is_a_400_with_nests_body() {
+    let running = support::serve(NestFactory::create()).await;
+    let cases: [(&str, &[u8]); 4] = [
+        ("no Host", b"GET /ok HTTP/1.1\r\n\r\n"),
+        (
+            "two Hosts",
+            b"GET /ok HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        ),
+        ("an empty Host", b"GET /ok HTTP/1.1\r\nHost:\r\n\r\n"),
+        (
+            "an invalid Host",
+            b"GET /ok HTTP/1.1\r\nHost: a b:x\r\n\r\n",
+        ),
+    ];
+    for (what, bytes) in cases {
+        let answer = exchange(running.addr, bytes).await;
+        assert_eq!(status_of(&answer), Some(400), "{what}: {answer:?}");
+        assert!(answer.contains(r#""statusCode":400"#), "{what}: {answer:?}");
+        assert!(answer.contains("Host"), "{what}: {answer:?}");
+    }
+    // HTTP/1.0 needs no Host.
+    let answer = exchange(running.addr, b"GET /ok HTTP/1.0\r\n\r\n").await;
+    assert_eq!(status_of(&answer), Some(200), "{answer:?}");
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn a_transfer_coding_other_than_chunked_is_501_and_chunked_twice_400() {
+    let running = support::serve(NestFactory::create()).await;
+    let gzip = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n\
+                 5\r\nhello\r\n0\r\n\r\n";
+    let answer = exchange(running.addr, gzip).await;
+    assert_eq!(status_of(&answer), Some(501), "{answer:?}");
+    assert!(
+        answer.contains("\\\"gzip\\\" is not implemented"),
+        "{answer:?}"
+    );
+    let twice = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n\
+                  5\r\nhello\r\n0\r\n\r\n";
+    let answer = exchange(running.addr, twice).await;
+    assert_eq!(status_of(&answer), Some(400), "{answer:?}");
+    still_serving_and_clean(&running).await;
+}
+
+#[tokio::test]
+async fn the_head_limit_is_the_same_in_one_write_or_in_pieces() {
+    // The default buffer: 64 KiB.
+    let running = support::serve(NestFactory::create()).await;
+    let head = |size: usize, close: bool| {
+        let connection = if close { "close" } else { "keep-alive" };
+        let start = format!("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: {connection}\r\nX-Big: ");
+        let filler = size - start.len() - 4;
+        format!("{start}{}\r\n\r\n", "a".repeat(filler))
+    };
+    for (size, expected) in [(100_000, 431), (64 * 1024 + 1, 431), (60 * 1024, 200)] {
+        // In one write, after a first large request on the same connection has grown hyper's
+        // read buffer: a read may then take the whole head at once.
+        let mut conn = Conn::open(running.addr).await;
+        conn.stream_bytes(head(60 * 1024, false).as_bytes()).await;
+        let first = conn.head().await;
+        assert_eq!(first.status, 200);
+        assert_eq!(conn.sized_body(&first).await, "ok");
+        let mut stream = conn.stream;
+        let _ = stream.write_all(head(size, true).as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(support::PATIENCE, stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(
+            status_of(&answer),
+            Some(expected),
+            "{size} bytes in one write"
+        );
+
+        // In 1 KiB pieces, each flushed.
+        let mut stream = TcpStream::connect(running.addr).await.expect("connects");
+        for piece in head(size, true).as_bytes().chunks(1024) {
+            if stream.write_all(piece).await.is_err() {
+                break;
+            }
+            stream.flush().await.expect("flushed");
+        }
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(support::PATIENCE, stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(
+            status_of(&answer),
+            Some(expected),
+            "{size} bytes in 1 KiB pieces"
+        );
+    }
     still_serving_and_clean(&running).await;
 }

@@ -165,6 +165,22 @@ impl AppBuilder {
         self
     }
 
+    /// Sets how long a `#[body]` argument waits for the whole request body, and for each next
+    /// piece of it; past either the answer is 408 and the connection is closed. Defaults 30 s
+    /// and 10 s (see [`Limits`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .body_timeouts(Duration::from_secs(10), Duration::from_secs(2));
+    /// # let _ = builder;
+    /// ```
+    pub fn body_timeouts(mut self, whole: Duration, idle: Duration) -> Self {
+        self.limits.body_read_timeout = whole;
+        self.limits.body_idle_timeout = idle;
+        self
+    }
+
     /// Sets each connection's buffer: the largest request head (431 past it) and the most a
     /// response may queue for a client that does not read. Default 64 KiB; at least 8 KiB.
     ///
@@ -398,6 +414,8 @@ impl AppBuilder {
             "stall_timeout must be longer than zero"
         } else if limits.header_read_timeout.is_zero() {
             "header_read_timeout must be longer than zero"
+        } else if limits.body_read_timeout.is_zero() || limits.body_idle_timeout.is_zero() {
+            "body_read_timeout and body_idle_timeout must be longer than zero"
         } else if limits.max_connections == 0 {
             "max_connections must be at least 1"
         } else if limits.http2_max_concurrent_streams == 0 {

@@ -18,6 +18,12 @@ use std::time::Duration;
 pub struct Limits {
     /// Largest request body a `#[body]` argument reads (413 past it). Default 1 MiB.
     pub body_limit: usize,
+    /// How long a `#[body]` argument waits for the whole body (408 past it, and the connection
+    /// closed). Default 30 s: with the default size limit, at least 35 KB/s.
+    pub body_read_timeout: Duration,
+    /// The longest a `#[body]` argument waits for the body's next bytes (408 past it, and the
+    /// connection closed). Default 10 s.
+    pub body_idle_timeout: Duration,
     /// The connection's buffer, in bytes: the largest request head (431 past it) and the most a
     /// response may have queued for a client that does not read. Default 64 KiB, at least 8 KiB.
     pub buffer_size: usize,
@@ -58,6 +64,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            body_read_timeout: Duration::from_secs(30),
+            body_idle_timeout: Duration::from_secs(10),
             buffer_size: 64 * 1024,
             max_headers: 100,
             header_read_timeout: Duration::from_secs(30),

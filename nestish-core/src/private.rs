@@ -7,10 +7,10 @@ use bytes::Bytes;
 pub use inventory;
 
 pub use crate::RouteSource;
-use crate::extract::{FromBody, RequestBody, RequestParts, read_body};
 pub use crate::extract::header::{header, header_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
+use crate::extract::{BodyLimits, FromBody, RequestBody, RequestParts, read_body};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{CloseSignal, SseStream, sse_response};
@@ -64,13 +64,13 @@ pub fn request_parts(parts: &RequestParts) -> Result<&RequestParts, HttpError> {
     Ok(parts)
 }
 
-/// `#[body]`: the body, read up to `limit` bytes.
+/// `#[body]`: the body, read within `limits`.
 pub async fn body_bytes(
     body: RequestBody,
     parts: &RequestParts,
-    limit: usize,
+    limits: BodyLimits,
 ) -> Result<Bytes, HttpError> {
-    read_body(body, parts, limit).await
+    read_body(body, parts, limits).await
 }
 
 /// `#[body]`: the body converted to the argument's type.

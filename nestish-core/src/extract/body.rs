@@ -1,6 +1,8 @@
 //! `#[body]`: the request body, read up to a size limit.
 
-use bytes::Bytes;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use http::header::CONTENT_TYPE;
 use http_body_util::{BodyExt, Limited};
@@ -62,12 +64,29 @@ impl<T: DeserializeOwned> FromBody for Json<T> {
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes (413).
+/// How a `#[body]` argument reads a request body.
+///
+/// Not public API: generated code passes it through `nestish_core::__private`.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// The most bytes read (413 past it).
+    pub(crate) size: usize,
+    /// The whole body must arrive within this (408 past it).
+    pub(crate) read_timeout: Duration,
+    /// The longest wait for the body's next bytes (408 past it).
+    pub(crate) idle_timeout: Duration,
+}
+
+/// Reads the whole body: 413 past the size limit, 408 when it does not arrive in time or stops
+/// coming, against clients that open a body and send it a byte at a time or not at all. The
+/// connection is then closed (hyper does not reuse one whose request body was not read to its
+/// end), so a slow body holds its connection for the read timeout at most.
 pub(crate) async fn read_body(
     body: RequestBody,
     parts: &RequestParts,
-    limit: usize,
+    limits: BodyLimits,
 ) -> Result<Bytes, HttpError> {
+    let limit = limits.size;
     let too_large = || {
         HttpError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -82,9 +101,42 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(_) => Err(HttpError::bad_request("the request body could not be read")),
-    }
+    let too_slow = |what: String| HttpError::new(StatusCode::REQUEST_TIMEOUT, what);
+    let mut body = Limited::new(body, limit);
+    let mut bytes = BytesMut::new();
+    let read = async {
+        loop {
+            let next = tokio::time::timeout(limits.idle_timeout, body.frame())
+                .await
+                .map_err(|_| {
+                    too_slow(format!(
+                        "the request body stopped: no byte for {:?}",
+                        limits.idle_timeout
+                    ))
+                })?;
+            match next {
+                None => return Ok(()),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        bytes.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                    return Err(too_large());
+                }
+                Some(Err(_)) => {
+                    return Err(HttpError::bad_request("the request body could not be read"));
+                }
+            }
+        }
+    };
+    tokio::time::timeout(limits.read_timeout, read)
+        .await
+        .map_err(|_| {
+            too_slow(format!(
+                "the request body did not arrive within {:?}",
+                limits.read_timeout
+            ))
+        })??;
+    Ok(bytes.freeze())
 }

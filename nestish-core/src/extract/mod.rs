@@ -64,8 +64,8 @@ mod request_body;
 
 // The helpers the generated shims call are reached through `nestish_core::__private` only: they
 // are plumbing, not API.
-pub(crate) use body::read_body;
 pub use body::FromBody;
+pub(crate) use body::{BodyLimits, read_body};
 pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
 

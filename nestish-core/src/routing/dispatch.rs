@@ -78,6 +78,11 @@ impl Dispatch {
     fn new(future: HandlerFuture, route: &'static str) -> Self {
         Self { future, route }
     }
+
+    /// A response decided before routing (a request the server refuses).
+    pub(crate) fn ready(response: Response) -> Self {
+        Self::new(HandlerFuture::ready(response), "(refused)")
+    }
 }
 
 impl Future for Dispatch {

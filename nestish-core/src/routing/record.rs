@@ -5,7 +5,7 @@
 
 use crate::RouteSource;
 use crate::extract::PathParams;
-use crate::extract::RequestBody;
+use crate::extract::{BodyLimits, RequestBody};
 use crate::providers::{MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
@@ -32,7 +32,7 @@ pub struct RouteContext {
     pub(crate) controller: Controller,
     /// Shared, not copied, by every stream of the route: an idle stream holds a pointer to it.
     pub(crate) sse: Arc<SseConfig>,
-    pub(crate) body_limit: usize,
+    pub(crate) body: BodyLimits,
     pub(crate) state: Arc<State>,
 }
 
@@ -51,9 +51,9 @@ impl RouteContext {
         }
     }
 
-    /// The largest request body a `#[body]` argument reads, in bytes.
-    pub fn body_limit(&self) -> usize {
-        self.body_limit
+    /// How a `#[body]` argument reads the body: its largest size and its timeouts.
+    pub fn body_limit(&self) -> BodyLimits {
+        self.body
     }
 }
 

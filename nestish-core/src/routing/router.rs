@@ -5,7 +5,7 @@ use crate::{Error, Limits};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::extract::PathParams;
+use crate::extract::{BodyLimits, PathParams};
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{KeepAlive, SseConfig};
 
@@ -63,7 +63,11 @@ impl Router {
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,
                     }),
-                    body_limit: limits.body_limit,
+                    body: BodyLimits {
+                        size: limits.body_limit,
+                        read_timeout: limits.body_read_timeout,
+                        idle_timeout: limits.body_idle_timeout,
+                    },
                     state: Arc::clone(state),
                 },
             };

@@ -122,6 +122,13 @@ enum FutureKind {
     Layered(BoxedResponse),
 }
 
+impl RoutesFuture {
+    /// A response already decided, without routing.
+    pub(crate) fn ready(response: Response) -> Self {
+        Self(FutureKind::Router(Dispatch::ready(response)))
+    }
+}
+
 impl std::fmt::Debug for RoutesFuture {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RoutesFuture")

@@ -16,13 +16,18 @@ use tokio::time::Sleep;
 
 use super::sniff::{Protocol, Rewind, Sniff};
 use super::stall::StallGuard;
+use super::strict;
 use crate::extract::RequestBody;
 use crate::state::OpenGuard;
 use crate::{Limits, Routes, RoutesFuture};
 
-/// The routes as hyper serves them: its `Incoming` body goes to the routes unboxed.
+/// The routes as hyper serves them: its `Incoming` body goes to the routes unboxed, after the
+/// checks of HTTP/1.1 that hyper does not make.
 #[derive(Clone)]
-pub(crate) struct HyperService(pub(crate) Routes);
+pub(crate) struct HyperService {
+    pub(crate) routes: Routes,
+    pub(crate) head_limit: usize,
+}
 
 impl hyper::service::Service<http::Request<Incoming>> for HyperService {
     type Response = crate::Response;
@@ -30,7 +35,10 @@ impl hyper::service::Service<http::Request<Incoming>> for HyperService {
     type Future = RoutesFuture;
 
     fn call(&self, request: http::Request<Incoming>) -> RoutesFuture {
-        self.0.dispatch(request.map(RequestBody::incoming))
+        if let Some(refusal) = strict::check(&request, self.head_limit) {
+            return RoutesFuture::ready(refusal);
+        }
+        self.routes.dispatch(request.map(RequestBody::incoming))
     }
 }
 

@@ -4,6 +4,7 @@
 mod connection;
 mod sniff;
 mod stall;
+mod strict;
 
 use std::fmt;
 use std::io;
@@ -222,7 +223,10 @@ fn builders(app: &App) -> Builders {
     Builders {
         http1,
         http2,
-        service: HyperService(app.routes.clone()),
+        service: HyperService {
+            routes: app.routes.clone(),
+            head_limit: limits.buffer_size,
+        },
         limits,
     }
 }
