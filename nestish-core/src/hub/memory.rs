@@ -51,27 +51,37 @@ impl Topic {
         }
     }
 
-    /// What a subscriber that last saw `seen` is owed from the history: a `missed` notice if
-    /// some of it is gone, then the events after `seen`.
-    fn replay_after(&self, seen: u64) -> VecDeque<HubEvent> {
-        let oldest = self
-            .history
+    /// The id of the oldest event held (the next one's when none is).
+    fn oldest(&self) -> u64 {
+        self.history
             .front()
             .and_then(HubEvent::id)
-            .unwrap_or(self.next_id);
-        let mut replay = VecDeque::new();
-        // A gap: events between `seen` and the oldest held are gone, or `seen` is an id this
-        // topic never gave (a client of an earlier run of the server).
-        if seen.saturating_add(1) < oldest || seen >= self.next_id {
-            replay.push_back(HubEvent::missed(seen, oldest));
-            replay.extend(self.history.iter().cloned());
-        } else {
-            let skip = usize::try_from(seen + 1 - oldest).unwrap_or(usize::MAX);
-            replay.extend(self.history.iter().skip(skip).cloned());
+            .unwrap_or(self.next_id)
+    }
+
+    /// Moves up to `limit` events after id `cursor` from the history to `out`, after a `missed`
+    /// notice if some of them are gone (or `cursor` is an id this topic never gave: a client of
+    /// an earlier run of the server); the last id taken, if the history holds more after it.
+    fn take_after(&self, cursor: u64, limit: usize, out: &mut VecDeque<HubEvent>) -> Option<u64> {
+        let oldest = self.oldest();
+        let mut cursor = cursor;
+        if cursor.saturating_add(1) < oldest || cursor >= self.next_id {
+            out.push_back(HubEvent::missed(cursor, oldest));
+            cursor = oldest - 1;
         }
-        replay
+        let skip = usize::try_from(cursor + 1 - oldest).unwrap_or(usize::MAX);
+        let mut last = None;
+        for event in self.history.iter().skip(skip).take(limit) {
+            last = event.id();
+            out.push_back(event.clone());
+        }
+        last.filter(|_| self.history.len() > skip.saturating_add(limit))
     }
 }
+
+/// Events copied from the history per look at it: a subscriber replaying a long history holds
+/// this many at a time, not the whole history (and locks the topic once per batch).
+const REPLAY_BATCH: usize = 64;
 
 impl Default for MemoryBackend {
     fn default() -> Self {
@@ -134,9 +144,16 @@ impl HubBackend for MemoryBackend {
         let state = topics
             .entry(topic.to_owned())
             .or_insert_with(|| Topic::new(config));
-        let (replay, seen) = match last_event_id {
-            Some(seen) => (state.replay_after(seen), seen.min(state.next_id - 1)),
-            None => (VecDeque::new(), state.next_id - 1),
+        // The first batch of the replay is taken at the instant the live channel is joined;
+        // the rest, batch by batch as the subscriber reads, by id, so nothing is missed or
+        // delivered twice.
+        let mut replay = VecDeque::new();
+        let (cursor, seen) = match last_event_id {
+            Some(seen) => (
+                state.take_after(seen, REPLAY_BATCH, &mut replay),
+                seen.min(state.next_id - 1),
+            ),
+            None => (None, state.next_id - 1),
         };
         let live = BroadcastStream::new(state.live.subscribe());
         drop(topics);
@@ -144,6 +161,7 @@ impl HubBackend for MemoryBackend {
             topic: topic.to_owned(),
             topics: Arc::downgrade(&self.topics),
             replay,
+            cursor,
             seen,
             live,
         })
@@ -164,7 +182,10 @@ impl HubBackend for MemoryBackend {
 struct MemorySubscription {
     topic: String,
     topics: Weak<Topics>,
+    /// The batch of the replay being delivered.
     replay: VecDeque<HubEvent>,
+    /// While the history holds more to replay: the last id taken from it.
+    cursor: Option<u64>,
     /// The last id delivered (or skipped as already seen).
     seen: u64,
     live: BroadcastStream<HubEvent>,
@@ -174,11 +195,18 @@ impl MemorySubscription {
     /// The subscriber fell more than the live buffer behind: what it missed comes from the
     /// history (with a `missed` notice for what the history no longer holds either).
     fn resync(&mut self) {
+        self.cursor = Some(self.seen);
+    }
+
+    /// Takes the next batch of the replay from the history; the replay is over when it has
+    /// nothing more.
+    fn refill(&mut self, cursor: u64) {
+        self.cursor = None;
         let Some(topics) = self.topics.upgrade() else {
             return;
         };
         if let Some(state) = lock(&topics).get(&self.topic) {
-            self.replay = state.replay_after(self.seen);
+            self.cursor = state.take_after(cursor, REPLAY_BATCH, &mut self.replay);
         }
     }
 }
@@ -194,6 +222,10 @@ impl Stream for MemorySubscription {
                     this.seen = this.seen.max(id);
                 }
                 return Poll::Ready(Some(event));
+            }
+            if let Some(cursor) = this.cursor {
+                this.refill(cursor);
+                continue;
             }
             match Pin::new(&mut this.live).poll_next(cx) {
                 Poll::Ready(Some(Ok(event))) => match event.id() {
@@ -316,6 +348,34 @@ mod tests {
         // An id this topic never gave (the server restarted): the same notice, then all it has.
         let got: Vec<_> = backend.subscribe("t", Some(99)).take(4).collect().await;
         assert_eq!(ids(&got), [None, Some(8), Some(9), Some(10)]);
+    }
+
+    #[tokio::test]
+    async fn a_long_replay_comes_batch_by_batch_in_order_then_live() {
+        let backend = backend(1_000, 16);
+        publish(&backend, "t", 300).await;
+        let mut sub = backend.subscribe("t", Some(0));
+        // Published after the first batch was taken, before the rest: still once, in order.
+        publish(&backend, "t", 5).await;
+        let got: Vec<_> = (&mut sub).take(305).collect().await;
+        assert_eq!(ids(&got), (1..=305).map(Some).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn history_evicted_during_a_replay_is_a_missed_notice() {
+        let backend = backend(100, 1_000);
+        publish(&backend, "t", 100).await;
+        let mut sub = backend.subscribe("t", Some(0));
+        let first: Vec<_> = (&mut sub).take(REPLAY_BATCH).collect().await;
+        assert_eq!(ids(&first), (1..=64).map(Some).collect::<Vec<_>>());
+        // Ids 65 to 150 leave the history before the subscriber asks for them.
+        publish(&backend, "t", 150).await;
+        let rest: Vec<_> = (&mut sub).take(101).collect().await;
+        assert_eq!(
+            rest[0].encoded(),
+            b"event: missed\ndata: {\"lastEventId\":64,\"resumeFrom\":151}\n\n"
+        );
+        assert_eq!(ids(&rest[1..]), (151..=250).map(Some).collect::<Vec<_>>());
     }
 
     #[tokio::test]
