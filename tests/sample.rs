@@ -81,6 +81,23 @@ async fn jobs_progress_resumes_after_the_last_event_id() {
     conn.send("GET", "/jobs/deploy/progress", &["Last-Event-ID: 6"])
         .await;
     assert_eq!(conn.head().await.status, 204);
+
+    // A client's id far past the last step, up to the largest a step can be, is the end too,
+    // not a wrap back to a step 0 that does not exist; one that is no step at all is a 400.
+    for seen in ["7", "4294967295"] {
+        let mut conn = Conn::open(addr).await;
+        let header = format!("Last-Event-ID: {seen}");
+        conn.send("GET", "/jobs/deploy/progress", &[&header]).await;
+        assert_eq!(conn.head().await.status, 204, "Last-Event-ID {seen}");
+    }
+    let mut conn = Conn::open(addr).await;
+    conn.send(
+        "GET",
+        "/jobs/deploy/progress",
+        &["Last-Event-ID: 4294967296"],
+    )
+    .await;
+    assert_eq!(conn.head().await.status, 400);
 }
 
 #[tokio::test]

@@ -80,12 +80,17 @@ impl JobsController {
             .steps(&name)
             .ok_or_else(|| HttpError::not_found(format!("no job named {name:?}")))?;
         let every = Duration::from_millis(every.unwrap_or(500).clamp(10, 10_000));
-        let first = seen.map_or(1, |step| step + 1);
-        if first > total {
-            // Everything was seen: 204 is how a server tells EventSource to stop reconnecting.
-            return Err(HttpError::new(StatusCode::NO_CONTENT, "job finished"));
-        }
-        let last = total.min(first + STEPS_PER_CONNECTION - 1);
+        // Every step was seen (or the client claims more than there are: a Last-Event-ID is
+        // the client's word, up to u32::MAX): 204 is how a server tells EventSource to stop
+        // reconnecting.
+        let first = match seen {
+            Some(step) if step >= total => {
+                return Err(HttpError::new(StatusCode::NO_CONTENT, "job finished"));
+            }
+            Some(step) => step + 1,
+            None => 1,
+        };
+        let last = total.min(first.saturating_add(STEPS_PER_CONNECTION - 1));
         Ok(stream::iter(first..=last).then(move |step| {
             let name = name.clone();
             async move {
