@@ -410,3 +410,72 @@ async fn the_head_limit_is_the_same_in_one_write_or_in_pieces() {
     }
     still_serving_and_clean(&running).await;
 }
+
+/// A log writer whose lines the test reads back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines_with(&self, needle: &str) -> Vec<String> {
+        let text = String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned();
+        text.lines()
+            .filter(|line| line.contains(needle))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+// A current-thread runtime: the server's tasks run on this thread, under the subscriber set here.
+#[tokio::test]
+async fn a_thousand_refusals_are_logged_once_a_second_with_a_count() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let running = support::serve(NestFactory::create().max_connections(1)).await;
+    let held = Conn::open(running.addr).await;
+    support::eventually("the one connection is open", || {
+        running.handle.open_connections() == 1
+    })
+    .await;
+    for _ in 0..1_000 {
+        let answer = exchange(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        assert_eq!(status_of(&answer), Some(503), "{answer:?}");
+    }
+    let lines = captured.lines_with("connection limit");
+    // Unthrottled, there would be a line per refusal; a line covers each second's refusals.
+    assert!(!lines.is_empty(), "no refusal was logged");
+    assert!(
+        lines.len() <= 30,
+        "{} lines for 1,000 refusals",
+        lines.len()
+    );
+    assert!(lines[0].contains("refused 1 connection(s)"), "{}", lines[0]);
+    let counted: usize = lines
+        .iter()
+        .filter_map(|line| line.split("count=").nth(1))
+        .filter_map(|count| count.split_whitespace().next()?.parse::<usize>().ok())
+        .sum();
+    // Each line counts the refusals since the one before; those after the last line are
+    // counted by the next.
+    assert!((1..=1_000).contains(&counted), "{counted}");
+    drop(held);
+    still_serving_and_clean(&running).await;
+}

@@ -241,6 +241,19 @@ impl AppBuilder {
         self
     }
 
+    /// Sets each connection's kernel send buffer (`SO_SNDBUF`), or `None` for the kernel's
+    /// autotuning: with the connection buffer, what a client that does not read can make the
+    /// host hold. Default 128 KiB (see [`Limits::send_buffer`]).
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().send_buffer(Some(64 * 1024));
+    /// # let _ = builder;
+    /// ```
+    pub fn send_buffer(mut self, bytes: Option<usize>) -> Self {
+        self.limits.send_buffer = bytes;
+        self
+    }
+
     /// Sets how many connections the kernel queues before the server accepts them (the listen
     /// backlog), so a storm of reconnecting browsers is not turned away. Default 1,024 (the
     /// kernel may cap it: `net.core.somaxconn`).

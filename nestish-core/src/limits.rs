@@ -38,6 +38,11 @@ pub struct Limits {
     pub stall_timeout: Duration,
     /// Most open connections; one more is answered 503 and closed. Default 16,384.
     pub max_connections: usize,
+    /// Each connection's kernel send buffer (`SO_SNDBUF`), in bytes: with the connection
+    /// buffer, the most a client that does not read can make the host hold for it. Linux
+    /// doubles the value for its bookkeeping. `None` leaves the kernel's autotuning, which lets
+    /// such a buffer grow to `net.ipv4.tcp_wmem`'s maximum (4 MiB by default). Default 128 KiB.
+    pub send_buffer: Option<usize>,
     /// Connections the kernel queues before the server accepts them (the listen backlog).
     /// Default 1,024.
     pub backlog: u32,
@@ -71,6 +76,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(30),
             stall_timeout: Duration::from_secs(30),
             max_connections: 16_384,
+            send_buffer: Some(128 * 1024),
             backlog: 1_024,
             sse_max_lifetime: None,
             shutdown_timeout: Duration::from_secs(10),

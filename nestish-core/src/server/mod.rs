@@ -1,6 +1,7 @@
 //! Serving an [`App`] over HTTP/1.1 and HTTP/2 on one listener: binding, the accept loop with
 //! its connection cap, each connection's limits, and the graceful shutdown.
 
+mod accept;
 mod connection;
 mod sniff;
 mod stall;
@@ -14,11 +15,12 @@ use std::time::Duration;
 
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::state::{ServerHandle, State};
-use crate::{App, Error, HttpError, Limits};
-use connection::{Builders, HyperService, ServeConnection};
+use crate::{App, Error, Limits};
+use accept::Acceptor;
+use connection::{Builders, HyperService};
 
 impl App {
     /// Binds `addr` and serves the application until SIGINT or SIGTERM (or
@@ -151,18 +153,17 @@ impl Server {
         let state = Arc::clone(&app.state);
         let signals = app.signals.then(|| watch_signals(Arc::clone(&state)));
         let builders = Arc::new(builders(&app));
+        let mut acceptor = Acceptor::new(listener, builders, Arc::clone(&state));
         let shutdown = state.shutdown_triggered();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 () = &mut shutdown => break,
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _peer)) => accept(stream, &builders, &state),
-                    Err(error) => accept_failed(&error).await,
-                },
+                () = acceptor.accept_one() => {}
             }
         }
-        drop(listener);
+        // Stop listening: new clients are refused by the kernel from here on.
+        drop(acceptor);
         drain(&state, app.limits.shutdown_timeout).await;
         if let Some(signals) = signals {
             signals.abort();
@@ -231,35 +232,6 @@ fn builders(app: &App) -> Builders {
     }
 }
 
-fn accept(stream: TcpStream, builders: &Arc<Builders>, state: &Arc<State>) {
-    let (guard, open_before) = state.connection_opened();
-    if open_before >= builders.limits.max_connections {
-        refuse(&stream);
-        return;
-    }
-    // Events are small and must leave at once: no Nagle delay.
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, "cannot set TCP_NODELAY");
-    }
-    tokio::spawn(ServeConnection::new(stream, None, guard, builders));
-}
-
-/// Over the connection cap: a 503 with NestJS's body if the socket takes it at once, then close.
-fn refuse(stream: &TcpStream) {
-    tracing::warn!("connection refused: the server is at its connection limit");
-    let body = HttpError::new(
-        http::StatusCode::SERVICE_UNAVAILABLE,
-        "the server is at its connection limit",
-    )
-    .to_json();
-    let answer = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\n\
-         content-length: {}\r\nconnection: close\r\nretry-after: 1\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.try_write(answer.as_bytes());
-}
-
 /// Waits for the connections to finish, up to `timeout`, then closes those still open.
 async fn drain(state: &Arc<State>, timeout: Duration) {
     let open = state.open_connections();
@@ -280,7 +252,7 @@ async fn drain(state: &Arc<State>, timeout: Duration) {
     }
 }
 
-/// Starts a graceful shutdown on SIGINT or SIGTERM. The handlers are installed before this
+/// Starts a graceful shutdown on SIGINT or SIGTERM, and ends it at once on a second one. The handlers are installed before this
 /// returns, so from the moment the server accepts connections a signal cannot kill it outright.
 fn watch_signals(state: Arc<State>) -> tokio::task::JoinHandle<()> {
     #[cfg(unix)]
@@ -299,6 +271,18 @@ fn watch_signals(state: Arc<State>) -> tokio::task::JoinHandle<()> {
                 _ = terminate.recv() => tracing::info!(target: "nestish", "SIGTERM received"),
             }
             state.trigger_shutdown();
+            // A second signal during the wait means "now", as most servers take it: what is
+            // still open is closed without waiting for the deadline.
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::warn!(
+                target: "nestish",
+                open = state.open_connections(),
+                "second signal: closing every connection now"
+            );
+            state.force_close();
         })
     }
     #[cfg(not(unix))]
@@ -308,17 +292,5 @@ fn watch_signals(state: Arc<State>) -> tokio::task::JoinHandle<()> {
                 state.trigger_shutdown();
             }
         })
-    }
-}
-
-/// An accept error is about one connection (reset before accept) or a resource limit: log it,
-/// and on a limit wait a little so the loop does not spin while no descriptor is free.
-async fn accept_failed(error: &io::Error) {
-    tracing::warn!(%error, "accept failed");
-    if !matches!(
-        error.kind(),
-        io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
-    ) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
