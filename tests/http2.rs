@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
-use nestish_core::{MessageEvent, NestFactory, controller, get, sse};
+use nestish_core::{MessageEvent, NestFactory, controller, get, post, sse};
 use support::h2c::{self, next_data, read_until};
 use support::vectors::{VectorsController, vectors};
 
@@ -49,6 +49,11 @@ impl Http2Controller {
     #[get("plain")]
     fn plain(&self) -> &'static str {
         "plain over h2"
+    }
+
+    #[post("echo")]
+    fn echo(&self, #[body] body: String) -> String {
+        body
     }
 
     #[sse("flood")]
@@ -280,6 +285,33 @@ async fn a_header_list_over_the_buffer_is_refused_and_the_connection_goes_on() {
         .expect("an answer, not a reset");
     // As over HTTP/1.1: 431.
     assert_eq!(answer.status(), 431);
+    let (head, mut body) = client.get("/h2/plain").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(read_until(&mut body, "h2").await, "plain over h2");
+}
+
+#[tokio::test]
+async fn a_stopped_request_body_is_answered_408_as_over_http1() {
+    let running = support::serve(
+        NestFactory::create().body_timeouts(Duration::from_millis(500), Duration::from_millis(200)),
+    )
+    .await;
+    let mut client = h2c::connect(running.addr).await;
+    let request = http::Request::post("http://localhost/h2/echo")
+        .header("content-length", "200")
+        .body(())
+        .expect("a valid request");
+    let mut send = client.send.clone().ready().await.expect("ready");
+    let (response, mut body) = send.send_request(request, false).expect("sent");
+    // One byte of the 200 announced, then nothing.
+    body.send_data(bytes::Bytes::from_static(b"a"), false)
+        .expect("a DATA frame");
+    let response = tokio::time::timeout(support::PATIENCE, response)
+        .await
+        .expect("an answer in time")
+        .expect("an answer, not a reset");
+    assert_eq!(response.status(), 408);
+    // The connection serves the next request.
     let (head, mut body) = client.get("/h2/plain").await;
     assert_eq!(head.status, 200);
     assert_eq!(read_until(&mut body, "h2").await, "plain over h2");
