@@ -192,3 +192,37 @@ async fn a_request_body_from_another_server_reaches_a_body_argument() {
         .to_bytes();
     assert_eq!(body, r#"{"id":1}"#);
 }
+
+#[tokio::test]
+async fn an_app_of_chosen_controllers_serves_those_alone() {
+    // The sample's controllers are linked into this binary but not chosen: their providers are
+    // not needed, and their routes are not served.
+    let app = nestish_core::NestFactory::create()
+        .controllers::<(SeamController,)>()
+        .handle_signals(false)
+        .build()
+        .expect("the chosen controllers need no provider");
+    let request = |path: &str| {
+        http::Request::get(path)
+            .body(Empty::<Bytes>::new())
+            .expect("a valid request")
+    };
+    let plain = app
+        .clone()
+        .oneshot(request("/seam/plain"))
+        .await
+        .expect("infallible");
+    assert_eq!(plain.status(), 200);
+    let chat = app.oneshot(request("/chat")).await.expect("infallible");
+    assert_eq!(chat.status(), 404);
+}
+
+#[test]
+fn choosing_a_type_without_a_controller_fails_build_naming_it() {
+    pub struct NotAController;
+    let error = nestish_core::NestFactory::create()
+        .controllers::<(SeamController, NotAController)>()
+        .build()
+        .expect_err("NotAController has no routes");
+    assert!(error.to_string().contains("NotAController"), "{error}");
+}

@@ -17,7 +17,7 @@ use crate::routing::record::{self, Controller, Request, RouteKind};
 use crate::routing::router::Router;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
-use crate::{BoxError, Error, Limits, RequestBody, Response, Routes};
+use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Routes};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -47,6 +47,7 @@ impl NestFactory {
             signals: true,
             providers: Providers::default(),
             layers: Vec::new(),
+            chosen: None,
         }
     }
 }
@@ -62,6 +63,8 @@ pub struct AppBuilder {
     signals: bool,
     providers: Providers,
     layers: Vec<LayerFn>,
+    /// The controllers to serve, when not every linked one.
+    chosen: Option<Vec<(TypeId, &'static str)>>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -72,6 +75,7 @@ impl fmt::Debug for AppBuilder {
             .field("signals", &self.signals)
             .field("providers", &self.providers)
             .field("layers", &self.layers.len())
+            .field("chosen", &self.chosen)
             .finish()
     }
 }
@@ -150,6 +154,30 @@ impl AppBuilder {
             Box::new(move |routes: Routes| routes.layer(&layer)),
             std::any::type_name::<L>(),
         ));
+        self
+    }
+
+    /// Serves only these controllers (a tuple: `(Chat,)`, `(Chat, Jobs)`), not every
+    /// `#[controller]` linked into the binary, so a test or a second app builds exactly the
+    /// routes it means. Only the providers these controllers need must be registered.
+    ///
+    /// ```
+    /// use nestish_core::{controller, get};
+    ///
+    /// #[derive(Default)]
+    /// pub struct HealthController;
+    ///
+    /// #[controller("health")]
+    /// impl HealthController {
+    ///     #[get]
+    ///     fn ok(&self) -> &'static str { "ok" }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create().controllers::<(HealthController,)>();
+    /// # let _ = builder;
+    /// ```
+    pub fn controllers<S: ControllerSet>(mut self) -> Self {
+        self.chosen = Some(S::types());
         self
     }
 
@@ -348,8 +376,9 @@ impl AppBuilder {
     /// message names both), [`Error::InvalidRoute`] when the router refuses a path, and
     /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval), and
     /// [`Error::MissingProvider`] when a controller's `#[inject]` constructor needs a provider
-    /// that was not registered (the message names both), and [`Error::Layer`] when a layer
-    /// refuses its configuration.
+    /// that was not registered (the message names both), [`Error::Layer`] when a layer
+    /// refuses its configuration, and [`Error::UnknownController`] when a type given to
+    /// [`controllers`](Self::controllers) has no `#[controller]` impl.
     ///
     /// ```standalone_crate
     /// let app = nestish_core::NestFactory::create().build().expect("routes are valid");
@@ -357,7 +386,15 @@ impl AppBuilder {
     /// ```
     pub fn build(self) -> Result<App, Error> {
         self.check()?;
-        let records = record::routes();
+        let mut records = record::routes();
+        if let Some(chosen) = &self.chosen {
+            for (type_id, name) in chosen {
+                if !records.iter().any(|r| (r.controller_type)() == *type_id) {
+                    return Err(Error::UnknownController(name));
+                }
+            }
+            records.retain(|r| chosen.iter().any(|(id, _)| (r.controller_type)() == *id));
+        }
         let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
         let mut routes = Vec::with_capacity(records.len());
         for record in &records {

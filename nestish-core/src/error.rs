@@ -59,6 +59,12 @@ pub enum Error {
         /// The missing type, as `std::any::type_name` writes it.
         provider: &'static str,
     },
+    /// A type given to [`AppBuilder::controllers`](crate::AppBuilder::controllers) has no
+    /// `#[controller]` impl linked into the binary.
+    #[error(
+        "{0} was chosen as a controller, but no #[controller] impl of it with routes is linked into this binary"
+    )]
+    UnknownController(&'static str),
     /// An application setting that cannot work.
     #[error("invalid configuration: {0}")]
     Config(&'static str),

@@ -59,6 +59,7 @@
 // `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
 // `hub` feeds streams. `state`, `limits`, `error` and `panic` are shared leaves.
 mod app;
+mod controller_set;
 mod error;
 pub mod extract;
 pub mod hub;
@@ -78,6 +79,7 @@ pub mod __private;
 pub use app::{App, AppBuilder, NestFactory};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
+pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
 pub use extract::{RequestBody, RequestParts};
 pub use http::StatusCode;
