@@ -197,6 +197,13 @@ async fn last_event_id_is_read_from_its_header() {
     assert_eq!(get(addr, "/p/resume").await.1, "None");
     let (_, body) = support::exchange(addr, "GET", "/p/resume", &["Last-Event-ID: 41"], "").await;
     assert_eq!(body, "Some(41)");
+    // Empty, or only spaces: no last event id, as the spec reads an empty id.
+    for empty in ["Last-Event-ID:", "Last-Event-ID:   "] {
+        let (head, body) = support::exchange(addr, "GET", "/p/resume", &[empty], "").await;
+        assert_eq!((head.status, body.as_str()), (200, "None"), "{empty:?}");
+    }
+    let (head, _) = support::exchange(addr, "GET", "/p/resume", &["Last-Event-ID: x"], "").await;
+    assert_eq!(head.status, 400);
 }
 
 #[tokio::test]

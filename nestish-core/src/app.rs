@@ -181,6 +181,24 @@ impl AppBuilder {
         self
     }
 
+    /// Sets every server limit at once (each also has a setter of its own). [`Limits`] is
+    /// `#[non_exhaustive]`: start from its default and change the fields you mean.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use nestish_core::Limits;
+    ///
+    /// let mut limits = Limits::default();
+    /// limits.stall_timeout = Duration::from_secs(10);
+    /// limits.max_connections = 50_000;
+    /// let builder = nestish_core::NestFactory::create().limits(limits);
+    /// # let _ = builder;
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Sets the largest request body, in bytes, that a `#[body]` argument reads; a larger one
     /// answers 413. Default 1 MiB (see [`Limits`]).
     ///

@@ -7,7 +7,7 @@ use bytes::Bytes;
 pub use inventory;
 
 pub use crate::RouteSource;
-pub use crate::extract::header::{header, header_opt};
+pub use crate::extract::header::{header, header_opt, last_event_id, last_event_id_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
 use crate::extract::{BodyLimits, FromBody, RequestBody, RequestParts, read_body};

@@ -212,7 +212,12 @@ impl Param {
                 quote_spanned!(span=> #private::query_all::<#ty>(&__parts, #label))
             }
             Source::Header { name } => header(ty, &name.value()),
-            Source::LastEventId => header(ty, "last-event-id"),
+            Source::LastEventId => match option_inner(ty) {
+                Some(inner) => {
+                    quote_spanned!(span=> #private::last_event_id_opt::<#inner>(&__parts))
+                }
+                None => quote_spanned!(span=> #private::last_event_id::<#ty>(&__parts)),
+            },
             Source::Req => quote_spanned!(span=> #private::request_parts(&__parts)),
             Source::Signal => quote_spanned!(span=> #private::close_signal(&mut __sse)),
             Source::Body => return Ok(None),
