@@ -64,7 +64,10 @@ pin_project! {
             deadline: Sleep,
         },
         Http1 { #[pin] conn: http1::Connection<Io<I>, HyperService> },
-        Http2 { #[pin] conn: http2::Connection<Io<I>, HyperService, TokioExecutor> },
+        // Boxed: an HTTP/2 connection's state is twice an HTTP/1 one's, and an enum is as large
+        // as its largest variant, so inline it would be paid by every HTTP/1.1 connection
+        // (one per idle SSE client); an HTTP/2 connection carries many streams.
+        Http2 { conn: Pin<Box<http2::Connection<Io<I>, HyperService, TokioExecutor>>> },
     }
 }
 
@@ -136,7 +139,7 @@ where
                 conn: with.http1.serve_connection(io, service),
             },
             Protocol::Http2 => Self::Http2 {
-                conn: with.http2.serve_connection(io, service),
+                conn: Box::pin(with.http2.serve_connection(io, service)),
             },
         }
     }
@@ -163,7 +166,7 @@ where
                     // Nothing was asked yet: close.
                     PhaseProj::Sniff { .. } => return Poll::Ready(()),
                     PhaseProj::Http1 { conn } => conn.graceful_shutdown(),
-                    PhaseProj::Http2 { conn } => conn.graceful_shutdown(),
+                    PhaseProj::Http2 { conn } => conn.as_mut().graceful_shutdown(),
                 }
                 *serve.graceful = true;
                 // From now on, wait for the deadline, with a waiter created before the flags
@@ -207,7 +210,7 @@ where
                     Poll::Ready(result) => Some(result),
                     Poll::Pending => None,
                 },
-                PhaseProj::Http2 { conn } => match conn.poll(cx) {
+                PhaseProj::Http2 { conn } => match conn.as_mut().poll(cx) {
                     Poll::Ready(result) => Some(result),
                     Poll::Pending => None,
                 },

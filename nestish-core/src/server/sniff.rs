@@ -88,6 +88,13 @@ impl<I: AsyncRead + Unpin> AsyncRead for Rewind<I> {
             let n = buf.remaining().min(end - start);
             buf.put_slice(&self.prefix[start..start + n]);
             self.start += u8::try_from(n).unwrap_or(u8::MAX);
+            // The rest of what the client sent in the same read, if it is there: hyper sizes its
+            // read buffer by what each read returns, and a read of the sniffed bytes alone would
+            // make it grow its 8 KiB buffer to 16 KiB on the next, for every connection. An
+            // error or nothing yet is for the next read to see.
+            if buf.remaining() > 0 {
+                let _ = Pin::new(&mut self.inner).poll_read(cx, buf);
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.inner).poll_read(cx, buf)
