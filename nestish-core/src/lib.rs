@@ -89,7 +89,7 @@ pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
 pub use sse::{
-    CloseSignal, EventError, Forbidden, Interval, MessageEvent, SseItem, SseStream, interval,
+    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, SseItem, SseStream, interval,
 };
 pub use state::ServerHandle;
 

@@ -105,7 +105,7 @@ impl MessageEvent {
     /// ```
     pub fn id(mut self, id: impl Into<String>) -> Result<Self, EventError> {
         let id = id.into();
-        if let Some(found) = Forbidden::find(&id, true) {
+        if let Some(found) = ForbiddenChar::find(&id, true) {
             return Err(EventError::Id { found });
         }
         self.id = Some(id);
@@ -128,7 +128,7 @@ impl MessageEvent {
     /// ```
     pub fn event(mut self, event: impl Into<String>) -> Result<Self, EventError> {
         let event = event.into();
-        if let Some(found) = Forbidden::find(&event, false) {
+        if let Some(found) = ForbiddenChar::find(&event, false) {
             return Err(EventError::EventType { found });
         }
         self.event = Some(event);
@@ -224,13 +224,13 @@ pub enum EventError {
     #[error("event id contains {found}, {}", found.consequence("id"))]
     Id {
         /// The first offending character.
-        found: Forbidden,
+        found: ForbiddenChar,
     },
     /// The event type holds CR or LF.
     #[error("event type contains {found}, {}", found.consequence("event"))]
     EventType {
         /// The first offending character.
-        found: Forbidden,
+        found: ForbiddenChar,
     },
     /// The data could not be serialised as JSON.
     #[error("event data cannot be serialized as JSON: {0}")]
@@ -240,16 +240,16 @@ pub enum EventError {
 /// A character that may not appear in an event's id or type.
 ///
 /// ```
-/// use nestish_core::{EventError, Forbidden, MessageEvent};
+/// use nestish_core::{EventError, ForbiddenChar, MessageEvent};
 ///
 /// match MessageEvent::new("x").id("a\0b") {
-///     Err(EventError::Id { found }) => assert_eq!(found, Forbidden::Nul),
+///     Err(EventError::Id { found }) => assert_eq!(found, ForbiddenChar::Nul),
 ///     other => panic!("unexpected {other:?}"),
 /// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Forbidden {
+pub enum ForbiddenChar {
     /// U+000D CARRIAGE RETURN.
     CarriageReturn,
     /// U+000A LINE FEED.
@@ -258,7 +258,7 @@ pub enum Forbidden {
     Nul,
 }
 
-impl Forbidden {
+impl ForbiddenChar {
     fn find(value: &str, nul_too: bool) -> Option<Self> {
         value.bytes().find_map(|b| match b {
             b'\r' => Some(Self::CarriageReturn),
@@ -276,7 +276,7 @@ impl Forbidden {
     }
 }
 
-impl fmt::Display for Forbidden {
+impl fmt::Display for ForbiddenChar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::CarriageReturn => "a carriage return (CR)",

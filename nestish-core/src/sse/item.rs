@@ -38,10 +38,23 @@ use crate::{BoxError, Json};
     label = "not convertible into a `MessageEvent`",
     note = "an #[sse] stream yields `MessageEvent`, `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
 )]
-pub trait SseItem: Send + 'static {
+pub trait SseItem: sealed::Sealed + Send + 'static {
     /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
     /// stream (with `buf` as it was).
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>;
+}
+
+/// Only nestish's own item types are [`SseItem`]s: each writes its event through the encoder,
+/// which refuses what would break the wire, so no other type may write raw bytes to it. A type
+/// of yours becomes an item by converting into a [`MessageEvent`] (`From<T> for MessageEvent`).
+pub(crate) mod sealed {
+    /// The supertrait that no type outside nestish can implement.
+    pub trait Sealed {}
+
+    impl<T: Into<super::MessageEvent>> Sealed for T {}
+    impl<T> Sealed for crate::Json<T> {}
+    impl<T: super::SseItem, E> Sealed for Result<T, E> {}
+    impl Sealed for crate::hub::HubEvent {}
 }
 
 // Not recommended in errors: a wrong item type is reported with `SseItem`'s own message, not as

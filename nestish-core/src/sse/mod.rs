@@ -15,7 +15,7 @@ mod response;
 mod signal;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
-pub use event::{EventError, Forbidden, MessageEvent};
+pub use event::{EventError, ForbiddenChar, MessageEvent};
 pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
 pub(crate) use response::{head_response, sse_response};
