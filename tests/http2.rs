@@ -179,13 +179,8 @@ async fn a_stalled_stream_is_pulled_only_to_its_bound_and_others_go_on() {
     let (head, stalled) = client.get("/h2/flood").await;
     assert_eq!(head.status, 200);
 
-    let mut last = before;
-    let mut still = 0;
-    support::eventually("the stalled stream stops being pulled", || {
-        let now = PULLED.load(Ordering::SeqCst);
-        still = if now == last { still + 1 } else { 0 };
-        last = now;
-        still >= 25 // unchanged for half a second
+    let last = support::settled("the stalled stream stops being pulled", || {
+        PULLED.load(Ordering::SeqCst)
     })
     .await;
     let pulled = last - before;

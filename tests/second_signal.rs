@@ -21,15 +21,6 @@ impl HangingController {
     }
 }
 
-async fn sigterm() {
-    let status = tokio::process::Command::new("kill")
-        .args(["-TERM", &std::process::id().to_string()])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn a_second_sigterm_closes_everything_now() {
     // A deadline far beyond the test's patience: only the second signal can end the wait in time.
@@ -50,7 +41,7 @@ async fn a_second_sigterm_closes_everything_now() {
     })
     .await;
 
-    sigterm().await;
+    support::sigterm_self().await;
     // The first signal started the shutdown: the server no longer accepts.
     let mut refused = false;
     for _ in 0..500 {
@@ -67,7 +58,7 @@ async fn a_second_sigterm_closes_everything_now() {
         "the hung request is still waited for"
     );
 
-    sigterm().await;
+    support::sigterm_self().await;
     tokio::time::timeout(support::PATIENCE, serving)
         .await
         .expect("serve returns at the second SIGTERM, not at the deadline")

@@ -37,6 +37,30 @@ fn app() -> App {
         .expect("the app builds")
 }
 
+/// `GET path` with no body, for in-process calls.
+fn request(path: &str) -> http::Request<Empty<Bytes>> {
+    http::Request::get(path)
+        .body(Empty::<Bytes>::new())
+        .expect("a valid request")
+}
+
+/// Reads the seam stream's first event, shuts the app down through its handle, and checks the
+/// stream's clean end after its shutdown event.
+async fn first_event_then_clean_end<B>(body: &mut B, handle: &nestish_core::ServerHandle)
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Debug,
+{
+    assert_eq!(read_until(body, "data: one\n\n").await, "\ndata: one\n\n");
+    assert_eq!(handle.open_streams(), 1);
+    handle.shutdown();
+    assert_eq!(
+        read_until(body, "\n\n").await,
+        "event: shutdown\ndata: bye\n\n"
+    );
+    assert!(ends_cleanly(body).await, "the stream ended with an error");
+}
+
 /// The same checks over a socket, wherever the app is mounted (`prefix`).
 async fn check_over_socket(
     addr: std::net::SocketAddr,
@@ -60,21 +84,7 @@ async fn check_over_socket(
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut body = response.into_body();
-    assert_eq!(
-        read_until(&mut body, "data: one\n\n").await,
-        "\ndata: one\n\n"
-    );
-    assert_eq!(app_handle.open_streams(), 1);
-
-    app_handle.shutdown();
-    assert_eq!(
-        read_until(&mut body, "\n\n").await,
-        "event: shutdown\ndata: bye\n\n"
-    );
-    assert!(
-        ends_cleanly(&mut body).await,
-        "the stream ended with an error"
-    );
+    first_event_then_clean_end(&mut body, app_handle).await;
     support::eventually("the stream is no longer counted", || {
         app_handle.open_streams() == 0
     })
@@ -126,12 +136,6 @@ async fn served_by_a_hand_written_hyper_util_server() {
 async fn called_in_process_with_oneshot() {
     let app = app();
     let handle = app.handle();
-    let request = |path: &str| {
-        http::Request::get(path)
-            .body(Empty::<Bytes>::new())
-            .expect("a valid request")
-    };
-
     let response = app
         .clone()
         .oneshot(request("/seam/plain"))
@@ -153,21 +157,7 @@ async fn called_in_process_with_oneshot() {
         .expect("infallible");
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
-    assert_eq!(
-        read_until(&mut body, "data: one\n\n").await,
-        "\ndata: one\n\n"
-    );
-    assert_eq!(handle.open_streams(), 1);
-
-    handle.shutdown();
-    assert_eq!(
-        read_until(&mut body, "\n\n").await,
-        "event: shutdown\ndata: bye\n\n"
-    );
-    assert!(
-        ends_cleanly(&mut body).await,
-        "the stream ended with an error"
-    );
+    first_event_then_clean_end(&mut body, &handle).await;
     drop(body);
     assert_eq!(handle.open_streams(), 0);
 }
@@ -202,11 +192,6 @@ async fn an_app_of_chosen_controllers_serves_those_alone() {
         .handle_signals(false)
         .build()
         .expect("the chosen controllers need no provider");
-    let request = |path: &str| {
-        http::Request::get(path)
-            .body(Empty::<Bytes>::new())
-            .expect("a valid request")
-    };
     let plain = app
         .clone()
         .oneshot(request("/seam/plain"))

@@ -36,12 +36,7 @@ async fn sigterm_ends_open_streams_cleanly_and_serve_returns() {
     assert_eq!(conn.head().await.status, 200);
     assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
 
-    let status = tokio::process::Command::new("kill")
-        .args(["-TERM", &std::process::id().to_string()])
-        .status()
-        .await
-        .expect("kill runs");
-    assert!(status.success());
+    support::sigterm_self().await;
 
     assert_eq!(
         conn.chunk().await,

@@ -129,15 +129,7 @@ async fn stalled_replays_cost_a_bounded_heap_and_send_buffer_each() {
     })
     .await;
     // Wait until the kernel's figure stops moving: every server has filled its buffers.
-    let mut last = tcp_memory();
-    let mut still = 0;
-    support::eventually("the replays stop being written", || {
-        let now = tcp_memory();
-        still = if now == last { still + 1 } else { 0 };
-        last = now;
-        still >= 25 // unchanged for half a second
-    })
-    .await;
+    let last = support::settled("the replays stop being written", tcp_memory).await;
     let heap = usize::try_from(LIVE.load(Ordering::SeqCst) - heap_before).unwrap_or(0);
     let kernel = last.saturating_sub(kernel_before);
     let (heap_each, kernel_each) = (heap / CLIENTS, kernel / CLIENTS);

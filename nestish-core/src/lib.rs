@@ -57,9 +57,10 @@
 
 // The layers, each using only those below it: `app` builds the routes and runs `server`;
 // `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
-// `hub` feeds streams. `state`, `limits`, `error` and `panic` are shared leaves.
+// `hub` feeds streams. `state`, `limits`, `error`, `panic` and `downcast` are shared leaves.
 mod app;
 mod controller_set;
+mod downcast;
 mod error;
 pub mod extract;
 pub mod hub;

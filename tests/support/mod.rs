@@ -63,6 +63,31 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until `value` has not changed for half a second (25 looks, 20 ms apart): a server
+/// that has filled every buffer and stopped pulling. Returns the settled value.
+pub async fn settled<T: PartialEq + Copy>(what: &str, mut value: impl FnMut() -> T) -> T {
+    let mut last = value();
+    let mut still = 0;
+    eventually(what, || {
+        let now = value();
+        still = if now == last { still + 1 } else { 0 };
+        last = now;
+        still >= 25
+    })
+    .await;
+    last
+}
+
+/// Sends SIGTERM to this test process, as an orchestrator stopping the server would.
+pub async fn sigterm_self() {
+    let status = tokio::process::Command::new("kill")
+        .args(["-TERM", &std::process::id().to_string()])
+        .status()
+        .await
+        .expect("kill runs");
+    assert!(status.success());
+}
+
 /// A response head.
 #[derive(Debug)]
 pub struct Head {

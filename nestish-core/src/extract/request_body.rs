@@ -1,6 +1,5 @@
 //! [`RequestBody`]: the body of a request, whatever server delivered it.
 
-use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,6 +9,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 
 use crate::BoxError;
+use crate::downcast::take_as;
 
 /// The body of a request as a route sees it: hyper's body when nestish's own server delivered
 /// the request, any other [`http_body::Body`] when the app runs inside another server (axum, a
@@ -50,12 +50,11 @@ impl RequestBody {
         B::Error: Into<BoxError>,
     {
         let mut body = Some(body);
-        let any: &mut dyn Any = &mut body;
-        if let Some(own) = any.downcast_mut::<Option<Self>>() {
-            return own.take().unwrap_or_default();
+        if let Some(own) = take_as::<Self, _>(&mut body) {
+            return own;
         }
-        if let Some(incoming) = any.downcast_mut::<Option<hyper::body::Incoming>>() {
-            return incoming.take().map_or_else(Self::empty, Self::incoming);
+        if let Some(incoming) = take_as::<hyper::body::Incoming, _>(&mut body) {
+            return Self::incoming(incoming);
         }
         match body {
             Some(body) => Self(Kind::Boxed(Box::pin(body.map_err(Into::into)))),

@@ -1,6 +1,5 @@
 //! [`Body`]: the response body type of every nestish route.
 
-use std::any::Any;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,6 +9,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 
 use crate::BoxError;
+use crate::downcast::take_as;
 
 /// A response body: bytes known up front, or a stream (as an SSE route sends).
 ///
@@ -55,9 +55,8 @@ impl Body {
         B::Error: Into<BoxError>,
     {
         let mut body = Some(body);
-        let any: &mut dyn Any = &mut body;
-        if let Some(own) = any.downcast_mut::<Option<Self>>() {
-            return own.take().unwrap_or_default();
+        if let Some(own) = take_as::<Self, _>(&mut body) {
+            return own;
         }
         match body {
             Some(body) => Self(Kind::Stream(Box::pin(body.map_err(Into::into)))),
