@@ -21,6 +21,7 @@
 mod census;
 mod child;
 mod load;
+mod load_h2;
 mod os;
 mod procfs;
 mod scenarios;
@@ -40,7 +41,8 @@ usage:
       --quick               small sizes, for a smoke run of under a minute
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
-                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k;
+                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
+                             idle-h2 flood-h2, the last two on nestish and axum only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
@@ -178,8 +180,9 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
     })
 }
 
-/// One cell of the table: the scenario's values for one server, or why there are none.
-type Outcome = Result<Vec<f64>, String>;
+/// One cell of the table: the scenario's values for one server, or why there are none
+/// (`None`: the server cannot run the scenario, see [`Scenario::serves`]).
+type Outcome = Option<Result<Vec<f64>, String>>;
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut plan = parse_plan(args)?;
@@ -220,6 +223,10 @@ fn run(args: &[String]) -> Result<(), String> {
     for &scenario in &plan.scenarios {
         let mut outcomes = Vec::new();
         for &kind in &plan.servers {
+            if !scenario.serves(kind) {
+                outcomes.push(None);
+                continue;
+            }
             eprintln!("{scenario} / {kind}");
             let outcome = runtime
                 .block_on(scenarios::measure(scenario, kind, &plan.params))
@@ -227,7 +234,7 @@ fn run(args: &[String]) -> Result<(), String> {
             if let Err(error) = &outcome {
                 eprintln!("  failed: {error}");
             }
-            outcomes.push(outcome);
+            outcomes.push(Some(outcome));
         }
         results.push((scenario, outcomes));
     }
@@ -277,13 +284,19 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
                 Better::Lower => "lower",
             };
             let _ = write!(out, "| {scenario} | {} | {better} |", spec.label);
-            let value = |i: usize| outcomes[i].as_ref().ok().map(|values| values[m]);
-            for i in 0..plan.servers.len() {
-                match value(i) {
-                    Some(v) => {
+            let value = |i: usize| {
+                outcomes[i]
+                    .as_ref()
+                    .and_then(|outcome| outcome.as_ref().ok())
+                    .map(|values| values[m])
+            };
+            for (i, outcome) in outcomes.iter().enumerate() {
+                match (outcome, value(i)) {
+                    (_, Some(v)) => {
                         let _ = write!(out, " {} |", number(v, spec.decimals));
                     }
-                    None => out.push_str(" failed |"),
+                    (None, _) => out.push_str(" n/a |"),
+                    (Some(_), None) => out.push_str(" failed |"),
                 }
             }
             for &(i, _) in &peers {
@@ -311,7 +324,7 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
     }
     for (scenario, outcomes) in results {
         for (kind, outcome) in plan.servers.iter().zip(outcomes) {
-            if let Err(error) = outcome {
+            if let Some(Err(error)) = outcome {
                 let _ = writeln!(out, "- {scenario} / {kind} failed: {error}");
             }
         }

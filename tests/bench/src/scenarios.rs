@@ -4,10 +4,12 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::child::{Launch, Server};
 use crate::load::{self, Latencies, Stalled, Swarm};
+use crate::load_h2::{self, Multiplexed};
 use crate::procfs;
 use crate::servers::Kind;
 
@@ -26,6 +28,10 @@ pub enum Scenario {
     Ttfe,
     /// One publisher, 10,000 `GET /hub` subscribers, 10 events/s: publish-to-receive latency.
     Hub,
+    /// `GET /sse` streams multiplexed over HTTP/2 connections (h2c): memory per stream.
+    IdleH2,
+    /// Concurrent floods as streams of one HTTP/2 connection (h2c).
+    FloodH2,
 }
 
 /// Which way is better for a metric.
@@ -59,13 +65,15 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
         Self::Stalled,
         Self::Ttfe,
         Self::Hub,
+        Self::IdleH2,
+        Self::FloodH2,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,14 +84,26 @@ impl Scenario {
             Self::Stalled => "stalled-8",
             Self::Ttfe => "ttfe",
             Self::Hub => "hub-10k",
+            Self::IdleH2 => "idle-h2",
+            Self::FloodH2 => "flood-h2",
+        }
+    }
+
+    /// Whether `kind` can run this scenario: the HTTP/2 ones need h2c (HTTP/2 without TLS, by
+    /// prior knowledge) beside HTTP/1.1 on one port, which nestish and axum serve; actix-web
+    /// speaks HTTP/2 only over TLS, and the hand-written hyper server only HTTP/1.1.
+    pub fn serves(self, kind: Kind) -> bool {
+        match self {
+            Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
+            _ => true,
         }
     }
 
     /// The rows this scenario adds to the table; [`measure`] returns one value for each.
     pub fn metrics(self) -> &'static [MetricSpec] {
         match self {
-            Self::Flood1 | Self::Flood32 => FLOOD_METRICS,
-            Self::Idle => &[
+            Self::Flood1 | Self::Flood32 | Self::FloodH2 => FLOOD_METRICS,
+            Self::Idle | Self::IdleH2 => &[
                 MetricSpec {
                     label: "server KiB/stream (peak RSS growth)",
                     better: Better::Lower,
@@ -192,6 +212,22 @@ impl Scenario {
                 params.hub_period.as_millis(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::IdleH2 => format!(
+                "{} h2c connections x {} concurrent `GET /sse` streams each (tick {} ms), \
+                 connections opened one after another, held {} s; KiB/stream = (peak RSS - RSS \
+                 before connecting) / streams; the client grants 1 MiB windows and returns them \
+                 as it reads",
+                params.h2_connections,
+                params.h2_streams_per_connection,
+                params.idle_tick.as_millis(),
+                params.idle_hold.as_secs_f64()
+            ),
+            Self::FloodH2 => format!(
+                "1 h2c connection, {H2_FLOOD_STREAMS} concurrent streams of `GET /flood?n={}` \
+                 each (a browser's one connection per origin); median of {} round(s)",
+                params.flood_events / H2_FLOOD_STREAMS as u64,
+                params.flood_rounds
+            ),
         }
     }
 }
@@ -234,6 +270,9 @@ pub struct Params {
     pub hub_period: Duration,
     /// How long latencies are recorded once every subscriber is in.
     pub hub_hold: Duration,
+    /// HTTP/2 connections in idle-h2, and the streams each one carries.
+    pub h2_connections: usize,
+    pub h2_streams_per_connection: usize,
 }
 
 impl Params {
@@ -253,6 +292,8 @@ impl Params {
             hub_subscribers: 10_000,
             hub_period: Duration::from_millis(100),
             hub_hold: Duration::from_secs(5),
+            h2_connections: 100,
+            h2_streams_per_connection: 100,
         }
     }
 
@@ -267,6 +308,7 @@ impl Params {
             ttfe_samples: 10,
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
+            h2_connections: 10,
             ..Self::full()
         }
     }
@@ -275,36 +317,61 @@ impl Params {
 /// Events a stalled client asks for: more than any server sends in the time it is given.
 const STALLED_N: u64 = 1_000_000_000_000;
 
+/// Concurrent streams of the flood-h2 connection.
+const H2_FLOOD_STREAMS: usize = 32;
+
 /// A flood round that takes longer than this is reported as an error, not waited for.
 const FLOOD_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Runs `scenario` against a fresh `kind` server; returns one value per [`Scenario::metrics`].
 pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     match scenario {
-        Scenario::Flood1 => flood(kind, params, 1).await,
-        Scenario::Flood32 => flood(kind, params, 32).await,
+        Scenario::Flood1 => flood(kind, params, Protocol::Http1(1)).await,
+        Scenario::Flood32 => flood(kind, params, Protocol::Http1(32)).await,
         Scenario::Idle => idle(kind, params).await,
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
+        Scenario::IdleH2 => idle_h2(kind, params).await,
+        Scenario::FloodH2 => flood(kind, params, Protocol::Http2).await,
     }
 }
 
-async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<f64>> {
-    let per_connection = params.flood_events / connections;
-    let expected = per_connection * connections;
+/// How a flood's load is carried.
+#[derive(Clone, Copy, Debug)]
+enum Protocol {
+    /// This many HTTP/1.1 connections, one flood each.
+    Http1(usize),
+    /// One h2c connection with [`H2_FLOOD_STREAMS`] floods as its streams.
+    Http2,
+}
+
+async fn flood(kind: Kind, params: &Params, protocol: Protocol) -> io::Result<Vec<f64>> {
+    let streams = match protocol {
+        Protocol::Http1(connections) => connections,
+        Protocol::Http2 => H2_FLOOD_STREAMS,
+    } as u64;
+    let per_stream = params.flood_events / streams;
+    let expected = per_stream * streams;
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
     })
     .await?;
-    let path = format!("/flood?n={per_connection}");
+    let path = format!("/flood?n={per_stream}");
     let (mut rates, mut cpu_per_event) = (Vec::new(), Vec::new());
     for round in 1..=params.flood_rounds {
         let me = std::process::id();
         let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
-        let outcome = load::flood(server.addr, &path, connections as usize, FLOOD_DEADLINE).await?;
+        let outcome = match protocol {
+            Protocol::Http1(connections) => {
+                load::flood(server.addr, &path, connections, FLOOD_DEADLINE).await?
+            }
+            Protocol::Http2 => {
+                load_h2::flood(server.addr, &path, 1, H2_FLOOD_STREAMS, FLOOD_DEADLINE).await?
+            }
+        };
         let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
         let own = procfs::cpu_time(me)?.saturating_sub(own_before);
         if outcome.events != expected {
@@ -371,6 +438,59 @@ async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         "  RSS {} KiB before, peak {} KiB, {} KiB at the end",
         before.rss_kib, after.peak_kib, after.rss_kib
     );
+    Ok(vec![
+        growth_kib / streams,
+        events as f64 / streams / held.as_secs_f64(),
+    ])
+}
+
+async fn idle_h2(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+    })
+    .await?;
+    let before = memory_baseline(server.pid)?;
+    let count = params.h2_connections * params.h2_streams_per_connection;
+    let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
+    let connect_start = Instant::now();
+    let swarm = Multiplexed::open(
+        server.addr,
+        "/sse",
+        params.h2_connections,
+        params.h2_streams_per_connection,
+        lifetime,
+    )
+    .await?;
+    let deadline = Instant::now() + 2 * params.idle_tick + Duration::from_secs(10);
+    let streaming = |swarm: &Multiplexed| swarm.streaming.load(Ordering::Relaxed) as usize;
+    let failed = |swarm: &Multiplexed| swarm.failed.load(Ordering::Relaxed) as usize;
+    while streaming(&swarm) + failed(&swarm) < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let streams = streaming(&swarm);
+    eprintln!(
+        "  {streams} streams open in {:.2} s, {} failed",
+        connect_start.elapsed().as_secs_f64(),
+        failed(&swarm)
+    );
+    if streams == 0 {
+        return Err(io::Error::other("no stream opened"));
+    }
+    tokio::time::sleep(params.idle_tick).await;
+    let (events_before, held_from) = (swarm.events(), Instant::now());
+    tokio::time::sleep(params.idle_hold).await;
+    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
+    let after = procfs::memory(server.pid)?;
+    drop(swarm);
+    server.stop().await?;
+    let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
+    eprintln!(
+        "  RSS {} KiB before, peak {} KiB, {} KiB at the end",
+        before.rss_kib, after.peak_kib, after.rss_kib
+    );
+    let streams = streams as f64;
     Ok(vec![
         growth_kib / streams,
         events as f64 / streams / held.as_secs_f64(),

@@ -1,0 +1,194 @@
+//! The load generator's HTTP/2 half: h2c with prior knowledge (no TLS, no upgrade), through the
+//! `h2` crate, the HTTP/2 implementation under hyper, so the client adds no framework of its own.
+//! Each response's DATA is fed to the same [`EventCounter`] as the HTTP/1.1 streams, and its
+//! flow-control window is given back as soon as it is read, so the client never throttles a
+//! server.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use h2::client::{self, SendRequest};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::timeout;
+
+use crate::load::{EventCounter, FloodOutcome};
+
+/// How long a connection may take to get its handshake done, or a stream its response head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Windows large enough that a flood is never waiting for the client to grant more: 1 MiB per
+/// stream, 32 MiB per connection (the defaults are HTTP/2's 64 KiB).
+const STREAM_WINDOW: u32 = 1 << 20;
+const CONNECTION_WINDOW: u32 = 32 << 20;
+
+fn other(error: impl ToString) -> io::Error {
+    io::Error::other(error.to_string())
+}
+
+/// Opens an h2c connection to `addr` and drives it on a task of its own.
+async fn connect(addr: SocketAddr) -> io::Result<SendRequest<Bytes>> {
+    let tcp = timeout(HEAD_TIMEOUT, TcpStream::connect(addr))
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+    tcp.set_nodelay(true)?;
+    let handshake = client::Builder::new()
+        .initial_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .handshake::<_, Bytes>(tcp);
+    let (send, connection) = timeout(HEAD_TIMEOUT, handshake)
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        .map_err(other)?;
+    tokio::spawn(async move {
+        // Ends when every handle and stream of the connection is dropped, or the server goes.
+        let _ = connection.await;
+    });
+    Ok(send)
+}
+
+/// Sends `GET path` on `send` and waits for a 200 head; returns its body.
+async fn get(send: &SendRequest<Bytes>, path: &str) -> io::Result<h2::RecvStream> {
+    let request = http::Request::get(format!("http://127.0.0.1{path}"))
+        .header(http::header::ACCEPT, "text/event-stream")
+        .body(())
+        .map_err(other)?;
+    let mut send = send.clone().ready().await.map_err(other)?;
+    let (response, _) = send.send_request(request, true).map_err(other)?;
+    let response = timeout(HEAD_TIMEOUT, response)
+        .await
+        .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))?
+        .map_err(other)?;
+    if response.status() != http::StatusCode::OK {
+        return Err(other(format!("expected 200, got {}", response.status())));
+    }
+    Ok(response.into_body())
+}
+
+/// Reads one DATA frame of `body` into `counter` and gives its window back; returns its size
+/// and the events it completed, or `None` at the end of the body.
+async fn read_some(
+    body: &mut h2::RecvStream,
+    counter: &mut EventCounter,
+) -> io::Result<Option<(u64, u64)>> {
+    let Some(data) = body.data().await else {
+        return Ok(None);
+    };
+    let data = data.map_err(other)?;
+    let _ = body.flow_control().release_capacity(data.len());
+    Ok(Some((data.len() as u64, counter.feed(&data))))
+}
+
+/// `streams` concurrent `GET path` on `connections` h2c connections (spread evenly), each read
+/// to its end within `deadline`.
+pub async fn flood(
+    addr: SocketAddr,
+    path: &str,
+    connections: usize,
+    streams: usize,
+    deadline: Duration,
+) -> io::Result<FloodOutcome> {
+    let start = Instant::now();
+    let mut senders = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        senders.push(connect(addr).await?);
+    }
+    let mut tasks = JoinSet::new();
+    for i in 0..streams {
+        let (send, path) = (senders[i % connections].clone(), path.to_owned());
+        tasks.spawn(async move {
+            let mut body = get(&send, &path).await?;
+            let (mut counter, mut bytes) = (EventCounter::default(), 0);
+            while let Some((read, _)) = read_some(&mut body, &mut counter).await? {
+                bytes += read;
+            }
+            io::Result::Ok((counter.events, bytes))
+        });
+    }
+    drop(senders);
+    let mut outcome = FloodOutcome {
+        events: 0,
+        body_bytes: 0,
+        elapsed: Duration::ZERO,
+    };
+    let all = async {
+        while let Some(joined) = tasks.join_next().await {
+            let (events, body_bytes) = joined.map_err(io::Error::other)??;
+            outcome.events += events;
+            outcome.body_bytes += body_bytes;
+        }
+        io::Result::Ok(())
+    };
+    timeout(deadline, all)
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "flood did not finish in time"))??;
+    outcome.elapsed = start.elapsed();
+    Ok(outcome)
+}
+
+/// Many long-lived `GET path` streams over a few h2c connections, each stream read by its own
+/// task, counting events into one total. Dropping it closes every connection.
+pub struct Multiplexed {
+    /// Streams that got their 200 head.
+    pub streaming: Arc<AtomicU64>,
+    /// Streams that failed to open or ended with an error.
+    pub failed: Arc<AtomicU64>,
+    events: Arc<AtomicU64>,
+    tasks: JoinSet<()>,
+}
+
+impl Multiplexed {
+    /// Opens `connections` h2c connections, one after another, and `per_connection` streams on
+    /// each; returns once every request is sent. Each task ends by itself after `lifetime`.
+    pub async fn open(
+        addr: SocketAddr,
+        path: &str,
+        connections: usize,
+        per_connection: usize,
+        lifetime: Duration,
+    ) -> io::Result<Self> {
+        let mut swarm = Self {
+            streaming: Arc::default(),
+            failed: Arc::default(),
+            events: Arc::default(),
+            tasks: JoinSet::new(),
+        };
+        for _ in 0..connections {
+            let send = connect(addr).await?;
+            for _ in 0..per_connection {
+                let (send, path) = (send.clone(), path.to_owned());
+                let (streaming, failed, events) = (
+                    Arc::clone(&swarm.streaming),
+                    Arc::clone(&swarm.failed),
+                    Arc::clone(&swarm.events),
+                );
+                swarm.tasks.spawn(async move {
+                    let result = timeout(lifetime, async {
+                        let mut body = get(&send, &path).await?;
+                        drop(send);
+                        streaming.fetch_add(1, Ordering::Relaxed);
+                        let mut counter = EventCounter::default();
+                        while let Some((_, new)) = read_some(&mut body, &mut counter).await? {
+                            events.fetch_add(new, Ordering::Relaxed);
+                        }
+                        io::Result::Ok(())
+                    })
+                    .await;
+                    if let Ok(Err(_)) = result {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        }
+        Ok(swarm)
+    }
+
+    /// Events received so far, over all streams.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+}
