@@ -1,13 +1,11 @@
 //! Providers injected into controllers through their `#[inject]` constructor, over a socket; and
 //! the start-up error that names the controller and the missing type.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use nestish_core::testing::Test;
 use nestish_core::{Error, NestFactory, controller, get, inject, post};
-use support::{get, request};
 
 /// A service shared by every request (and by the test, which keeps a handle).
 #[derive(Default)]
@@ -45,25 +43,41 @@ impl CounterController {
 #[tokio::test]
 async fn the_controller_shares_the_provided_instance() {
     let counter = Arc::new(Counter::default());
-    let addr = support::start_with(NestFactory::create().provide_arc(Arc::clone(&counter))).await;
-    assert_eq!(request(addr, "POST", "/counter").await.1, "1");
-    assert_eq!(request(addr, "POST", "/counter").await.1, "2");
+    let app = Test::create_testing_module()
+        .provide_arc(Arc::clone(&counter))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(app.post("/counter").await.text(), "1");
+    assert_eq!(app.post("/counter").await.text(), "2");
     // The same instance the application was given, not a copy.
     assert_eq!(counter.hits.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn an_optional_provider_may_be_absent_or_present() {
-    let addr = support::start_with(NestFactory::create().provide(Counter::default())).await;
-    assert_eq!(get(addr, "/counter/greeting").await.1, "no greeting");
+    let module = || Test::create_testing_module().provide(Counter::default());
+    let app = module().start().await.unwrap();
+    assert_eq!(app.get("/counter/greeting").await.text(), "no greeting");
 
-    let addr = support::start_with(
-        NestFactory::create()
-            .provide(Counter::default())
-            .provide(Greeting("hello".into())),
-    )
-    .await;
-    assert_eq!(get(addr, "/counter/greeting").await.1, "hello");
+    let app = module()
+        .provide(Greeting("hello".into()))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(app.get("/counter/greeting").await.text(), "hello");
+}
+
+#[tokio::test]
+async fn an_overridden_provider_replaces_the_registered_one_in_any_order() {
+    let app = Test::create_testing_module()
+        .override_provider(Greeting("fake".into()))
+        .provide(Counter::default())
+        .provide(Greeting("real".into()))
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(app.get("/counter/greeting").await.text(), "fake");
 }
 
 #[test]

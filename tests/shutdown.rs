@@ -4,19 +4,37 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
 use futures::stream;
-use nestish_core::{MessageEvent, NestFactory, controller, get, sse};
+use nestish_core::testing::{Test, TestApp};
+use nestish_core::{MessageEvent, controller, get, inject, sse};
 use support::Conn;
 use tokio::io::AsyncReadExt;
+use tokio::sync::{Notify, Semaphore};
 
+/// Told by the plain routes when a request has reached them, so a test shuts down with the
+/// request in flight, not after a guess of how long it takes to arrive.
 #[derive(Default)]
-pub struct ShutdownController;
+pub struct Arrivals(Notify);
+
+/// Held by the test until it lets `/slow` finish.
+pub struct Gate(Semaphore);
+
+pub struct ShutdownController {
+    arrivals: Arc<Arrivals>,
+    gate: Arc<Gate>,
+}
 
 #[controller]
 impl ShutdownController {
+    #[inject]
+    fn new(arrivals: Arc<Arrivals>, gate: Arc<Gate>) -> Self {
+        Self { arrivals, gate }
+    }
+
     /// A source that never yields.
     #[sse("silent", keep_alive = false)]
     fn silent(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
@@ -28,94 +46,108 @@ impl ShutdownController {
         stream::pending()
     }
 
+    /// Finishes once the test opens the gate.
     #[get("slow")]
     async fn slow(&self) -> &'static str {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.arrivals.0.notify_one();
+        let _permit = self.gate.0.acquire().await;
         "finished"
     }
 
     #[get("hang")]
     async fn hang(&self) -> &'static str {
+        self.arrivals.0.notify_one();
         std::future::pending::<()>().await;
         "never"
     }
 }
 
-async fn open_stream(addr: std::net::SocketAddr, path: &str) -> Conn {
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", path, &[]).await;
-    assert_eq!(conn.head().await.status, 200);
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
-    conn
+struct Fixture {
+    app: TestApp,
+    arrivals: Arc<Arrivals>,
+    gate: Arc<Gate>,
+}
+
+async fn start(shutdown_timeout: Duration) -> Fixture {
+    let arrivals = Arc::new(Arrivals::default());
+    let gate = Arc::new(Gate(Semaphore::new(0)));
+    let app = Test::create_testing_module()
+        .controllers::<(ShutdownController,)>()
+        .provide_arc(Arc::clone(&arrivals))
+        .provide_arc(Arc::clone(&gate))
+        .configure(|app| app.shutdown_timeout(shutdown_timeout))
+        .start()
+        .await
+        .expect("the app starts");
+    Fixture {
+        app,
+        arrivals,
+        gate,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_silent_streams_end_cleanly_and_serve_returns() {
-    let running = support::serve(NestFactory::create()).await;
+    let Fixture { app, .. } = start(Duration::from_secs(10)).await;
     let mut clients = Vec::new();
     for _ in 0..500 {
-        clients.push(open_stream(running.addr, "/silent").await);
+        clients.push(app.sse("/silent").await);
     }
-    assert_eq!(running.handle.open_streams(), 500);
+    assert_eq!(app.handle().open_streams(), 500);
 
-    running.handle.shutdown();
-    for mut conn in clients {
-        // The last chunk: the body ended cleanly, not a dropped connection.
-        assert_eq!(conn.chunk().await, None);
+    let (addr, handle) = (app.addr(), app.handle().clone());
+    let shutdown = tokio::spawn(app.shutdown());
+    for mut events in clients {
+        // The body ended cleanly, with nothing after the opening line break: not a dropped
+        // connection.
+        assert!(events.end().await.is_empty());
     }
-    let served = tokio::time::timeout(support::PATIENCE, running.task)
-        .await
-        .expect("serve returns within the shutdown timeout")
-        .expect("the serve task did not panic");
+    let served = shutdown.await.expect("the shutdown did not panic");
     assert!(served.is_ok(), "{served:?}");
-    assert_eq!(running.handle.open_streams(), 0);
-    assert_eq!(running.handle.open_connections(), 0);
+    assert_eq!(handle.open_streams(), 0);
+    assert_eq!(handle.open_connections(), 0);
     // Nothing listens any more.
-    assert!(tokio::net::TcpStream::connect(running.addr).await.is_err());
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
 
 #[tokio::test]
 async fn a_route_can_send_a_last_event_on_shutdown() {
-    let running = support::serve(NestFactory::create()).await;
-    let mut conn = open_stream(running.addr, "/announced").await;
-    running.handle.shutdown();
+    let Fixture { app, .. } = start(Duration::from_secs(10)).await;
+    let mut events = app.sse("/announced").await;
+    app.handle().shutdown();
+    let last = events.next_event().await;
     assert_eq!(
-        conn.chunked_body().await,
-        "event: shutdown\ndata: server restarting\n\n"
+        (last.event.as_str(), last.data.as_str()),
+        ("shutdown", "server restarting")
     );
+    assert!(events.end().await.is_empty());
 }
 
 #[tokio::test]
 async fn in_flight_requests_finish_during_shutdown() {
-    let running = support::serve(NestFactory::create()).await;
-    let mut conn = Conn::open(running.addr).await;
-    conn.send("GET", "/slow", &[]).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    running.handle.shutdown();
-    let head = conn.head().await;
-    assert_eq!(head.status, 200);
-    assert_eq!(conn.sized_body(&head).await, "finished");
-    tokio::time::timeout(support::PATIENCE, running.task)
-        .await
-        .expect("serve returns")
-        .expect("no panic")
-        .expect("no error");
+    let fixture = start(Duration::from_secs(10)).await;
+    let arrived = fixture.arrivals.0.notified();
+    let request = tokio::spawn(fixture.app.get("/slow").send());
+    arrived.await;
+    fixture.app.handle().shutdown();
+    // Still waiting for the in-flight request: let it finish.
+    fixture.gate.0.add_permits(1);
+    let response = request.await.expect("the request task did not panic");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text(), "finished");
+    fixture.app.shutdown().await.expect("no error");
 }
 
 #[tokio::test]
 async fn connections_still_open_after_the_deadline_are_closed() {
-    let running =
-        support::serve(NestFactory::create().shutdown_timeout(Duration::from_millis(300))).await;
-    let mut conn = Conn::open(running.addr).await;
+    let fixture = start(Duration::from_millis(300)).await;
+    let mut conn = Conn::open(fixture.app.addr()).await;
+    let arrived = fixture.arrivals.0.notified();
     conn.send("GET", "/hang", &[]).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    arrived.await;
     let started = tokio::time::Instant::now();
-    running.handle.shutdown();
-    tokio::time::timeout(support::PATIENCE, running.task)
-        .await
-        .expect("serve returns past the deadline")
-        .expect("no panic")
-        .expect("no error");
+    let handle = fixture.app.handle().clone();
+    fixture.app.shutdown().await.expect("no error");
     assert!(
         started.elapsed() >= Duration::from_millis(300),
         "it waited for the deadline"
@@ -124,5 +156,5 @@ async fn connections_still_open_after_the_deadline_are_closed() {
     let mut rest = Vec::new();
     let read = tokio::time::timeout(support::PATIENCE, conn.stream.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "the connection is closed, not left open");
-    assert_eq!(running.handle.open_connections(), 0);
+    assert_eq!(handle.open_connections(), 0);
 }

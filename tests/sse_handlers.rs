@@ -1,11 +1,9 @@
 //! SSE handlers beyond the plain stream: fallible (an `Err` answers with its status before any
 //! stream starts), async with parameters and Last-Event-ID, and POST streams with a body.
 
-mod support;
-
 use futures::stream::{self, Stream, StreamExt};
+use nestish_core::testing::{Test, TestApp};
 use nestish_core::{HttpError, Json, MessageEvent, StatusCode, controller, sse};
-use support::{Conn, get};
 
 #[derive(Default)]
 pub struct OrdersController;
@@ -58,83 +56,100 @@ impl OrdersController {
     }
 }
 
+async fn app() -> TestApp {
+    Test::create_testing_module()
+        .controllers::<(OrdersController,)>()
+        .start()
+        .await
+        .expect("the orders app starts")
+}
+
+/// Every event of the stream until its clean end, as `(id, data)`.
+async fn ids_and_data(mut events: nestish_core::testing::EventStream) -> Vec<(String, String)> {
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.header("content-type"), Some("text/event-stream"));
+    events
+        .end()
+        .await
+        .into_iter()
+        .filter_map(|received| match received {
+            nestish_core::testing::Received::Event(event) => {
+                Some((event.id.unwrap_or_default(), event.data))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    expected
+        .iter()
+        .map(|&(id, data)| (id.to_owned(), data.to_owned()))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_fallible_route_streams_when_ok() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/orders/7/events").await;
-    assert_eq!(head.status, 200);
-    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    let app = app().await;
+    let events = ids_and_data(app.sse("/orders/7/events").await).await;
     assert_eq!(
-        body,
-        "\nid: 0\ndata: 7:placed\n\nid: 1\ndata: 7:paid\n\nid: 2\ndata: 7:shipped\n\nid: 3\ndata: 7:delivered\n\n"
+        events,
+        pairs(&[
+            ("0", "7:placed"),
+            ("1", "7:paid"),
+            ("2", "7:shipped"),
+            ("3", "7:delivered")
+        ])
     );
 }
 
 #[tokio::test]
 async fn an_err_answers_with_its_status_and_nests_body_not_a_stream() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/orders/0/events").await;
-    assert_eq!(head.status, 404);
-    assert_eq!(
-        head.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(
-        body,
-        r#"{"statusCode":404,"message":"no order 0","error":"Not Found"}"#
-    );
+    let app = app().await;
+    app.get("/orders/0/events")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "no order 0");
 }
 
 #[tokio::test]
 async fn last_event_id_resumes_and_204_ends_reconnection() {
-    let addr = support::start().await;
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/orders/7/events", &["Last-Event-ID: 1"])
-        .await;
-    assert_eq!(conn.head().await.status, 200);
+    let app = app().await;
+    let rest = app.sse("/orders/7/events").last_event_id("1").await;
     assert_eq!(
-        conn.chunked_body().await,
-        "\nid: 2\ndata: 7:shipped\n\nid: 3\ndata: 7:delivered\n\n"
+        ids_and_data(rest).await,
+        pairs(&[("2", "7:shipped"), ("3", "7:delivered")])
     );
 
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/orders/7/events", &["Last-Event-ID: 3"])
+    let done = app
+        .get("/orders/7/events")
+        .header("last-event-id", "3")
         .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 204);
-    assert_eq!(head.header("content-type"), None);
+    assert_eq!(done.status(), 204);
+    assert_eq!(done.header("content-type"), None);
 
     // A Last-Event-ID that does not parse is a 400 before any stream.
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/orders/7/events", &["Last-Event-ID: three"])
-        .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 400);
-    assert_eq!(
-        conn.sized_body(&head).await,
-        r#"{"statusCode":400,"message":"header \"last-event-id\" is invalid: invalid digit found in string","error":"Bad Request"}"#
-    );
+    app.get("/orders/7/events")
+        .header("last-event-id", "three")
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            "header \"last-event-id\" is invalid: invalid digit found in string",
+        );
 }
 
 #[tokio::test]
 async fn a_post_stream_reads_its_body_then_streams() {
-    let addr = support::start().await;
-    let mut conn = Conn::open(addr).await;
-    conn.send_body(
-        "POST",
-        "/orders/complete",
-        &["Content-Type: application/json"],
-        r#"{"text":"hello streaming world"}"#,
-    )
-    .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 200);
-    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    let app = app().await;
+    let words = app
+        .post("/orders/complete")
+        .json(&serde_json::json!({"text": "hello streaming world"}))
+        .sse()
+        .await;
     assert_eq!(
-        conn.chunked_body().await,
-        "\ndata: hello\n\ndata: streaming\n\ndata: world\n\n"
+        ids_and_data(words).await,
+        pairs(&[("", "hello"), ("", "streaming"), ("", "world")])
     );
 
     // GET is not the stream's method.
-    assert_eq!(get(addr, "/orders/complete").await.0.status, 405);
+    assert_eq!(app.get("/orders/complete").await.status(), 405);
 }

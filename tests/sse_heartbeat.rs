@@ -1,12 +1,15 @@
-//! Heartbeats, the per-route `retry`, and what the `Accept` header does not change, over TCP.
+//! Heartbeats, the per-route `retry`, and what the `Accept` header does not change, over TCP,
+//! read through the testing module under tokio's paused clock: a 15 s heartbeat takes no real
+//! time, and its timing is exact.
 
 mod support;
 
 use std::time::Duration;
 
 use futures::stream::{self, Stream, StreamExt};
-use nestish_core::{MessageEvent, NestFactory, controller, sse};
-use support::Conn;
+use nestish_core::testing::{Received, Test, TestApp};
+use nestish_core::{MessageEvent, controller, sse};
+use tokio::time::Instant;
 
 #[derive(Default)]
 pub struct HeartbeatController;
@@ -28,11 +31,11 @@ impl HeartbeatController {
         silent()
     }
 
-    /// One event after 600 ms, then silence: with heartbeats off, that event is the first thing
-    /// after the opening line break, although the app's heartbeat interval is 100 ms.
+    /// One event after 60 s, then silence: with heartbeats off, that event is the first thing
+    /// on the stream, although the app's heartbeat interval is 100 ms.
     #[sse("off", keep_alive = false)]
     fn off(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
-        stream::once(tokio::time::sleep(Duration::from_millis(600)))
+        stream::once(tokio::time::sleep(Duration::from_secs(60)))
             .map(|()| MessageEvent::new("late"))
             .chain(silent())
     }
@@ -43,67 +46,79 @@ impl HeartbeatController {
     }
 }
 
-/// What `/hb/retry` sends: its `retry` first, then its one event.
-const RETRY_FIRST: &str = "retry: 3000\n\ndata: x\n\n";
-
-async fn start_with_keep_alive(keep_alive: Option<Duration>) -> std::net::SocketAddr {
-    support::start_with(NestFactory::create().sse_keep_alive(keep_alive)).await
+async fn app(keep_alive: Option<Duration>) -> TestApp {
+    Test::create_testing_module()
+        .controllers::<(HeartbeatController,)>()
+        .configure(|app| app.sse_keep_alive(keep_alive))
+        .start()
+        .await
+        .expect("the heartbeat app starts")
 }
 
-async fn open(addr: std::net::SocketAddr, path: &str, headers: &[&str]) -> Conn {
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", path, headers).await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 200);
-    assert_eq!(head.header("content-type"), Some("text/event-stream"));
-    conn
-}
-
-#[tokio::test]
-async fn a_silent_route_sends_heartbeat_comments() {
-    let addr = start_with_keep_alive(None).await;
-    let mut conn = open(addr, "/hb/fast", &[]).await;
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
-    for _ in 0..3 {
-        assert_eq!(conn.chunk().await.as_deref(), Some(&b":\n\n"[..]));
+/// Waits for `count` heartbeats, each `every` after the one before (to the millisecond, under
+/// the paused clock).
+async fn heartbeats(app: &TestApp, path: &str, every: Duration, count: usize) {
+    let mut events = app.sse(path).timeout(every * 2).await;
+    let mut last = Instant::now();
+    for _ in 0..count {
+        assert_eq!(
+            events.next_received().await,
+            Received::Comment(String::new())
+        );
+        assert_eq!(last.elapsed().as_millis(), every.as_millis());
+        last = Instant::now();
     }
 }
 
-#[tokio::test]
-async fn the_app_wide_interval_applies_to_routes_without_their_own() {
-    let addr = start_with_keep_alive(Some(Duration::from_millis(100))).await;
-    let mut conn = open(addr, "/hb/app-default", &[]).await;
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b":\n\n"[..]));
+#[tokio::test(start_paused = true)]
+async fn a_silent_route_sends_heartbeat_comments() {
+    let app = app(None).await;
+    heartbeats(&app, "/hb/fast", Duration::from_millis(100), 3).await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
+async fn the_app_wide_interval_applies_to_routes_without_their_own() {
+    let app = app(Some(Duration::from_millis(100))).await;
+    heartbeats(&app, "/hb/app-default", Duration::from_millis(100), 2).await;
+    // The default: 15 s, no real time spent waiting for it.
+    let app = self::app(Some(nestish_core::AppBuilder::DEFAULT_SSE_KEEP_ALIVE)).await;
+    heartbeats(&app, "/hb/app-default", Duration::from_secs(15), 2).await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn keep_alive_false_switches_heartbeats_off() {
-    let addr = start_with_keep_alive(Some(Duration::from_millis(100))).await;
-    let mut conn = open(addr, "/hb/off", &[]).await;
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"data: late\n\n"[..]));
+    let app = app(Some(Duration::from_millis(100))).await;
+    let mut events = app.sse("/hb/off").timeout(Duration::from_secs(61)).await;
+    let Received::Event(late) = events.next_received().await else {
+        panic!("a heartbeat came first: {:?}", events.seen());
+    };
+    assert_eq!(late.data, "late");
 }
 
 #[tokio::test]
 async fn a_route_retry_is_the_first_thing_on_the_stream() {
-    let addr = start_with_keep_alive(None).await;
-    let mut conn = open(addr, "/hb/retry", &[]).await;
-    assert_eq!(conn.body_bytes(RETRY_FIRST.len()).await, RETRY_FIRST);
+    let app = app(None).await;
+    let mut events = app.sse("/hb/retry").await;
+    let first = events.next_received().await;
+    let Received::Event(event) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(event.data, "x");
+    assert_eq!(event.retry, Some(Duration::from_secs(3)));
 }
 
 #[tokio::test]
 async fn the_stream_is_sent_whatever_the_accept_header_says() {
-    let addr = start_with_keep_alive(None).await;
-    for accept in [
-        "Accept: text/html",
-        "Accept: */*",
-        "Accept: application/json",
-    ] {
-        let mut conn = open(addr, "/hb/retry", &[accept]).await;
-        assert_eq!(conn.body_bytes(RETRY_FIRST.len()).await, RETRY_FIRST);
+    let app = app(None).await;
+    for accept in ["text/html", "*/*", "application/json"] {
+        let mut events = app.get("/hb/retry").header("accept", accept).sse().await;
+        assert_eq!(events.next_event().await.data, "x", "Accept: {accept}");
     }
-    // No Accept header at all, as curl without options.
-    let mut conn = open(addr, "/hb/retry", &[]).await;
-    assert_eq!(conn.body_bytes(RETRY_FIRST.len()).await, RETRY_FIRST);
+    // No Accept header at all, as curl without options: what goes on the wire is the point,
+    // so a raw request.
+    let mut conn = support::Conn::open(app.addr()).await;
+    conn.send("GET", "/hb/retry", &[]).await;
+    assert_eq!(conn.head().await.status, 200);
+    let retry_first = "retry: 3000\n\ndata: x\n\n";
+    assert_eq!(conn.body_bytes(retry_first.len()).await, retry_first);
 }

@@ -72,6 +72,8 @@ mod routing;
 mod server;
 mod sse;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
