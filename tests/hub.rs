@@ -4,136 +4,133 @@
 
 mod support;
 
-use std::net::SocketAddr;
-
+use nestish_core::StatusCode;
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
-use support::Conn;
+use nestish_core::testing::{EventStream, Test, TestApp};
+use serde_json::{Value, json};
 
-async fn post_json(addr: SocketAddr, message: serde_json::Value) -> (support::Head, String) {
-    let json = ["Content-Type: application/json"];
-    support::exchange(addr, "POST", "/chat/messages", &json, &message.to_string()).await
+async fn chat(builder: nestish_core::AppBuilder) -> TestApp {
+    Test::module(builder)
+        .start()
+        .await
+        .expect("the chat starts")
 }
 
 /// Posts a chat message; returns its id.
-async fn post(addr: SocketAddr, author: &str, text: &str) -> u64 {
-    let (head, body) = post_json(addr, serde_json::json!({ "author": author, "text": text })).await;
-    assert_eq!(head.status, 201);
-    let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
-    reply["id"].as_u64().expect("an id")
-}
-
-/// Opens the chat's stream with extra headers and a query; returns the connection after the
-/// route's `retry` line.
-async fn subscribe(addr: SocketAddr, query: &str, headers: &[&str]) -> Conn {
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", &format!("/chat/events{query}"), headers)
+async fn post(app: &TestApp, author: &str, text: &str) -> u64 {
+    let reply = app
+        .post("/chat/messages")
+        .json(&json!({ "author": author, "text": text }))
         .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 200);
-    const RETRY: &str = "retry: 500\n\n";
-    assert_eq!(conn.body_bytes(RETRY.len()).await, RETRY);
-    conn
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    reply.json::<Value>()["id"].as_u64().expect("an id")
 }
 
-/// One chat message as the stream carries it.
-fn wire(id: u64, author: &str, text: &str) -> String {
-    format!("id: {id}\ndata: {{\"author\":\"{author}\",\"text\":\"{text}\"}}\n\n")
+/// Reads the next `count` messages: their ids and texts.
+async fn messages(events: &mut EventStream, count: usize) -> Vec<(u64, String)> {
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let event = events.next_event().await;
+        assert_eq!(event.event, "message");
+        let id = event.id.as_deref().and_then(|id| id.parse().ok());
+        let text = event.json::<Value>().expect("JSON data")["text"].clone();
+        out.push((
+            id.expect("a numeric id"),
+            text.as_str().unwrap_or_default().to_owned(),
+        ));
+    }
+    out
+}
+
+/// `(n, "{prefix}{n}")` for each `n` of `ids`.
+fn numbered(ids: std::ops::RangeInclusive<u64>, prefix: &str) -> Vec<(u64, String)> {
+    ids.map(|n| (n, format!("{prefix}{n}"))).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_subscriber_gets_every_message_in_order() {
     const SUBSCRIBERS: usize = 20;
     const MESSAGES: u64 = 30;
-    let addr = support::start_with(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app()).await;
     let mut subscribers = Vec::new();
     for _ in 0..SUBSCRIBERS {
-        subscribers.push(subscribe(addr, "", &[]).await);
+        subscribers.push(app.sse("/chat/events").await);
     }
     for n in 1..=MESSAGES {
-        assert_eq!(post(addr, "ann", &format!("message {n}")).await, n);
+        assert_eq!(post(&app, "ann", &format!("message {n}")).await, n);
     }
-    let expected: String = (1..=MESSAGES)
-        .map(|n| wire(n, "ann", &format!("message {n}")))
-        .collect();
     for mut subscriber in subscribers {
-        assert_eq!(subscriber.body_bytes(expected.len()).await, expected);
+        assert_eq!(
+            messages(&mut subscriber, MESSAGES as usize).await,
+            numbered(1..=MESSAGES, "message ")
+        );
     }
 }
 
 #[tokio::test]
 async fn a_reconnect_with_last_event_id_gets_the_rest_exactly_once() {
-    let addr = support::start_with(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app()).await;
     for n in 1..=10 {
-        post(addr, "bob", &format!("m{n}")).await;
+        post(&app, "bob", &format!("m{n}")).await;
     }
-    let mut first = subscribe(addr, "?after=0", &[]).await;
-    let seen: String = (1..=4).map(|n| wire(n, "bob", &format!("m{n}"))).collect();
-    assert_eq!(first.body_bytes(seen.len()).await, seen);
+    let mut first = app.sse("/chat/events?after=0").await;
+    assert_eq!(messages(&mut first, 4).await, numbered(1..=4, "m"));
     drop(first);
     for n in 11..=13 {
-        post(addr, "bob", &format!("m{n}")).await;
+        post(&app, "bob", &format!("m{n}")).await;
     }
     // The browser sends the last id it saw; the header wins over the page's ?after=0.
-    let mut again = subscribe(addr, "?after=0", &["Last-Event-ID: 4"]).await;
-    let rest: String = (5..=13).map(|n| wire(n, "bob", &format!("m{n}"))).collect();
-    assert_eq!(again.body_bytes(rest.len()).await, rest);
+    let mut again = app.sse("/chat/events?after=0").last_event_id("4").await;
+    assert_eq!(messages(&mut again, 9).await, numbered(5..=13, "m"));
     // And live after the replay, with nothing repeated in between.
-    post(addr, "bob", "m14").await;
-    let next = wire(14, "bob", "m14");
-    assert_eq!(again.body_bytes(next.len()).await, next);
+    post(&app, "bob", "m14").await;
+    assert_eq!(messages(&mut again, 1).await, numbered(14..=14, "m"));
 }
 
 #[tokio::test]
 async fn an_id_older_than_the_history_is_announced_then_the_oldest_follows() {
     let small = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(3)));
-    let addr = support::start_with(nestish_sample::app().provide(small)).await;
+    let app = chat(nestish_sample::app().provide(small)).await;
     for n in 1..=6 {
-        post(addr, "cy", &format!("m{n}")).await;
+        post(&app, "cy", &format!("m{n}")).await;
     }
-    let mut conn = subscribe(addr, "", &["Last-Event-ID: 1"]).await;
-    let expected = format!(
-        "event: missed\ndata: {{\"lastEventId\":1,\"resumeFrom\":4}}\n\n{}",
-        (4..=6)
-            .map(|n| wire(n, "cy", &format!("m{n}")))
-            .collect::<String>()
+    let mut events = app.sse("/chat/events").last_event_id("1").await;
+    let missed = events.next_event().await;
+    assert_eq!(missed.event, "missed");
+    assert_eq!(
+        missed.json::<Value>().unwrap(),
+        json!({ "lastEventId": 1, "resumeFrom": 4 })
     );
-    assert_eq!(conn.body_bytes(expected.len()).await, expected);
+    assert_eq!(messages(&mut events, 3).await, numbered(4..=6, "m"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_stops_reading_holds_nobody_up() {
     const MESSAGES: u64 = 1_500;
-    let addr = support::start_with(nestish_sample::app()).await;
-    let stalled = subscribe(addr, "", &[]).await; // never read again
-    let mut reader = subscribe(addr, "", &[]).await;
+    let app = chat(nestish_sample::app()).await;
+    // A raw connection that never reads after its head: nothing in the client takes its bytes.
+    let mut stalled = support::Conn::open(app.addr()).await;
+    stalled.send("GET", "/chat/events", &[]).await;
+    assert_eq!(stalled.head().await.status, 200);
+    let mut reader = app.sse("/chat/events").await;
     let text = "x".repeat(400);
-    let reading = tokio::spawn(async move {
-        let expected: String = (1..=MESSAGES)
-            .map(|n| wire(n, "dee", &"x".repeat(400)))
-            .collect();
-        let got = reader.body_bytes(expected.len()).await;
-        (got == expected, got.len(), expected.len())
-    });
+    let reading = tokio::spawn(async move { messages(&mut reader, MESSAGES as usize).await });
     for n in 1..=MESSAGES {
-        assert_eq!(post(addr, "dee", &text).await, n);
+        assert_eq!(post(&app, "dee", &text).await, n);
     }
-    let (same, got, expected) = reading.await.expect("reader task");
-    assert!(
-        same,
-        "the reading subscriber got {got} of {expected} bytes, or other bytes"
-    );
+    let got = reading.await.expect("reader task");
+    let expected: Vec<(u64, String)> = (1..=MESSAGES).map(|n| (n, text.clone())).collect();
+    assert!(got == expected, "the reading subscriber missed messages");
     drop(stalled);
 }
 
 #[tokio::test]
 async fn bad_messages_are_refused_before_publishing() {
-    let addr = support::start_with(nestish_sample::app()).await;
-    let (head, body) = post_json(addr, serde_json::json!({ "author": "", "text": "hi" })).await;
-    assert_eq!(head.status, 400);
-    assert_eq!(
-        body,
-        r#"{"statusCode":400,"message":"author must be 1 to 40 characters","error":"Bad Request"}"#
-    );
+    let app = chat(nestish_sample::app()).await;
+    app.post("/chat/messages")
+        .json(&json!({ "author": "", "text": "hi" }))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "author must be 1 to 40 characters");
     // Nothing was published: the first real message gets id 1.
-    assert_eq!(post(addr, "eve", "first").await, 1);
+    assert_eq!(post(&app, "eve", "first").await, 1);
 }
