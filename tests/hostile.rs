@@ -411,44 +411,10 @@ async fn the_head_limit_is_the_same_in_one_write_or_in_pieces() {
     still_serving_and_clean(&running).await;
 }
 
-/// A log writer whose lines the test reads back.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("not poisoned")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        let text = String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned();
-        text.lines()
-            .filter(|line| line.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
 // A current-thread runtime: the server's tasks run on this thread, under the subscriber set here.
 #[tokio::test]
 async fn a_thousand_refusals_are_logged_once_a_second_with_a_count() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     let running = support::serve(NestFactory::create().max_connections(1)).await;
     let held = Conn::open(running.addr).await;
     support::eventually("the one connection is open", || {
@@ -459,7 +425,7 @@ async fn a_thousand_refusals_are_logged_once_a_second_with_a_count() {
         let answer = exchange(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
         assert_eq!(status_of(&answer), Some(503), "{answer:?}");
     }
-    let lines = captured.lines_with("connection limit");
+    let lines = captured.lines(&["connection limit"]);
     // Unthrottled, there would be a line per refusal; a line covers each second's refusals.
     assert!(!lines.is_empty(), "no refusal was logged");
     assert!(

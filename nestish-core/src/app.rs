@@ -13,11 +13,12 @@ use bytes::Bytes;
 
 use crate::panic::message as panic_message;
 use crate::providers::Providers;
+use crate::routing::builtin::Builtins;
 use crate::routing::record::{self, Controller, Request, RouteKind};
 use crate::routing::router::Router;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
-use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Routes};
+use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Routes, ServerHandle};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -41,13 +42,23 @@ impl NestFactory {
     /// # let _ = builder;
     /// ```
     pub fn create() -> AppBuilder {
+        let state = Arc::new(State::default());
+        let mut providers = Providers::default();
+        // Injectable from the start, so a controller or a health check can read the counts
+        // and see a shutdown coming.
+        providers.insert(Arc::new(ServerHandle {
+            state: Arc::clone(&state),
+        }));
         AppBuilder {
             sse_keep_alive: Some(AppBuilder::DEFAULT_SSE_KEEP_ALIVE),
             limits: Limits::default(),
             signals: true,
-            providers: Providers::default(),
+            providers,
             layers: Vec::new(),
             chosen: None,
+            state,
+            health: None,
+            metrics: None,
         }
     }
 }
@@ -65,6 +76,12 @@ pub struct AppBuilder {
     layers: Vec<LayerFn>,
     /// The controllers to serve, when not every linked one.
     chosen: Option<Vec<(TypeId, &'static str)>>,
+    /// The application's shared state, made first so that its handle can be injected.
+    state: Arc<State>,
+    /// Where the health routes answer, if they do.
+    health: Option<String>,
+    /// Where the Prometheus text is served, if it is.
+    metrics: Option<String>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -76,7 +93,9 @@ impl fmt::Debug for AppBuilder {
             .field("providers", &self.providers)
             .field("layers", &self.layers.len())
             .field("chosen", &self.chosen)
-            .finish()
+            .field("health", &self.health)
+            .field("metrics", &self.metrics)
+            .finish_non_exhaustive()
     }
 }
 
@@ -178,6 +197,51 @@ impl AppBuilder {
     /// ```
     pub fn controllers<S: ControllerSet>(mut self) -> Self {
         self.chosen = Some(S::types());
+        self
+    }
+
+    /// The handle of the application being built: its counts and its shutdown, before
+    /// [`build`](Self::build) (the same handle [`App::handle`] gives later). Controllers and
+    /// providers can also take it as a provider, `Arc<ServerHandle>`, in their `#[inject]`
+    /// constructor.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create();
+    /// let handle = builder.handle();
+    /// assert!(!handle.is_shutting_down());
+    /// # let _ = builder;
+    /// ```
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            state: Arc::clone(&self.state),
+        }
+    }
+
+    /// Answers health checks under `prefix`, as NestJS's terminus does: `GET {prefix}/live`
+    /// (liveness: 200 while the process serves) and `GET {prefix}/ready` (readiness: 200, and
+    /// 503 from the moment a graceful shutdown starts, so a load balancer sends new clients
+    /// elsewhere while open streams drain), each with terminus's JSON body.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().health_routes("/health");
+    /// # let _ = builder;
+    /// ```
+    pub fn health_routes(mut self, prefix: &str) -> Self {
+        self.health = Some(prefix.to_owned());
+        self
+    }
+
+    /// Serves the application's metrics in Prometheus's text format at `GET path` (see
+    /// [`metrics`](crate::metrics)): installs a Prometheus recorder as the process's `metrics`
+    /// recorder, once per process. Needs the `metrics` cargo feature.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().metrics_route("/metrics");
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub fn metrics_route(mut self, path: &str) -> Self {
+        self.metrics = Some(path.to_owned());
         self
     }
 
@@ -430,8 +494,9 @@ impl AppBuilder {
             };
             routes.push((*record, controller));
         }
-        let state = Arc::new(State::default());
-        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state)?;
+        let state = self.state;
+        let builtins = Builtins::new(self.health.as_deref(), self.metrics.as_deref())?;
+        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state, builtins)?;
         if records.is_empty() {
             tracing::warn!(
                 target: "nestish::routes",

@@ -80,6 +80,19 @@ pub enum Error {
         /// What it said.
         message: String,
     },
+    /// A health or metrics route (see [`AppBuilder::health_routes`](crate::AppBuilder::health_routes))
+    /// answers a path that a controller's route answers too.
+    #[error("the built-in route {{{path}, GET}} conflicts with {route}, which declares it too")]
+    BuiltinConflict {
+        /// The built-in route's path.
+        path: String,
+        /// The controller's route.
+        route: &'static RouteSource,
+    },
+    /// The metrics recorder could not be installed (another `metrics` recorder is the
+    /// process's already).
+    #[error("cannot serve metrics: {0}")]
+    Metrics(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -65,6 +65,9 @@ mod error;
 pub mod extract;
 pub mod hub;
 mod limits;
+#[cfg(feature = "metrics")]
+pub mod metrics;
+mod observe;
 mod panic;
 mod providers;
 mod response;

@@ -98,6 +98,7 @@ impl State {
     /// Counts a connection as open until the guard is dropped; the count before it opened.
     pub(crate) fn connection_opened(self: &Arc<Self>) -> (OpenGuard, usize) {
         let before = self.open_connections.fetch_add(1, Ordering::SeqCst);
+        crate::observe::connections(1.0);
         let guard = OpenGuard {
             state: Arc::clone(self),
             stream: false,
@@ -127,6 +128,7 @@ impl Drop for OpenGuard {
             return;
         }
         self.state.open_connections.fetch_sub(1, Ordering::SeqCst);
+        crate::observe::connections(-1.0);
         // Only a shutdown waits for connections to close; otherwise this costs no lock.
         if self.state.is_shutting_down() {
             self.state.connection_closed.notify_waiters();
@@ -158,6 +160,21 @@ impl ServerHandle {
     /// requests finish, and `serve` returns within the shutdown timeout.
     pub fn shutdown(&self) {
         self.state.trigger_shutdown();
+    }
+
+    /// Whether a graceful shutdown has started: what a readiness check reports (see
+    /// [`AppBuilder::health_routes`](crate::AppBuilder::health_routes)).
+    ///
+    /// ```standalone_crate
+    /// let app = nestish_core::NestFactory::create().build().unwrap();
+    /// let handle = app.handle();
+    /// assert!(!handle.is_shutting_down());
+    /// handle.shutdown();
+    /// assert!(handle.is_shutting_down());
+    /// ```
+    #[must_use]
+    pub fn is_shutting_down(&self) -> bool {
+        self.state.is_shutting_down()
     }
 
     /// How many SSE streams are open now.

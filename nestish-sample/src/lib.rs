@@ -7,6 +7,8 @@
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
+//! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
+//!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures.
 //!
 //! Run it with `cargo run -p nestish-sample`.
 
@@ -18,11 +20,14 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use nestish_core::{AppBuilder, Html, Json, NestFactory, controller, get, sse};
 
-/// The sample application, with its providers: `app().build()?.listen(addr)`.
+/// The sample application, with its providers and its health and metrics routes:
+/// `app().build()?.listen(addr)`.
 pub fn app() -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
+        .health_routes("/health")
+        .metrics_route("/metrics")
 }
 
 /// The sample's only controller, NestJS's `AppController`.

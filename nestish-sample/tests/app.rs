@@ -112,3 +112,21 @@ async fn a_chat_message_reaches_every_open_page_once() {
         .await
         .assert_error(StatusCode::BAD_REQUEST, "author must be 1 to 40 characters");
 }
+
+#[tokio::test]
+async fn health_and_metrics_answer_an_operator() {
+    let app = sample().await;
+    let ready = app.get("/health/ready").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.json::<Value>()["status"], "ok");
+    assert_eq!(app.get("/health/live").await.status(), StatusCode::OK);
+    app.get("/jobs/list").await;
+    let scraped = app.get("/metrics").await.text();
+    assert!(
+        scraped
+            .lines()
+            .any(|line| line.starts_with("nestish_requests_total{")
+                && line.contains(r#"route="/jobs/list""#)),
+        "{scraped}"
+    );
+}

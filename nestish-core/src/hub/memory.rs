@@ -195,6 +195,7 @@ impl MemorySubscription {
     /// The subscriber fell more than the live buffer behind: what it missed comes from the
     /// history (with a `missed` notice for what the history no longer holds either).
     fn resync(&mut self) {
+        crate::observe::resynced(&self.topic);
         self.cursor = Some(self.seen);
     }
 
@@ -218,8 +219,10 @@ impl Stream for MemorySubscription {
         let this = &mut *self;
         loop {
             if let Some(event) = this.replay.pop_front() {
-                if let Some(id) = event.id() {
-                    this.seen = this.seen.max(id);
+                match event.id() {
+                    Some(id) => this.seen = this.seen.max(id),
+                    // The one event without an id is a `missed` notice.
+                    None => crate::observe::missed(&this.topic),
                 }
                 return Poll::Ready(Some(event));
             }

@@ -185,7 +185,9 @@ impl Hub {
         topic: &str,
         event: impl Into<MessageEvent>,
     ) -> Result<u64, HubError> {
-        self.backend.publish(topic, event.into()).await
+        let id = self.backend.publish(topic, event.into()).await?;
+        crate::observe::published(topic);
+        Ok(id)
     }
 
     /// The events of `topic` after `last_event_id` still in the history, then live ones;

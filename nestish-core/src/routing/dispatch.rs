@@ -6,6 +6,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode};
@@ -19,19 +20,29 @@ use crate::{HttpError, IntoResponse, Response};
 
 /// Routes `request` through `router`.
 pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
+    if let Some(builtins) = &router.builtins
+        && let Some(response) = builtins.answer(&request, &router.state)
+    {
+        return Dispatch::new(HandlerFuture::ready(response), "(built-in)", None);
+    }
+    let observed = Observed::start(&request);
     let future = match router.lookup(request.method(), request.uri().path()) {
         Lookup::Found(endpoint, params) => {
-            let route = endpoint.context.sse.route;
+            let route = endpoint.record.path;
+            let observed = observed.map(|observed| observed.route(route));
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
-                return Dispatch::new(HandlerFuture::ready(head_response()), route);
+                return Dispatch::new(HandlerFuture::ready(head_response()), route, observed);
             }
             let handler = endpoint.handler;
+            // Logs of the handler's synchronous part belong to its request.
+            let entered = observed.as_ref().map(|observed| observed.span.enter());
             let called = catch_unwind(AssertUnwindSafe(|| {
                 handler(&endpoint.context, request, params)
             }));
+            drop(entered);
             let future =
                 called.unwrap_or_else(|panic| HandlerFuture::ready(panicked(route, &*panic)));
-            return Dispatch::new(future, route);
+            return Dispatch::new(future, route, observed);
         }
         Lookup::MethodNotAllowed(endpoints) => {
             let mut allow = Vec::new();
@@ -50,7 +61,66 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
         }
         Lookup::NotFound => HandlerFuture::ready(cannot(&request, StatusCode::NOT_FOUND)),
     };
-    Dispatch::new(future, "(no route)")
+    Dispatch::new(future, NO_ROUTE, observed)
+}
+
+/// The route of requests no route takes, in logs and metrics.
+const NO_ROUTE: &str = "(no route)";
+
+/// What is recorded of a request while logs or metrics want it: its span, and when it began.
+/// Boxed, and only made when wanted, because hyper keeps a response future's slot for as long
+/// as a connection lives.
+struct Observed {
+    span: tracing::Span,
+    started: Instant,
+    method: Method,
+    route: &'static str,
+}
+
+impl Observed {
+    fn start(request: &Request) -> Option<Box<Self>> {
+        let wanted = cfg!(feature = "metrics")
+            || tracing::enabled!(target: "nestish::request", tracing::Level::INFO);
+        wanted.then(|| {
+            Box::new(Self {
+                span: tracing::Span::none(),
+                started: Instant::now(),
+                method: request.method().clone(),
+                route: NO_ROUTE,
+            })
+        })
+    }
+
+    /// The request found `route`: its span names it (the template, not the raw path).
+    fn route(mut self: Box<Self>, route: &'static str) -> Box<Self> {
+        self.route = route;
+        self.span = tracing::debug_span!(
+            target: "nestish::request",
+            "request",
+            method = %self.method,
+            route,
+        );
+        self
+    }
+
+    /// The response head is ready: one log line (refusals and failures at a level of their
+    /// own, so they can be turned on alone) and the request's figures.
+    fn answered(&self, status: StatusCode) {
+        let took = self.started.elapsed();
+        let (method, route, status) = (&self.method, self.route, status.as_u16());
+        let ms = took.as_secs_f64() * 1e3;
+        let _entered = self.span.enter();
+        match status {
+            ..400 => {
+                tracing::debug!(target: "nestish::request", %method, route, status, ms, "answered")
+            }
+            400..500 => {
+                tracing::info!(target: "nestish::request", %method, route, status, ms, "refused")
+            }
+            _ => tracing::warn!(target: "nestish::request", %method, route, status, ms, "failed"),
+        }
+        crate::observe::answered(route, method, status, took);
+    }
 }
 
 /// NestJS's answer to a request no route takes: `Cannot GET /x`.
@@ -72,16 +142,21 @@ fn panicked(route: &str, panic: &(dyn std::any::Any + Send)) -> Response {
 pub(crate) struct Dispatch {
     future: HandlerFuture,
     route: &'static str,
+    observed: Option<Box<Observed>>,
 }
 
 impl Dispatch {
-    fn new(future: HandlerFuture, route: &'static str) -> Self {
-        Self { future, route }
+    fn new(future: HandlerFuture, route: &'static str, observed: Option<Box<Observed>>) -> Self {
+        Self {
+            future,
+            route,
+            observed,
+        }
     }
 
     /// A response decided before routing (a request the server refuses).
     pub(crate) fn ready(response: Response) -> Self {
-        Self::new(HandlerFuture::ready(response), "(refused)")
+        Self::new(HandlerFuture::ready(response), "(refused)", None)
     }
 }
 
@@ -90,9 +165,17 @@ impl Future for Dispatch {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.future).poll(cx))) {
-            Ok(polled) => polled.map(Ok),
-            Err(panic) => Poll::Ready(Ok(panicked(this.route, &*panic))),
+        let entered = this.observed.as_ref().map(|observed| observed.span.enter());
+        let response = match catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.future).poll(cx)))
+        {
+            Ok(Poll::Ready(response)) => response,
+            Ok(Poll::Pending) => return Poll::Pending,
+            Err(panic) => panicked(this.route, &*panic),
+        };
+        drop(entered);
+        if let Some(observed) = this.observed.take() {
+            observed.answered(response.status());
         }
+        Poll::Ready(Ok(response))
     }
 }

@@ -6,11 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract::{BodyLimits, PathParams};
+use crate::observe::RouteMetrics;
+use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{KeepAlive, SseConfig};
 
 /// One registered route, with the controller instance it calls.
 pub(crate) struct Endpoint {
+    /// The route as declared: its template names it in logs and metrics.
+    pub(crate) record: &'static RouteRecord,
     pub(crate) verb: Verb,
     pub(crate) kind: RouteKind,
     pub(crate) handler: HandlerFn,
@@ -29,6 +33,10 @@ pub(crate) struct Router {
     paths: matchit::Router<usize>,
     /// The endpoints of each path, indexed by the value `paths` stores.
     endpoints: Vec<Vec<Endpoint>>,
+    /// Health and metrics routes, answered before the application's.
+    pub(crate) builtins: Option<Box<Builtins>>,
+    /// The application's state, for the built-in routes.
+    pub(crate) state: Arc<State>,
 }
 
 impl Router {
@@ -39,14 +47,18 @@ impl Router {
         keep_alive: Option<Duration>,
         limits: Limits,
         state: &Arc<State>,
+        builtins: Option<Box<Builtins>>,
     ) -> Result<Self, Error> {
         let mut router = Self {
             paths: matchit::Router::new(),
             endpoints: Vec::new(),
+            builtins: None,
+            state: Arc::clone(state),
         };
         let mut previous: Option<&'static RouteRecord> = None;
         for (record, controller) in routes {
             let endpoint = Endpoint {
+                record,
                 verb: record.verb,
                 kind: record.kind,
                 handler: record.handler,
@@ -62,6 +74,8 @@ impl Router {
                         retry: record.sse.retry,
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,
+                        metrics: (record.kind == RouteKind::Sse)
+                            .then(|| RouteMetrics::new(record.path)),
                     }),
                     body: BodyLimits {
                         size: limits.body_limit,
@@ -94,6 +108,17 @@ impl Router {
             }
             previous = Some(record);
         }
+        if let Some(builtins) = &builtins {
+            for path in builtins.paths() {
+                if let Lookup::Found(endpoint, _) = router.lookup(&http::Method::GET, path) {
+                    return Err(Error::BuiltinConflict {
+                        path: path.to_owned(),
+                        route: &endpoint.record.source,
+                    });
+                }
+            }
+        }
+        router.builtins = builtins;
         Ok(router)
     }
 

@@ -18,6 +18,7 @@ use super::sniff::{Protocol, Rewind, Sniff};
 use super::stall::StallGuard;
 use super::strict;
 use crate::extract::RequestBody;
+use crate::observe::{CloseReason, dropping_for};
 use crate::state::OpenGuard;
 use crate::{Limits, Routes, RoutesFuture};
 
@@ -68,6 +69,8 @@ pin_project! {
         // as its largest variant, so inline it would be paid by every HTTP/1.1 connection
         // (one per idle SSE client); an HTTP/2 connection carries many streams.
         Http2 { conn: Pin<Box<http2::Connection<Io<I>, HyperService, TokioExecutor>>> },
+        // Over: what it served is dropped.
+        Closed,
     }
 }
 
@@ -167,6 +170,7 @@ where
                     PhaseProj::Sniff { .. } => return Poll::Ready(()),
                     PhaseProj::Http1 { conn } => conn.graceful_shutdown(),
                     PhaseProj::Http2 { conn } => conn.as_mut().graceful_shutdown(),
+                    PhaseProj::Closed => return Poll::Ready(()),
                 }
                 *serve.graceful = true;
                 // From now on, wait for the deadline, with a waiter created before the flags
@@ -214,10 +218,16 @@ where
                     Poll::Ready(result) => Some(result),
                     Poll::Pending => None,
                 },
+                PhaseProj::Closed => return Poll::Ready(()),
             };
             if let Some(result) = done {
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
+                    if stalled(&error) {
+                        // Its streams are dropped here, and learn why they end.
+                        let mut phase = serve.phase;
+                        dropping_for(CloseReason::StallTimeout, || phase.set(Phase::Closed));
+                    }
                 }
                 return Poll::Ready(());
             }
@@ -238,4 +248,16 @@ where
             return Poll::Pending;
         }
     }
+}
+
+/// Whether a connection failed because the stall guard gave up on its client.
+fn stalled(error: &hyper::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::TimedOut;
+        }
+        source = error.source();
+    }
+    false
 }

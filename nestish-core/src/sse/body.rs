@@ -21,6 +21,7 @@ use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::signal::SseSetup;
+use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
 use crate::state::OpenGuard;
 use crate::{BoxError, HttpError};
@@ -28,7 +29,7 @@ use crate::{BoxError, HttpError};
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
 /// fast stream costs one write per batch rather than one per event; a connection never waits for
 /// more than the stream has ready, and never holds the others up for longer than one batch.
-const MAX_FRAME_EVENTS: usize = 64;
+const MAX_FRAME_EVENTS: u64 = 64;
 const MAX_FRAME_BYTES: usize = 16 * 1024;
 
 /// The heartbeat: a comment line and the blank line after it, which clients ignore.
@@ -61,6 +62,71 @@ pin_project! {
         // The waker `shutdown` was last polled with: polling it takes the lock every stream of
         // the application shares, so it is polled again only when the waker changes.
         registered: Option<Waker>,
+        // What the close log line and the metrics report.
+        stats: Stats,
+    }
+
+    impl<S> PinnedDrop for SseBody<S> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.stats.closed(this.config, this.stream.is_some());
+        }
+    }
+}
+
+/// An SSE stream's figures, reported when it closes.
+struct Stats {
+    started: Instant,
+    events: u64,
+    bytes: u64,
+    /// Why it ended, once it has; a stream dropped before is ending for its connection's reason.
+    reason: Option<CloseReason>,
+}
+
+impl Stats {
+    fn new(config: &SseConfig) -> Self {
+        if let Some(metrics) = &config.metrics {
+            metrics.opened();
+        }
+        Self {
+            started: Instant::now(),
+            events: 0,
+            bytes: 0,
+            reason: None,
+        }
+    }
+
+    /// A frame of `events` events (and heartbeats) in `bytes` bytes goes out.
+    fn sent(&mut self, config: &SseConfig, events: u64, bytes: usize) {
+        let bytes = bytes as u64;
+        if let Some(metrics) = &config.metrics {
+            if self.events == 0 && events > 0 {
+                metrics.first_event(self.started.elapsed());
+            }
+            metrics.sent(events, bytes);
+        }
+        self.events += events;
+        self.bytes += bytes;
+    }
+
+    /// The body is dropped; `running` if its stream had not ended.
+    fn closed(&mut self, config: &SseConfig, running: bool) {
+        let reason = match self.reason {
+            Some(reason) if !running => reason,
+            _ => crate::observe::drop_reason(),
+        };
+        if let Some(metrics) = &config.metrics {
+            metrics.closed(reason);
+        }
+        tracing::info!(
+            target: "nestish::sse",
+            route = config.route,
+            events = self.events,
+            bytes = self.bytes,
+            lived_ms = self.started.elapsed().as_millis() as u64,
+            reason = reason.as_str(),
+            "stream closed"
+        );
     }
 }
 
@@ -121,6 +187,7 @@ where
         let expires = config
             .max_lifetime
             .map(|lifetime| Box::pin(tokio::time::sleep(lifetime)));
+        let stats = Stats::new(&config);
         Self {
             stream: Some(stream),
             buf,
@@ -132,6 +199,7 @@ where
             shutdown: state.shutdown_notified(),
             registered: None,
             open: state.stream_opened(),
+            stats,
         }
     }
 }
@@ -153,6 +221,7 @@ where
         encode_data(&message, self.buf);
         self.buf.extend_from_slice(b"\n");
         self.stream.set(None);
+        self.stats.reason = Some(CloseReason::Error);
     }
 
     /// Ends the stream cleanly, after the route's shutdown event if it declares one.
@@ -163,11 +232,16 @@ where
             self.buf.extend_from_slice(b"\n");
         }
         self.stream.set(None);
+        self.stats.reason = Some(if shutting_down {
+            CloseReason::Shutdown
+        } else {
+            CloseReason::Lifetime
+        });
     }
 
     /// Moves as many ready events as the caps allow from the stream into `buf`; whether the
-    /// stream then waits for more (rather than a cap being reached).
-    fn fill(&mut self, cx: &mut Context<'_>) -> bool {
+    /// stream then waits for more (rather than a cap being reached), and how many it moved.
+    fn fill(&mut self, cx: &mut Context<'_>) -> (bool, u64) {
         let mut events = 0;
         while let Some(stream) = self.stream.as_mut().as_pin_mut() {
             if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
@@ -184,8 +258,11 @@ where
             match polled {
                 Ok(Poll::Ready(Some(Ok(())))) => events += 1,
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
-                Ok(Poll::Ready(None)) => self.stream.set(None),
-                Ok(Poll::Pending) => return true,
+                Ok(Poll::Ready(None)) => {
+                    self.stream.set(None);
+                    self.stats.reason = Some(CloseReason::Ended);
+                }
+                Ok(Poll::Pending) => return (true, events),
                 Err(panic) => {
                     // Whatever the panicking item half-wrote must not reach the wire.
                     self.buf.truncate(before);
@@ -198,7 +275,7 @@ where
                 }
             }
         }
-        false
+        (false, events)
     }
 
     /// Whether the stream must end now: the server is shutting down, or its lifetime is over;
@@ -241,7 +318,7 @@ where
                 this.finish(shutting_down);
             }
         }
-        let waiting = this.fill(cx);
+        let (waiting, events) = this.fill(cx);
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this
                 .heartbeat
@@ -266,6 +343,7 @@ where
         } else {
             this.buf.split()
         };
+        this.stats.sent(this.config, events, frame.len());
         Poll::Ready(Some(Ok(Frame::data(frame.freeze()))))
     }
 
@@ -300,6 +378,7 @@ mod tests {
                 retry: None,
                 max_lifetime: None,
                 shutdown_event: None,
+                metrics: None,
             }),
             state: Arc::new(State::default()),
             close: None,
@@ -353,9 +432,12 @@ mod tests {
         let mut body = pin!(SseBody::new(events, config(None)));
         let first = next(&mut body).await.unwrap();
         assert!(first.starts_with("\ndata: 0\n\ndata: 1\n\n"));
-        assert_eq!(first.matches("data: ").count(), MAX_FRAME_EVENTS);
+        assert_eq!(first.matches("data: ").count() as u64, MAX_FRAME_EVENTS);
         let second = next(&mut body).await.unwrap();
-        assert_eq!(second.matches("data: ").count(), 100 - MAX_FRAME_EVENTS);
+        assert_eq!(
+            second.matches("data: ").count() as u64,
+            100 - MAX_FRAME_EVENTS
+        );
         assert!(second.ends_with("data: 99\n\n"));
         assert_eq!(next(&mut body).await, None);
         assert!(http_body::Body::is_end_stream(&body));

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use crate::observe::RouteMetrics;
+
 /// An SSE route's settings, as the response body uses them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct SseConfig {
     /// The route's path, for logs.
     pub(crate) route: &'static str,
@@ -16,6 +18,8 @@ pub struct SseConfig {
     pub(crate) max_lifetime: Option<Duration>,
     /// The data of the `event: shutdown` written when the server shuts down, if any.
     pub(crate) shutdown_event: Option<&'static str>,
+    /// The route's figures (SSE routes only).
+    pub(crate) metrics: Option<RouteMetrics>,
 }
 
 /// An `#[sse]` route's own stream settings, as its attribute declares them.

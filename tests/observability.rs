@@ -1,0 +1,323 @@
+//! What nestish reports about itself, after a known workload over real sockets: the log lines
+//! (an access log, refusals, one line per closed stream with its reason and counts), the
+//! Prometheus text of its metrics, and health checks whose readiness turns 503 on shutdown.
+//!
+//! One test for the workload: the `metrics` recorder is the process's, shared by every app in
+//! it, so the counts are exact only if nothing else in this binary counts.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::stream::{self, Stream, StreamExt};
+use http_body_util::{BodyExt, Empty};
+use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
+use nestish_core::testing::{Test, TestApp};
+use nestish_core::{HttpError, MessageEvent, NestFactory, StatusCode, controller, get, sse};
+use tower::ServiceExt;
+
+#[derive(Default)]
+pub struct ObservedController;
+
+#[controller("obs")]
+impl ObservedController {
+    #[get("ok")]
+    fn ok(&self) -> &'static str {
+        "ok"
+    }
+
+    #[get("items/:id")]
+    fn item(&self, #[param("id")] id: u32) -> String {
+        id.to_string()
+    }
+
+    /// Three events, then the end.
+    #[sse("three", keep_alive = false)]
+    fn three(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::iter(["a", "b", "c"].map(MessageEvent::new))
+    }
+
+    /// One event, then silence.
+    #[sse("forever", keep_alive = false)]
+    fn forever(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::iter([MessageEvent::new("hello")]).chain(stream::pending())
+    }
+
+    /// One event, then an error.
+    #[sse("fail", keep_alive = false)]
+    fn fail(&self) -> impl Stream<Item = Result<MessageEvent, HttpError>> + Send + 'static {
+        stream::iter([
+            Ok(MessageEvent::new("first")),
+            Err(HttpError::bad_request("no more")),
+        ])
+    }
+
+    /// 1 KiB events, as fast as the socket takes them, forever.
+    #[sse("flood", keep_alive = false)]
+    fn flood(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::repeat_with(|| MessageEvent::new("x".repeat(1024)))
+    }
+}
+
+async fn app(
+    configure: impl FnOnce(nestish_core::AppBuilder) -> nestish_core::AppBuilder,
+) -> TestApp {
+    Test::create_testing_module()
+        .controllers::<(ObservedController,)>()
+        .configure(configure)
+        .start()
+        .await
+        .expect("the app starts")
+}
+
+/// `name{labels} value` lines of a Prometheus text, keyed by name and sorted labels.
+fn samples(text: &str) -> HashMap<String, f64> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (name, labels) = match series.split_once('{') {
+                Some((name, labels)) => {
+                    let mut labels: Vec<&str> = labels.trim_end_matches('}').split(',').collect();
+                    labels.sort_unstable();
+                    (name, labels.join(","))
+                }
+                None => (series, String::new()),
+            };
+            Some((format!("{name}{{{labels}}}"), value.parse().ok()?))
+        })
+        .collect()
+}
+
+// A current-thread runtime: every task of the apps runs on this thread, under the subscriber
+// set here.
+#[tokio::test]
+async fn logs_and_metrics_report_a_known_workload_exactly() {
+    let (captured, _default) = support::logs::capture(tracing::Level::DEBUG);
+
+    let main = app(|app| app.metrics_route("/metrics")).await;
+    // Requests: two answered, a 404, a 400 from extraction.
+    assert_eq!(main.get("/obs/ok").await.status(), 200);
+    assert_eq!(main.get("/obs/ok").await.status(), 200);
+    assert_eq!(main.get("/nope").await.status(), 404);
+    assert_eq!(main.get("/obs/items/x").await.status(), 400);
+    // Streams closed for each reason.
+    let mut three = main.sse("/obs/three").await;
+    assert_eq!(three.end().await.len(), 3, "ended");
+    let mut gone = main.sse("/obs/forever").await;
+    gone.next_event().await;
+    drop(gone);
+    let mut failed = main.sse("/obs/fail").await;
+    assert_eq!(failed.end().await.len(), 2, "an event, then `event: error`");
+    main.settled().await;
+
+    let lifetime = app(|app| app.sse_max_lifetime(Some(Duration::from_millis(100)))).await;
+    let mut expiring = lifetime.sse("/obs/forever").await;
+    assert_eq!(
+        expiring.end().await.len(),
+        1,
+        "the lifetime ends it cleanly"
+    );
+    lifetime.settled().await;
+
+    let stall = app(|app| {
+        app.stall_timeout(Duration::from_millis(300))
+            .send_buffer(Some(4096))
+            .buffer_size(8 * 1024)
+    })
+    .await;
+    let mut stalled = support::Conn::open(stall.addr()).await;
+    stalled.send("GET", "/obs/flood", &[]).await;
+    support::eventually("the flood is open", || stall.handle().open_streams() == 1).await;
+    stall.settled().await; // the client never reads: the stall timeout closes it
+
+    let shutdown = app(|app| app).await;
+    let mut open = shutdown.sse("/obs/forever").await;
+    open.next_event().await;
+    shutdown.shutdown().await.expect("a clean shutdown");
+    assert!(open.end().await.is_empty());
+    drop(stalled);
+
+    // The log: one line per closed stream, with its reason and what it sent.
+    for (route, reason, events) in [
+        ("/obs/three", "ended", 3),
+        ("/obs/forever", "client_gone", 1),
+        ("/obs/fail", "error", 1),
+        ("/obs/forever", "lifetime", 1),
+        ("/obs/forever", "shutdown", 1),
+    ] {
+        let lines = captured.lines(&[
+            "stream closed",
+            &format!("route=\"{route}\""),
+            &format!("reason=\"{reason}\""),
+        ]);
+        assert_eq!(lines.len(), 1, "{route} {reason}: {lines:?}");
+        assert!(
+            lines[0].contains(&format!("events={events} ")),
+            "{}",
+            lines[0]
+        );
+    }
+    let stalls = captured.lines(&["stream closed", "route=\"/obs/flood\"", "stall_timeout"]);
+    assert_eq!(stalls.len(), 1, "{stalls:?}");
+    assert_eq!(captured.lines(&["stream closed"]).len(), 6);
+    // The access log: refusals at INFO, answers at DEBUG, by route template.
+    let refused = captured.lines(&[" INFO ", "refused"]);
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .any(|l| l.contains("route=\"(no route)\"") && l.contains("status=404"))
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|l| l.contains("route=\"/obs/items/:id\"") && l.contains("status=400"))
+    );
+    assert_eq!(
+        captured
+            .lines(&["DEBUG", "answered", "route=\"/obs/ok\"", "status=200"])
+            .len(),
+        2
+    );
+
+    // The hub: events by topic class, and a subscriber older than the history.
+    let hub = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(2)));
+    for topic in ["chat", "chat", "chat", "user:1", "user:2"] {
+        hub.publish(topic, MessageEvent::new("x"))
+            .await
+            .expect("published");
+    }
+    let mut late = hub.subscribe("chat", Some(0));
+    assert_eq!(
+        late.next().await.and_then(|event| event.id()),
+        None,
+        "a missed notice"
+    );
+
+    // The metrics, scraped over the socket after the workload.
+    let scraped = main.get("/metrics").await;
+    assert_eq!(
+        scraped.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let metrics = samples(&scraped.text());
+    let value = |series: &str| {
+        *metrics
+            .get(series)
+            .unwrap_or_else(|| panic!("no {series} in\n{}", scraped.text()))
+    };
+    assert_eq!(
+        value(r#"nestish_requests_total{method="GET",route="/obs/ok",status="200"}"#),
+        2.0
+    );
+    assert_eq!(
+        value(r#"nestish_requests_total{method="GET",route="(no route)",status="404"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"nestish_requests_total{method="GET",route="/obs/items/:id",status="400"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"nestish_sse_events_total{route="/obs/three"}"#),
+        3.0
+    );
+    // The error event is the stream's last frame, not one of its events.
+    assert_eq!(value(r#"nestish_sse_events_total{route="/obs/fail"}"#), 1.0);
+    assert_eq!(
+        value(r#"nestish_sse_events_total{route="/obs/forever"}"#),
+        3.0
+    );
+    for (route, reason) in [
+        ("/obs/three", "ended"),
+        ("/obs/forever", "client_gone"),
+        ("/obs/fail", "error"),
+        ("/obs/forever", "lifetime"),
+        ("/obs/forever", "shutdown"),
+        ("/obs/flood", "stall_timeout"),
+    ] {
+        let series = format!(r#"nestish_sse_closes_total{{reason="{reason}",route="{route}"}}"#);
+        assert_eq!(value(&series), 1.0, "{series}");
+    }
+    assert_eq!(
+        value(r#"nestish_sse_open_streams{route="/obs/forever"}"#),
+        0.0
+    );
+    assert_eq!(
+        value(r#"nestish_sse_time_to_first_event_seconds_count{route="/obs/three"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"nestish_hub_published_total{topic_class="chat"}"#),
+        3.0
+    );
+    assert_eq!(
+        value(r#"nestish_hub_published_total{topic_class="user"}"#),
+        2.0
+    );
+    assert_eq!(
+        value(r#"nestish_hub_missed_total{topic_class="chat"}"#),
+        1.0
+    );
+    // Only this scrape's connection is open, of all four apps.
+    assert_eq!(value("nestish_open_connections{}"), 1.0);
+}
+
+#[tokio::test]
+async fn readiness_turns_503_when_a_shutdown_starts_and_liveness_does_not() {
+    let builder = NestFactory::create()
+        .controllers::<(ObservedController,)>()
+        .health_routes("/health");
+    let handle = builder.handle();
+    let app = builder.build().expect("the app builds");
+    let get = |path: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = http::Request::get(path)
+                .body(Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            )
+        }
+    };
+    let up = serde_json::json!({ "server": { "status": "up" } });
+    assert_eq!(
+        get("/health/ready").await,
+        (
+            StatusCode::OK,
+            serde_json::json!({ "status": "ok", "info": up, "error": {}, "details": up })
+        )
+    );
+    handle.shutdown();
+    let down = serde_json::json!({ "server": { "status": "down", "message": "shutting down" } });
+    assert_eq!(
+        get("/health/ready").await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "error", "info": {}, "error": down, "details": down })
+        )
+    );
+    assert_eq!(get("/health/live").await.0, StatusCode::OK);
+}
+
+#[test]
+fn a_builtin_route_that_a_controller_declares_too_fails_build() {
+    let error = NestFactory::create()
+        .controllers::<(ObservedController,)>()
+        .metrics_route("/obs/ok")
+        .build()
+        .expect_err("/obs/ok is taken");
+    assert!(
+        error.to_string().starts_with(
+            "the built-in route {/obs/ok, GET} conflicts with ObservedController::ok ("
+        ),
+        "{error}"
+    );
+}
