@@ -169,7 +169,8 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
         .filter(|s| scenarios.is_empty() || scenarios.contains(s))
         .collect();
     let servers = Kind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|k| servers.is_empty() || servers.contains(k))
         .collect();
     Ok(Plan {

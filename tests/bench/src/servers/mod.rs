@@ -47,12 +47,27 @@ pub enum Kind {
     /// NestJS 11's `@Sse()` on Node.js (Express): optional, run only when `node` and `npm` are
     /// on `PATH`.
     Nestjs,
+    /// nestish with its Prometheus recorder installed (`metrics_route`), to weigh what
+    /// counting costs beside `Nestish` in the same run: only in a build with `--features metrics`.
+    #[cfg(feature = "metrics")]
+    NestishMetrics,
 }
 
 impl Kind {
     /// Every server, in the order of the table's columns.
-    pub const ALL: [Self; 5] = [
+    #[cfg(not(feature = "metrics"))]
+    pub const ALL: &[Self] = &[
         Self::Nestish,
+        Self::Axum,
+        Self::Actix,
+        Self::Hyper,
+        Self::Nestjs,
+    ];
+    /// Every server, in the order of the table's columns.
+    #[cfg(feature = "metrics")]
+    pub const ALL: &[Self] = &[
+        Self::Nestish,
+        Self::NestishMetrics,
         Self::Axum,
         Self::Actix,
         Self::Hyper,
@@ -67,6 +82,8 @@ impl Kind {
             Self::Actix => "actix",
             Self::Hyper => "hyper",
             Self::Nestjs => "nestjs",
+            #[cfg(feature = "metrics")]
+            Self::NestishMetrics => "nestish-metrics",
         }
     }
 }
@@ -82,7 +99,8 @@ impl FromStr for Kind {
 
     fn from_str(name: &str) -> Result<Self, String> {
         Self::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|kind| kind.name() == name)
             .ok_or_else(|| {
                 format!("unknown server {name:?} (nestish, axum, actix, hyper or nestjs)")
@@ -105,6 +123,8 @@ pub struct Config {
 pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
     match kind {
         Kind::Nestish => nestish::serve(config),
+        #[cfg(feature = "metrics")]
+        Kind::NestishMetrics => nestish::serve_with_metrics(config),
         Kind::Axum => axum::serve(config),
         Kind::Actix => actix::serve(config),
         Kind::Hyper => hyper::serve(config),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
 use nestish_core::hub::{Hub, HubEvent};
-use nestish_core::{Json, MessageEvent, NestFactory, controller, inject, sse};
+use nestish_core::{AppBuilder, Json, MessageEvent, NestFactory, controller, inject, sse};
 
 use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
 
@@ -49,11 +49,22 @@ impl BenchController {
 }
 
 pub fn serve(config: Config) -> io::Result<()> {
+    serve_with(config, |app| app)
+}
+
+/// As [`serve`], with the Prometheus recorder counting (and `GET /metrics`).
+#[cfg(feature = "metrics")]
+pub fn serve_with_metrics(config: Config) -> io::Result<()> {
+    serve_with(config, |app| app.metrics_route("/metrics"))
+}
+
+fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) -> io::Result<()> {
     super::current_thread_runtime()?.block_on(async {
         let hub = Arc::new(Hub::new());
-        let server = NestFactory::create()
+        let app = NestFactory::create()
             .provide(Tick(config.tick))
-            .provide_arc(Arc::clone(&hub))
+            .provide_arc(Arc::clone(&hub));
+        let server = configure(app)
             .build()
             .map_err(io::Error::other)?
             .bind(("127.0.0.1", config.port))
