@@ -2,8 +2,8 @@
 //! (an access log, refusals, one line per closed stream with its reason and counts), the
 //! Prometheus text of its metrics, and health checks whose readiness turns 503 on shutdown.
 //!
-//! One test for the workload: the `metrics` recorder is the process's, shared by every app in
-//! it, so the counts are exact only if nothing else in this binary counts.
+//! The only test of its binary: the `metrics` recorder and the callsites of `tracing` are the
+//! process's, so the counts are exact only if nothing else in this binary counts or logs.
 
 mod support;
 
@@ -11,11 +11,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::stream::{self, Stream, StreamExt};
-use http_body_util::{BodyExt, Empty};
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use nestish_core::testing::{Test, TestApp};
-use nestish_core::{HttpError, MessageEvent, NestFactory, StatusCode, controller, get, sse};
-use tower::ServiceExt;
+use nestish_core::{HttpError, MessageEvent, controller, get, sse};
 
 #[derive(Default)]
 pub struct ObservedController;
@@ -263,61 +261,4 @@ async fn logs_and_metrics_report_a_known_workload_exactly() {
     );
     // Only this scrape's connection is open, of all four apps.
     assert_eq!(value("nestish_open_connections{}"), 1.0);
-}
-
-#[tokio::test]
-async fn readiness_turns_503_when_a_shutdown_starts_and_liveness_does_not() {
-    let builder = NestFactory::create()
-        .controllers::<(ObservedController,)>()
-        .health_routes("/health");
-    let handle = builder.handle();
-    let app = builder.build().expect("the app builds");
-    let get = |path: &'static str| {
-        let app = app.clone();
-        async move {
-            let request = http::Request::get(path)
-                .body(Empty::<bytes::Bytes>::new())
-                .unwrap();
-            let response = app.oneshot(request).await.unwrap();
-            let status = response.status();
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            (
-                status,
-                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
-            )
-        }
-    };
-    let up = serde_json::json!({ "server": { "status": "up" } });
-    assert_eq!(
-        get("/health/ready").await,
-        (
-            StatusCode::OK,
-            serde_json::json!({ "status": "ok", "info": up, "error": {}, "details": up })
-        )
-    );
-    handle.shutdown();
-    let down = serde_json::json!({ "server": { "status": "down", "message": "shutting down" } });
-    assert_eq!(
-        get("/health/ready").await,
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({ "status": "error", "info": {}, "error": down, "details": down })
-        )
-    );
-    assert_eq!(get("/health/live").await.0, StatusCode::OK);
-}
-
-#[test]
-fn a_builtin_route_that_a_controller_declares_too_fails_build() {
-    let error = NestFactory::create()
-        .controllers::<(ObservedController,)>()
-        .metrics_route("/obs/ok")
-        .build()
-        .expect_err("/obs/ok is taken");
-    assert!(
-        error.to_string().starts_with(
-            "the built-in route {/obs/ok, GET} conflicts with ObservedController::ok ("
-        ),
-        "{error}"
-    );
 }

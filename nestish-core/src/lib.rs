@@ -87,7 +87,7 @@ pub use app::{App, AppBuilder, NestFactory};
 pub use bytes::Bytes;
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
-pub use extract::{RequestBody, RequestParts};
+pub use extract::{ConnectionInfo, RequestBody, RequestParts};
 pub use http::StatusCode;
 pub use limits::Limits;
 pub use providers::{Inject, MissingProvider, Providers};

@@ -57,6 +57,7 @@
 //! `Json<T>` body without `Content-Type: application/json` answers 415.
 
 mod body;
+mod connection;
 pub(crate) mod header;
 pub(crate) mod path;
 pub(crate) mod query;
@@ -66,6 +67,7 @@ mod request_body;
 // are plumbing, not API.
 pub use body::FromBody;
 pub(crate) use body::{BodyLimits, read_body};
+pub use connection::ConnectionInfo;
 pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
 

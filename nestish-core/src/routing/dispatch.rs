@@ -3,14 +3,16 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use http::header::{ALLOW, HeaderValue};
-use http::{Method, StatusCode};
+use http::{Method, StatusCode, Version};
 
+use crate::ConnectionInfo;
 use crate::panic::message as panic_message;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
@@ -75,6 +77,9 @@ struct Observed {
     started: Instant,
     method: Method,
     route: &'static str,
+    /// The client's address, when the server that runs the app knows it.
+    peer: Option<SocketAddr>,
+    version: Version,
 }
 
 impl Observed {
@@ -87,6 +92,11 @@ impl Observed {
                 started: Instant::now(),
                 method: request.method().clone(),
                 route: NO_ROUTE,
+                peer: request
+                    .extensions()
+                    .get::<ConnectionInfo>()
+                    .map(ConnectionInfo::peer_addr),
+                version: request.version(),
             })
         })
     }
@@ -99,6 +109,8 @@ impl Observed {
             "request",
             method = %self.method,
             route,
+            peer = self.peer.map(tracing::field::display),
+            version = ?self.version,
         );
         self
     }

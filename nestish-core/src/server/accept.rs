@@ -47,7 +47,8 @@ impl Acceptor {
     /// Accepts the next connection and serves it, refuses it, or waits out an error.
     pub(crate) async fn accept_one(&mut self) {
         match self.listener.accept().await {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
+                tracing::debug!(target: "nestish::connection", %peer, "accepted");
                 self.recovered();
                 self.serve(stream);
             }

@@ -14,10 +14,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::futures::OwnedNotified;
 use tokio::time::Sleep;
 
+use super::peer::{self, Fd};
 use super::sniff::{Protocol, Rewind, Sniff};
 use super::stall::StallGuard;
 use super::strict;
-use crate::extract::RequestBody;
+use crate::extract::{ConnectionInfo, RequestBody};
 use crate::observe::{CloseReason, dropping_for};
 use crate::state::OpenGuard;
 use crate::{Limits, Routes, RoutesFuture};
@@ -35,9 +36,12 @@ impl hyper::service::Service<http::Request<Incoming>> for HyperService {
     type Error = std::convert::Infallible;
     type Future = RoutesFuture;
 
-    fn call(&self, request: http::Request<Incoming>) -> RoutesFuture {
+    fn call(&self, mut request: http::Request<Incoming>) -> RoutesFuture {
         if let Some(refusal) = strict::check(&request, self.head_limit) {
             return RoutesFuture::ready(refusal);
+        }
+        if let Some(peer) = peer::current() {
+            request.extensions_mut().insert(ConnectionInfo::new(peer));
         }
         self.routes.dispatch(request.map(RequestBody::incoming))
     }
@@ -94,12 +98,15 @@ pin_project! {
         open: OpenGuard,
         // Kept until the protocol is known, then dropped.
         builders: Option<Arc<Builders>>,
+        // The socket's descriptor, so that a request can learn its client's address (see
+        // `peer`); it fits in what would be padding.
+        fd: Fd,
     }
 }
 
 impl<I> ServeConnection<I>
 where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static + AsFd,
 {
     /// Serves `io`. `protocol` is what the transport already agreed (TLS's ALPN); `None` reads
     /// the first bytes to find out.
@@ -109,6 +116,7 @@ where
         open: OpenGuard,
         with: &Arc<Builders>,
     ) -> Self {
+        let fd = io.fd();
         // Created before the first look at the flags, so a shutdown in between still wakes it.
         let wake = open.state().shutdown_notified();
         let phase = match protocol {
@@ -126,6 +134,7 @@ where
             graceful: false,
             open,
             builders: protocol.is_none().then(|| Arc::clone(with)),
+            fd,
         }
     }
 }
@@ -210,14 +219,16 @@ where
                         Poll::Pending => None,
                     }
                 }
-                PhaseProj::Http1 { conn } => match conn.poll(cx) {
+                PhaseProj::Http1 { conn } => match peer::serving(*serve.fd, || conn.poll(cx)) {
                     Poll::Ready(result) => Some(result),
                     Poll::Pending => None,
                 },
-                PhaseProj::Http2 { conn } => match conn.as_mut().poll(cx) {
-                    Poll::Ready(result) => Some(result),
-                    Poll::Pending => None,
-                },
+                PhaseProj::Http2 { conn } => {
+                    match peer::serving(*serve.fd, || conn.as_mut().poll(cx)) {
+                        Poll::Ready(result) => Some(result),
+                        Poll::Pending => None,
+                    }
+                }
                 PhaseProj::Closed => return Poll::Ready(()),
             };
             if let Some(result) = done {
@@ -260,4 +271,24 @@ fn stalled(error: &hyper::Error) -> bool {
         source = error.source();
     }
     false
+}
+
+/// A transport's socket descriptor, for [`peer`].
+pub(crate) trait AsFd {
+    /// The descriptor, or [`peer::NO_FD`].
+    fn fd(&self) -> Fd;
+}
+
+#[cfg(unix)]
+impl<T: std::os::fd::AsRawFd> AsFd for T {
+    fn fd(&self) -> Fd {
+        self.as_raw_fd()
+    }
+}
+
+#[cfg(not(unix))]
+impl<T> AsFd for T {
+    fn fd(&self) -> Fd {
+        peer::NO_FD
+    }
 }

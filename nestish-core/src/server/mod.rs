@@ -3,6 +3,7 @@
 
 mod accept;
 mod connection;
+mod peer;
 mod sniff;
 mod stall;
 mod strict;

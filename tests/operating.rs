@@ -1,0 +1,111 @@
+//! Running an app in production: health checks whose readiness turns 503 on shutdown, built-in
+//! routes that cannot hide a controller's, and the client's address on every request.
+
+mod support;
+
+use http_body_util::{BodyExt, Empty};
+use nestish_core::{ConnectionInfo, NestFactory, RequestParts, StatusCode, controller, get};
+use tower::ServiceExt;
+
+#[derive(Default)]
+pub struct OperatedController;
+
+#[controller("op")]
+impl OperatedController {
+    #[get("ok")]
+    fn ok(&self) -> &'static str {
+        "ok"
+    }
+
+    /// The client's address, as the connection sees it.
+    #[get("whoami")]
+    fn whoami(&self, #[req] req: &RequestParts) -> String {
+        req.extensions
+            .get::<ConnectionInfo>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.peer_addr().to_string())
+    }
+}
+
+#[tokio::test]
+async fn readiness_turns_503_when_a_shutdown_starts_and_liveness_does_not() {
+    let builder = NestFactory::create()
+        .controllers::<(OperatedController,)>()
+        .health_routes("/health");
+    let handle = builder.handle();
+    let app = builder.build().expect("the app builds");
+    let get = |path: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = http::Request::get(path)
+                .body(Empty::<bytes::Bytes>::new())
+                .unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            )
+        }
+    };
+    let up = serde_json::json!({ "server": { "status": "up" } });
+    assert_eq!(
+        get("/health/ready").await,
+        (
+            StatusCode::OK,
+            serde_json::json!({ "status": "ok", "info": up, "error": {}, "details": up })
+        )
+    );
+    handle.shutdown();
+    let down = serde_json::json!({ "server": { "status": "down", "message": "shutting down" } });
+    assert_eq!(
+        get("/health/ready").await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "error", "info": {}, "error": down, "details": down })
+        )
+    );
+    assert_eq!(get("/health/live").await.0, StatusCode::OK);
+}
+
+#[test]
+fn a_builtin_route_that_a_controller_declares_too_fails_build() {
+    let error = NestFactory::create()
+        .controllers::<(OperatedController,)>()
+        .metrics_route("/op/ok")
+        .build()
+        .expect_err("/op/ok is taken");
+    assert!(
+        error.to_string().starts_with(
+            "the built-in route {/op/ok, GET} conflicts with OperatedController::ok ("
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_sees_its_clients_address_on_either_protocol() {
+    let app = nestish_core::testing::Test::create_testing_module()
+        .controllers::<(OperatedController,)>()
+        .start()
+        .await
+        .expect("the app starts");
+    let mut conn = support::Conn::open(app.addr()).await;
+    let local = conn.stream.local_addr().expect("a local address");
+    conn.send("GET", "/op/whoami", &[]).await;
+    let head = conn.head().await;
+    assert_eq!(conn.sized_body(&head).await, local.to_string());
+
+    let mut h2 = support::h2c::connect(app.addr()).await;
+    let (head, mut body) = h2.get("/op/whoami").await;
+    assert_eq!(head.status, 200);
+    let mut text = String::new();
+    while let Some(data) = support::h2c::next_data(&mut body).await {
+        text.push_str(std::str::from_utf8(&data).expect("UTF-8"));
+    }
+    let seen: std::net::SocketAddr = text.parse().expect("an address");
+    assert!(
+        seen.ip().is_loopback() && seen.port() != app.addr().port(),
+        "{seen}"
+    );
+}
