@@ -18,6 +18,14 @@ use crate::HttpError;
 
 /// How long a request may wait for its answer, or an event stream for its next event, before
 /// the test fails with what it has: 10 s, on tokio's clock (under a paused clock, virtual time).
+///
+/// ```
+/// # async fn show(client: &nestish_core::testing::TestClient) {
+/// use nestish_core::testing::DEFAULT_TIMEOUT;
+/// let slow = client.get("/report").timeout(DEFAULT_TIMEOUT * 3).await;
+/// # let _ = slow;
+/// # }
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends requests to a [`TestApp`](super::TestApp), each on a new connection. Cheap to clone.

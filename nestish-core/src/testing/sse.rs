@@ -146,7 +146,20 @@ impl IntoFuture for SseRequest {
     }
 }
 
-/// Why an event stream stopped other than by a clean end.
+/// Why an event stream stopped other than by a clean end: the connection broke off (a reset,
+/// or a close in the middle of the body). An [`EventStream`] used as a `Stream` yields it.
+///
+/// ```
+/// # async fn show(mut events: nestish_core::testing::EventStream) {
+/// use futures::StreamExt;
+/// while let Some(event) = events.next().await {
+///     match event {
+///         Ok(event) => println!("{}", event.data),
+///         Err(broken) => panic!("not a clean end: {broken}"),
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("the event stream broke off: {0}")]
 pub struct StreamError(#[source] BoxError);
