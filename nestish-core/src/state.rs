@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
 
+use crate::sse::Heartbeats;
+
 /// Shared by everything an application runs.
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -22,6 +24,8 @@ pub(crate) struct State {
     open_connections: AtomicUsize,
     /// Notified, during a shutdown, each time a connection closes.
     connection_closed: Notify,
+    /// The SSE routes' heartbeats, one wheel per interval.
+    pub(crate) heartbeats: Heartbeats,
 }
 
 impl State {

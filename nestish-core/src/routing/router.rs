@@ -66,11 +66,12 @@ impl Router {
                     controller,
                     sse: Arc::new(SseConfig {
                         route: record.path,
-                        keep_alive: match record.sse.keep_alive {
+                        heartbeat: match record.sse.keep_alive {
                             KeepAlive::AppDefault => keep_alive,
                             KeepAlive::Off => None,
                             KeepAlive::Every(interval) => Some(interval),
-                        },
+                        }
+                        .map(|interval| state.heartbeats.wheel(interval)),
                         retry: record.sse.retry,
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,

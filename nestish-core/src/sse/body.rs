@@ -7,7 +7,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -20,6 +19,7 @@ use tokio::time::{Instant, Sleep};
 use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
+use super::heartbeat::Heartbeat;
 use super::signal::SseSetup;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
@@ -38,16 +38,17 @@ const HEARTBEAT: &[u8] = b":\n\n";
 pin_project! {
     /// Streams `S`'s events as an HTTP body. Dropped, with the stream, when the client goes away.
     ///
-    /// One allocation holds it all (the user's stream and the heartbeat timer are fields, not
-    /// boxes of their own): an idle SSE client costs what its connection costs and little more.
+    /// One allocation holds it all (the user's stream is a field, not a box of its own, and the
+    /// heartbeat a place in a wheel the route's streams share): an idle SSE client costs what
+    /// its connection costs and little more.
     #[project = SseBodyProj]
     pub(crate) struct SseBody<S> {
         // `None` once the stream has ended or failed: it is dropped as soon as it is finished.
         #[pin]
         stream: Option<S>,
         buf: BytesMut,
-        #[pin]
-        heartbeat: Option<Heartbeat>,
+        // Its place in the route's heartbeat wheel (unused when the route has no heartbeats).
+        heartbeat: Heartbeat,
         // The end of the stream's maximum lifetime, if the application sets one.
         expires: Option<Pin<Box<Sleep>>>,
         config: Arc<SseConfig>,
@@ -69,6 +70,9 @@ pin_project! {
     impl<S> PinnedDrop for SseBody<S> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
+            if let Some(wheel) = &this.config.heartbeat {
+                wheel.remove(this.heartbeat);
+            }
             this.stats.closed(this.config, this.stream.is_some());
         }
     }
@@ -130,35 +134,6 @@ impl Stats {
     }
 }
 
-pin_project! {
-    /// A timer that fires after `interval` of silence. Writing a frame only records the time
-    /// (the timer itself is re-armed when it fires early), so a busy stream pays nothing for it.
-    struct Heartbeat {
-        interval: Duration,
-        last_write: Instant,
-        #[pin]
-        sleep: Sleep,
-    }
-}
-
-impl Heartbeat {
-    /// Whether the stream has been silent for `interval`; if not, re-arms the timer for the
-    /// moment it will have been.
-    fn due(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
-        let mut this = self.project();
-        loop {
-            if this.sleep.as_mut().poll(cx).is_pending() {
-                return false;
-            }
-            let deadline = *this.last_write + *this.interval;
-            if Instant::now() >= deadline {
-                return true;
-            }
-            this.sleep.as_mut().reset(deadline);
-        }
-    }
-}
-
 impl<S> SseBody<S>
 where
     S: Stream + Send + 'static,
@@ -179,11 +154,11 @@ where
         } else {
             buf.extend_from_slice(b"\n");
         }
-        let heartbeat = config.keep_alive.map(|interval| Heartbeat {
-            interval,
-            last_write: Instant::now(),
-            sleep: tokio::time::sleep(interval),
-        });
+        let heartbeat = config
+            .heartbeat
+            .as_ref()
+            .map(|wheel| wheel.start())
+            .unwrap_or_default();
         let expires = config
             .max_lifetime
             .map(|lifetime| Box::pin(tokio::time::sleep(lifetime)));
@@ -313,6 +288,10 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let mut this = self.project();
+        let new_waker = !this
+            .registered
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
         if this.stream.is_some() {
             if let Some(shutting_down) = this.must_end(cx) {
                 this.finish(shutting_down);
@@ -321,10 +300,10 @@ where
         let (waiting, events) = this.fill(cx);
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this
+                .config
                 .heartbeat
-                .as_mut()
-                .as_pin_mut()
-                .is_some_and(|heartbeat| heartbeat.due(cx));
+                .as_ref()
+                .is_some_and(|wheel| wheel.due(this.heartbeat, cx, new_waker));
             if !due {
                 return Poll::Pending;
             }
@@ -333,8 +312,8 @@ where
         if this.buf.is_empty() {
             return Poll::Ready(None);
         }
-        if let Some(heartbeat) = this.heartbeat.as_pin_mut() {
-            *heartbeat.project().last_write = Instant::now();
+        if let Some(wheel) = &this.config.heartbeat {
+            wheel.wrote(this.heartbeat);
         }
         // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
         // whole buffer to this frame, so an idle connection holds no buffer at all.
@@ -367,20 +346,22 @@ mod tests {
     use super::*;
     use crate::MessageEvent;
     use crate::state::State;
+    use std::time::Duration;
 
     const SECOND: Duration = Duration::from_secs(1);
 
     fn config(keep_alive: Option<Duration>) -> SseSetup {
+        let state = Arc::new(State::default());
         SseSetup {
             config: Arc::new(SseConfig {
                 route: "/test",
-                keep_alive,
+                heartbeat: keep_alive.map(|interval| state.heartbeats.wheel(interval)),
                 retry: None,
                 max_lifetime: None,
                 shutdown_event: None,
                 metrics: None,
             }),
-            state: Arc::new(State::default()),
+            state,
             close: None,
         }
     }
@@ -412,6 +393,63 @@ mod tests {
         assert_eq!(after_event.elapsed(), 10 * SECOND);
         assert_eq!(next(&mut body).await.as_deref(), Some(":\n\n"));
         assert_eq!(after_event.elapsed(), 20 * SECOND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_heartbeat_after_a_write_between_ticks_is_never_early_and_at_most_a_tick_late() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
+        let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(events, config(Some(10 * SECOND))));
+        assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
+        // Half a tick (a tick is a tenth of the interval) past a tick.
+        tokio::time::advance(9 * SECOND + SECOND / 2).await;
+        tx.send(MessageEvent::new("a")).unwrap();
+        assert_eq!(next(&mut body).await.as_deref(), Some("data: a\n\n"));
+        let after_event = Instant::now();
+        assert_eq!(next(&mut body).await.as_deref(), Some(":\n\n"));
+        let waited = after_event.elapsed();
+        assert!(
+            (10 * SECOND..=11 * SECOND).contains(&waited),
+            "{waited:?} after the write"
+        );
+    }
+
+    /// Counts its wakes; its `Arc`'s count tells who still holds it.
+    #[derive(Default)]
+    struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+    impl futures::task::ArcWake for CountingWaker {
+        fn wake_by_ref(this: &Arc<Self>) {
+            this.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_stream_leaves_nothing_in_the_wheel() {
+        let counting = Arc::new(CountingWaker::default());
+        let waker = futures::task::waker(Arc::clone(&counting));
+        let mut cx = Context::from_waker(&waker);
+        let mut body = Box::pin(SseBody::new(
+            stream::pending::<MessageEvent>(),
+            config(Some(10 * SECOND)),
+        ));
+        assert!(
+            http_body::Body::poll_frame(body.as_mut(), &mut cx).is_ready(),
+            "the opening line break"
+        );
+        assert!(
+            http_body::Body::poll_frame(body.as_mut(), &mut cx).is_pending(),
+            "silent: registered"
+        );
+        // Held by the wheel, and by the body's shutdown waiter.
+        assert!(Arc::strong_count(&counting) > 2);
+        drop(body);
+        // The wheel dropped its waker at once, not at the heartbeat's tick: a closed
+        // connection's task is not kept alive.
+        assert_eq!(Arc::strong_count(&counting), 2);
+        tokio::time::advance(20 * SECOND).await;
+        tokio::task::yield_now().await;
+        assert_eq!(counting.0.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[tokio::test(start_paused = true)]

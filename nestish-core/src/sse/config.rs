@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use super::heartbeat::Wheel;
 use crate::observe::RouteMetrics;
 
 /// An SSE route's settings, as the response body uses them.
@@ -10,8 +13,9 @@ use crate::observe::RouteMetrics;
 pub struct SseConfig {
     /// The route's path, for logs.
     pub(crate) route: &'static str,
-    /// How long the stream may stay silent before a heartbeat comment; `None`: never.
-    pub(crate) keep_alive: Option<Duration>,
+    /// The heartbeats of the route's interval (how long a stream may stay silent before a
+    /// heartbeat comment); `None`: never.
+    pub(crate) heartbeat: Option<Arc<Wheel>>,
     /// The reconnection delay sent first on the stream, if any.
     pub(crate) retry: Option<Duration>,
     /// How long the stream may last, if the application limits it.

@@ -9,6 +9,7 @@ mod body;
 mod config;
 pub(crate) mod encode;
 mod event;
+mod heartbeat;
 mod interval;
 mod item;
 mod response;
@@ -16,6 +17,7 @@ mod signal;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
+pub(crate) use heartbeat::Heartbeats;
 pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
 pub(crate) use response::{head_response, sse_response};

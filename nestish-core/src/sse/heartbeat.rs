@@ -1,0 +1,314 @@
+//! Heartbeats without a timer per stream: one wheel per heartbeat interval of an application,
+//! driven by one task, where a silent stream leaves its waker until its heartbeat is due.
+//!
+//! A tokio timer in every SSE body cost each idle stream 144 bytes (the `Sleep` and its
+//! bookkeeping). Here a stream holds 16 bytes, and the wheel one entry of 32 bytes and a
+//! slot reference of 8 while the stream is registered. Time is counted in ticks of a tenth of
+//! the interval, and a heartbeat is due at the first tick a full interval after the last write:
+//! never early, and at most a tick (10 % of the interval) late.
+//!
+//! A stream registers only when it goes silent, and again only when its heartbeat came due
+//! while it was writing; writing itself touches nothing shared. A dropped stream takes its
+//! entry out at once, so the wheel never keeps a closed connection's task alive.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// Ticks in an interval: a heartbeat is at most one tick late.
+const TICKS_PER_INTERVAL: u64 = 10;
+
+/// Slots of the wheel: more than the ticks a deadline can be ahead of now (an interval, plus
+/// the tick its last write fell in), so no two pending deadlines share a slot.
+const SLOTS: usize = 16;
+
+/// The shortest tick: heartbeats of a few milliseconds are not worth a faster driver.
+const MIN_TICK: Duration = Duration::from_millis(1);
+
+/// The heartbeat wheels of an application, one per interval its routes use.
+#[derive(Debug, Default)]
+pub(crate) struct Heartbeats {
+    wheels: Mutex<HashMap<Duration, Arc<Wheel>>>,
+}
+
+impl Heartbeats {
+    /// The wheel of `interval`, made on first use.
+    pub(crate) fn wheel(&self, interval: Duration) -> Arc<Wheel> {
+        let mut wheels = lock(&self.wheels);
+        Arc::clone(wheels.entry(interval).or_insert_with(|| {
+            let tick = (interval / TICKS_PER_INTERVAL as u32).max(MIN_TICK);
+            Arc::new(Wheel {
+                tick,
+                span: interval.as_nanos().div_ceil(tick.as_nanos()) as u64,
+                start: Instant::now(),
+                inner: Mutex::default(),
+                work: Arc::new(Notify::new()),
+                driver: Mutex::new(None),
+            })
+        }))
+    }
+}
+
+/// The silent streams of one heartbeat interval.
+#[derive(Debug)]
+pub(crate) struct Wheel {
+    tick: Duration,
+    /// Ticks in the interval: 10, or fewer for intervals under 10 ms.
+    span: u64,
+    start: Instant,
+    inner: Mutex<Slots>,
+    /// Wakes a driver that sleeps because nothing is registered (or the wheel is gone).
+    work: Arc<Notify>,
+    driver: Mutex<Option<JoinHandle<()>>>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    /// Per tick modulo `SLOTS`: the entries due then, as (key, generation).
+    slots: [Vec<(u32, u32)>; SLOTS],
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    /// Registered entries, so the driver can sleep while there are none.
+    registered: usize,
+    /// The last tick the driver has fired: a deadline at or before it is due already.
+    fired_through: u64,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    generation: u32,
+    /// The tick it is due, while registered.
+    due: Option<u64>,
+    waker: Option<Waker>,
+}
+
+/// A stream's place in a wheel: 24 bytes in the SSE body.
+#[derive(Debug, Default)]
+pub(crate) struct Heartbeat {
+    /// The first tick that begins at or after the stream's last write.
+    last_write: u64,
+    /// The tick the stream is registered to be woken at; 0 when it is not.
+    registered: u64,
+    /// Its entry in the wheel (key, generation), once it has one; `NO_KEY` before.
+    key: u32,
+    generation: u32,
+}
+
+const NO_KEY: u32 = u32::MAX;
+
+impl Wheel {
+    /// The current tick (the last one begun).
+    fn now(&self) -> u64 {
+        let elapsed = Instant::now().saturating_duration_since(self.start);
+        (elapsed.as_nanos() / self.tick.as_nanos()) as u64
+    }
+
+    /// The first tick that begins at or after now.
+    fn now_ceil(&self) -> u64 {
+        let elapsed = Instant::now().saturating_duration_since(self.start);
+        elapsed.as_nanos().div_ceil(self.tick.as_nanos()) as u64
+    }
+
+    /// The instant tick `tick` begins.
+    fn instant(&self, tick: u64) -> Instant {
+        self.start + self.tick * u32::try_from(tick).unwrap_or(u32::MAX)
+    }
+
+    /// A stream that has just written.
+    pub(crate) fn start(&self) -> Heartbeat {
+        Heartbeat {
+            last_write: self.now_ceil(),
+            registered: 0,
+            key: NO_KEY,
+            generation: 0,
+        }
+    }
+
+    /// The stream wrote a frame: its heartbeat is due an interval from now.
+    pub(crate) fn wrote(&self, heartbeat: &mut Heartbeat) {
+        heartbeat.last_write = self.now_ceil();
+    }
+
+    /// Whether the silent stream's heartbeat is due; if not, it is registered to be woken when
+    /// it will be. `new_waker`: the task polls with another waker than it did before.
+    ///
+    /// A stream already registered for a tick still ahead keeps that registration, even if it
+    /// wrote since: woken then, it registers again for its new deadline. So a stream that
+    /// writes more often than its interval takes the wheel's lock once an interval, not once
+    /// a write.
+    pub(crate) fn due(
+        self: &Arc<Self>,
+        heartbeat: &mut Heartbeat,
+        cx: &mut Context<'_>,
+        new_waker: bool,
+    ) -> bool {
+        // A full interval after the first tick at or after the write: never early, and at most
+        // a tick late.
+        let due = heartbeat.last_write + self.span;
+        let now = self.now();
+        if now >= due {
+            return true;
+        }
+        if now < heartbeat.registered && !new_waker {
+            return false;
+        }
+        let mut guard = lock(&self.inner);
+        let slots = &mut *guard;
+        if due <= slots.fired_through {
+            // The driver went past it between the look at the clock and the lock.
+            return true;
+        }
+        if heartbeat.key == NO_KEY {
+            heartbeat.key = slots.free.pop().unwrap_or_else(|| {
+                slots.entries.push(Entry::default());
+                u32::try_from(slots.entries.len() - 1).unwrap_or(NO_KEY)
+            });
+            heartbeat.generation = slots.entries[heartbeat.key as usize].generation;
+        }
+        let (key, generation) = (heartbeat.key, heartbeat.generation);
+        let entry = &mut slots.entries[key as usize];
+        match &entry.waker {
+            Some(waker) if entry.due == Some(due) && waker.will_wake(cx.waker()) => return false,
+            _ => entry.waker = Some(cx.waker().clone()),
+        }
+        if entry.due != Some(due) {
+            if entry.due.is_none() {
+                slots.registered += 1;
+            }
+            entry.due = Some(due);
+            slots.slots[(due % SLOTS as u64) as usize].push((key, generation));
+        }
+        heartbeat.registered = due;
+        let first = slots.registered == 1;
+        drop(guard);
+        self.drive(first);
+        false
+    }
+
+    /// The stream is gone: its entry is freed, its waker dropped.
+    pub(crate) fn remove(&self, heartbeat: &Heartbeat) {
+        let (key, generation) = (heartbeat.key, heartbeat.generation);
+        if key == NO_KEY {
+            return;
+        }
+        let mut slots = lock(&self.inner);
+        let slots = &mut *slots;
+        let entry = &mut slots.entries[key as usize];
+        if entry.generation != generation {
+            return;
+        }
+        if entry.due.take().is_some() {
+            slots.registered -= 1;
+        }
+        entry.waker = None;
+        entry.generation = entry.generation.wrapping_add(1);
+        slots.free.push(key);
+    }
+
+    /// Makes sure a driver runs (a new one if it never ran, or if the runtime it ran on is
+    /// gone), and wakes it if it sleeps for want of work.
+    fn drive(self: &Arc<Self>, first: bool) {
+        let mut driver = lock(&self.driver);
+        if driver.as_ref().is_none_or(JoinHandle::is_finished) {
+            *driver = Some(tokio::spawn(run(Arc::downgrade(self))));
+        } else if first {
+            self.work.notify_one();
+        }
+    }
+
+    /// Wakes the entries due at `tick`; whether any stays registered.
+    fn fire(&self, tick: u64) -> bool {
+        let mut slots = lock(&self.inner);
+        let slots = &mut *slots;
+        slots.fired_through = slots.fired_through.max(tick);
+        let due = std::mem::take(&mut slots.slots[(tick % SLOTS as u64) as usize]);
+        for (key, generation) in due {
+            let entry = &mut slots.entries[key as usize];
+            // Moved to a later tick, or freed since: not this one's.
+            if entry.generation != generation || entry.due != Some(tick) {
+                continue;
+            }
+            entry.due = None;
+            slots.registered -= 1;
+            if let Some(waker) = entry.waker.take() {
+                waker.wake();
+            }
+        }
+        slots.registered > 0
+    }
+}
+
+/// The driver: each tick, wakes the streams due; sleeps while none is registered; ends with
+/// the application.
+async fn run(wheel: Weak<Wheel>) {
+    let mut next = match wheel.upgrade() {
+        Some(wheel) => wheel.now() + 1,
+        None => return,
+    };
+    loop {
+        let Some(strong) = wheel.upgrade() else {
+            return;
+        };
+        let waiting = Arc::clone(&strong.work).notified_owned();
+        tokio::time::sleep_until(strong.instant(next)).await;
+        let now = strong.now();
+        let mut busy = false;
+        // Every tick since the last one, if the runtime was late.
+        for tick in next..=now {
+            busy |= strong.fire(tick);
+        }
+        next = now + 1;
+        if !busy && lock(&strong.inner).registered == 0 {
+            drop(strong);
+            waiting.await;
+            if let Some(strong) = wheel.upgrade() {
+                next = next.max(strong.now() + 1);
+            }
+        }
+    }
+}
+
+impl Drop for Wheel {
+    fn drop(&mut self) {
+        // A driver waiting for work learns that none will come, and ends.
+        self.work.notify_one();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks; if something did, the data is still whole.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_that_writes_more_often_than_its_interval_registers_once_an_interval() {
+        let wheel = Heartbeats::default().wheel(Duration::from_secs(10));
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut heartbeat = wheel.start();
+        let mut registrations = 0;
+        for _ in 0..30 {
+            tokio::time::advance(Duration::from_secs(1)).await;
+            wheel.wrote(&mut heartbeat);
+            let before = heartbeat.registered;
+            assert!(!wheel.due(&mut heartbeat, &mut cx, false), "it just wrote");
+            registrations += usize::from(heartbeat.registered != before);
+            // Its registration, and at most an old one the driver has not fired yet: not one
+            // per write.
+            let pending: usize = lock(&wheel.inner).slots.iter().map(Vec::len).sum();
+            assert!(pending <= 2, "{pending} slot entries for one stream");
+        }
+        assert!((3..=4).contains(&registrations), "{registrations} in 30 s");
+    }
+}
