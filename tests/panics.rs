@@ -1,11 +1,9 @@
 //! A panicking handler or stream ends its own response (500 before the headers, `event: error`
 //! after), and the server keeps serving.
 
-mod support;
-
 use futures::stream::{self, Stream, StreamExt};
-use nestish_core::{MessageEvent, controller, get, sse};
-use support::get;
+use nestish_core::testing::{Received, Test, TestApp};
+use nestish_core::{MessageEvent, StatusCode, controller, get, sse};
 
 #[derive(Default)]
 pub struct PanicController;
@@ -44,28 +42,46 @@ impl PanicController {
     }
 }
 
-const INTERNAL: &str =
-    r#"{"statusCode":500,"message":"Internal server error","error":"Internal Server Error"}"#;
+async fn app() -> TestApp {
+    Test::create_testing_module()
+        .controllers::<(PanicController,)>()
+        .start()
+        .await
+        .expect("the panic app starts")
+}
 
 #[tokio::test]
 async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
-    let addr = support::start().await;
+    let app = app().await;
     for path in ["/sync", "/async", "/before-stream"] {
-        let (head, body) = get(addr, path).await;
-        assert_eq!(head.status, 500, "{path}");
-        assert_eq!(body, INTERNAL, "{path}");
+        app.get(path)
+            .await
+            .assert_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
     }
-    assert_eq!(get(addr, "/ok").await.1, "still serving");
+    assert_eq!(app.get("/ok").await.text(), "still serving");
 }
 
 #[tokio::test]
 async fn a_panicking_stream_ends_with_an_error_event() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/mid-stream").await;
-    assert_eq!(head.status, 200);
+    let app = app().await;
+    let mut events = app.sse("/mid-stream").await;
+    assert_eq!(events.status(), 200);
+    // The event before the panic, then the error event, then a clean end: nothing else.
+    let received: Vec<_> = events
+        .end()
+        .await
+        .into_iter()
+        .map(|received| match received {
+            Received::Event(event) => (event.event, event.data, event.id),
+            other => panic!("only events, not {other:?}"),
+        })
+        .collect();
     assert_eq!(
-        body,
-        "\ndata: 0\n\nevent: error\ndata: Internal server error\n\n"
+        received,
+        [
+            ("message".to_owned(), "0".to_owned(), None),
+            ("error".to_owned(), "Internal server error".to_owned(), None),
+        ]
     );
-    assert_eq!(get(addr, "/ok").await.1, "still serving");
+    assert_eq!(app.get("/ok").await.text(), "still serving");
 }

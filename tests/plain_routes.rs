@@ -2,10 +2,11 @@
 
 mod support;
 
+use nestish_core::testing::{Test, TestApp};
 use nestish_core::{
     Body, Html, HttpError, Json, Response, StatusCode, controller, delete, get, patch, post, put,
 };
-use support::{get, request};
+use support::Conn;
 
 #[derive(Default)]
 pub struct PlainController {
@@ -79,123 +80,130 @@ impl RootController {
     }
 }
 
+async fn app() -> TestApp {
+    Test::create_testing_module()
+        .controllers::<(PlainController, RootController)>()
+        .start()
+        .await
+        .expect("the plain app starts")
+}
+
 #[tokio::test]
 async fn text_routes_are_plain_utf8() {
-    let addr = support::start().await;
+    let app = app().await;
     for (path, text) in [
         ("/api/static-str", "plain text"),
         ("/api/string", "owned text"),
     ] {
-        let (head, body) = get(addr, path).await;
-        assert_eq!(head.status, 200);
+        let answer = app.get(path).await;
+        assert_eq!(answer.status(), 200);
         assert_eq!(
-            head.header("content-type"),
+            answer.header("content-type"),
             Some("text/plain; charset=utf-8")
         );
-        assert_eq!(body, text);
+        assert_eq!(answer.text(), text);
     }
 }
 
 #[tokio::test]
 async fn html_and_json_set_their_content_types() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/api/html").await;
+    let app = app().await;
+    let html = app.get("/api/html").await;
     assert_eq!(
-        head.header("content-type"),
+        html.header("content-type"),
         Some("text/html; charset=utf-8")
     );
-    assert_eq!(body, "<p>hi</p>");
+    assert_eq!(html.text(), "<p>hi</p>");
 
-    let (head, body) = get(addr, "/api/json").await;
+    let json = app.get("/api/json").await;
     assert_eq!(
-        head.header("content-type"),
+        json.header("content-type"),
         Some("application/json; charset=utf-8")
     );
-    assert_eq!(body, r#"{"items":[1,2],"ok":true}"#);
+    assert_eq!(json.text(), r#"{"items":[1,2],"ok":true}"#);
 }
 
 #[tokio::test]
 async fn each_method_reaches_its_own_route() {
-    let addr = support::start().await;
+    let app = app().await;
 
-    let (head, body) = request(addr, "POST", "/api/items").await;
-    assert_eq!((head.status, body.as_str()), (201, "42"));
-
-    let (head, body) = request(addr, "PUT", "/api/items").await;
-    assert_eq!((head.status, body.as_str()), (200, "replaced"));
-
-    let (head, body) = request(addr, "PATCH", "/api/items").await;
-    assert_eq!(head.status, 400);
+    let created = app.post("/api/items").await;
     assert_eq!(
-        head.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(
-        body,
-        r#"{"statusCode":400,"message":"\"name\" must be a \"string\"","error":"Bad Request"}"#
+        (created.status(), created.text().as_str()),
+        (StatusCode::CREATED, "42")
     );
 
-    let (head, body) = request(addr, "DELETE", "/api/items").await;
-    assert_eq!((head.status, body.as_str()), (200, ""));
+    let replaced = app.put("/api/items").await;
+    assert_eq!(
+        (replaced.status(), replaced.text().as_str()),
+        (StatusCode::OK, "replaced")
+    );
+
+    app.patch("/api/items")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "\"name\" must be a \"string\"");
+
+    let removed = app.delete("/api/items").await;
+    assert_eq!(
+        (removed.status(), removed.text().as_str()),
+        (StatusCode::OK, "")
+    );
 }
 
 #[tokio::test]
 async fn a_response_is_sent_as_built() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/api/response").await;
-    assert_eq!(head.status, 418);
-    assert_eq!(head.header("x-custom"), Some("yes"));
-    assert_eq!(body, "custom");
+    let app = app().await;
+    let answer = app.get("/api/response").await;
+    assert_eq!(answer.status(), 418);
+    assert_eq!(answer.header("x-custom"), Some("yes"));
+    assert_eq!(answer.text(), "custom");
 }
 
 #[tokio::test]
 async fn paths_are_normalised_like_nest() {
-    let addr = support::start().await;
-    assert_eq!(get(addr, "/api").await.1, "prefix root");
-    assert_eq!(get(addr, "/api/").await.1, "prefix root");
-    assert_eq!(get(addr, "/api/string/").await.1, "owned text");
-    assert_eq!(get(addr, "/").await.1, "home");
-    assert_eq!(get(addr, "/api/json?x=1").await.0.status, 200);
+    let app = app().await;
+    assert_eq!(app.get("/api").await.text(), "prefix root");
+    assert_eq!(app.get("/api/").await.text(), "prefix root");
+    assert_eq!(app.get("/api/string/").await.text(), "owned text");
+    assert_eq!(app.get("/").await.text(), "home");
+    assert_eq!(app.get("/api/json?x=1").await.status(), 200);
 }
 
 #[tokio::test]
 async fn unknown_paths_get_nests_404_body() {
-    let addr = support::start().await;
-    let (head, body) = get(addr, "/nope?page=2").await;
-    assert_eq!(head.status, 404);
-    assert_eq!(
-        head.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert_eq!(
-        body,
-        r#"{"statusCode":404,"message":"Cannot GET /nope?page=2","error":"Not Found"}"#
-    );
+    let app = app().await;
+    app.get("/nope?page=2")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "Cannot GET /nope?page=2");
     // A path is matched by segments: a longer or shorter one is another path.
-    assert_eq!(get(addr, "/api/items/1").await.0.status, 404);
-    assert_eq!(get(addr, "/ap").await.0.status, 404);
+    assert_eq!(app.get("/api/items/1").await.status(), 404);
+    assert_eq!(app.get("/ap").await.status(), 404);
 }
 
 #[tokio::test]
 async fn a_known_path_with_another_method_gets_405_and_allow() {
-    let addr = support::start().await;
-    let (head, body) = request(addr, "POST", "/api/json").await;
-    assert_eq!(head.status, 405);
-    assert_eq!(head.header("allow"), Some("GET, HEAD"));
-    assert_eq!(
-        body,
-        r#"{"statusCode":405,"message":"Cannot POST /api/json","error":"Method Not Allowed"}"#
-    );
-    let (head, _) = request(addr, "GET", "/api/items").await;
-    assert_eq!(head.status, 405);
-    assert_eq!(head.header("allow"), Some("POST, PUT, PATCH, DELETE"));
+    let app = app().await;
+    let refused = app.post("/api/json").await;
+    refused.assert_error(StatusCode::METHOD_NOT_ALLOWED, "Cannot POST /api/json");
+    assert_eq!(refused.header("allow"), Some("GET, HEAD"));
+    let refused = app.get("/api/items").await;
+    assert_eq!(refused.status(), 405);
+    assert_eq!(refused.header("allow"), Some("POST, PUT, PATCH, DELETE"));
 }
 
+/// On the wire, by hand: a client library reads no body after a HEAD whatever the server
+/// writes, so only the bytes show that none was written.
 #[tokio::test]
 async fn head_on_a_get_route_sends_headers_only() {
-    let addr = support::start().await;
-    let (head, body) = request(addr, "HEAD", "/api/static-str").await;
+    let app = app().await;
+    let mut conn = Conn::open(app.addr()).await;
+    conn.send("HEAD", "/api/static-str", &[]).await;
+    let head = conn.head().await;
     assert_eq!(head.status, 200);
     assert_eq!(head.header("content-length"), Some("10"));
-    assert_eq!(body, "");
+    // The next bytes on the connection are the next answer's status line, not a body.
+    conn.send("GET", "/api/static-str", &[]).await;
+    let next = conn.head().await;
+    assert_eq!(next.status, 200);
+    assert_eq!(conn.sized_body(&next).await, "plain text");
 }
