@@ -1,15 +1,13 @@
 //! A client that goes away: its stream is dropped at once, even one that never yields again.
 
-mod support;
-
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::Stream;
+use nestish_core::testing::Test;
 use nestish_core::{MessageEvent, controller, sse};
-use support::Conn;
 use tokio::sync::oneshot;
 
 /// Senders that tell the test when each stream is dropped, one per open stream.
@@ -47,18 +45,21 @@ impl IdleController {
 
 #[tokio::test]
 async fn an_idle_stream_is_dropped_when_its_client_closes() {
-    let addr = support::start().await;
+    let app = Test::create_testing_module()
+        .controllers::<(IdleController,)>()
+        .start()
+        .await
+        .expect("the app starts");
     let (dropped_tx, dropped) = oneshot::channel();
     DROPS.lock().expect("not poisoned").push(dropped_tx);
 
-    let mut conn = Conn::open(addr).await;
-    conn.send("GET", "/idle", &[]).await;
-    assert_eq!(conn.head().await.status, 200);
-    assert_eq!(conn.chunk().await.as_deref(), Some(&b"\n"[..]));
-    drop(conn);
+    let events = app.sse("/idle").await;
+    assert_eq!(events.status(), 200);
+    drop(events);
 
     tokio::time::timeout(Duration::from_secs(1), dropped)
         .await
         .expect("the stream is dropped within a second of the client closing")
         .expect("the stream reports its drop");
+    app.settled().await;
 }
