@@ -10,10 +10,9 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
 use http::{HeaderValue, Method, StatusCode, header};
-use http_body_util::BodyExt;
-use nestish_core::{Html, Json, MessageEvent, NestFactory, controller, get, post, sse};
+use nestish_core::testing::{Received, Test, TestApp};
+use nestish_core::{AppBuilder, Html, Json, MessageEvent, NestFactory, controller, get, post, sse};
 use serde_json::json;
-use support::http1::{self, read_until};
 use support::webdriver::Browser;
 use tokio::sync::Notify;
 use tower_http::compression::CompressionLayer;
@@ -84,19 +83,26 @@ impl LayersController {
     }
 }
 
+/// The layers controller alone, on `builder`'s settings (its layers).
+async fn app(builder: AppBuilder) -> TestApp {
+    Test::module(builder)
+        .controllers::<(LayersController,)>()
+        .start()
+        .await
+        .expect("the layers app starts")
+}
+
 #[tokio::test]
 async fn compression_compresses_json_and_leaves_event_streams_unbuffered() {
-    let running = support::serve(NestFactory::create().layer(CompressionLayer::new())).await;
+    let app = app(NestFactory::create().layer(CompressionLayer::new())).await;
 
-    let response = http1::get(running.addr, "/layers/json", &[("accept-encoding", "gzip")]).await;
+    let response = app
+        .get("/layers/json")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
-    let compressed = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    let compressed = response.bytes();
     let mut json = String::new();
     flate2::read::GzDecoder::new(&compressed[..])
         .read_to_string(&mut json)
@@ -106,50 +112,59 @@ async fn compression_compresses_json_and_leaves_event_streams_unbuffered() {
     assert!(compressed.len() < json.len(), "gzip made it no smaller");
 
     // Without Accept-Encoding, the JSON is sent as it is.
-    let plain = http1::get(running.addr, "/layers/json", &[]).await;
+    let plain = app.get("/layers/json").await;
     assert!(!plain.headers().contains_key(header::CONTENT_ENCODING));
+    assert_eq!(plain.text(), json);
 
     // An event stream is neither compressed nor buffered: event 1 arrives while the stream
     // has not yet yielded event 2.
-    let response = http1::get(
-        running.addr,
-        "/layers/gated",
-        &[("accept-encoding", "gzip")],
-    )
-    .await;
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
-    let mut body = response.into_body();
-    assert_eq!(
-        read_until(&mut body, "data: one\n\n").await,
-        "\ndata: one\n\n"
-    );
+    let mut events = app
+        .sse("/layers/gated")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .await;
+    assert_eq!(events.header("content-type"), Some("text/event-stream"));
+    assert!(!events.headers().contains_key(header::CONTENT_ENCODING));
+    assert_eq!(event(events.next_received().await), message("one"));
     SECOND_EVENT.notify_one();
-    assert_eq!(read_until(&mut body, "\n\n").await, "data: two\n\n");
+    assert_eq!(event(events.next_received().await), message("two"));
+}
+
+/// `received` as `(type, data, id)`, when it is an event (with no comment before it: the
+/// gated stream sends none).
+fn event(received: Received) -> (String, String, Option<String>) {
+    match received {
+        Received::Event(event) => (event.event, event.data, event.id),
+        other => panic!("an event, not {other:?}"),
+    }
+}
+
+/// A plain `data:` event without an id, as `(type, data, id)`.
+fn message(data: &str) -> (String, String, Option<String>) {
+    ("message".to_owned(), data.to_owned(), None)
 }
 
 #[tokio::test]
 async fn a_timeout_bounds_a_request_but_not_an_open_stream() {
     let timeout = Duration::from_millis(100);
-    let running = support::serve(NestFactory::create().layer(TimeoutLayer::with_status_code(
+    let app = app(NestFactory::create().layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         timeout,
     )))
     .await;
-    let response = http1::get(running.addr, "/layers/hang", &[]).await;
+    let response = app.get("/layers/hang").await;
     assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
 
     // The head came at once; the stream then outlives the timeout many times over: a
     // heartbeat comes after 50 ms of silence, so the tenth is at least 500 ms in.
-    let response = http1::get(running.addr, "/layers/beating", &[]).await;
-    assert_eq!(response.status(), 200);
-    let mut body = response.into_body();
-    let mut text = read_until(&mut body, "\n").await;
+    let mut events = app.sse("/layers/beating").await;
+    assert_eq!(events.status(), 200);
     for _ in 0..10 {
-        text.push_str(&read_until(&mut body, ":\n\n").await);
+        assert_eq!(
+            events.next_received().await,
+            Received::Comment(String::new())
+        );
     }
-    assert_eq!(text, format!("\n{}", ":\n\n".repeat(10)));
-    assert_eq!(running.handle.open_streams(), 1);
+    assert_eq!(app.handle().open_streams(), 1);
 }
 
 #[tokio::test]
@@ -159,12 +174,12 @@ async fn a_trace_layer_sees_every_response() {
             TRACED.fetch_add(1, Ordering::SeqCst);
         },
     );
-    let running = support::serve(NestFactory::create().layer(trace)).await;
+    let app = app(NestFactory::create().layer(trace)).await;
     let before = TRACED.load(Ordering::SeqCst);
-    for path in ["/layers/json", "/layers/nowhere", "/layers/gated"] {
-        let _ = http1::get(running.addr, path, &[]).await;
-    }
+    assert_eq!(app.get("/layers/json").await.status(), 200);
+    assert_eq!(app.get("/layers/nowhere").await.status(), 404);
     // An SSE response counts once its head is out, as any other.
+    assert_eq!(app.sse("/layers/gated").await.status(), 200);
     assert_eq!(TRACED.load(Ordering::SeqCst) - before, 3);
 }
 
@@ -200,9 +215,9 @@ async fn cors_lets_an_allowed_origin_stream_with_credentials_and_no_other() {
     let browser = Browser::launch()
         .await
         .expect("chromium and chromedriver are installed (CI installs them)");
-    let page = support::serve(NestFactory::create()).await;
-    let other_page = support::serve(NestFactory::create()).await;
-    let origin = format!("http://127.0.0.1:{}", page.addr.port());
+    let page = app(NestFactory::create()).await;
+    let other_page = app(NestFactory::create()).await;
+    let origin = format!("http://127.0.0.1:{}", page.addr().port());
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::exact(
             HeaderValue::from_str(&origin).expect("an origin"),
@@ -213,8 +228,8 @@ async fn cors_lets_an_allowed_origin_stream_with_credentials_and_no_other() {
             header::CONTENT_TYPE,
             header::HeaderName::from_static("x-client"),
         ]);
-    let api = support::serve(NestFactory::create().layer(cors)).await;
-    let api_url = |path: &str| format!("http://127.0.0.1:{}{path}", api.addr.port());
+    let api = app(NestFactory::create().layer(cors)).await;
+    let api_url = |path: &str| format!("http://127.0.0.1:{}{path}", api.addr().port());
 
     browser.goto(&format!("{origin}/layers/page")).await;
     let seen = browser
@@ -238,7 +253,7 @@ async fn cors_lets_an_allowed_origin_stream_with_credentials_and_no_other() {
     browser
         .goto(&format!(
             "http://127.0.0.1:{}/layers/page",
-            other_page.addr.port()
+            other_page.addr().port()
         ))
         .await;
     let refused = browser
