@@ -36,20 +36,9 @@ pub async fn connect_with(addr: SocketAddr, builder: &h2::client::Builder) -> H2
 impl H2 {
     /// Sends `GET path` (ending the request stream) and waits for the response head.
     pub async fn get(&mut self, path: &str) -> (http::response::Parts, RecvStream) {
-        self.get_with(path, &[]).await
-    }
-
-    /// As [`get`](Self::get), with extra request headers.
-    pub async fn get_with(
-        &mut self,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> (http::response::Parts, RecvStream) {
-        let mut request = http::Request::get(format!("http://localhost{path}"));
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request.body(()).expect("a valid request");
+        let request = http::Request::get(format!("http://localhost{path}"))
+            .body(())
+            .expect("a valid request");
         let send = self
             .send
             .clone()

@@ -1,5 +1,7 @@
-//! Shared helpers of the end-to-end tests: start the app on an ephemeral port, and speak raw
-//! HTTP/1.1 to it over TCP, so every byte the server writes can be checked.
+//! Shared helpers of the raw-wire end-to-end tests: start the app on an ephemeral port, and
+//! speak raw HTTP/1.1 to it over TCP, so every byte the server writes can be checked, or be a
+//! client no library is (one that never reads, one that vanishes by reset). Tests of behaviour
+//! use `nestish_core::testing` instead.
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
@@ -248,29 +250,10 @@ impl Conn {
 
 /// `GET path` on a new connection: the head and the whole body, sized or chunked.
 pub async fn get(addr: SocketAddr, path: &str) -> (Head, String) {
-    request(addr, "GET", path).await
-}
-
-/// `method path` on a new connection: the head and the whole body, sized or chunked.
-pub async fn request(addr: SocketAddr, method: &str, path: &str) -> (Head, String) {
-    exchange(addr, method, path, &[], "").await
-}
-
-/// `method path` with extra header lines and a body, on a new connection: the head and the
-/// whole body of the answer, sized or chunked.
-pub async fn exchange(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[&str],
-    body: &str,
-) -> (Head, String) {
     let mut conn = Conn::open(addr).await;
-    conn.send_body(method, path, headers, body).await;
+    conn.send("GET", path, &[]).await;
     let head = conn.head().await;
-    let body = if method == "HEAD" {
-        String::new()
-    } else if head.header("transfer-encoding") == Some("chunked") {
+    let body = if head.header("transfer-encoding") == Some("chunked") {
         conn.chunked_body().await
     } else {
         conn.sized_body(&head).await
