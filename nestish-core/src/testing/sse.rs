@@ -148,6 +148,8 @@ impl IntoFuture for SseRequest {
 
 /// Why an event stream stopped other than by a clean end: the connection broke off (a reset,
 /// or a close in the middle of the body). An [`EventStream`] used as a `Stream` yields it.
+/// Shown with its causes: hyper's own message ("error reading a body from connection") says
+/// nothing of why.
 ///
 /// ```
 /// # async fn show(mut events: nestish_core::testing::EventStream) {
@@ -155,14 +157,26 @@ impl IntoFuture for SseRequest {
 /// while let Some(event) = events.next().await {
 ///     match event {
 ///         Ok(event) => println!("{}", event.data),
+///         // the event stream broke off: ...: connection reset by peer
 ///         Err(broken) => panic!("not a clean end: {broken}"),
 ///     }
 /// }
 /// # }
 /// ```
 #[derive(Debug, thiserror::Error)]
-#[error("the event stream broke off: {0}")]
+#[error("the event stream broke off: {}", with_causes(.0.as_ref()))]
 pub struct StreamError(#[source] BoxError);
+
+/// `error` and each of its sources, joined with `: `.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
+}
 
 /// An open event stream: its head, then what it carries, parsed as the WHATWG standard says a
 /// browser parses it. Dropping it closes the connection, as closing a page does.
