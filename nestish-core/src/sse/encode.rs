@@ -4,6 +4,9 @@
 //! lines first. Fields that could break the wire were rejected when the event was built, so
 //! encoding cannot fail.
 
+use std::cell::Cell;
+use std::io;
+
 use bytes::{BufMut, BytesMut};
 use serde::Serialize;
 
@@ -55,11 +58,18 @@ pub(crate) fn encode_json<T: Serialize + ?Sized>(
     let start = buf.len();
     buf.put_slice(b"data: ");
     let json_start = buf.len();
-    if let Err(error) = serde_json::to_writer(buf.writer(), value) {
+    let raw_line_break = Cell::new(false);
+    let mut serializer = serde_json::Serializer::with_formatter(
+        buf.writer(),
+        Compact {
+            raw_line_break: &raw_line_break,
+        },
+    );
+    if let Err(error) = value.serialize(&mut serializer) {
         buf.truncate(start);
         return Err(error);
     }
-    if memchr::memchr2(b'\r', b'\n', &buf[json_start..]).is_some() {
+    if raw_line_break.get() {
         let json = buf.split_off(json_start);
         buf.truncate(start);
         encode_data(&String::from_utf8_lossy(&json), buf);
@@ -68,6 +78,26 @@ pub(crate) fn encode_json<T: Serialize + ?Sized>(
     }
     buf.put_u8(b'\n');
     Ok(())
+}
+
+/// serde_json's compact output, noting whether a raw fragment held a line break. A raw
+/// fragment (a `RawValue`, written as it was given) is the only way raw text reaches the
+/// output: everything else serde_json writes escapes CR and LF. So a value needs no scan of its
+/// JSON for line breaks, the check being where they can come from.
+struct Compact<'a> {
+    raw_line_break: &'a Cell<bool>,
+}
+
+impl serde_json::ser::Formatter for Compact<'_> {
+    fn write_raw_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()>
+    where
+        W: ?Sized + io::Write,
+    {
+        if memchr::memchr2(b'\r', b'\n', fragment.as_bytes()).is_some() {
+            self.raw_line_break.set(true);
+        }
+        writer.write_all(fragment.as_bytes())
+    }
 }
 
 fn field(buf: &mut impl BufMut, name: &[u8], value: &str) {
@@ -105,6 +135,26 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    fn json_wire<T: Serialize + ?Sized>(value: &T) -> String {
+        let mut buf = BytesMut::new();
+        encode_json(value, &mut buf).expect("serialises");
+        String::from_utf8(buf.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn json_is_one_data_line_and_a_raw_value_with_line_breaks_is_split() {
+        let escaped = serde_json::json!({ "text": "two\nlines\r\n" });
+        assert_eq!(
+            json_wire(&escaped),
+            "data: {\"text\":\"two\\nlines\\r\\n\"}\n\n"
+        );
+        let raw =
+            serde_json::value::RawValue::from_string("{\n  \"a\": 1\r\n}".to_owned()).unwrap();
+        assert_eq!(json_wire(&raw), "data: {\ndata:   \"a\": 1\ndata: }\n\n");
+        let one_line = serde_json::value::RawValue::from_string("[1, 2]".to_owned()).unwrap();
+        assert_eq!(json_wire(&one_line), "data: [1, 2]\n\n");
+    }
 
     fn wire(event: &MessageEvent) -> String {
         let mut buf = Vec::new();
