@@ -5,13 +5,13 @@
 //! of our own in the way as possible. Every loop here is bounded by a count and by a deadline.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
@@ -445,6 +445,9 @@ pub struct Swarm {
     first_error: Arc<Mutex<Option<io::Error>>>,
     /// Where each event's latency goes, if it is measured.
     latencies: Option<Arc<Latencies>>,
+    /// Loopback addresses the streams connect from, in turn (none: the kernel's choice): one
+    /// address has about 28,000 ephemeral ports, fewer than c100k's streams.
+    sources: Vec<IpAddr>,
     tasks: JoinSet<()>,
 }
 
@@ -498,8 +501,16 @@ impl Swarm {
             events: Arc::default(),
             first_error: Arc::default(),
             latencies: None,
+            sources: Vec::new(),
             tasks: JoinSet::new(),
         }
+    }
+
+    /// Makes the streams opened from now on connect from `sources`, in turn.
+    #[must_use]
+    pub fn with_sources(mut self, sources: Vec<IpAddr>) -> Self {
+        self.sources = sources;
+        self
     }
 
     /// Makes every stream opened from now on record the latency of its stamped events.
@@ -514,8 +525,10 @@ impl Swarm {
     /// first event, a tick later. The caller paces the batches on what the server has accepted.
     pub async fn open(&mut self, count: usize) {
         let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
-        for _ in 0..count {
+        for n in 0..count {
             let (addr, path, lifetime) = (self.addr, self.path.clone(), self.lifetime);
+            let source = (!self.sources.is_empty())
+                .then(|| self.sources[(self.opened + n) % self.sources.len()]);
             let latencies = self.latencies.clone();
             let (events, streaming, failed, first_error, sent) = (
                 Arc::clone(&self.events),
@@ -528,7 +541,7 @@ impl Swarm {
                 // Exactly one message per stream: `true` once the request is sent, or `false`.
                 let mut announce = Some(sent);
                 let result = timeout(lifetime, async {
-                    let tcp = timeout(HEAD_TIMEOUT, TcpStream::connect(addr)).await;
+                    let tcp = timeout(HEAD_TIMEOUT, connect_from(source, addr)).await;
                     let mut tcp = tcp.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))?;
                     tcp.set_nodelay(true)?;
                     send_request(&mut tcp, &path).await?;
@@ -598,6 +611,16 @@ impl Swarm {
     pub fn events(&self) -> u64 {
         self.events.load(Ordering::Relaxed)
     }
+}
+
+/// Connects to `addr`, from `source` (any port) if given.
+async fn connect_from(source: Option<IpAddr>, addr: SocketAddr) -> io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source, 0))?;
+    socket.connect(addr).await
 }
 
 /// Clients that send their request and never read a byte of the response.

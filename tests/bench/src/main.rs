@@ -43,12 +43,14 @@ usage:
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
                              idle-h2 flood-h2, the last two on nestish and axum only;
+                             c100k, on nestish, actix and hyper;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
       --rounds R            flood rounds per server (the median is reported)
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
+      --c100k-streams N     concurrent GET /sse streams in c100k
   nestish-bench census [--streams N] [--only SERVERS]   (built with --features census)
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
       server, per stream and by size
@@ -157,6 +159,7 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
             "--flood-events" => params.flood_events = value(&mut args, arg)?,
             "--rounds" => params.flood_rounds = value::<usize>(&mut args, arg)?.max(1),
             "--idle-streams" => params.idle_streams = value::<usize>(&mut args, arg)?.max(1),
+            "--c100k-streams" => params.c100k_streams = value::<usize>(&mut args, arg)?.max(1),
             "--hub-subscribers" => {
                 params.hub_subscribers = value::<usize>(&mut args, arg)?.max(1);
             }
@@ -211,7 +214,11 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let fds =
         os::raise_fd_limit().map_err(|error| format!("cannot raise the fd limit: {error}"))?;
-    let streams = plan.params.idle_streams.max(plan.params.hub_subscribers);
+    let streams = plan
+        .params
+        .idle_streams
+        .max(plan.params.hub_subscribers)
+        .max(plan.params.c100k_streams);
     if (fds as usize) < streams + 100 {
         eprintln!("warning: only {fds} file descriptors for {streams} streams");
     }

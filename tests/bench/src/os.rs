@@ -20,17 +20,43 @@ pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
     Ok(())
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit, since 10,000 streams need 10,000
-/// descriptors on each side; returns the new limit.
+/// Raises `RLIMIT_NOFILE`, since 100,000 streams need 100,000 descriptors on each side: the
+/// hard limit to the kernel's most (`fs.nr_open`) when the process may (root may), then the
+/// soft limit to the hard one; returns the new limit.
 pub fn raise_fd_limit() -> io::Result<u64> {
+    let most = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|text| text.trim().parse::<libc::rlim_t>().ok());
     // SAFETY: getrlimit and setrlimit read and write only the struct passed.
     unsafe {
         let mut limit: libc::rlimit = std::mem::zeroed();
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return Err(io::Error::last_os_error());
         }
+        if let Some(most) = most.filter(|&most| most > limit.rlim_max) {
+            let raised = libc::rlimit {
+                rlim_cur: most,
+                rlim_max: most,
+            };
+            // Not allowed without the privilege: the hard limit stays as it was.
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
         limit.rlim_cur = limit.rlim_max;
         if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(limit.rlim_cur)
+    }
+}
+
+/// The current soft `RLIMIT_NOFILE`.
+pub fn fd_limit() -> io::Result<u64> {
+    // SAFETY: getrlimit writes only the struct passed.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return Err(io::Error::last_os_error());
         }
         Ok(limit.rlim_cur)

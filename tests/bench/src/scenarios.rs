@@ -32,6 +32,8 @@ pub enum Scenario {
     IdleH2,
     /// Concurrent floods as streams of one HTTP/2 connection (h2c).
     FloodH2,
+    /// 100,000 idle `GET /sse` streams on one core: memory, ticks delivered, connect rate.
+    C100k,
 }
 
 /// Which way is better for a metric.
@@ -65,7 +67,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -74,6 +76,7 @@ impl Scenario {
         Self::Hub,
         Self::IdleH2,
         Self::FloodH2,
+        Self::C100k,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +89,7 @@ impl Scenario {
             Self::Hub => "hub-10k",
             Self::IdleH2 => "idle-h2",
             Self::FloodH2 => "flood-h2",
+            Self::C100k => "c100k",
         }
     }
 
@@ -95,6 +99,8 @@ impl Scenario {
     pub fn serves(self, kind: Kind) -> bool {
         match self {
             Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
+            // As the issue asks: beside actix-web and the hand-written floor.
+            Self::C100k => matches!(kind, Kind::Nestish | Kind::Actix | Kind::Hyper),
             _ => true,
         }
     }
@@ -113,6 +119,23 @@ impl Scenario {
                     label: "ticks/stream/s",
                     better: Better::Higher,
                     decimals: 3,
+                },
+            ],
+            Self::C100k => &[
+                MetricSpec {
+                    label: "server KiB/stream (peak RSS growth)",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "ticks delivered, % of due",
+                    better: Better::Higher,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "streams connected/s",
+                    better: Better::Higher,
+                    decimals: 0,
                 },
             ],
             Self::Stalled => &[MetricSpec {
@@ -222,6 +245,17 @@ impl Scenario {
                 params.idle_tick.as_millis(),
                 params.idle_hold.as_secs_f64()
             ),
+            Self::C100k => format!(
+                "{} concurrent `GET /sse` streams (tick {} s), connected {} at a time from 8 \
+                 loopback source addresses (one has about 28,000 ephemeral ports), the open-file \
+                 limits raised in both processes; held {} s; ticks delivered = events received \
+                 in the hold / (streams x hold / tick); connect rate = streams / time until \
+                 every one was accepted",
+                params.c100k_streams,
+                C100K_TICK.as_secs(),
+                params.connect_batch,
+                C100K_HOLD.as_secs()
+            ),
             Self::FloodH2 => format!(
                 "1 h2c connection, {H2_FLOOD_STREAMS} concurrent streams of `GET /flood?n={}` \
                  each (a browser's one connection per origin); median of {} round(s)",
@@ -273,6 +307,8 @@ pub struct Params {
     /// HTTP/2 connections in idle-h2, and the streams each one carries.
     pub h2_connections: usize,
     pub h2_streams_per_connection: usize,
+    /// Streams in c100k.
+    pub c100k_streams: usize,
 }
 
 impl Params {
@@ -294,6 +330,7 @@ impl Params {
             hub_hold: Duration::from_secs(5),
             h2_connections: 100,
             h2_streams_per_connection: 100,
+            c100k_streams: 100_000,
         }
     }
 
@@ -309,6 +346,7 @@ impl Params {
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
             h2_connections: 10,
+            c100k_streams: 2_000,
             ..Self::full()
         }
     }
@@ -316,6 +354,10 @@ impl Params {
 
 /// Events a stalled client asks for: more than any server sends in the time it is given.
 const STALLED_N: u64 = 1_000_000_000_000;
+
+/// c100k's tick, and how long its ticks are counted.
+const C100K_TICK: Duration = Duration::from_secs(10);
+const C100K_HOLD: Duration = Duration::from_secs(30);
 
 /// Concurrent streams of the flood-h2 connection.
 const H2_FLOOD_STREAMS: usize = 32;
@@ -334,7 +376,71 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Hub => hub(kind, params).await,
         Scenario::IdleH2 => idle_h2(kind, params).await,
         Scenario::FloodH2 => flood(kind, params, Protocol::Http2).await,
+        Scenario::C100k => c100k(kind, params).await,
     }
+}
+
+/// A fresh set of 8 loopback source addresses for each c100k run (127.0.n.2 to 127.0.n.9), so
+/// the ports a run leaves in TIME_WAIT never hold up the next.
+fn c100k_sources() -> Vec<std::net::IpAddr> {
+    static RUNS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    (2..=9)
+        .map(|host| std::net::IpAddr::from([127, 0, run, host]))
+        .collect()
+}
+
+async fn c100k(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    // Each side holds a descriptor per stream: say so up front rather than fail half-way.
+    let limit = crate::os::fd_limit()?;
+    if limit < params.c100k_streams as u64 + 1_000 {
+        return Err(io::Error::other(format!(
+            "{} streams need as many descriptors, and RLIMIT_NOFILE here allows {limit} (its hard \
+             limit: raising that needs CAP_SYS_RESOURCE); run with --c100k-streams {}",
+            params.c100k_streams,
+            limit.saturating_sub(1_000)
+        )));
+    }
+    let server = Server::start(Launch {
+        kind,
+        tick: C100K_TICK,
+        hub: None,
+    })
+    .await?;
+    let before = memory_baseline(server.pid)?;
+    let lifetime = C100K_HOLD + 2 * C100K_TICK + Duration::from_secs(600);
+    let mut swarm = Swarm::new(server.addr, "/sse", lifetime).with_sources(c100k_sources());
+    let started = Instant::now();
+    let streams = connect(
+        &server,
+        &mut swarm,
+        params.c100k_streams,
+        params,
+        2 * C100K_TICK + Duration::from_secs(30),
+    )
+    .await?;
+    let connected = started.elapsed();
+    // Every stream has had its first tick: each counted second is a full one.
+    tokio::time::sleep(C100K_TICK).await;
+    let (events_before, held_from) = (swarm.events(), Instant::now());
+    tokio::time::sleep(C100K_HOLD).await;
+    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
+    let after = procfs::memory(server.pid)?;
+    drop(swarm);
+    server.stop().await?;
+    let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
+    let due = streams as f64 * held.as_secs_f64() / C100K_TICK.as_secs_f64();
+    eprintln!(
+        "  RSS {} KiB before, peak {} KiB; {events} ticks of {due:.0} due; connected in {:.1} s",
+        before.rss_kib,
+        after.peak_kib,
+        connected.as_secs_f64()
+    );
+    Ok(vec![
+        growth_kib / streams as f64,
+        100.0 * events as f64 / due,
+        streams as f64 / connected.as_secs_f64(),
+    ])
 }
 
 /// How a flood's load is carried.
@@ -524,7 +630,17 @@ pub async fn connect(
             io::Result::Ok(())
         })
         .await;
-        waited.map_err(|_| io::Error::other("server stopped accepting"))??;
+        waited.map_err(|_| {
+            io::Error::other(format!(
+                "server stopped accepting: {} of {count} opened, {} failed{}",
+                swarm.opened(),
+                swarm.failed(),
+                swarm
+                    .first_error()
+                    .map(|error| format!(" (first: {error})"))
+                    .unwrap_or_default()
+            ))
+        })??;
     }
     let connect_time = connect_start.elapsed();
     let deadline = Instant::now() + head_wait;

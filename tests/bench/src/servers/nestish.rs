@@ -62,6 +62,9 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
     super::current_thread_runtime()?.block_on(async {
         let hub = Arc::new(Hub::new());
         let app = NestFactory::create()
+            // The default cap (16,384) is a safety net; c100k holds 100,000 streams, as a
+            // deployment sized for it would set.
+            .max_connections(200_000)
             .provide(Tick(config.tick))
             .provide_arc(Arc::clone(&hub));
         let server = configure(app)
