@@ -89,6 +89,8 @@ pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
+#[cfg(feature = "tls")]
+pub use server::{TlsConfig, TlsError};
 pub use sse::{
     CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, SseItem, SseStream, interval,
 };
