@@ -459,6 +459,36 @@ fn a_bad_certificate_or_key_is_a_clear_error_naming_the_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn the_sample_serves_https_with_tls_cert_and_tls_key() {
+    let cert = Certificate::generate();
+    let dir = std::env::temp_dir().join(format!("nestish-sample-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_file, &cert.cert_pem).unwrap();
+    std::fs::write(&key_file, &cert.key_pem).unwrap();
+
+    let tls = nestish_sample::tls(Some(cert_file.into()), Some(key_file.into()))
+        .expect("the files are usable")
+        .expect("TLS is on");
+    let server = nestish_sample::app()
+        .handle_signals(false)
+        .build()
+        .unwrap()
+        .bind_tls("127.0.0.1:0", tls)
+        .await
+        .unwrap();
+    let running = support::run(server);
+    let mut h2 = cert.connect_h2(running.addr).await;
+    let (head, mut body) = h2.get("/sse").await;
+    assert_eq!(head.version, http::Version::HTTP_2);
+    assert_eq!(
+        read_until(&mut body, "\n\n").await,
+        "\ndata: {\"hello\":\"world\"}\n\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // The browser proof: twelve EventSources on one origin.
 
 /// Opens `count` EventSources to `/tls/tick` on the page's origin; the page keeps, for each,

@@ -8,21 +8,49 @@
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
 //!
-//! Run it with `cargo run -p nestish-sample`.
+//! Run it with `cargo run -p nestish-sample`; with `TLS_CERT=cert.pem TLS_KEY=key.pem` it serves
+//! HTTPS, where browsers speak HTTP/2 (see [`tls`]).
 
 pub mod chat;
 pub mod jobs;
 
+use std::ffi::OsString;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use nestish_core::{AppBuilder, Html, Json, NestFactory, controller, get, sse};
+use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
 /// The sample application, with its providers: `app().build()?.listen(addr)`.
 pub fn app() -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
+}
+
+/// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`
+/// and `TLS_KEY` (`cert` and `key` here); `None`, for plain HTTP, when neither is set.
+///
+/// # Errors
+///
+/// [`Error::Config`] when only one is set, [`Error::Tls`] (naming the file) when a file
+/// cannot be used.
+///
+/// ```
+/// assert!(nestish_sample::tls(None, None).unwrap().is_none());
+/// let error = nestish_sample::tls(Some("cert.pem".into()), None).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid configuration: TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither"
+/// );
+/// ```
+pub fn tls(cert: Option<OsString>, key: Option<OsString>) -> Result<Option<TlsConfig>, Error> {
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Ok(Some(TlsConfig::from_pem_files(cert, key)?)),
+        _ => Err(Error::Config(
+            "TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither",
+        )),
+    }
 }
 
 /// The sample's only controller, NestJS's `AppController`.
