@@ -1,22 +1,97 @@
-//! The load generator: raw HTTP/1.1 over `TcpStream`, a chunked-transfer decoder and an event
-//! counter, all incremental so that the client costs far less per event than any server.
+//! The load generator: raw HTTP/1.1 over `TcpStream` (or TLS over it, for the `tls-*` rows), a
+//! chunked-transfer decoder and an event counter, all incremental so that the client costs far
+//! less per event than any server.
 //!
 //! No client crate: the point is to count exactly what reaches the socket, with as little work
 //! of our own in the way as possible. Every loop here is bounded by a count and by a deadline.
 
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use crate::servers::unix_micros;
+
+/// How the load generator reaches a server.
+#[derive(Clone)]
+pub enum Transport {
+    /// Plain TCP.
+    Plain,
+    /// TLS over TCP, with the client of [`crate::tls::connector`].
+    Tls(TlsConnector),
+}
+
+impl Transport {
+    /// Connects to `addr` with `TCP_NODELAY` and, over TLS, completes the handshake.
+    pub async fn connect(&self, addr: SocketAddr) -> io::Result<Conn> {
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        match self {
+            Self::Plain => Ok(Conn::Plain(tcp)),
+            Self::Tls(connector) => {
+                let tls = connector.connect(crate::tls::server_name(), tcp).await?;
+                Ok(Conn::Tls(Box::new(tls)))
+            }
+        }
+    }
+}
+
+/// A connection to a server, plain or TLS.
+pub enum Conn {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
 
 /// How long a connection may take to get its response head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -181,7 +256,7 @@ pub struct BodyDecoder {
 
 /// One server-sent-event response being read.
 pub struct SseStream {
-    tcp: TcpStream,
+    tcp: Conn,
     buf: Box<[u8]>,
     /// What has been read of the body.
     pub body: BodyDecoder,
@@ -191,9 +266,13 @@ impl SseStream {
     /// Connects to `addr`, sends `GET path` and reads the response head; fails unless it is 200.
     /// Body bytes that came with the head are already counted. `buf_size` is the read buffer:
     /// large for a flood, small for thousands of idle streams.
-    pub async fn open(addr: SocketAddr, path: &str, buf_size: usize) -> io::Result<Self> {
-        let mut tcp = TcpStream::connect(addr).await?;
-        tcp.set_nodelay(true)?;
+    pub async fn open(
+        transport: &Transport,
+        addr: SocketAddr,
+        path: &str,
+        buf_size: usize,
+    ) -> io::Result<Self> {
+        let mut tcp = transport.connect(addr).await?;
         send_request(&mut tcp, path).await?;
         Self::read_head(tcp, buf_size, false).await
     }
@@ -201,7 +280,7 @@ impl SseStream {
     /// Reads the response head of a request already sent on `tcp`; fails unless it is 200.
     /// With `stamps`, the body's counter keeps each event's `"t"` (see
     /// [`EventCounter::with_stamps`]).
-    pub async fn read_head(mut tcp: TcpStream, buf_size: usize, stamps: bool) -> io::Result<Self> {
+    pub async fn read_head(mut tcp: Conn, buf_size: usize, stamps: bool) -> io::Result<Self> {
         let mut buf = vec![0; buf_size.max(MAX_HEAD)].into_boxed_slice();
         let mut filled = 0;
         let head_end = loop {
@@ -375,7 +454,7 @@ impl BodyDecoder {
     }
 }
 
-async fn send_request(tcp: &mut TcpStream, path: &str) -> io::Result<()> {
+async fn send_request<S: AsyncWrite + Unpin>(tcp: &mut S, path: &str) -> io::Result<()> {
     let request =
         format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
     tcp.write_all(request.as_bytes()).await
@@ -394,6 +473,7 @@ pub struct FloodOutcome {
 
 /// Opens `connections` streams of `path` at once and reads each to its end, within `deadline`.
 pub async fn flood(
+    transport: &Transport,
     addr: SocketAddr,
     path: &str,
     connections: usize,
@@ -402,9 +482,9 @@ pub async fn flood(
     let start = Instant::now();
     let mut tasks = JoinSet::new();
     for _ in 0..connections {
-        let path = path.to_owned();
+        let (path, transport) = (path.to_owned(), transport.clone());
         tasks.spawn(async move {
-            let mut stream = SseStream::open(addr, &path, 64 * 1024).await?;
+            let mut stream = SseStream::open(&transport, addr, &path, 64 * 1024).await?;
             stream.read_to_end().await?;
             io::Result::Ok((stream.body.counter.events, stream.body.body_bytes))
         });
@@ -433,6 +513,7 @@ pub async fn flood(
 /// Dropping it closes every connection.
 pub struct Swarm {
     addr: SocketAddr,
+    transport: Transport,
     path: String,
     lifetime: Duration,
     /// Streams whose connect and request succeeded.
@@ -490,6 +571,7 @@ impl Swarm {
     pub fn new(addr: SocketAddr, path: &str, lifetime: Duration) -> Self {
         Self {
             addr,
+            transport: Transport::Plain,
             path: path.to_owned(),
             lifetime,
             opened: 0,
@@ -509,6 +591,13 @@ impl Swarm {
         self
     }
 
+    /// Makes every stream opened from now on connect over `transport`.
+    #[must_use]
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Opens `count` more streams and returns once each has connected and sent its request (or
     /// failed to). It does not wait for the response heads: a server may send none before its
     /// first event, a tick later. The caller paces the batches on what the server has accepted.
@@ -517,6 +606,7 @@ impl Swarm {
         for _ in 0..count {
             let (addr, path, lifetime) = (self.addr, self.path.clone(), self.lifetime);
             let latencies = self.latencies.clone();
+            let transport = self.transport.clone();
             let (events, streaming, failed, first_error, sent) = (
                 Arc::clone(&self.events),
                 Arc::clone(&self.streaming),
@@ -528,9 +618,8 @@ impl Swarm {
                 // Exactly one message per stream: `true` once the request is sent, or `false`.
                 let mut announce = Some(sent);
                 let result = timeout(lifetime, async {
-                    let tcp = timeout(HEAD_TIMEOUT, TcpStream::connect(addr)).await;
+                    let tcp = timeout(HEAD_TIMEOUT, transport.connect(addr)).await;
                     let mut tcp = tcp.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))?;
-                    tcp.set_nodelay(true)?;
                     send_request(&mut tcp, &path).await?;
                     if let Some(sent) = announce.take() {
                         let _ = sent.send(true);
@@ -639,7 +728,7 @@ pub async fn time_to_first_event(
     for _ in 0..samples {
         let start = Instant::now();
         let first = async {
-            let mut stream = SseStream::open(addr, path, 4096).await?;
+            let mut stream = SseStream::open(&Transport::Plain, addr, path, 4096).await?;
             let head = start.elapsed();
             while stream.body.counter.events == 0 {
                 if stream.body.ended {
@@ -658,6 +747,55 @@ pub async fn time_to_first_event(
         times.push(first);
     }
     Ok(times)
+}
+
+/// What a run of TLS handshakes achieved.
+#[derive(Clone, Copy, Debug)]
+pub struct Handshakes {
+    /// Handshakes completed.
+    pub done: u64,
+    /// Handshakes that failed.
+    pub failed: u64,
+    pub elapsed: Duration,
+}
+
+/// `concurrency` clients, each connecting, completing a full TLS handshake and closing, over and
+/// over, for `duration`.
+pub async fn handshakes(
+    addr: SocketAddr,
+    connector: &TlsConnector,
+    concurrency: usize,
+    duration: Duration,
+) -> io::Result<Handshakes> {
+    let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let start = Instant::now();
+    let end = start + duration;
+    let mut tasks = JoinSet::new();
+    for _ in 0..concurrency {
+        let transport = Transport::Tls(connector.clone());
+        let (done, failed) = (Arc::clone(&done), Arc::clone(&failed));
+        tasks.spawn(async move {
+            while Instant::now() < end {
+                match timeout(HEAD_TIMEOUT, transport.connect(addr)).await {
+                    Ok(Ok(conn)) => {
+                        drop(conn);
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.map_err(io::Error::other)?;
+    }
+    Ok(Handshakes {
+        done: done.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+    })
 }
 
 fn invalid(message: &'static str) -> io::Error {

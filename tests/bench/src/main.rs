@@ -7,6 +7,7 @@
 //! cargo run -p nestish-bench --release -- run --only flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- run --only hub-10k,nestish
 //! cargo run -p nestish-bench --release -- run --only nestjs,nestish
+//! cargo run -p nestish-bench --release -- run --only tls-handshakes,tls-idle-10k,tls-flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper|nestjs> [--port P] ...
 //! cargo run -p nestish-bench --release --features census -- census   # heap held per idle stream
 //! ```
@@ -25,6 +26,7 @@ mod os;
 mod procfs;
 mod scenarios;
 mod servers;
+mod tls;
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -40,7 +42,9 @@ usage:
       --quick               small sizes, for a smoke run of under a minute
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
-                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k;
+                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
+                             tls-handshakes tls-idle-10k tls-flood-32, the last three on
+                             nestish and axum only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
@@ -51,9 +55,11 @@ usage:
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
       server, per stream and by size
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
+                        [--tls-cert PEM --tls-key PEM]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
-      default, picks one) and prints `listening on ADDR`";
+      default, picks one) and prints `listening on ADDR`; with --tls-cert and --tls-key
+      (nestish and axum), over HTTPS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -94,15 +100,24 @@ fn server(args: &[String]) -> Result<(), String> {
         port: 0,
         tick: Duration::from_secs(1),
         hub: None,
+        tls: None,
     };
+    let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => config.port = value(&mut args, arg)?,
             "--tick-ms" => config.tick = Duration::from_millis(value(&mut args, arg)?),
             "--hub-ms" => config.hub = Some(Duration::from_millis(value(&mut args, arg)?)),
+            "--tls-cert" => cert = Some(value(&mut args, arg)?),
+            "--tls-key" => key = Some(value(&mut args, arg)?),
             _ => return Err(format!("server: unknown argument {arg:?}\n{USAGE}")),
         }
     }
+    config.tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(tls::Files { cert, key }),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+    };
     if config.tick.is_zero() || config.hub.is_some_and(|hub| hub.is_zero()) {
         return Err("--tick-ms and --hub-ms must be above 0".to_owned());
     }
@@ -181,6 +196,9 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
 /// One cell of the table: the scenario's values for one server, or why there are none.
 type Outcome = Result<Vec<f64>, String>;
 
+/// The "why" of a server that has no variant for a scenario (no TLS): a cell left blank.
+const NOT_APPLICABLE: &str = "n/a";
+
 fn run(args: &[String]) -> Result<(), String> {
     let mut plan = parse_plan(args)?;
     if plan.servers.contains(&Kind::Nestjs) {
@@ -220,6 +238,10 @@ fn run(args: &[String]) -> Result<(), String> {
     for &scenario in &plan.scenarios {
         let mut outcomes = Vec::new();
         for &kind in &plan.servers {
+            if scenario.tls() && !kind.serves_tls() {
+                outcomes.push(Err(NOT_APPLICABLE.to_owned()));
+                continue;
+            }
             eprintln!("{scenario} / {kind}");
             let outcome = runtime
                 .block_on(scenarios::measure(scenario, kind, &plan.params))
@@ -278,12 +300,13 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
             };
             let _ = write!(out, "| {scenario} | {} | {better} |", spec.label);
             let value = |i: usize| outcomes[i].as_ref().ok().map(|values| values[m]);
-            for i in 0..plan.servers.len() {
-                match value(i) {
-                    Some(v) => {
-                        let _ = write!(out, " {} |", number(v, spec.decimals));
+            for outcome in outcomes {
+                match outcome {
+                    Ok(values) => {
+                        let _ = write!(out, " {} |", number(values[m], spec.decimals));
                     }
-                    None => out.push_str(" failed |"),
+                    Err(why) if why == NOT_APPLICABLE => out.push_str(" – |"),
+                    Err(_) => out.push_str(" failed |"),
                 }
             }
             for &(i, _) in &peers {
@@ -311,7 +334,9 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
     }
     for (scenario, outcomes) in results {
         for (kind, outcome) in plan.servers.iter().zip(outcomes) {
-            if let Err(error) = outcome {
+            if let Err(error) = outcome
+                && error != NOT_APPLICABLE
+            {
                 let _ = writeln!(out, "- {scenario} / {kind} failed: {error}");
             }
         }

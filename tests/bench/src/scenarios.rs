@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::child::{Launch, Server};
-use crate::load::{self, Latencies, Stalled, Swarm};
+use crate::load::{self, Latencies, Stalled, Swarm, Transport};
 use crate::procfs;
 use crate::servers::Kind;
 
@@ -26,6 +26,12 @@ pub enum Scenario {
     Ttfe,
     /// One publisher, 10,000 `GET /hub` subscribers, 10 events/s: publish-to-receive latency.
     Hub,
+    /// Full TLS handshakes, back to back from 32 clients: handshakes per second on one core.
+    TlsHandshakes,
+    /// [`Idle`](Self::Idle) over TLS (HTTP/1.1 by ALPN): memory per TLS stream.
+    TlsIdle,
+    /// [`Flood32`](Self::Flood32) over TLS: CPU per event with encryption.
+    TlsFlood32,
 }
 
 /// Which way is better for a metric.
@@ -59,14 +65,22 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
         Self::Stalled,
         Self::Ttfe,
         Self::Hub,
+        Self::TlsHandshakes,
+        Self::TlsIdle,
+        Self::TlsFlood32,
     ];
+
+    /// Whether it runs over TLS (and so only on servers with a TLS variant).
+    pub fn tls(self) -> bool {
+        matches!(self, Self::TlsHandshakes | Self::TlsIdle | Self::TlsFlood32)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -76,14 +90,29 @@ impl Scenario {
             Self::Stalled => "stalled-8",
             Self::Ttfe => "ttfe",
             Self::Hub => "hub-10k",
+            Self::TlsHandshakes => "tls-handshakes",
+            Self::TlsIdle => "tls-idle-10k",
+            Self::TlsFlood32 => "tls-flood-32",
         }
     }
 
     /// The rows this scenario adds to the table; [`measure`] returns one value for each.
     pub fn metrics(self) -> &'static [MetricSpec] {
         match self {
-            Self::Flood1 | Self::Flood32 => FLOOD_METRICS,
-            Self::Idle => &[
+            Self::Flood1 | Self::Flood32 | Self::TlsFlood32 => FLOOD_METRICS,
+            Self::TlsHandshakes => &[
+                MetricSpec {
+                    label: "handshakes/s",
+                    better: Better::Higher,
+                    decimals: 0,
+                },
+                MetricSpec {
+                    label: "server CPU µs/handshake",
+                    better: Better::Lower,
+                    decimals: 1,
+                },
+            ],
+            Self::Idle | Self::TlsIdle => &[
                 MetricSpec {
                     label: "server KiB/stream (peak RSS growth)",
                     better: Better::Lower,
@@ -176,6 +205,24 @@ impl Scenario {
                 params.ttfe_tick.as_millis(),
                 params.ttfe_samples
             ),
+            Self::TlsHandshakes => format!(
+                "{TLS_HANDSHAKERS} clients, each connecting, completing a full TLS 1.3 handshake \
+                 (ECDHE X25519, ECDSA P-256 certificate, no resumption; ALPN http/1.1) and \
+                 closing, back to back for {} s; the client verifies nothing, so that its one \
+                 core is not the limit; server CPU from /proc over the run / handshakes",
+                params.tls_handshake_time.as_secs_f64()
+            ),
+            Self::TlsIdle => format!(
+                "as idle-10k, over TLS (HTTP/1.1 by ALPN): {} streams; KiB/stream includes \
+                 each connection's TLS state",
+                params.idle_streams
+            ),
+            Self::TlsFlood32 => format!(
+                "as flood-32, over TLS (HTTP/1.1 by ALPN, AES-GCM): 32 connections, \
+                 `GET /flood?n={}` each; median of {} round(s)",
+                params.flood_events / 32,
+                params.flood_rounds
+            ),
             Self::Hub => format!(
                 "{} concurrent `GET /hub` streams, connected {} at a time; the server publishes \
                  `{{\"t\":<unix µs>,\"n\":n}}` every {} ms (nestish: `Hub::publish`, peers: a \
@@ -234,6 +281,8 @@ pub struct Params {
     pub hub_period: Duration,
     /// How long latencies are recorded once every subscriber is in.
     pub hub_hold: Duration,
+    /// How long clients handshake in tls-handshakes.
+    pub tls_handshake_time: Duration,
 }
 
 impl Params {
@@ -253,6 +302,7 @@ impl Params {
             hub_subscribers: 10_000,
             hub_period: Duration::from_millis(100),
             hub_hold: Duration::from_secs(5),
+            tls_handshake_time: Duration::from_secs(5),
         }
     }
 
@@ -267,6 +317,7 @@ impl Params {
             ttfe_samples: 10,
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
+            tls_handshake_time: Duration::from_secs(2),
             ..Self::full()
         }
     }
@@ -275,28 +326,85 @@ impl Params {
 /// Events a stalled client asks for: more than any server sends in the time it is given.
 const STALLED_N: u64 = 1_000_000_000_000;
 
+/// Concurrent clients in tls-handshakes.
+const TLS_HANDSHAKERS: usize = 32;
+
 /// A flood round that takes longer than this is reported as an error, not waited for.
 const FLOOD_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Runs `scenario` against a fresh `kind` server; returns one value per [`Scenario::metrics`].
 pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     match scenario {
-        Scenario::Flood1 => flood(kind, params, 1).await,
-        Scenario::Flood32 => flood(kind, params, 32).await,
-        Scenario::Idle => idle(kind, params).await,
+        Scenario::Flood1 => flood(kind, params, 1, &Transport::Plain).await,
+        Scenario::Flood32 => flood(kind, params, 32, &Transport::Plain).await,
+        Scenario::Idle => idle(kind, params, &Transport::Plain).await,
+        Scenario::TlsHandshakes => tls_handshakes(kind, params).await,
+        Scenario::TlsIdle => idle(kind, params, &tls()).await,
+        Scenario::TlsFlood32 => flood(kind, params, 32, &tls()).await,
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
     }
 }
 
-async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<f64>> {
+fn tls() -> Transport {
+    Transport::Tls(crate::tls::connector())
+}
+
+async fn tls_handshakes(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+        tls: true,
+    })
+    .await?;
+    let me = std::process::id();
+    let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
+    let outcome = load::handshakes(
+        server.addr,
+        &crate::tls::connector(),
+        TLS_HANDSHAKERS,
+        params.tls_handshake_time,
+    )
+    .await?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    let own = procfs::cpu_time(me)?.saturating_sub(own_before);
+    server.stop().await?;
+    if outcome.done == 0 {
+        return Err(io::Error::other(format!(
+            "no handshake completed ({} failed)",
+            outcome.failed
+        )));
+    }
+    let seconds = outcome.elapsed.as_secs_f64();
+    let busy = |cpu: Duration| 100.0 * cpu.as_secs_f64() / seconds;
+    eprintln!(
+        "  {} handshakes ({} failed) in {seconds:.2} s; CPU busy: server {:.0} %, client {:.0} %",
+        outcome.done,
+        outcome.failed,
+        busy(cpu),
+        busy(own)
+    );
+    Ok(vec![
+        outcome.done as f64 / seconds,
+        cpu.as_secs_f64() * 1e6 / outcome.done as f64,
+    ])
+}
+
+async fn flood(
+    kind: Kind,
+    params: &Params,
+    connections: u64,
+    transport: &Transport,
+) -> io::Result<Vec<f64>> {
     let per_connection = params.flood_events / connections;
     let expected = per_connection * connections;
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: matches!(transport, Transport::Tls(_)),
     })
     .await?;
     let path = format!("/flood?n={per_connection}");
@@ -304,7 +412,14 @@ async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<
     for round in 1..=params.flood_rounds {
         let me = std::process::id();
         let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
-        let outcome = load::flood(server.addr, &path, connections as usize, FLOOD_DEADLINE).await?;
+        let outcome = load::flood(
+            transport,
+            server.addr,
+            &path,
+            connections as usize,
+            FLOOD_DEADLINE,
+        )
+        .await?;
         let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
         let own = procfs::cpu_time(me)?.saturating_sub(own_before);
         if outcome.events != expected {
@@ -342,17 +457,18 @@ fn memory_baseline(pid: u32) -> io::Result<procfs::Memory> {
     Ok(before)
 }
 
-async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<Vec<f64>> {
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: matches!(transport, Transport::Tls(_)),
     })
     .await?;
     let before = memory_baseline(server.pid)?;
     // Each task stops by itself: connecting, settling, the hold, and a margin.
     let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
-    let mut swarm = Swarm::new(server.addr, "/sse", lifetime);
+    let mut swarm = Swarm::new(server.addr, "/sse", lifetime).with_transport(transport.clone());
     // Every stream has its head at the first tick at the latest, for servers that send none
     // before their first event.
     let head_wait = 2 * params.idle_tick + Duration::from_secs(10);
@@ -432,6 +548,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: false,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -463,6 +580,7 @@ async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.ttfe_tick,
         hub: None,
+        tls: false,
     })
     .await?;
     let deadline = params.ttfe_tick + Duration::from_secs(5);
@@ -486,6 +604,7 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: Some(params.hub_period),
+        tls: false,
     })
     .await?;
     let latencies = Arc::new(Latencies::default());
