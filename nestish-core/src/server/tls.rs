@@ -240,10 +240,9 @@ pub(crate) async fn serve(
     open: OpenGuard,
     builders: Arc<Builders>,
 ) {
-    let state = Arc::clone(open.state());
     // Created before the flag is read, so a shutdown in between still wakes it.
-    let shutdown = state.shutdown_notified();
-    if state.is_shutting_down() {
+    let shutdown = open.state().shutdown_notified();
+    if open.state().is_shutting_down() {
         return;
     }
     let timeout = builders.limits.tls_handshake_timeout;
