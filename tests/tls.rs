@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
@@ -17,6 +18,11 @@ use support::vectors::{VectorsController, vectors};
 use support::webdriver::Browser;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// Events pulled from `/tls/counted`.
+static PULLED: AtomicUsize = AtomicUsize::new(0);
+
+const EVENT_DATA_LEN: usize = 1024;
 
 #[derive(Default)]
 pub struct TlsController;
@@ -42,6 +48,20 @@ impl TlsController {
     #[sse("announced", keep_alive = false, shutdown_event = "server restarting")]
     fn announced(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
         stream::pending()
+    }
+
+    #[sse("beating", keep_alive = "50ms")]
+    fn beating(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::pending()
+    }
+
+    /// As `flood`, counting every event pulled from it.
+    #[sse("counted", keep_alive = false)]
+    fn counted(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::repeat_with(|| {
+            PULLED.fetch_add(1, Ordering::SeqCst);
+            MessageEvent::new("x".repeat(EVENT_DATA_LEN))
+        })
     }
 
     /// Always ready: fills any buffer a client leaves unread.
@@ -148,6 +168,57 @@ async fn many_sse_streams_share_one_http2_connection_and_are_counted() {
     })
     .await;
     assert_eq!(running.handle.open_connections(), 1);
+}
+
+#[tokio::test]
+async fn heartbeats_keep_a_silent_stream_alive_over_tls() {
+    let cert = Certificate::generate();
+    let running = support::tls::serve(app(), &cert).await;
+    let mut h2 = cert.connect_h2(running.addr).await;
+    let (_, mut body) = h2.get("/tls/beating").await;
+    assert_eq!(next_data(&mut body).await.as_deref(), Some(&b"\n"[..]));
+    for _ in 0..2 {
+        assert_eq!(next_data(&mut body).await.as_deref(), Some(&b":\n\n"[..]));
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_reads_nothing_over_tls_stops_the_stream_at_a_bound() {
+    const BUFFER: usize = 64 * 1024;
+    const CLIENT_RCVBUF: usize = 64 * 1024;
+    let cert = Certificate::generate();
+    let builder = app()
+        .buffer_size(BUFFER)
+        .stall_timeout(Duration::from_secs(60));
+    let running = support::tls::serve(builder, &cert).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(CLIENT_RCVBUF as u32).unwrap();
+    let tcp = socket.connect(running.addr).await.unwrap();
+    let mut tls = cert.handshake(tcp, HTTP11_ONLY).await;
+    tls.write_all(b"GET /tls/counted HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+
+    let before = PULLED.load(Ordering::SeqCst);
+    let last = support::settled("the stream stops being pulled", || {
+        PULLED.load(Ordering::SeqCst)
+    })
+    .await;
+    let pulled = last - before;
+    let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
+    // As over plain TCP (tests/backpressure.rs: the connection buffer, a frame being encoded,
+    // a generous 1 MiB for what hyper has queued, the kernel's buffers), plus what rustls may
+    // hold in records (64 KiB).
+    let bound =
+        BUFFER + 2 * 16 * 1024 + (1 << 20) + 64 * 1024 + support::kernel::buffers(CLIENT_RCVBUF);
+    assert!(pulled > 0, "the stream was never pulled");
+    assert!(
+        pulled * event_len <= bound,
+        "pulled {pulled} events ({} bytes) for a client that reads nothing; bound {bound}",
+        pulled * event_len
+    );
+    assert_eq!(running.handle.open_streams(), 1);
+    drop(tls);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 pub mod h2c;
 pub mod http1;
+pub mod kernel;
 pub mod tls;
 pub mod tools;
 pub mod vectors;

@@ -77,6 +77,11 @@ impl Certificate {
     /// A finished TLS handshake with the server at `addr`, offering `alpn`.
     pub async fn connect(&self, addr: SocketAddr, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
         let tcp = TcpStream::connect(addr).await.expect("connects");
+        self.handshake(tcp, alpn).await
+    }
+
+    /// A finished TLS handshake on `tcp`, offering `alpn`.
+    pub async fn handshake(&self, tcp: TcpStream, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
         tokio::time::timeout(PATIENCE, self.connector(alpn).connect(server_name(), tcp))
             .await
             .expect("the handshake ends in time")
