@@ -749,6 +749,111 @@ pub async fn time_to_first_event(
     Ok(times)
 }
 
+/// Long-lived HTTP/2 streams over TLS, many per connection, each read by its own task, which
+/// counts events into one total. Dropping it closes every connection.
+pub struct H2Swarm {
+    /// Streams that got their 200 head.
+    streaming: Arc<AtomicU64>,
+    /// Streams or connections that failed.
+    failed: Arc<AtomicU64>,
+    events: Arc<AtomicU64>,
+    first_error: Arc<Mutex<Option<String>>>,
+    tasks: JoinSet<()>,
+}
+
+impl H2Swarm {
+    /// Opens `connections` TLS connections (ALPN `h2`) to `addr`, one after another, and on each
+    /// `per_connection` streams of `GET path`; returns once every request is sent. Each task
+    /// ends by itself after `lifetime`.
+    pub async fn open(
+        addr: SocketAddr,
+        path: &str,
+        connections: usize,
+        per_connection: usize,
+        lifetime: Duration,
+    ) -> io::Result<Self> {
+        let mut swarm = Self {
+            streaming: Arc::default(),
+            failed: Arc::default(),
+            events: Arc::default(),
+            first_error: Arc::default(),
+            tasks: JoinSet::new(),
+        };
+        let transport = Transport::Tls(crate::tls::connector_h2());
+        for _ in 0..connections {
+            let conn = timeout(HEAD_TIMEOUT, transport.connect(addr))
+                .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no TLS connection"))??;
+            let (send, connection) = h2::client::handshake(conn)
+                .await
+                .map_err(io::Error::other)?;
+            swarm.tasks.spawn(async move {
+                let _ = timeout(lifetime, connection).await;
+            });
+            for _ in 0..per_connection {
+                let request = http::Request::get(format!("https://localhost{path}"))
+                    .body(())
+                    .map_err(io::Error::other)?;
+                let mut send = send.clone().ready().await.map_err(io::Error::other)?;
+                let (response, _) = send.send_request(request, true).map_err(io::Error::other)?;
+                let (events, streaming, failed, first_error) = (
+                    Arc::clone(&swarm.events),
+                    Arc::clone(&swarm.streaming),
+                    Arc::clone(&swarm.failed),
+                    Arc::clone(&swarm.first_error),
+                );
+                swarm.tasks.spawn(async move {
+                    let read = async {
+                        let response = timeout(HEAD_TIMEOUT, response)
+                            .await
+                            .map_err(|_| "no response head in time".to_owned())?
+                            .map_err(|error| error.to_string())?;
+                        if response.status() != 200 {
+                            return Err(format!("expected 200, got {}", response.status()));
+                        }
+                        streaming.fetch_add(1, Ordering::Relaxed);
+                        let mut body = response.into_body();
+                        let mut counter = EventCounter::default();
+                        while let Some(data) = body.data().await {
+                            let data = data.map_err(|error| error.to_string())?;
+                            let _ = body.flow_control().release_capacity(data.len());
+                            events.fetch_add(counter.feed(&data), Ordering::Relaxed);
+                        }
+                        Ok(())
+                    };
+                    if let Ok(Err(error)) = timeout(lifetime, read).await {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut first) = first_error.lock() {
+                            first.get_or_insert(error);
+                        }
+                    }
+                });
+            }
+        }
+        Ok(swarm)
+    }
+
+    /// Streams that got their 200 head so far.
+    pub fn streaming(&self) -> usize {
+        self.streaming.load(Ordering::Relaxed) as usize
+    }
+
+    /// Streams that failed.
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed) as usize
+    }
+
+    /// The first failure, for the report.
+    pub fn first_error(&self) -> Option<String> {
+        self.first_error.lock().ok()?.clone()
+    }
+
+    /// Events received so far, over all streams.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+}
+
 /// What a run of TLS handshakes achieved.
 #[derive(Clone, Copy, Debug)]
 pub struct Handshakes {

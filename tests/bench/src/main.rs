@@ -7,7 +7,7 @@
 //! cargo run -p nestish-bench --release -- run --only flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- run --only hub-10k,nestish
 //! cargo run -p nestish-bench --release -- run --only nestjs,nestish
-//! cargo run -p nestish-bench --release -- run --only tls-handshakes,tls-idle-10k,tls-flood-32,nestish,axum
+//! cargo run -p nestish-bench --release -- run --only tls-handshakes,tls-idle-10k,tls-h2-idle,tls-flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper|nestjs> [--port P] ...
 //! cargo run -p nestish-bench --release --features census -- census   # heap held per idle stream
 //! ```
@@ -43,7 +43,7 @@ usage:
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
-                             tls-handshakes tls-idle-10k tls-flood-32, the last three on
+                             tls-handshakes tls-idle-10k tls-h2-idle tls-flood-32, the tls ones on
                              nestish and axum only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::child::{Launch, Server};
-use crate::load::{self, Latencies, Stalled, Swarm, Transport};
+use crate::load::{self, H2Swarm, Latencies, Stalled, Swarm, Transport};
 use crate::procfs;
 use crate::servers::Kind;
 
@@ -30,6 +30,8 @@ pub enum Scenario {
     TlsHandshakes,
     /// [`Idle`](Self::Idle) over TLS (HTTP/1.1 by ALPN): memory per TLS stream.
     TlsIdle,
+    /// Idle `GET /sse` streams over HTTP/2 and TLS, 100 per connection: memory per stream.
+    TlsH2Idle,
     /// [`Flood32`](Self::Flood32) over TLS: CPU per event with encryption.
     TlsFlood32,
 }
@@ -65,7 +67,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -74,12 +76,16 @@ impl Scenario {
         Self::Hub,
         Self::TlsHandshakes,
         Self::TlsIdle,
+        Self::TlsH2Idle,
         Self::TlsFlood32,
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
     pub fn tls(self) -> bool {
-        matches!(self, Self::TlsHandshakes | Self::TlsIdle | Self::TlsFlood32)
+        matches!(
+            self,
+            Self::TlsHandshakes | Self::TlsIdle | Self::TlsH2Idle | Self::TlsFlood32
+        )
     }
 
     pub fn name(self) -> &'static str {
@@ -92,6 +98,7 @@ impl Scenario {
             Self::Hub => "hub-10k",
             Self::TlsHandshakes => "tls-handshakes",
             Self::TlsIdle => "tls-idle-10k",
+            Self::TlsH2Idle => "tls-h2-idle",
             Self::TlsFlood32 => "tls-flood-32",
         }
     }
@@ -112,7 +119,7 @@ impl Scenario {
                     decimals: 1,
                 },
             ],
-            Self::Idle | Self::TlsIdle => &[
+            Self::Idle | Self::TlsIdle | Self::TlsH2Idle => &[
                 MetricSpec {
                     label: "server KiB/stream (peak RSS growth)",
                     better: Better::Lower,
@@ -217,6 +224,15 @@ impl Scenario {
                  each connection's TLS state",
                 params.idle_streams
             ),
+            Self::TlsH2Idle => format!(
+                "{} TLS connections (ALPN h2) x {} `GET /sse` streams each (tick {} ms), \
+                 connected one after another, held {} s; KiB/stream = (peak RSS - RSS before \
+                 connecting) / streams",
+                params.h2_connections,
+                params.h2_streams_per_connection,
+                params.idle_tick.as_millis(),
+                params.idle_hold.as_secs_f64()
+            ),
             Self::TlsFlood32 => format!(
                 "as flood-32, over TLS (HTTP/1.1 by ALPN, AES-GCM): 32 connections, \
                  `GET /flood?n={}` each; median of {} round(s)",
@@ -283,6 +299,9 @@ pub struct Params {
     pub hub_hold: Duration,
     /// How long clients handshake in tls-handshakes.
     pub tls_handshake_time: Duration,
+    /// HTTP/2 connections in tls-h2-idle, and streams on each.
+    pub h2_connections: usize,
+    pub h2_streams_per_connection: usize,
 }
 
 impl Params {
@@ -303,6 +322,8 @@ impl Params {
             hub_period: Duration::from_millis(100),
             hub_hold: Duration::from_secs(5),
             tls_handshake_time: Duration::from_secs(5),
+            h2_connections: 100,
+            h2_streams_per_connection: 100,
         }
     }
 
@@ -318,6 +339,7 @@ impl Params {
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
             tls_handshake_time: Duration::from_secs(2),
+            h2_connections: 10,
             ..Self::full()
         }
     }
@@ -340,6 +362,7 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Idle => idle(kind, params, &Transport::Plain).await,
         Scenario::TlsHandshakes => tls_handshakes(kind, params).await,
         Scenario::TlsIdle => idle(kind, params, &tls()).await,
+        Scenario::TlsH2Idle => h2_idle(kind, params).await,
         Scenario::TlsFlood32 => flood(kind, params, 32, &tls()).await,
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
@@ -473,14 +496,25 @@ async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<
     // before their first event.
     let head_wait = 2 * params.idle_tick + Duration::from_secs(10);
     let streams = connect(&server, &mut swarm, params.idle_streams, params, head_wait).await?;
-    // Let every stream get its first tick before counting, so each counted second is a full one.
+    hold_idle(server, &before, streams, params, || swarm.events()).await
+}
+
+/// Holds `streams` idle streams open for the hold, once each has had a tick (so each counted
+/// second is a full one), then stops the server; returns KiB per stream (peak RSS growth over
+/// `before`) and ticks per stream per second, `events` counting every event received.
+async fn hold_idle(
+    server: Server,
+    before: &procfs::Memory,
+    streams: usize,
+    params: &Params,
+    events: impl Fn() -> u64,
+) -> io::Result<Vec<f64>> {
     tokio::time::sleep(params.idle_tick).await;
-    let (events_before, held_from) = (swarm.events(), Instant::now());
+    let (events_before, held_from) = (events(), Instant::now());
     tokio::time::sleep(params.idle_hold).await;
-    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
+    let (events, held) = (events() - events_before, held_from.elapsed());
     let after = procfs::memory(server.pid)?;
     let streams = streams as f64;
-    drop(swarm);
     server.stop().await?;
     let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
     eprintln!(
@@ -491,6 +525,40 @@ async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<
         growth_kib / streams,
         events as f64 / streams / held.as_secs_f64(),
     ])
+}
+
+async fn h2_idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+        tls: true,
+    })
+    .await?;
+    let before = memory_baseline(server.pid)?;
+    let count = params.h2_connections * params.h2_streams_per_connection;
+    let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
+    let connect_start = Instant::now();
+    let swarm = H2Swarm::open(
+        server.addr,
+        "/sse",
+        params.h2_connections,
+        params.h2_streams_per_connection,
+        lifetime,
+    )
+    .await?;
+    let sent = connect_start.elapsed();
+    let deadline = Instant::now() + 2 * params.idle_tick + Duration::from_secs(10);
+    while swarm.streaming() + swarm.failed() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let streams = opened(
+        swarm.streaming(),
+        swarm.failed(),
+        swarm.first_error(),
+        format!("sent in {:.2} s", sent.as_secs_f64()),
+    )?;
+    hold_idle(server, &before, streams, params, || swarm.events()).await
 }
 
 /// Opens `count` streams of `swarm`, `params.connect_batch` at a time, then waits up to
@@ -527,13 +595,25 @@ pub async fn connect(
     while swarm.streaming() + swarm.failed() < count && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let streams = swarm.streaming();
-    eprintln!(
-        "  {streams} streams open (accepted in {:.2} s), {} failed{}",
-        connect_time.as_secs_f64(),
+    opened(
+        swarm.streaming(),
         swarm.failed(),
-        swarm
-            .first_error()
+        swarm.first_error(),
+        format!("accepted in {:.2} s", connect_time.as_secs_f64()),
+    )
+}
+
+/// Logs how many streams opened (`how`: how long it took) and how many failed; an error when
+/// none opened.
+fn opened(
+    streams: usize,
+    failed: usize,
+    first_error: Option<String>,
+    how: String,
+) -> io::Result<usize> {
+    eprintln!(
+        "  {streams} streams open ({how}), {failed} failed{}",
+        first_error
             .map(|error| format!(" (first: {error})"))
             .unwrap_or_default()
     );

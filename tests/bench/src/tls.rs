@@ -49,6 +49,15 @@ pub fn files() -> io::Result<&'static Files> {
 
 /// The load generator's TLS client: HTTP/1.1 by ALPN, no verification, no resumption.
 pub fn connector() -> TlsConnector {
+    connector_for(b"http/1.1")
+}
+
+/// As [`connector`], asking for HTTP/2 (`h2`) by ALPN.
+pub fn connector_h2() -> TlsConnector {
+    connector_for(b"h2")
+}
+
+fn connector_for(alpn: &[u8]) -> TlsConnector {
     let provider = Arc::new(ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -56,7 +65,7 @@ pub fn connector() -> TlsConnector {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     config.resumption = rustls::client::Resumption::disabled();
     TlsConnector::from(Arc::new(config))
 }
