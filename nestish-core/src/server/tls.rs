@@ -6,15 +6,19 @@
 //! server offers `h2` first, then `http/1.1`, and a connection whose client chose `h2` is
 //! served as HTTP/2 from its first byte (the sniffing of a plain connection is for h2c only).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
+use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+use tokio_rustls::rustls::sign::CertifiedKey;
 
 use super::connection::{Builders, ServeConnection};
 use super::sniff::Protocol;
@@ -26,7 +30,8 @@ use crate::state::OpenGuard;
 /// Read from PEM, as `openssl`, `mkcert` and Let's Encrypt write it: the chain starts with the
 /// server's own certificate, and the key is PKCS#8, PKCS#1 (RSA) or SEC1 (EC). The server
 /// offers HTTP/2 (`h2`) then HTTP/1.1 by ALPN, TLS 1.3 and 1.2, with rustls and its `ring`
-/// cryptography. Cheap to clone.
+/// cryptography. Cheap to clone; the clones share the certificate, so a clone kept aside can
+/// [`reload`](Self::reload_from_pem_files) it while the server runs.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), nestish_core::Error> {
@@ -37,6 +42,7 @@ use crate::state::OpenGuard;
 #[derive(Clone)]
 pub struct TlsConfig {
     acceptor: TlsAcceptor,
+    current: Arc<Current>,
 }
 
 impl fmt::Debug for TlsConfig {
@@ -61,20 +67,9 @@ impl TlsConfig {
     /// }
     /// ```
     pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self, TlsError> {
-        let read = |path: &Path, what| {
-            std::fs::read(path).map_err(|source| TlsError::Read {
-                what,
-                path: path.to_owned(),
-                source,
-            })
-        };
-        let (cert, key) = (cert.as_ref(), key.as_ref());
-        Self::build(
-            &read(cert, "certificate")?,
-            &Origin::File(cert.to_owned()),
-            &read(key, "private key")?,
-            &Origin::File(key.to_owned()),
-        )
+        Ok(Self::new(
+            Pair::read(cert.as_ref(), key.as_ref())?.certified()?,
+        ))
     }
 
     /// Takes the certificate chain and the private key as PEM text (from a secret store, or
@@ -93,68 +88,176 @@ impl TlsConfig {
     /// );
     /// ```
     pub fn from_pem(cert: &[u8], key: &[u8]) -> Result<Self, TlsError> {
-        Self::build(
-            cert,
-            &Origin::Bytes("certificate"),
-            key,
-            &Origin::Bytes("private key"),
-        )
+        Ok(Self::new(Pair::bytes(cert, key).certified()?))
     }
 
-    fn build(
-        cert: &[u8],
-        cert_from: &Origin,
-        key: &[u8],
-        key_from: &Origin,
-    ) -> Result<Self, TlsError> {
-        let chain = CertificateDer::pem_slice_iter(cert)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| TlsError::Pem {
-                origin: cert_from.to_string(),
-                reason: error.to_string(),
-            })?;
-        if chain.is_empty() {
-            return Err(TlsError::NoCertificate {
-                origin: cert_from.to_string(),
-            });
-        }
-        let key = match PrivateKeyDer::from_pem_slice(key) {
-            Ok(key) => key,
-            Err(pem::Error::NoItemsFound) => {
-                return Err(TlsError::NoKey {
-                    origin: key_from.to_string(),
-                });
-            }
-            Err(error) => {
-                return Err(TlsError::Pem {
-                    origin: key_from.to_string(),
-                    reason: error.to_string(),
-                });
-            }
-        };
-        // The provider named, not the process-wide default: with another crate of the program
-        // enabling rustls's aws-lc-rs too, the default would be ambiguous and rustls panics.
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let rejected = |error: rustls::Error| TlsError::Rejected {
-            cert: cert_from.to_string(),
-            key: key_from.to_string(),
-            reason: error.to_string(),
-        };
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    /// Replaces the certificate and key with those of the PEM files `cert` and `key`, without
+    /// a restart: handshakes from now on present the new certificate, open connections keep
+    /// theirs. Call it on a clone kept before `listen_tls` (when a renewed certificate is
+    /// written, or on a signal).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_pem_files`](Self::from_pem_files); the certificate in use is then kept.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), nestish_core::Error> {
+    /// let tls = nestish_core::TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// let renewals = tls.clone();
+    /// tokio::spawn(async move {
+    ///     loop {
+    ///         tokio::time::sleep(std::time::Duration::from_secs(12 * 3600)).await;
+    ///         if let Err(error) = renewals.reload_from_pem_files("cert.pem", "key.pem") {
+    ///             eprintln!("keeping the current certificate: {error}");
+    ///         }
+    ///     }
+    /// });
+    /// nestish_core::NestFactory::create().build()?.listen_tls("0.0.0.0:443", tls).await
+    /// # }
+    /// ```
+    pub fn reload_from_pem_files(
+        &self,
+        cert: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<(), TlsError> {
+        let certified = Pair::read(cert.as_ref(), key.as_ref())?.certified()?;
+        self.current.replace(certified);
+        Ok(())
+    }
+
+    /// As [`reload_from_pem_files`](Self::reload_from_pem_files), from PEM text.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_pem`](Self::from_pem); the certificate in use is then kept.
+    ///
+    /// ```
+    /// # fn renew(tls: &nestish_core::TlsConfig) {
+    /// if let Err(error) = tls.reload_from_pem(b"not pem", b"") {
+    ///     eprintln!("keeping the current certificate: {error}");
+    /// }
+    /// # }
+    /// ```
+    pub fn reload_from_pem(&self, cert: &[u8], key: &[u8]) -> Result<(), TlsError> {
+        let certified = Pair::bytes(cert, key).certified()?;
+        self.current.replace(certified);
+        Ok(())
+    }
+
+    fn new(certified: CertifiedKey) -> Self {
+        let current = Arc::new(Current(RwLock::new(Arc::new(certified))));
+        let resolver: Arc<dyn ResolvesServerCert> = current.clone();
+        // The same safe defaults `with_single_cert` would give, with a certificate that can be
+        // replaced.
+        let mut config = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
-            .map_err(rejected)?
+            .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"))
             .with_no_client_auth()
-            // Checks that the key is the certificate's.
-            .with_single_cert(chain, key)
-            .map_err(rejected)?;
+            .with_cert_resolver(resolver);
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Self {
+        Self {
             acceptor: TlsAcceptor::from(Arc::new(config)),
-        })
+            current,
+        }
     }
 
     pub(crate) fn acceptor(&self) -> &TlsAcceptor {
         &self.acceptor
+    }
+}
+
+/// The cryptography: named, not rustls's process-wide default, which would be ambiguous (and
+/// make rustls panic) if another crate of the program enabled its aws-lc-rs provider too.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificate and key every new handshake presents, replaced by a reload.
+#[derive(Debug)]
+struct Current(RwLock<Arc<CertifiedKey>>);
+
+impl Current {
+    fn replace(&self, certified: CertifiedKey) {
+        // A poisoned lock still holds a whole `Arc`: a panic cannot leave it half written.
+        *self.0.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(certified);
+    }
+}
+
+impl ResolvesServerCert for Current {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(Arc::clone(
+            &self.0.read().unwrap_or_else(PoisonError::into_inner),
+        ))
+    }
+}
+
+/// A certificate chain and a key as PEM, with where each came from.
+struct Pair<'a> {
+    cert: Cow<'a, [u8]>,
+    cert_from: Origin,
+    key: Cow<'a, [u8]>,
+    key_from: Origin,
+}
+
+impl<'a> Pair<'a> {
+    fn read(cert: &Path, key: &Path) -> Result<Self, TlsError> {
+        let read = |path: &Path, what| {
+            std::fs::read(path).map_err(|source| TlsError::Read {
+                what,
+                path: path.to_owned(),
+                source,
+            })
+        };
+        Ok(Self {
+            cert: Cow::Owned(read(cert, "certificate")?),
+            cert_from: Origin::File(cert.to_owned()),
+            key: Cow::Owned(read(key, "private key")?),
+            key_from: Origin::File(key.to_owned()),
+        })
+    }
+
+    fn bytes(cert: &'a [u8], key: &'a [u8]) -> Self {
+        Self {
+            cert: Cow::Borrowed(cert),
+            cert_from: Origin::Bytes("certificate"),
+            key: Cow::Borrowed(key),
+            key_from: Origin::Bytes("private key"),
+        }
+    }
+
+    /// The chain and key parsed, and checked to belong together.
+    fn certified(&self) -> Result<CertifiedKey, TlsError> {
+        let chain = CertificateDer::pem_slice_iter(&self.cert)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| TlsError::Pem {
+                origin: self.cert_from.to_string(),
+                reason: error.to_string(),
+            })?;
+        if chain.is_empty() {
+            return Err(TlsError::NoCertificate {
+                origin: self.cert_from.to_string(),
+            });
+        }
+        let key = match PrivateKeyDer::from_pem_slice(&self.key) {
+            Ok(key) => key,
+            Err(pem::Error::NoItemsFound) => {
+                return Err(TlsError::NoKey {
+                    origin: self.key_from.to_string(),
+                });
+            }
+            Err(error) => {
+                return Err(TlsError::Pem {
+                    origin: self.key_from.to_string(),
+                    reason: error.to_string(),
+                });
+            }
+        };
+        // Checks that the key is the certificate's.
+        CertifiedKey::from_der(chain, key, &provider()).map_err(|error| TlsError::Rejected {
+            cert: self.cert_from.to_string(),
+            key: self.key_from.to_string(),
+            reason: error.to_string(),
+        })
     }
 }
 
