@@ -291,15 +291,10 @@ async fn the_connection_cap_holds_over_tls() {
     assert_eq!(running.handle.open_connections(), 2);
 
     // The third is closed before any handshake: the cap is there to save its cost.
-    let tcp = TcpStream::connect(running.addr).await.unwrap();
-    let refused = tokio::time::timeout(
-        support::PATIENCE,
-        cert.connector(HTTP11_ONLY)
-            .connect(support::tls::server_name(), tcp),
-    )
-    .await
-    .expect("the server answers the third client at once");
-    assert!(refused.is_err(), "a third TLS connection was accepted");
+    assert!(
+        cert.handshake_fails(running.addr).await,
+        "a third TLS connection was accepted"
+    );
     assert_eq!(running.handle.open_connections(), 2);
 
     drop(first);
@@ -447,6 +442,45 @@ async fn shutdown_ends_streams_cleanly_with_close_notify_and_goaway() {
     assert_eq!(running.handle.open_connections(), 0);
 }
 
+#[tokio::test]
+async fn a_reloaded_certificate_serves_new_handshakes_and_a_bad_one_is_refused() {
+    let (old, new) = (Certificate::generate(), Certificate::generate());
+    let tls = old.config();
+    let renewals = tls.clone();
+    let running = support::tls::serve_with(app(), tls).await;
+    let mut before = old.connect(running.addr, HTTP11_ONLY).await;
+
+    // A key that is not the certificate's: refused, and the old certificate stays.
+    let error = renewals
+        .reload_from_pem(new.cert_pem.as_bytes(), old.key_pem.as_bytes())
+        .unwrap_err();
+    assert!(matches!(error, TlsError::Rejected { .. }), "{error:?}");
+    drop(old.connect(running.addr, HTTP11_ONLY).await);
+
+    renewals
+        .reload_from_pem(new.cert_pem.as_bytes(), new.key_pem.as_bytes())
+        .expect("the new pair is usable");
+    let mut response = new.get_http1(running.addr, "/tls/plain").await;
+    assert_eq!(
+        support::http1::read_until(response.body_mut(), "tls").await,
+        "plain over tls"
+    );
+    // A client that trusts only the old certificate now fails its handshake.
+    assert!(
+        old.handshake_fails(running.addr).await,
+        "the old certificate is still presented"
+    );
+
+    // The connection made before the reload goes on.
+    before
+        .write_all(b"GET /tls/plain HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    before.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.ends_with("plain over tls"), "{answer}");
+}
+
 #[test]
 fn a_bad_certificate_or_key_is_a_clear_error_naming_the_file() {
     let dir = std::env::temp_dir().join(format!("nestish-tls-{}", std::process::id()));
@@ -542,14 +576,7 @@ async fn the_sample_serves_https_with_tls_cert_and_tls_key() {
     let tls = nestish_sample::tls(Some(cert_file.into()), Some(key_file.into()))
         .expect("the files are usable")
         .expect("TLS is on");
-    let server = nestish_sample::app()
-        .handle_signals(false)
-        .build()
-        .unwrap()
-        .bind_tls("127.0.0.1:0", tls)
-        .await
-        .unwrap();
-    let running = support::run(server);
+    let running = support::tls::serve_with(nestish_sample::app(), tls).await;
     let mut h2 = cert.connect_h2(running.addr).await;
     let (head, mut body) = h2.get("/sse").await;
     assert_eq!(head.version, http::Version::HTTP_2);

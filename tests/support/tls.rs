@@ -80,6 +80,19 @@ impl Certificate {
         self.handshake(tcp, alpn).await
     }
 
+    /// Whether a handshake with the server at `addr` fails (it ends within [`PATIENCE`]
+    /// either way).
+    pub async fn handshake_fails(&self, addr: SocketAddr) -> bool {
+        let tcp = TcpStream::connect(addr).await.expect("connects");
+        tokio::time::timeout(
+            PATIENCE,
+            self.connector(&[b"http/1.1"]).connect(server_name(), tcp),
+        )
+        .await
+        .expect("the handshake ends in time")
+        .is_err()
+    }
+
     /// A finished TLS handshake on `tcp`, offering `alpn`.
     pub async fn handshake(&self, tcp: TcpStream, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
         tokio::time::timeout(PATIENCE, self.connector(alpn).connect(server_name(), tcp))
@@ -133,11 +146,19 @@ pub fn server_name() -> rustls::pki_types::ServerName<'static> {
 /// Builds `builder`'s app (without signal handling) and serves it over TLS with `cert` on a
 /// free port.
 pub async fn serve(builder: nestish_core::AppBuilder, cert: &Certificate) -> Running {
+    serve_with(builder, cert.config()).await
+}
+
+/// As [`serve`], with a `TlsConfig` the test made.
+pub async fn serve_with(
+    builder: nestish_core::AppBuilder,
+    tls: nestish_core::TlsConfig,
+) -> Running {
     let server = builder
         .handle_signals(false)
         .build()
         .expect("the app builds")
-        .bind_tls("127.0.0.1:0", cert.config())
+        .bind_tls("127.0.0.1:0", tls)
         .await
         .expect("an ephemeral port binds");
     super::run(server)
