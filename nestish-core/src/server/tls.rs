@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
@@ -19,6 +20,7 @@ use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
 use tokio_rustls::rustls::sign::CertifiedKey;
+use tokio_rustls::server::TlsStream;
 
 use super::connection::{Builders, ServeConnection};
 use super::sniff::Protocol;
@@ -334,40 +336,56 @@ pub enum TlsError {
     },
 }
 
-/// The task of one TLS connection: the handshake, within the handshake timeout and given up
-/// if the server shuts down meanwhile, then HTTP/2 or HTTP/1.1 as ALPN chose. A failed
-/// handshake is one client's problem: logged at debug, and the connection closed.
+/// The task of one TLS connection: the handshake, then HTTP/2 or HTTP/1.1 as ALPN chose.
 pub(crate) async fn serve(
     tls: TlsAcceptor,
     stream: TcpStream,
     open: OpenGuard,
     builders: Arc<Builders>,
 ) {
+    // In a block of its own, so that the task does not keep room for the handshake's state
+    // (or the TLS stream before it moves) beside the served connection's, for the connection's
+    // whole life: the compiler reserves a local's room until the end of its scope.
+    let connection = {
+        let timeout = builders.limits.tls_handshake_timeout;
+        let Some(stream) = handshake(&tls, stream, &open, timeout).await else {
+            return;
+        };
+        let protocol = match stream.get_ref().1.alpn_protocol() {
+            Some(b"h2") => Protocol::Http2,
+            _ => Protocol::Http1,
+        };
+        ServeConnection::new(stream, Some(protocol), open, &builders)
+    };
+    connection.await;
+}
+
+/// The TLS handshake, within `timeout`, given up if the server shuts down meanwhile. A failed
+/// handshake is one client's problem: logged at debug, and the connection closed.
+async fn handshake(
+    tls: &TlsAcceptor,
+    stream: TcpStream,
+    open: &OpenGuard,
+    timeout: Duration,
+) -> Option<TlsStream<TcpStream>> {
     // Created before the flag is read, so a shutdown in between still wakes it.
     let shutdown = open.state().shutdown_notified();
     if open.state().is_shutting_down() {
-        return;
+        return None;
     }
-    let timeout = builders.limits.tls_handshake_timeout;
-    let handshake = tokio::time::timeout(timeout, tls.accept(stream));
-    let stream = tokio::select! {
+    tokio::select! {
         // No request was asked yet: nothing to finish.
-        () = shutdown => return,
-        done = handshake => match done {
-            Ok(Ok(stream)) => stream,
+        () = shutdown => None,
+        done = tokio::time::timeout(timeout, tls.accept(stream)) => match done {
+            Ok(Ok(stream)) => Some(stream),
             Ok(Err(error)) => {
                 tracing::debug!(%error, "TLS handshake failed");
-                return;
+                None
             }
             Err(_) => {
                 tracing::debug!("no TLS handshake within {timeout:?}");
-                return;
+                None
             }
         },
-    };
-    let protocol = match stream.get_ref().1.alpn_protocol() {
-        Some(b"h2") => Protocol::Http2,
-        _ => Protocol::Http1,
-    };
-    ServeConnection::new(stream, Some(protocol), open, &builders).await;
+    }
 }
