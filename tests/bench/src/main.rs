@@ -51,10 +51,10 @@ usage:
       --rounds R            flood rounds per server (the median is reported)
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
-  nestish-bench census [--streams N] [--only SERVERS] [--h2]   (built with --features census)
+  nestish-bench census [--streams N] [--only SERVERS] [--tls] [--h2]   (built with --features census)
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
-      server, per stream and by size; --h2: over HTTP/2 and TLS, 100 streams a connection
-      (nestish and axum)
+      server, per stream and by size; --tls: over TLS (HTTP/1.1), --h2: over HTTP/2 and TLS,
+      100 streams a connection (both nestish and axum only)
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
                         [--tls-cert PEM --tls-key PEM]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
