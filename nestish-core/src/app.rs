@@ -403,6 +403,19 @@ impl AppBuilder {
         self
     }
 
+    /// Sets how long a client of a TLS listener may take to finish the TLS handshake before its
+    /// connection is closed (feature `tls`). Default 10 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().tls_handshake_timeout(Duration::from_secs(5));
+    /// # let _ = builder;
+    /// ```
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.tls_handshake_timeout = timeout;
+        self
+    }
+
     /// Sets how long a graceful shutdown waits for open connections before closing them.
     /// Default 10 s.
     ///
@@ -547,6 +560,8 @@ impl AppBuilder {
             "stall_timeout must be longer than zero"
         } else if limits.header_read_timeout.is_zero() {
             "header_read_timeout must be longer than zero"
+        } else if limits.tls_handshake_timeout.is_zero() {
+            "tls_handshake_timeout must be longer than zero"
         } else if limits.body_read_timeout.is_zero() || limits.body_idle_timeout.is_zero() {
             "body_read_timeout and body_idle_timeout must be longer than zero"
         } else if limits.max_connections == 0 {

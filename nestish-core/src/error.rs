@@ -101,6 +101,10 @@ pub enum Error {
         /// The operating system's error.
         source: io::Error,
     },
+    /// The TLS certificate or key cannot be used (feature `tls`); the message names the file.
+    #[cfg(feature = "tls")]
+    #[error(transparent)]
+    Tls(#[from] crate::TlsError),
 }
 
 /// Where a route was declared: the controller, the method and the source location.

@@ -51,6 +51,10 @@
 //! `tower::ServiceExt::oneshot`; [`AppBuilder::layer`] wraps it in tower layers (tower-http's
 //! CORS, compression, tracing, timeouts) wherever it runs.
 //!
+//! With the cargo feature `tls` (off by default), `App::listen_tls` serves HTTPS with rustls,
+//! where browsers speak HTTP/2 (ALPN) and so are not held to six `EventSource`s per origin, as
+//! they are over HTTP/1.1; `TlsConfig` reads the certificate and key from PEM.
+//!
 //! [`Stream`]: futures_core::Stream
 
 #![deny(missing_docs)]
@@ -94,6 +98,8 @@ pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
+#[cfg(feature = "tls")]
+pub use server::{TlsConfig, TlsError};
 pub use sse::{
     CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, SseItem, SseStream, interval,
 };

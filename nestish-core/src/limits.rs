@@ -54,6 +54,10 @@ pub struct Limits {
     /// Most streams a client may have open at once on one HTTP/2 connection (each
     /// `EventSource` is one); one more is refused with `REFUSED_STREAM`. Default 200.
     pub http2_max_concurrent_streams: u32,
+    /// How long a client of a TLS listener (`App::listen_tls`,
+    /// feature `tls`) may take to finish the TLS handshake; then the connection is closed, as a
+    /// slow request head is. The header read timeout starts after it. Default 10 s.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl Limits {
@@ -81,6 +85,7 @@ impl Default for Limits {
             sse_max_lifetime: None,
             shutdown_timeout: Duration::from_secs(10),
             http2_max_concurrent_streams: 200,
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -10,15 +10,17 @@
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
 //!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures.
 //!
-//! Run it with `cargo run -p nestish-sample`.
+//! Run it with `cargo run -p nestish-sample`; with `TLS_CERT=cert.pem TLS_KEY=key.pem` it serves
+//! HTTPS, where browsers speak HTTP/2 (see [`tls`]).
 
 pub mod chat;
 pub mod jobs;
 
+use std::ffi::OsString;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use nestish_core::{AppBuilder, Html, Json, NestFactory, controller, get, sse};
+use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
 /// The sample application, with its providers and its health and metrics routes:
 /// `app().build()?.listen(addr)`.
@@ -28,6 +30,32 @@ pub fn app() -> AppBuilder {
         .provide(nestish_core::hub::Hub::new())
         .health_routes("/health")
         .metrics_route("/metrics")
+}
+
+/// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`
+/// and `TLS_KEY` (`cert` and `key` here); `None`, for plain HTTP, when neither is set.
+///
+/// # Errors
+///
+/// [`Error::Config`] when only one is set, [`Error::Tls`] (naming the file) when a file
+/// cannot be used.
+///
+/// ```
+/// assert!(nestish_sample::tls(None, None).unwrap().is_none());
+/// let error = nestish_sample::tls(Some("cert.pem".into()), None).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid configuration: TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither"
+/// );
+/// ```
+pub fn tls(cert: Option<OsString>, key: Option<OsString>) -> Result<Option<TlsConfig>, Error> {
+    match (cert, key) {
+        (None, None) => Ok(None),
+        (Some(cert), Some(key)) => Ok(Some(TlsConfig::from_pem_files(cert, key)?)),
+        _ => Err(Error::Config(
+            "TLS_CERT and TLS_KEY go together: set both for HTTPS, or neither",
+        )),
+    }
 }
 
 /// The sample's only controller, NestJS's `AppController`.

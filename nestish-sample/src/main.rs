@@ -1,5 +1,6 @@
 //! `cargo run -p nestish-sample`: serves the 28-sse sample on http://127.0.0.1:3000
-//! (the `PORT` environment variable picks another port).
+//! (the `PORT` environment variable picks another port). With `TLS_CERT` and `TLS_KEY` (PEM
+//! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2.
 
 use std::process::ExitCode;
 
@@ -17,13 +18,17 @@ async fn main() -> ExitCode {
         Err(_) => 3000,
     };
     let result = async {
-        let server = nestish_sample::app()
-            .build()?
-            .bind(("127.0.0.1", port))
-            .await?;
+        let tls = nestish_sample::tls(std::env::var_os("TLS_CERT"), std::env::var_os("TLS_KEY"))?;
+        let app = nestish_sample::app().build()?;
+        let addr = ("127.0.0.1", port);
+        let (server, scheme) = match tls {
+            Some(tls) => (app.bind_tls(addr, tls).await?, "https"),
+            None => (app.bind(addr).await?, "http"),
+        };
         let addr = server.local_addr();
         println!(
-            "nestish sample: open http://{addr}/ (and http://{addr}/jobs, http://{addr}/chat)"
+            "nestish sample: open {scheme}://{addr}/ (and {scheme}://{addr}/jobs, \
+             {scheme}://{addr}/chat)"
         );
         server.serve().await
     };

@@ -7,7 +7,9 @@
 
 pub mod h2c;
 pub mod http1;
+pub mod kernel;
 pub mod logs;
+pub mod tls;
 pub mod tools;
 pub mod vectors;
 pub mod webdriver;
@@ -48,6 +50,11 @@ pub async fn serve(builder: nestish_core::AppBuilder) -> Running {
         .bind("127.0.0.1:0")
         .await
         .expect("an ephemeral port binds");
+    run(server)
+}
+
+/// Serves a bound `server` on a task of its own.
+pub fn run(server: nestish_core::Server) -> Running {
     let addr = server.local_addr();
     let handle = server.handle();
     let task = tokio::spawn(server.serve());

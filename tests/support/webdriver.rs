@@ -24,6 +24,11 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium session; `None` (test skipped) when they are
     /// not installed outside CI.
     pub async fn launch() -> Option<Self> {
+        Self::launch_with(&[]).await
+    }
+
+    /// As [`launch`](Self::launch), with more Chromium command-line switches.
+    pub async fn launch_with(switches: &[String]) -> Option<Self> {
         if !tools::available("chromedriver") || !tools::available("chromium") {
             return None;
         }
@@ -38,17 +43,25 @@ impl Browser {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         wait_until_ready(addr).await;
         let profile = TempDir::new();
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(format!("--user-data-dir={}", profile.0.display()));
+        args.extend_from_slice(switches);
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
                 "goog:chromeOptions": {
                     "binary": CHROMIUM,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--no-first-run", "--disable-sync",
-                        format!("--user-data-dir={}", profile.0.display()),
-                    ],
+                    "args": args,
                 },
             }},
         });

@@ -16,9 +16,39 @@ use crate::state::State;
 /// How long the loop waits after an accept error that no descriptor can fix.
 const BACKOFF: Duration = Duration::from_millis(50);
 
+/// What a listener speaks on the connections it accepts.
+pub(crate) enum Transport {
+    /// HTTP/1.1 or h2c, told apart by the first bytes.
+    Plain,
+    /// TLS, then HTTP/2 or HTTP/1.1 as ALPN chose.
+    #[cfg(feature = "tls")]
+    Tls(tokio_rustls::TlsAcceptor),
+}
+
+impl Transport {
+    /// The URL scheme it serves.
+    pub(crate) fn scheme(&self) -> &'static str {
+        match self {
+            Self::Plain => "http",
+            #[cfg(feature = "tls")]
+            Self::Tls(_) => "https",
+        }
+    }
+
+    /// Answers a client the server cannot take (see [`refuse`]) before it is closed. A TLS
+    /// client is only closed: it expects a handshake, not HTTP, and a handshake is what the
+    /// refusal is there to save.
+    fn refuse(&self, stream: &TcpStream, why: &str) {
+        if matches!(self, Self::Plain) {
+            refuse(stream, why);
+        }
+    }
+}
+
 /// Accepts connections for a server.
 pub(crate) struct Acceptor {
     listener: TcpListener,
+    transport: Transport,
     builders: Arc<Builders>,
     state: Arc<State>,
     /// A descriptor held in reserve: out of descriptors, it is closed to accept one waiting
@@ -32,9 +62,15 @@ pub(crate) struct Acceptor {
 }
 
 impl Acceptor {
-    pub(crate) fn new(listener: TcpListener, builders: Arc<Builders>, state: Arc<State>) -> Self {
+    pub(crate) fn new(
+        listener: TcpListener,
+        transport: Transport,
+        builders: Arc<Builders>,
+        state: Arc<State>,
+    ) -> Self {
         Self {
             listener,
+            transport,
             builders,
             state,
             spare: spare(),
@@ -76,7 +112,8 @@ impl Acceptor {
                      connection limit"
                 );
             }
-            refuse(&stream, "the server is at its connection limit");
+            self.transport
+                .refuse(&stream, "the server is at its connection limit");
             return;
         }
         // Events are small and must leave at once: no Nagle delay.
@@ -90,7 +127,17 @@ impl Acceptor {
                 tracing::debug!(%error, "cannot set SO_SNDBUF");
             }
         }
-        tokio::spawn(ServeConnection::new(stream, None, guard, &self.builders));
+        match &self.transport {
+            Transport::Plain => {
+                tokio::spawn(ServeConnection::new(stream, None, guard, &self.builders));
+            }
+            // The handshake runs on the connection's task: a slow client does not hold the loop.
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => {
+                let builders = Arc::clone(&self.builders);
+                tokio::spawn(super::tls::serve(tls.clone(), stream, guard, builders));
+            }
+        }
     }
 
     /// Out of descriptors: one line for the episode, then each waiting client answered 503 with
@@ -116,7 +163,8 @@ impl Acceptor {
         })
         .await;
         if let Some((stream, _)) = waiting {
-            refuse(&stream, "the server is out of file descriptors");
+            self.transport
+                .refuse(&stream, "the server is out of file descriptors");
             *answered += 1;
             // Closed here, so that its descriptor is free for the spare again.
         }

@@ -1,5 +1,5 @@
-//! Serving an [`App`] over HTTP/1.1 and HTTP/2 on one listener: binding, the accept loop with
-//! its connection cap, each connection's limits, and the graceful shutdown.
+//! Serving an [`App`] over HTTP/1.1 and HTTP/2 on one listener, plain or over TLS: binding, the
+//! accept loop with its connection cap, each connection's limits, and the graceful shutdown.
 
 mod accept;
 mod connection;
@@ -7,6 +7,8 @@ mod peer;
 mod sniff;
 mod stall;
 mod strict;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::fmt;
 use std::io;
@@ -20,8 +22,10 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::state::{ServerHandle, State};
 use crate::{App, Error, Limits};
-use accept::Acceptor;
+use accept::{Acceptor, Transport};
 use connection::{Builders, HyperService};
+#[cfg(feature = "tls")]
+pub use tls::{TlsConfig, TlsError};
 
 impl App {
     /// Binds `addr` and serves the application until SIGINT or SIGTERM (or
@@ -69,7 +73,60 @@ impl App {
             listener,
             local_addr,
             app: self,
+            transport: Transport::Plain,
         })
+    }
+
+    /// As [`listen`](Self::listen), over TLS (HTTPS): browsers then speak HTTP/2 to the
+    /// server, where over HTTP/1.1 they open at most six connections per origin, and so at
+    /// most six `EventSource`s (feature `tls`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] if the address cannot be bound.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), nestish_core::Error> {
+    /// let tls = nestish_core::TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// nestish_core::NestFactory::create().build()?.listen_tls("0.0.0.0:443", tls).await
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub async fn listen_tls(
+        self,
+        addr: impl ToSocketAddrs + fmt::Debug,
+        tls: TlsConfig,
+    ) -> Result<(), Error> {
+        self.bind_tls(addr, tls).await?.serve().await
+    }
+
+    /// As [`bind`](Self::bind), for a server that speaks TLS on every connection it accepts
+    /// (feature `tls`). Each client's handshake runs on its connection's own task, within
+    /// [`Limits::tls_handshake_timeout`]; ALPN offers HTTP/2 (`h2`), then HTTP/1.1. Every limit
+    /// holds as on a plain listener; at the connection cap a TLS client is closed without an
+    /// answer (a 503 would cost the handshake the cap is there to save).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Bind`] if the address cannot be bound.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), nestish_core::Error> {
+    /// let tls = nestish_core::TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// let server = nestish_core::NestFactory::create().build()?.bind_tls("127.0.0.1:0", tls).await?;
+    /// println!("listening on https://{}", server.local_addr());
+    /// server.serve().await
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub async fn bind_tls(
+        self,
+        addr: impl ToSocketAddrs + fmt::Debug,
+        tls: TlsConfig,
+    ) -> Result<Server, Error> {
+        let mut server = self.bind(addr).await?;
+        server.transport = Transport::Tls(tls.acceptor().clone());
+        Ok(server)
     }
 
     /// A handle to shut the application down and read its counts, once it serves.
@@ -85,12 +142,13 @@ impl App {
     }
 }
 
-/// An [`App`] bound to a socket, from [`App::bind`].
+/// An [`App`] bound to a socket, from [`App::bind`] (or `App::bind_tls`, feature `tls`).
 #[must_use = "a Server accepts no connection until `.serve()` is awaited"]
 pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     app: App,
+    transport: Transport,
 }
 
 impl fmt::Debug for Server {
@@ -149,12 +207,14 @@ impl Server {
             listener,
             local_addr,
             app,
+            transport,
         } = self;
-        tracing::info!(target: "nestish", "listening on http://{local_addr}");
+        let scheme = transport.scheme();
+        tracing::info!(target: "nestish", "listening on {scheme}://{local_addr}");
         let state = Arc::clone(&app.state);
         let signals = app.signals.then(|| watch_signals(Arc::clone(&state)));
         let builders = Arc::new(builders(&app));
-        let mut acceptor = Acceptor::new(listener, builders, Arc::clone(&state));
+        let mut acceptor = Acceptor::new(listener, transport, builders, Arc::clone(&state));
         let shutdown = state.shutdown_triggered();
         tokio::pin!(shutdown);
         loop {

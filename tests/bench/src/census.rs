@@ -125,8 +125,10 @@ pub fn parse(line: &str) -> io::Result<Vec<i64>> {
     Ok(counts)
 }
 
-/// `census [--streams N] [--only SERVERS]`: prints, for each Rust server, the allocations that
-/// `N` idle `GET /sse` streams added, per stream and by size class.
+/// `census [--streams N] [--only SERVERS] [--tls] [--h2]`: prints, for each Rust server, the
+/// allocations that `N` idle `GET /sse` streams added, per stream and by size class; with
+/// `--tls`, over TLS (HTTP/1.1), with `--h2` over HTTP/2 and TLS, 100 streams a connection
+/// (both for nestish and axum only).
 pub fn run(args: &[String]) -> Result<(), String> {
     if !cfg!(feature = "census") {
         return Err(
@@ -137,10 +139,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let mut streams = 1_000;
     let mut servers = vec![Kind::Nestish, Kind::Axum, Kind::Actix, Kind::Hyper];
+    let (mut h2, mut tls) = (false, false);
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--streams" => streams = crate::value::<usize>(&mut args, arg)?.max(1),
+            "--h2" => h2 = true,
+            "--tls" => tls = true,
             "--only" => {
                 let list: String = crate::value(&mut args, arg)?;
                 servers = list.split(',').map(str::parse).collect::<Result<_, _>>()?;
@@ -160,7 +165,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for &kind in &servers {
         eprintln!("census / {kind}");
         let census = runtime
-            .block_on(take(kind, streams))
+            .block_on(take(kind, streams, h2, tls))
             .map_err(|error| format!("{kind}: {error}"))?;
         censuses.push(census);
     }
@@ -188,19 +193,45 @@ impl Census {
     }
 }
 
-async fn take(kind: Kind, streams: usize) -> io::Result<Census> {
+async fn take(kind: Kind, streams: usize, h2: bool, tls: bool) -> io::Result<Census> {
     let params = Params::full();
     let tick = params.idle_tick;
     let mut server = Server::start_census(Launch {
         kind,
         tick,
         hub: None,
+        tls: h2 || tls,
     })
     .await?;
     let before = server.census().await?;
     let rss_before = crate::procfs::memory(server.pid)?.rss_kib;
-    let mut swarm = crate::load::Swarm::new(server.addr, "/sse", Duration::from_secs(120));
-    let open = scenarios::connect(&server, &mut swarm, streams, &params, 2 * tick).await?;
+    let lifetime = Duration::from_secs(120);
+    let (open, swarm): (usize, Box<dyn std::any::Any>) = if h2 {
+        let per_connection = streams.min(100);
+        let swarm = crate::load::H2Swarm::open(
+            &crate::load::Transport::Tls(crate::tls::connector_h2()),
+            server.addr,
+            "/sse",
+            streams.div_ceil(per_connection),
+            per_connection,
+            lifetime,
+        )
+        .await?;
+        let deadline = tokio::time::Instant::now() + 2 * tick;
+        while swarm.streaming() + swarm.failed() < streams && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        (swarm.streaming().max(1), Box::new(swarm))
+    } else {
+        let mut swarm = crate::load::Swarm::new(server.addr, "/sse", lifetime);
+        if tls {
+            let connector = crate::tls::connector();
+            swarm = swarm.with_transport(crate::load::Transport::Tls(connector));
+        }
+        let open = scenarios::connect(&server, &mut swarm, streams, &params, 2 * tick).await?;
+        (open, Box::new(swarm))
+    };
     // After the first tick every stream is in its steady state: head sent, one event written.
     tokio::time::sleep(tick + Duration::from_millis(200)).await;
     let after = server.census().await?;

@@ -40,6 +40,8 @@ pub struct Launch {
     pub tick: Duration,
     /// The period of the `GET /hub` publisher, if it should run.
     pub hub: Option<Duration>,
+    /// Serve HTTPS, with the benchmark's certificate ([`crate::tls::files`]).
+    pub tls: bool,
 }
 
 impl Server {
@@ -74,6 +76,14 @@ impl Server {
             .arg(launch.tick.as_millis().to_string());
         if let Some(period) = launch.hub {
             command.arg("--hub-ms").arg(period.as_millis().to_string());
+        }
+        if launch.tls {
+            let files = crate::tls::files()?;
+            command
+                .arg("--tls-cert")
+                .arg(&files.cert)
+                .arg("--tls-key")
+                .arg(&files.key);
         }
         if census {
             command.env(crate::census::ENV, "1");

@@ -1,22 +1,109 @@
-//! The load generator: raw HTTP/1.1 over `TcpStream`, a chunked-transfer decoder and an event
-//! counter, all incremental so that the client costs far less per event than any server.
+//! The load generator: raw HTTP/1.1 over `TcpStream` (or TLS over it, for the `tls-*` rows), a
+//! chunked-transfer decoder and an event counter, all incremental so that the client costs far
+//! less per event than any server.
 //!
 //! No client crate: the point is to count exactly what reaches the socket, with as little work
 //! of our own in the way as possible. Every loop here is bounded by a count and by a deadline.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use crate::servers::unix_micros;
+
+/// How the load generator reaches a server.
+#[derive(Clone)]
+pub enum Transport {
+    /// Plain TCP.
+    Plain,
+    /// TLS over TCP, with the client of [`crate::tls::connector`].
+    Tls(TlsConnector),
+}
+
+impl Transport {
+    /// Connects to `addr` with `TCP_NODELAY` and, over TLS, completes the handshake.
+    pub async fn connect(&self, addr: SocketAddr) -> io::Result<Conn> {
+        self.connect_from(None, addr).await
+    }
+
+    /// As [`connect`](Self::connect), from `source` (any port) if given.
+    pub async fn connect_from(&self, source: Option<IpAddr>, addr: SocketAddr) -> io::Result<Conn> {
+        let tcp = match source {
+            None => TcpStream::connect(addr).await?,
+            Some(source) => {
+                let socket = TcpSocket::new_v4()?;
+                socket.bind(SocketAddr::new(source, 0))?;
+                socket.connect(addr).await?
+            }
+        };
+        tcp.set_nodelay(true)?;
+        match self {
+            Self::Plain => Ok(Conn::Plain(tcp)),
+            Self::Tls(connector) => {
+                let tls = connector.connect(crate::tls::server_name(), tcp).await?;
+                Ok(Conn::Tls(Box::new(tls)))
+            }
+        }
+    }
+}
+
+/// A connection to a server, plain or TLS.
+pub enum Conn {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Self::Tls(tls) => Pin::new(tls.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
 
 /// How long a connection may take to get its response head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -181,7 +268,7 @@ pub struct BodyDecoder {
 
 /// One server-sent-event response being read.
 pub struct SseStream {
-    tcp: TcpStream,
+    tcp: Conn,
     buf: Box<[u8]>,
     /// What has been read of the body.
     pub body: BodyDecoder,
@@ -191,9 +278,13 @@ impl SseStream {
     /// Connects to `addr`, sends `GET path` and reads the response head; fails unless it is 200.
     /// Body bytes that came with the head are already counted. `buf_size` is the read buffer:
     /// large for a flood, small for thousands of idle streams.
-    pub async fn open(addr: SocketAddr, path: &str, buf_size: usize) -> io::Result<Self> {
-        let mut tcp = TcpStream::connect(addr).await?;
-        tcp.set_nodelay(true)?;
+    pub async fn open(
+        transport: &Transport,
+        addr: SocketAddr,
+        path: &str,
+        buf_size: usize,
+    ) -> io::Result<Self> {
+        let mut tcp = transport.connect(addr).await?;
         send_request(&mut tcp, path).await?;
         Self::read_head(tcp, buf_size, false).await
     }
@@ -201,7 +292,7 @@ impl SseStream {
     /// Reads the response head of a request already sent on `tcp`; fails unless it is 200.
     /// With `stamps`, the body's counter keeps each event's `"t"` (see
     /// [`EventCounter::with_stamps`]).
-    pub async fn read_head(mut tcp: TcpStream, buf_size: usize, stamps: bool) -> io::Result<Self> {
+    pub async fn read_head(mut tcp: Conn, buf_size: usize, stamps: bool) -> io::Result<Self> {
         let mut buf = vec![0; buf_size.max(MAX_HEAD)].into_boxed_slice();
         let mut filled = 0;
         let head_end = loop {
@@ -375,7 +466,7 @@ impl BodyDecoder {
     }
 }
 
-async fn send_request(tcp: &mut TcpStream, path: &str) -> io::Result<()> {
+async fn send_request<S: AsyncWrite + Unpin>(tcp: &mut S, path: &str) -> io::Result<()> {
     let request =
         format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
     tcp.write_all(request.as_bytes()).await
@@ -394,6 +485,7 @@ pub struct FloodOutcome {
 
 /// Opens `connections` streams of `path` at once and reads each to its end, within `deadline`.
 pub async fn flood(
+    transport: &Transport,
     addr: SocketAddr,
     path: &str,
     connections: usize,
@@ -402,9 +494,9 @@ pub async fn flood(
     let start = Instant::now();
     let mut tasks = JoinSet::new();
     for _ in 0..connections {
-        let path = path.to_owned();
+        let (path, transport) = (path.to_owned(), transport.clone());
         tasks.spawn(async move {
-            let mut stream = SseStream::open(addr, &path, 64 * 1024).await?;
+            let mut stream = SseStream::open(&transport, addr, &path, 64 * 1024).await?;
             stream.read_to_end().await?;
             io::Result::Ok((stream.body.counter.events, stream.body.body_bytes))
         });
@@ -433,6 +525,7 @@ pub async fn flood(
 /// Dropping it closes every connection.
 pub struct Swarm {
     addr: SocketAddr,
+    transport: Transport,
     path: String,
     lifetime: Duration,
     /// Streams whose connect and request succeeded.
@@ -493,6 +586,7 @@ impl Swarm {
     pub fn new(addr: SocketAddr, path: &str, lifetime: Duration) -> Self {
         Self {
             addr,
+            transport: Transport::Plain,
             path: path.to_owned(),
             lifetime,
             opened: 0,
@@ -520,6 +614,13 @@ impl Swarm {
         self
     }
 
+    /// Makes every stream opened from now on connect over `transport`.
+    #[must_use]
+    pub fn with_transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Opens `count` more streams and returns once each has connected and sent its request (or
     /// failed to). It does not wait for the response heads: a server may send none before its
     /// first event, a tick later. The caller paces the batches on what the server has accepted.
@@ -530,6 +631,7 @@ impl Swarm {
             let source = (!self.sources.is_empty())
                 .then(|| self.sources[(self.opened + n) % self.sources.len()]);
             let latencies = self.latencies.clone();
+            let transport = self.transport.clone();
             let (events, streaming, failed, first_error, sent) = (
                 Arc::clone(&self.events),
                 Arc::clone(&self.streaming),
@@ -541,9 +643,8 @@ impl Swarm {
                 // Exactly one message per stream: `true` once the request is sent, or `false`.
                 let mut announce = Some(sent);
                 let result = timeout(lifetime, async {
-                    let tcp = timeout(HEAD_TIMEOUT, connect_from(source, addr)).await;
+                    let tcp = timeout(HEAD_TIMEOUT, transport.connect_from(source, addr)).await;
                     let mut tcp = tcp.unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))?;
-                    tcp.set_nodelay(true)?;
                     send_request(&mut tcp, &path).await?;
                     if let Some(sent) = announce.take() {
                         let _ = sent.send(true);
@@ -613,16 +714,6 @@ impl Swarm {
     }
 }
 
-/// Connects to `addr`, from `source` (any port) if given.
-async fn connect_from(source: Option<IpAddr>, addr: SocketAddr) -> io::Result<TcpStream> {
-    let Some(source) = source else {
-        return TcpStream::connect(addr).await;
-    };
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::new(source, 0))?;
-    socket.connect(addr).await
-}
-
 /// Clients that send their request and never read a byte of the response.
 pub struct Stalled {
     _connections: Vec<TcpStream>,
@@ -662,7 +753,7 @@ pub async fn time_to_first_event(
     for _ in 0..samples {
         let start = Instant::now();
         let first = async {
-            let mut stream = SseStream::open(addr, path, 4096).await?;
+            let mut stream = SseStream::open(&Transport::Plain, addr, path, 4096).await?;
             let head = start.elapsed();
             while stream.body.counter.events == 0 {
                 if stream.body.ended {
@@ -681,6 +772,161 @@ pub async fn time_to_first_event(
         times.push(first);
     }
     Ok(times)
+}
+
+/// Long-lived HTTP/2 streams, many per connection (over TLS by ALPN, or h2c by prior
+/// knowledge), each read by its own task, which counts events into one total. Dropping it
+/// closes every connection.
+pub struct H2Swarm {
+    /// Streams that got their 200 head.
+    streaming: Arc<AtomicU64>,
+    /// Streams or connections that failed.
+    failed: Arc<AtomicU64>,
+    events: Arc<AtomicU64>,
+    first_error: Arc<Mutex<Option<String>>>,
+    tasks: JoinSet<()>,
+}
+
+impl H2Swarm {
+    /// Opens `connections` connections over `transport` (TLS with ALPN `h2`, or plain for h2c) to
+    /// `addr`, one after another, and on each `per_connection` streams of `GET path`; returns
+    /// once every request is sent. Each task ends by itself after `lifetime`.
+    pub async fn open(
+        transport: &Transport,
+        addr: SocketAddr,
+        path: &str,
+        connections: usize,
+        per_connection: usize,
+        lifetime: Duration,
+    ) -> io::Result<Self> {
+        let mut swarm = Self {
+            streaming: Arc::default(),
+            failed: Arc::default(),
+            events: Arc::default(),
+            first_error: Arc::default(),
+            tasks: JoinSet::new(),
+        };
+        for _ in 0..connections {
+            let conn = timeout(HEAD_TIMEOUT, transport.connect(addr))
+                .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no connection"))??;
+            let (send, connection) = h2::client::handshake(conn)
+                .await
+                .map_err(io::Error::other)?;
+            swarm.tasks.spawn(async move {
+                let _ = timeout(lifetime, connection).await;
+            });
+            for _ in 0..per_connection {
+                let request = http::Request::get(format!("https://localhost{path}"))
+                    .body(())
+                    .map_err(io::Error::other)?;
+                let mut send = send.clone().ready().await.map_err(io::Error::other)?;
+                let (response, _) = send.send_request(request, true).map_err(io::Error::other)?;
+                let (events, streaming, failed, first_error) = (
+                    Arc::clone(&swarm.events),
+                    Arc::clone(&swarm.streaming),
+                    Arc::clone(&swarm.failed),
+                    Arc::clone(&swarm.first_error),
+                );
+                swarm.tasks.spawn(async move {
+                    let read = async {
+                        let response = timeout(HEAD_TIMEOUT, response)
+                            .await
+                            .map_err(|_| "no response head in time".to_owned())?
+                            .map_err(|error| error.to_string())?;
+                        if response.status() != 200 {
+                            return Err(format!("expected 200, got {}", response.status()));
+                        }
+                        streaming.fetch_add(1, Ordering::Relaxed);
+                        let mut body = response.into_body();
+                        let mut counter = EventCounter::default();
+                        while let Some(data) = body.data().await {
+                            let data = data.map_err(|error| error.to_string())?;
+                            let _ = body.flow_control().release_capacity(data.len());
+                            events.fetch_add(counter.feed(&data), Ordering::Relaxed);
+                        }
+                        Ok(())
+                    };
+                    if let Ok(Err(error)) = timeout(lifetime, read).await {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut first) = first_error.lock() {
+                            first.get_or_insert(error);
+                        }
+                    }
+                });
+            }
+        }
+        Ok(swarm)
+    }
+
+    /// Streams that got their 200 head so far.
+    pub fn streaming(&self) -> usize {
+        self.streaming.load(Ordering::Relaxed) as usize
+    }
+
+    /// Streams that failed.
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed) as usize
+    }
+
+    /// The first failure, for the report.
+    pub fn first_error(&self) -> Option<String> {
+        self.first_error.lock().ok()?.clone()
+    }
+
+    /// Events received so far, over all streams.
+    pub fn events(&self) -> u64 {
+        self.events.load(Ordering::Relaxed)
+    }
+}
+
+/// What a run of TLS handshakes achieved.
+#[derive(Clone, Copy, Debug)]
+pub struct Handshakes {
+    /// Handshakes completed.
+    pub done: u64,
+    /// Handshakes that failed.
+    pub failed: u64,
+    pub elapsed: Duration,
+}
+
+/// `concurrency` clients, each connecting, completing a full TLS handshake and closing, over and
+/// over, for `duration`.
+pub async fn handshakes(
+    addr: SocketAddr,
+    connector: &TlsConnector,
+    concurrency: usize,
+    duration: Duration,
+) -> io::Result<Handshakes> {
+    let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let start = Instant::now();
+    let end = start + duration;
+    let mut tasks = JoinSet::new();
+    for _ in 0..concurrency {
+        let transport = Transport::Tls(connector.clone());
+        let (done, failed) = (Arc::clone(&done), Arc::clone(&failed));
+        tasks.spawn(async move {
+            while Instant::now() < end {
+                match timeout(HEAD_TIMEOUT, transport.connect(addr)).await {
+                    Ok(Ok(conn)) => {
+                        drop(conn);
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.map_err(io::Error::other)?;
+    }
+    Ok(Handshakes {
+        done: done.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+    })
 }
 
 fn invalid(message: &'static str) -> io::Error {

@@ -1,13 +1,12 @@
-//! The load generator's HTTP/2 half: h2c with prior knowledge (no TLS, no upgrade), through the
-//! `h2` crate, the HTTP/2 implementation under hyper, so the client adds no framework of its own.
+//! HTTP/2 floods: h2c with prior knowledge (no TLS, no upgrade), through the `h2` crate, the
+//! HTTP/2 implementation under hyper, so the client adds no framework of its own (idle HTTP/2
+//! streams are [`H2Swarm`](crate::load::H2Swarm)'s).
 //! Each response's DATA is fed to the same [`EventCounter`] as the HTTP/1.1 streams, and its
 //! flow-control window is given back as soon as it is read, so the client never throttles a
 //! server.
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -128,67 +127,4 @@ pub async fn flood(
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "flood did not finish in time"))??;
     outcome.elapsed = start.elapsed();
     Ok(outcome)
-}
-
-/// Many long-lived `GET path` streams over a few h2c connections, each stream read by its own
-/// task, counting events into one total. Dropping it closes every connection.
-pub struct Multiplexed {
-    /// Streams that got their 200 head.
-    pub streaming: Arc<AtomicU64>,
-    /// Streams that failed to open or ended with an error.
-    pub failed: Arc<AtomicU64>,
-    events: Arc<AtomicU64>,
-    tasks: JoinSet<()>,
-}
-
-impl Multiplexed {
-    /// Opens `connections` h2c connections, one after another, and `per_connection` streams on
-    /// each; returns once every request is sent. Each task ends by itself after `lifetime`.
-    pub async fn open(
-        addr: SocketAddr,
-        path: &str,
-        connections: usize,
-        per_connection: usize,
-        lifetime: Duration,
-    ) -> io::Result<Self> {
-        let mut swarm = Self {
-            streaming: Arc::default(),
-            failed: Arc::default(),
-            events: Arc::default(),
-            tasks: JoinSet::new(),
-        };
-        for _ in 0..connections {
-            let send = connect(addr).await?;
-            for _ in 0..per_connection {
-                let (send, path) = (send.clone(), path.to_owned());
-                let (streaming, failed, events) = (
-                    Arc::clone(&swarm.streaming),
-                    Arc::clone(&swarm.failed),
-                    Arc::clone(&swarm.events),
-                );
-                swarm.tasks.spawn(async move {
-                    let result = timeout(lifetime, async {
-                        let mut body = get(&send, &path).await?;
-                        drop(send);
-                        streaming.fetch_add(1, Ordering::Relaxed);
-                        let mut counter = EventCounter::default();
-                        while let Some((_, new)) = read_some(&mut body, &mut counter).await? {
-                            events.fetch_add(new, Ordering::Relaxed);
-                        }
-                        io::Result::Ok(())
-                    })
-                    .await;
-                    if let Ok(Err(_)) = result {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                });
-            }
-        }
-        Ok(swarm)
-    }
-
-    /// Events received so far, over all streams.
-    pub fn events(&self) -> u64 {
-        self.events.load(Ordering::Relaxed)
-    }
 }

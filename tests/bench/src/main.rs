@@ -7,6 +7,7 @@
 //! cargo run -p nestish-bench --release -- run --only flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- run --only hub-10k,nestish
 //! cargo run -p nestish-bench --release -- run --only nestjs,nestish
+//! cargo run -p nestish-bench --release -- run --only tls-handshakes,tls-idle-10k,tls-h2-idle,tls-flood-32,nestish,axum
 //! cargo run -p nestish-bench --release -- server <nestish|axum|actix|hyper|nestjs> [--port P] ...
 //! cargo run -p nestish-bench --release --features census -- census   # heap held per idle stream
 //! ```
@@ -26,6 +27,7 @@ mod os;
 mod procfs;
 mod scenarios;
 mod servers;
+mod tls;
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -42,8 +44,9 @@ usage:
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
-                             idle-h2 flood-h2, the last two on nestish and axum only;
-                             c100k, on nestish, actix and hyper;
+                             tls-handshakes tls-idle-10k tls-h2-idle tls-flood-32, the tls ones on
+                             nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
+                             c100k on nestish, actix and hyper;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
@@ -51,13 +54,16 @@ usage:
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
       --c100k-streams N     concurrent GET /sse streams in c100k
-  nestish-bench census [--streams N] [--only SERVERS]   (built with --features census)
+  nestish-bench census [--streams N] [--only SERVERS] [--tls] [--h2]   (built with --features census)
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
-      server, per stream and by size
+      server, per stream and by size; --tls: over TLS (HTTP/1.1), --h2: over HTTP/2 and TLS,
+      100 streams a connection (both nestish and axum only)
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
+                        [--tls-cert PEM --tls-key PEM]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
-      default, picks one) and prints `listening on ADDR`";
+      default, picks one) and prints `listening on ADDR`; with --tls-cert and --tls-key
+      (nestish and axum), over HTTPS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -98,15 +104,24 @@ fn server(args: &[String]) -> Result<(), String> {
         port: 0,
         tick: Duration::from_secs(1),
         hub: None,
+        tls: None,
     };
+    let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => config.port = value(&mut args, arg)?,
             "--tick-ms" => config.tick = Duration::from_millis(value(&mut args, arg)?),
             "--hub-ms" => config.hub = Some(Duration::from_millis(value(&mut args, arg)?)),
+            "--tls-cert" => cert = Some(value(&mut args, arg)?),
+            "--tls-key" => key = Some(value(&mut args, arg)?),
             _ => return Err(format!("server: unknown argument {arg:?}\n{USAGE}")),
         }
     }
+    config.tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(tls::Files { cert, key }),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+    };
     if config.tick.is_zero() || config.hub.is_some_and(|hub| hub.is_zero()) {
         return Err("--tick-ms and --hub-ms must be above 0".to_owned());
     }
@@ -214,11 +229,7 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let fds =
         os::raise_fd_limit().map_err(|error| format!("cannot raise the fd limit: {error}"))?;
-    let streams = plan
-        .params
-        .idle_streams
-        .max(plan.params.hub_subscribers)
-        .max(plan.params.c100k_streams);
+    let streams = plan.params.idle_streams.max(plan.params.hub_subscribers);
     if (fds as usize) < streams + 100 {
         eprintln!("warning: only {fds} file descriptors for {streams} streams");
     }
@@ -298,13 +309,13 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
                     .and_then(|outcome| outcome.as_ref().ok())
                     .map(|values| values[m])
             };
-            for (i, outcome) in outcomes.iter().enumerate() {
-                match (outcome, value(i)) {
-                    (_, Some(v)) => {
-                        let _ = write!(out, " {} |", number(v, spec.decimals));
+            for outcome in outcomes {
+                match outcome {
+                    Some(Ok(values)) => {
+                        let _ = write!(out, " {} |", number(values[m], spec.decimals));
                     }
-                    (None, _) => out.push_str(" n/a |"),
-                    (Some(_), None) => out.push_str(" failed |"),
+                    None => out.push_str(" – |"),
+                    Some(Err(_)) => out.push_str(" failed |"),
                 }
             }
             for &(i, _) in &peers {

@@ -4,12 +4,11 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::child::{Launch, Server};
-use crate::load::{self, Latencies, Stalled, Swarm};
-use crate::load_h2::{self, Multiplexed};
+use crate::load::{self, H2Swarm, Latencies, Stalled, Swarm, Transport};
+use crate::load_h2;
 use crate::procfs;
 use crate::servers::Kind;
 
@@ -28,6 +27,14 @@ pub enum Scenario {
     Ttfe,
     /// One publisher, 10,000 `GET /hub` subscribers, 10 events/s: publish-to-receive latency.
     Hub,
+    /// Full TLS handshakes, back to back from 32 clients: handshakes per second on one core.
+    TlsHandshakes,
+    /// [`Idle`](Self::Idle) over TLS (HTTP/1.1 by ALPN): memory per TLS stream.
+    TlsIdle,
+    /// Idle `GET /sse` streams over HTTP/2 and TLS, 100 per connection: memory per stream.
+    TlsH2Idle,
+    /// [`Flood32`](Self::Flood32) over TLS: CPU per event with encryption.
+    TlsFlood32,
     /// `GET /sse` streams multiplexed over HTTP/2 connections (h2c): memory per stream.
     IdleH2,
     /// Concurrent floods as streams of one HTTP/2 connection (h2c).
@@ -67,17 +74,42 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 13] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
         Self::Stalled,
         Self::Ttfe,
         Self::Hub,
+        Self::TlsHandshakes,
+        Self::TlsIdle,
+        Self::TlsH2Idle,
+        Self::TlsFlood32,
         Self::IdleH2,
         Self::FloodH2,
         Self::C100k,
     ];
+
+    /// Whether it runs over TLS (and so only on servers with a TLS variant).
+    pub fn tls(self) -> bool {
+        matches!(
+            self,
+            Self::TlsHandshakes | Self::TlsIdle | Self::TlsH2Idle | Self::TlsFlood32
+        )
+    }
+
+    /// Whether `kind` can run this scenario. The TLS ones need a TLS variant; the h2c ones
+    /// HTTP/2 without TLS (by prior knowledge) beside HTTP/1.1 on one port, which nestish and
+    /// axum serve (actix-web speaks HTTP/2 only over TLS, the hand-written server only
+    /// HTTP/1.1); c100k runs beside actix-web and the hand-written floor, as its issue asks.
+    pub fn serves(self, kind: Kind) -> bool {
+        match self {
+            _ if self.tls() => kind.serves_tls(),
+            Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
+            Self::C100k => matches!(kind, Kind::Nestish | Kind::Actix | Kind::Hyper),
+            _ => true,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -87,40 +119,20 @@ impl Scenario {
             Self::Stalled => "stalled-8",
             Self::Ttfe => "ttfe",
             Self::Hub => "hub-10k",
+            Self::TlsHandshakes => "tls-handshakes",
+            Self::TlsIdle => "tls-idle-10k",
+            Self::TlsH2Idle => "tls-h2-idle",
+            Self::TlsFlood32 => "tls-flood-32",
             Self::IdleH2 => "idle-h2",
             Self::FloodH2 => "flood-h2",
             Self::C100k => "c100k",
         }
     }
 
-    /// Whether `kind` can run this scenario: the HTTP/2 ones need h2c (HTTP/2 without TLS, by
-    /// prior knowledge) beside HTTP/1.1 on one port, which nestish and axum serve; actix-web
-    /// speaks HTTP/2 only over TLS, and the hand-written hyper server only HTTP/1.1.
-    pub fn serves(self, kind: Kind) -> bool {
-        match self {
-            Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
-            // As the issue asks: beside actix-web and the hand-written floor.
-            Self::C100k => matches!(kind, Kind::Nestish | Kind::Actix | Kind::Hyper),
-            _ => true,
-        }
-    }
-
     /// The rows this scenario adds to the table; [`measure`] returns one value for each.
     pub fn metrics(self) -> &'static [MetricSpec] {
         match self {
-            Self::Flood1 | Self::Flood32 | Self::FloodH2 => FLOOD_METRICS,
-            Self::Idle | Self::IdleH2 => &[
-                MetricSpec {
-                    label: "server KiB/stream (peak RSS growth)",
-                    better: Better::Lower,
-                    decimals: 2,
-                },
-                MetricSpec {
-                    label: "ticks/stream/s",
-                    better: Better::Higher,
-                    decimals: 3,
-                },
-            ],
+            Self::Flood1 | Self::Flood32 | Self::TlsFlood32 | Self::FloodH2 => FLOOD_METRICS,
             Self::C100k => &[
                 MetricSpec {
                     label: "server KiB/stream (peak RSS growth)",
@@ -136,6 +148,30 @@ impl Scenario {
                     label: "streams connected/s",
                     better: Better::Higher,
                     decimals: 0,
+                },
+            ],
+            Self::TlsHandshakes => &[
+                MetricSpec {
+                    label: "handshakes/s",
+                    better: Better::Higher,
+                    decimals: 0,
+                },
+                MetricSpec {
+                    label: "server CPU µs/handshake",
+                    better: Better::Lower,
+                    decimals: 1,
+                },
+            ],
+            Self::Idle | Self::TlsIdle | Self::TlsH2Idle | Self::IdleH2 => &[
+                MetricSpec {
+                    label: "server KiB/stream (peak RSS growth)",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "ticks/stream/s",
+                    better: Better::Higher,
+                    decimals: 3,
                 },
             ],
             Self::Stalled => &[MetricSpec {
@@ -219,6 +255,60 @@ impl Scenario {
                 params.ttfe_tick.as_millis(),
                 params.ttfe_samples
             ),
+            Self::TlsHandshakes => format!(
+                "{TLS_HANDSHAKERS} clients, each connecting, completing a full TLS 1.3 handshake \
+                 (ECDHE X25519, ECDSA P-256 certificate, no resumption; ALPN http/1.1) and \
+                 closing, back to back for {} s; the client verifies nothing, so that its one \
+                 core is not the limit; server CPU from /proc over the run / handshakes",
+                params.tls_handshake_time.as_secs_f64()
+            ),
+            Self::TlsIdle => format!(
+                "as idle-10k, over TLS (HTTP/1.1 by ALPN): {} streams; KiB/stream includes \
+                 each connection's TLS state",
+                params.idle_streams
+            ),
+            Self::TlsH2Idle => format!(
+                "{} TLS connections (ALPN h2) x {} `GET /sse` streams each (tick {} ms), \
+                 connected one after another, held {} s; KiB/stream = (peak RSS - RSS before \
+                 connecting) / streams",
+                params.h2_connections,
+                params.h2_streams_per_connection,
+                params.idle_tick.as_millis(),
+                params.idle_hold.as_secs_f64()
+            ),
+            Self::IdleH2 => format!(
+                "{} h2c connections x {} concurrent `GET /sse` streams each (tick {} ms), \
+                 connections opened one after another, held {} s; KiB/stream = (peak RSS - RSS \
+                 before connecting) / streams",
+                params.h2_connections,
+                params.h2_streams_per_connection,
+                params.idle_tick.as_millis(),
+                params.idle_hold.as_secs_f64()
+            ),
+            Self::FloodH2 => format!(
+                "1 h2c connection, {H2_FLOOD_STREAMS} concurrent streams of `GET /flood?n={}` \
+                 each (a browser's one connection per origin), 1 MiB windows returned as read; \
+                 median of {} round(s)",
+                params.flood_events / H2_FLOOD_STREAMS as u64,
+                params.flood_rounds
+            ),
+            Self::C100k => format!(
+                "{} concurrent `GET /sse` streams (tick {} s), connected {} at a time from 8 \
+                 loopback source addresses (one has about 28,000 ephemeral ports), the open-file \
+                 limits raised in both processes where allowed; held {} s; ticks delivered = \
+                 events received in the hold / (streams x hold / tick); connect rate = streams \
+                 / time until every one was accepted",
+                params.c100k_streams,
+                C100K_TICK.as_secs(),
+                params.connect_batch,
+                C100K_HOLD.as_secs()
+            ),
+            Self::TlsFlood32 => format!(
+                "as flood-32, over TLS (HTTP/1.1 by ALPN, AES-GCM): 32 connections, \
+                 `GET /flood?n={}` each; median of {} round(s)",
+                params.flood_events / 32,
+                params.flood_rounds
+            ),
             Self::Hub => format!(
                 "{} concurrent `GET /hub` streams, connected {} at a time; the server publishes \
                  `{{\"t\":<unix µs>,\"n\":n}}` every {} ms (nestish: `Hub::publish`, peers: a \
@@ -234,33 +324,6 @@ impl Scenario {
                 params.connect_batch,
                 params.hub_period.as_millis(),
                 params.hub_hold.as_secs_f64()
-            ),
-            Self::IdleH2 => format!(
-                "{} h2c connections x {} concurrent `GET /sse` streams each (tick {} ms), \
-                 connections opened one after another, held {} s; KiB/stream = (peak RSS - RSS \
-                 before connecting) / streams; the client grants 1 MiB windows and returns them \
-                 as it reads",
-                params.h2_connections,
-                params.h2_streams_per_connection,
-                params.idle_tick.as_millis(),
-                params.idle_hold.as_secs_f64()
-            ),
-            Self::C100k => format!(
-                "{} concurrent `GET /sse` streams (tick {} s), connected {} at a time from 8 \
-                 loopback source addresses (one has about 28,000 ephemeral ports), the open-file \
-                 limits raised in both processes; held {} s; ticks delivered = events received \
-                 in the hold / (streams x hold / tick); connect rate = streams / time until \
-                 every one was accepted",
-                params.c100k_streams,
-                C100K_TICK.as_secs(),
-                params.connect_batch,
-                C100K_HOLD.as_secs()
-            ),
-            Self::FloodH2 => format!(
-                "1 h2c connection, {H2_FLOOD_STREAMS} concurrent streams of `GET /flood?n={}` \
-                 each (a browser's one connection per origin); median of {} round(s)",
-                params.flood_events / H2_FLOOD_STREAMS as u64,
-                params.flood_rounds
             ),
         }
     }
@@ -304,7 +367,9 @@ pub struct Params {
     pub hub_period: Duration,
     /// How long latencies are recorded once every subscriber is in.
     pub hub_hold: Duration,
-    /// HTTP/2 connections in idle-h2, and the streams each one carries.
+    /// How long clients handshake in tls-handshakes.
+    pub tls_handshake_time: Duration,
+    /// HTTP/2 connections in tls-h2-idle, and streams on each.
     pub h2_connections: usize,
     pub h2_streams_per_connection: usize,
     /// Streams in c100k.
@@ -328,6 +393,7 @@ impl Params {
             hub_subscribers: 10_000,
             hub_period: Duration::from_millis(100),
             hub_hold: Duration::from_secs(5),
+            tls_handshake_time: Duration::from_secs(5),
             h2_connections: 100,
             h2_streams_per_connection: 100,
             c100k_streams: 100_000,
@@ -345,6 +411,7 @@ impl Params {
             ttfe_samples: 10,
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
+            tls_handshake_time: Duration::from_secs(2),
             h2_connections: 10,
             c100k_streams: 2_000,
             ..Self::full()
@@ -362,29 +429,42 @@ const C100K_HOLD: Duration = Duration::from_secs(30);
 /// Concurrent streams of the flood-h2 connection.
 const H2_FLOOD_STREAMS: usize = 32;
 
+/// Concurrent clients in tls-handshakes.
+const TLS_HANDSHAKERS: usize = 32;
+
 /// A flood round that takes longer than this is reported as an error, not waited for.
 const FLOOD_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Runs `scenario` against a fresh `kind` server; returns one value per [`Scenario::metrics`].
 pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     match scenario {
-        Scenario::Flood1 => flood(kind, params, Protocol::Http1(1)).await,
-        Scenario::Flood32 => flood(kind, params, Protocol::Http1(32)).await,
-        Scenario::Idle => idle(kind, params).await,
+        Scenario::Flood1 => flood(kind, params, 1, Carrier::Connections(&Transport::Plain)).await,
+        Scenario::Flood32 => flood(kind, params, 32, Carrier::Connections(&Transport::Plain)).await,
+        Scenario::Idle => idle(kind, params, &Transport::Plain).await,
+        Scenario::TlsHandshakes => tls_handshakes(kind, params).await,
+        Scenario::TlsIdle => idle(kind, params, &tls()).await,
+        Scenario::TlsH2Idle => {
+            h2_idle(kind, params, &Transport::Tls(crate::tls::connector_h2())).await
+        }
+        Scenario::TlsFlood32 => flood(kind, params, 32, Carrier::Connections(&tls())).await,
+        Scenario::IdleH2 => h2_idle(kind, params, &Transport::Plain).await,
+        Scenario::FloodH2 => flood(kind, params, H2_FLOOD_STREAMS as u64, Carrier::H2c).await,
+        Scenario::C100k => c100k(kind, params).await,
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
-        Scenario::IdleH2 => idle_h2(kind, params).await,
-        Scenario::FloodH2 => flood(kind, params, Protocol::Http2).await,
-        Scenario::C100k => c100k(kind, params).await,
     }
+}
+
+fn tls() -> Transport {
+    Transport::Tls(crate::tls::connector())
 }
 
 /// A fresh set of 8 loopback source addresses for each c100k run (127.0.n.2 to 127.0.n.9), so
 /// the ports a run leaves in TIME_WAIT never hold up the next.
 fn c100k_sources() -> Vec<std::net::IpAddr> {
     static RUNS: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     (2..=9)
         .map(|host| std::net::IpAddr::from([127, 0, run, host]))
         .collect()
@@ -405,6 +485,7 @@ async fn c100k(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: C100K_TICK,
         hub: None,
+        tls: false,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -443,26 +524,69 @@ async fn c100k(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     ])
 }
 
-/// How a flood's load is carried.
-#[derive(Clone, Copy, Debug)]
-enum Protocol {
-    /// This many HTTP/1.1 connections, one flood each.
-    Http1(usize),
-    /// One h2c connection with [`H2_FLOOD_STREAMS`] floods as its streams.
-    Http2,
+async fn tls_handshakes(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+        tls: true,
+    })
+    .await?;
+    let me = std::process::id();
+    let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
+    let outcome = load::handshakes(
+        server.addr,
+        &crate::tls::connector(),
+        TLS_HANDSHAKERS,
+        params.tls_handshake_time,
+    )
+    .await?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    let own = procfs::cpu_time(me)?.saturating_sub(own_before);
+    server.stop().await?;
+    if outcome.done == 0 {
+        return Err(io::Error::other(format!(
+            "no handshake completed ({} failed)",
+            outcome.failed
+        )));
+    }
+    let seconds = outcome.elapsed.as_secs_f64();
+    let busy = |cpu: Duration| 100.0 * cpu.as_secs_f64() / seconds;
+    eprintln!(
+        "  {} handshakes ({} failed) in {seconds:.2} s; CPU busy: server {:.0} %, client {:.0} %",
+        outcome.done,
+        outcome.failed,
+        busy(cpu),
+        busy(own)
+    );
+    Ok(vec![
+        outcome.done as f64 / seconds,
+        cpu.as_secs_f64() * 1e6 / outcome.done as f64,
+    ])
 }
 
-async fn flood(kind: Kind, params: &Params, protocol: Protocol) -> io::Result<Vec<f64>> {
-    let streams = match protocol {
-        Protocol::Http1(connections) => connections,
-        Protocol::Http2 => H2_FLOOD_STREAMS,
-    } as u64;
+/// How a flood's streams are carried.
+#[derive(Clone, Copy)]
+enum Carrier<'a> {
+    /// A connection per stream, plain or TLS.
+    Connections(&'a Transport),
+    /// Every stream on one h2c connection.
+    H2c,
+}
+
+async fn flood(
+    kind: Kind,
+    params: &Params,
+    streams: u64,
+    carrier: Carrier<'_>,
+) -> io::Result<Vec<f64>> {
     let per_stream = params.flood_events / streams;
     let expected = per_stream * streams;
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: matches!(carrier, Carrier::Connections(Transport::Tls(_))),
     })
     .await?;
     let path = format!("/flood?n={per_stream}");
@@ -470,12 +594,19 @@ async fn flood(kind: Kind, params: &Params, protocol: Protocol) -> io::Result<Ve
     for round in 1..=params.flood_rounds {
         let me = std::process::id();
         let (cpu_before, own_before) = (procfs::cpu_time(server.pid)?, procfs::cpu_time(me)?);
-        let outcome = match protocol {
-            Protocol::Http1(connections) => {
-                load::flood(server.addr, &path, connections, FLOOD_DEADLINE).await?
+        let outcome = match carrier {
+            Carrier::Connections(transport) => {
+                load::flood(
+                    transport,
+                    server.addr,
+                    &path,
+                    streams as usize,
+                    FLOOD_DEADLINE,
+                )
+                .await?
             }
-            Protocol::Http2 => {
-                load_h2::flood(server.addr, &path, 1, H2_FLOOD_STREAMS, FLOOD_DEADLINE).await?
+            Carrier::H2c => {
+                load_h2::flood(server.addr, &path, 1, streams as usize, FLOOD_DEADLINE).await?
             }
         };
         let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
@@ -515,29 +646,41 @@ fn memory_baseline(pid: u32) -> io::Result<procfs::Memory> {
     Ok(before)
 }
 
-async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<Vec<f64>> {
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: matches!(transport, Transport::Tls(_)),
     })
     .await?;
     let before = memory_baseline(server.pid)?;
     // Each task stops by itself: connecting, settling, the hold, and a margin.
     let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
-    let mut swarm = Swarm::new(server.addr, "/sse", lifetime);
+    let mut swarm = Swarm::new(server.addr, "/sse", lifetime).with_transport(transport.clone());
     // Every stream has its head at the first tick at the latest, for servers that send none
     // before their first event.
     let head_wait = 2 * params.idle_tick + Duration::from_secs(10);
     let streams = connect(&server, &mut swarm, params.idle_streams, params, head_wait).await?;
-    // Let every stream get its first tick before counting, so each counted second is a full one.
+    hold_idle(server, &before, streams, params, || swarm.events()).await
+}
+
+/// Holds `streams` idle streams open for the hold, once each has had a tick (so each counted
+/// second is a full one), then stops the server; returns KiB per stream (peak RSS growth over
+/// `before`) and ticks per stream per second, `events` counting every event received.
+async fn hold_idle(
+    server: Server,
+    before: &procfs::Memory,
+    streams: usize,
+    params: &Params,
+    events: impl Fn() -> u64,
+) -> io::Result<Vec<f64>> {
     tokio::time::sleep(params.idle_tick).await;
-    let (events_before, held_from) = (swarm.events(), Instant::now());
+    let (events_before, held_from) = (events(), Instant::now());
     tokio::time::sleep(params.idle_hold).await;
-    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
+    let (events, held) = (events() - events_before, held_from.elapsed());
     let after = procfs::memory(server.pid)?;
     let streams = streams as f64;
-    drop(swarm);
     server.stop().await?;
     let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
     eprintln!(
@@ -550,18 +693,20 @@ async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     ])
 }
 
-async fn idle_h2(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+async fn h2_idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<Vec<f64>> {
     let server = Server::start(Launch {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: matches!(transport, Transport::Tls(_)),
     })
     .await?;
     let before = memory_baseline(server.pid)?;
     let count = params.h2_connections * params.h2_streams_per_connection;
     let lifetime = params.idle_hold + 2 * params.idle_tick + Duration::from_secs(120);
     let connect_start = Instant::now();
-    let swarm = Multiplexed::open(
+    let swarm = H2Swarm::open(
+        transport,
         server.addr,
         "/sse",
         params.h2_connections,
@@ -569,38 +714,18 @@ async fn idle_h2(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         lifetime,
     )
     .await?;
+    let sent = connect_start.elapsed();
     let deadline = Instant::now() + 2 * params.idle_tick + Duration::from_secs(10);
-    let streaming = |swarm: &Multiplexed| swarm.streaming.load(Ordering::Relaxed) as usize;
-    let failed = |swarm: &Multiplexed| swarm.failed.load(Ordering::Relaxed) as usize;
-    while streaming(&swarm) + failed(&swarm) < count && Instant::now() < deadline {
+    while swarm.streaming() + swarm.failed() < count && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let streams = streaming(&swarm);
-    eprintln!(
-        "  {streams} streams open in {:.2} s, {} failed",
-        connect_start.elapsed().as_secs_f64(),
-        failed(&swarm)
-    );
-    if streams == 0 {
-        return Err(io::Error::other("no stream opened"));
-    }
-    tokio::time::sleep(params.idle_tick).await;
-    let (events_before, held_from) = (swarm.events(), Instant::now());
-    tokio::time::sleep(params.idle_hold).await;
-    let (events, held) = (swarm.events() - events_before, held_from.elapsed());
-    let after = procfs::memory(server.pid)?;
-    drop(swarm);
-    server.stop().await?;
-    let growth_kib = after.peak_kib.saturating_sub(before.rss_kib) as f64;
-    eprintln!(
-        "  RSS {} KiB before, peak {} KiB, {} KiB at the end",
-        before.rss_kib, after.peak_kib, after.rss_kib
-    );
-    let streams = streams as f64;
-    Ok(vec![
-        growth_kib / streams,
-        events as f64 / streams / held.as_secs_f64(),
-    ])
+    let streams = opened(
+        swarm.streaming(),
+        swarm.failed(),
+        swarm.first_error(),
+        format!("sent in {:.2} s", sent.as_secs_f64()),
+    )?;
+    hold_idle(server, &before, streams, params, || swarm.events()).await
 }
 
 /// Opens `count` streams of `swarm`, `params.connect_batch` at a time, then waits up to
@@ -647,13 +772,25 @@ pub async fn connect(
     while swarm.streaming() + swarm.failed() < count && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let streams = swarm.streaming();
-    eprintln!(
-        "  {streams} streams open (accepted in {:.2} s), {} failed{}",
-        connect_time.as_secs_f64(),
+    opened(
+        swarm.streaming(),
         swarm.failed(),
-        swarm
-            .first_error()
+        swarm.first_error(),
+        format!("accepted in {:.2} s", connect_time.as_secs_f64()),
+    )
+}
+
+/// Logs how many streams opened (`how`: how long it took) and how many failed; an error when
+/// none opened.
+fn opened(
+    streams: usize,
+    failed: usize,
+    first_error: Option<String>,
+    how: String,
+) -> io::Result<usize> {
+    eprintln!(
+        "  {streams} streams open ({how}), {failed} failed{}",
+        first_error
             .map(|error| format!(" (first: {error})"))
             .unwrap_or_default()
     );
@@ -668,6 +805,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: None,
+        tls: false,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -699,6 +837,7 @@ async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.ttfe_tick,
         hub: None,
+        tls: false,
     })
     .await?;
     let deadline = params.ttfe_tick + Duration::from_secs(5);
@@ -722,6 +861,7 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: Some(params.hub_period),
+        tls: false,
     })
     .await?;
     let latencies = Arc::new(Latencies::default());

@@ -66,6 +66,9 @@ pub fn serve(config: Config) -> io::Result<()> {
                 std::future::ready(())
             }));
         }
+        if let Some(files) = &config.tls {
+            return serve_tls(listener, files, app).await;
+        }
         super::announce(listener.local_addr()?)?;
         // axum leaves Nagle on unless asked; every other server here turns it off.
         let listener = listener.tap_io(|tcp| {
@@ -73,4 +76,24 @@ pub fn serve(config: Config) -> io::Result<()> {
         });
         axum::serve(listener, app).await
     })
+}
+
+/// HTTPS as axum's users add it: axum-server with its rustls acceptor (ALPN h2, http/1.1),
+/// `TCP_NODELAY` set as on every other server here.
+async fn serve_tls(
+    listener: TcpListener,
+    files: &crate::tls::Files,
+    app: Router,
+) -> io::Result<()> {
+    use axum_server::accept::{TcpConfigAcceptor, TcpSocketConfig};
+    use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+
+    let config = RustlsConfig::from_pem_file(&files.cert, &files.key).await?;
+    let listener = listener.into_std()?;
+    super::announce(listener.local_addr()?)?;
+    let nodelay = TcpConfigAcceptor::new(TcpSocketConfig::new().nodelay(true));
+    axum_server::from_tcp(listener)?
+        .acceptor(RustlsAcceptor::new(config).acceptor(nodelay))
+        .serve(app.into_make_service())
+        .await
 }

@@ -109,7 +109,7 @@ impl FromStr for Kind {
 }
 
 /// What a server process is told on its command line.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct Config {
     /// The port to listen on, on 127.0.0.1; 0 picks a free one.
     pub port: u16,
@@ -117,10 +117,23 @@ pub struct Config {
     pub tick: Duration,
     /// The period of the `GET /hub` publisher; `None`: no publisher (the route still answers).
     pub hub: Option<Duration>,
+    /// Serve HTTPS with this certificate and key (PEM files) rather than HTTP.
+    pub tls: Option<crate::tls::Files>,
+}
+
+impl Kind {
+    /// Whether it has an HTTPS variant here: nestish's `listen_tls`, and axum with
+    /// axum-server's rustls acceptor, the way axum users add TLS.
+    pub fn serves_tls(self) -> bool {
+        matches!(self, Self::Nestish | Self::Axum)
+    }
 }
 
 /// Runs `kind` until the process is killed.
 pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
+    if config.tls.is_some() && !kind.serves_tls() {
+        return Err(io::Error::other(format!("{kind} has no TLS variant here")));
+    }
     match kind {
         Kind::Nestish => nestish::serve(config),
         #[cfg(feature = "metrics")]

@@ -67,12 +67,17 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
             .max_connections(200_000)
             .provide(Tick(config.tick))
             .provide_arc(Arc::clone(&hub));
-        let server = configure(app)
-            .build()
-            .map_err(io::Error::other)?
-            .bind(("127.0.0.1", config.port))
-            .await
-            .map_err(io::Error::other)?;
+        let server = configure(app).build().map_err(io::Error::other)?;
+        let addr = ("127.0.0.1", config.port);
+        let server = match &config.tls {
+            Some(files) => {
+                let tls = nestish_core::TlsConfig::from_pem_files(&files.cert, &files.key)
+                    .map_err(io::Error::other)?;
+                server.bind_tls(addr, tls).await
+            }
+            None => server.bind(addr).await,
+        }
+        .map_err(io::Error::other)?;
         if let Some(period) = config.hub {
             tokio::spawn(super::publish_stamps(period, move |stamp| {
                 let hub = Arc::clone(&hub);
