@@ -1,7 +1,10 @@
 //! `cargo run -p nestish-sample`: serves the 28-sse sample on http://127.0.0.1:3000
-//! (the `PORT` environment variable picks another port).
+//! (the `PORT` environment variable picks another port). With `REDIS_URL` set
+//! (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances act as one.
 
 use std::process::ExitCode;
+
+use nestish_core::hub::Hub;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,11 +19,18 @@ async fn main() -> ExitCode {
         },
         Err(_) => 3000,
     };
+    let mut app = nestish_sample::app();
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        match Hub::redis(url).connect().await {
+            Ok(hub) => app = app.provide(hub),
+            Err(error) => {
+                eprintln!("error: REDIS_URL: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let result = async {
-        let server = nestish_sample::app()
-            .build()?
-            .bind(("127.0.0.1", port))
-            .await?;
+        let server = app.build()?.bind(("127.0.0.1", port)).await?;
         let addr = server.local_addr();
         println!(
             "nestish sample: open http://{addr}/ (and http://{addr}/jobs, http://{addr}/chat)"
