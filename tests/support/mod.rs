@@ -5,6 +5,7 @@
 
 pub mod h2c;
 pub mod http1;
+pub mod redis;
 pub mod tools;
 pub mod vectors;
 pub mod webdriver;

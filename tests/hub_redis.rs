@@ -1,0 +1,503 @@
+//! The hub on Redis Streams, against a real `redis-server` per test, with two instances of the
+//! sample's chat (two apps on two ports, one Redis) spoken to over real sockets: a message
+//! published on one reaches subscribers on both, a client moved from one to the other resumes
+//! exactly once, concurrent publications from both arrive in one order, and a trimmed history,
+//! lost data or a Redis restart are answered as documented.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nestish_core::hub::Hub;
+use support::Conn;
+use support::redis::Redis;
+
+/// One instance of the chat on `redis`: its address and its hub.
+async fn instance(redis: &Redis, history: usize) -> (SocketAddr, Hub) {
+    let hub = Hub::redis(redis.url())
+        .history(history)
+        .connect()
+        .await
+        .expect("the hub connects to redis-server");
+    let builder = nestish_sample::app()
+        .provide(hub.clone())
+        .sse_keep_alive(Some(Duration::from_millis(200)));
+    (support::start_with(builder).await, hub)
+}
+
+/// A `redis-server` and two instances of the chat on it (`None`: skipped, no `redis-server`).
+struct Pair {
+    redis: Redis,
+    a: SocketAddr,
+    b: SocketAddr,
+    hub_a: Hub,
+    hub_b: Hub,
+}
+
+async fn two_instances(history: usize) -> Option<Pair> {
+    let redis = Redis::start().await?;
+    let (a, hub_a) = instance(&redis, history).await;
+    let (b, hub_b) = instance(&redis, history).await;
+    Some(Pair {
+        redis,
+        a,
+        b,
+        hub_a,
+        hub_b,
+    })
+}
+
+impl Pair {
+    /// A client of new messages on each instance.
+    async fn live_streams(&self) -> [Stream; 2] {
+        [
+            Stream::open(self.a, "", &[]).await,
+            Stream::open(self.b, "", &[]).await,
+        ]
+    }
+}
+
+/// Posts a chat message; the answer's status and body.
+async fn try_post(addr: SocketAddr, text: &str) -> (u16, String) {
+    let json = ["Content-Type: application/json"];
+    let message = serde_json::json!({ "author": "ann", "text": text }).to_string();
+    let (head, body) = support::exchange(addr, "POST", "/chat/messages", &json, &message).await;
+    (head.status, body)
+}
+
+/// Posts a chat message; its id.
+async fn post(addr: SocketAddr, text: &str) -> u64 {
+    let (status, body) = try_post(addr, text).await;
+    assert_eq!(status, 201, "{body}");
+    let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
+    reply["id"].as_u64().expect("an id")
+}
+
+/// Posts a chat message as soon as the instance's Redis connection is back (it answers 503
+/// until then); its id.
+async fn post_once_back(addr: SocketAddr, text: &str) -> u64 {
+    let deadline = tokio::time::Instant::now() + support::PATIENCE;
+    loop {
+        let (status, body) = try_post(addr, text).await;
+        match status {
+            201 => {
+                let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
+                return reply["id"].as_u64().expect("an id");
+            }
+            503 if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            _ => panic!("the instance never published again: {status} {body}"),
+        }
+    }
+}
+
+/// Posts `<prefix><n>` for each `n` of `numbers`, one after the other; their ids.
+async fn post_each(
+    addr: SocketAddr,
+    prefix: &str,
+    numbers: std::ops::RangeInclusive<usize>,
+) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for n in numbers {
+        ids.push(post(addr, &format!("{prefix}{n}")).await);
+    }
+    ids
+}
+
+/// One event as a client reads it.
+#[derive(Debug, PartialEq, Eq)]
+struct Event {
+    id: Option<u64>,
+    kind: Option<String>,
+    data: String,
+}
+
+impl Event {
+    /// A chat message with this id and text.
+    fn chat(id: u64, text: &str) -> Self {
+        Self {
+            id: Some(id),
+            kind: None,
+            data: format!(r#"{{"author":"ann","text":"{text}"}}"#),
+        }
+    }
+
+    /// The `missed` notice.
+    fn missed(last_event_id: u64, resume_from: u64) -> Self {
+        Self {
+            id: None,
+            kind: Some("missed".to_owned()),
+            data: format!(r#"{{"lastEventId":{last_event_id},"resumeFrom":{resume_from}}}"#),
+        }
+    }
+}
+
+/// A client of the chat's stream: its events, one at a time, heartbeats counted apart.
+struct Stream {
+    conn: Conn,
+    buf: String,
+    heartbeats: usize,
+}
+
+impl Stream {
+    /// Opens `/chat/events` with extra header lines and a query.
+    async fn open(addr: SocketAddr, query: &str, headers: &[&str]) -> Self {
+        let mut conn = Conn::open(addr).await;
+        conn.send("GET", &format!("/chat/events{query}"), headers)
+            .await;
+        assert_eq!(conn.head().await.status, 200);
+        Self {
+            conn,
+            buf: String::new(),
+            heartbeats: 0,
+        }
+    }
+
+    /// The next event (heartbeats and the `retry` line are counted or skipped).
+    async fn next(&mut self) -> Event {
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut event = Event {
+                    id: None,
+                    kind: None,
+                    data: String::new(),
+                };
+                let mut dispatch = false;
+                for line in block.lines() {
+                    if let Some(id) = line.strip_prefix("id: ") {
+                        event.id = Some(id.parse().expect("a numeric id"));
+                    } else if let Some(kind) = line.strip_prefix("event: ") {
+                        event.kind = Some(kind.to_owned());
+                    } else if let Some(data) = line.strip_prefix("data: ") {
+                        event.data.push_str(data);
+                        dispatch = true;
+                    }
+                }
+                if block == ":\n\n" {
+                    self.heartbeats += 1;
+                }
+                if dispatch {
+                    return event;
+                }
+            }
+            let chunk = self.conn.chunk().await.expect("the stream stays open");
+            self.buf
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+        }
+    }
+
+    /// The next `n` events.
+    async fn take(&mut self, n: usize) -> Vec<Event> {
+        let mut events = Vec::with_capacity(n);
+        for _ in 0..n {
+            events.push(self.next().await);
+        }
+        events
+    }
+
+    /// Reads until `n` more heartbeats came: the stream is open and its server alive.
+    async fn heartbeats(&mut self, n: usize) {
+        let wanted = self.heartbeats + n;
+        while self.heartbeats < wanted {
+            let chunk = self.conn.chunk().await.expect("the stream stays open");
+            let chunk = std::str::from_utf8(&chunk).expect("UTF-8 events");
+            self.heartbeats += chunk.matches(":\n\n").count();
+            assert!(
+                !chunk.contains("data:"),
+                "no event while Redis is away: {chunk:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_published_on_one_instance_reaches_subscribers_on_both() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = Vec::new();
+    for addr in [a, a, b, b] {
+        streams.push(Stream::open(addr, "", &[]).await);
+    }
+    let mut expected = Vec::new();
+    for n in 0..10 {
+        let (addr, text) = if n % 2 == 0 { (a, "on A") } else { (b, "on B") };
+        let id = post(addr, &format!("{text} {n}")).await;
+        expected.push(Event::chat(id, &format!("{text} {n}")));
+    }
+    let ids: Vec<u64> = expected.iter().filter_map(|event| event.id).collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "one id sequence across both instances: {ids:?}"
+    );
+    for stream in &mut streams {
+        assert_eq!(stream.take(10).await, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_moved_from_a_to_b_gets_the_rest_exactly_once() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut ids = post_each(a, "m", 1..=10).await;
+    let mut on_a = Stream::open(a, "?after=0", &[]).await;
+    let seen = on_a.take(4).await;
+    assert_eq!(seen.last(), Some(&Event::chat(ids[3], "m4")));
+    drop(on_a);
+    ids.extend(post_each(b, "m", 11..=13).await);
+    // The load balancer sends the reconnect to B, with the last id the browser saw.
+    let last_seen = format!("Last-Event-ID: {}", ids[3]);
+    let mut on_b = Stream::open(b, "?after=0", &[&last_seen]).await;
+    let rest: Vec<Event> = (5..=13)
+        .map(|n| Event::chat(ids[n - 1], &format!("m{n}")))
+        .collect();
+    assert_eq!(on_b.take(9).await, rest);
+    // Then live, with nothing repeated in between.
+    let id = post(a, "m14").await;
+    assert_eq!(on_b.next().await, Event::chat(id, "m14"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_publications_from_both_instances_arrive_in_one_order_without_gaps() {
+    const EACH: usize = 2_500;
+    let Some(pair) = two_instances(10_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let (hub_a, hub_b) = (pair.hub_a.clone(), pair.hub_b.clone());
+    let mut streams = Vec::new();
+    for addr in [a, b, a, b] {
+        streams.push(Stream::open(addr, "", &[]).await);
+    }
+    let publishers = [("a", hub_a), ("b", hub_b)].map(|(name, hub)| {
+        tokio::spawn(async move {
+            // Many publications in flight at once, as from many request handlers.
+            futures::future::join_all((0..EACH).map(|n| {
+                let hub = hub.clone();
+                async move {
+                    hub.publish(nestish_sample::chat::TOPIC, format!("{name}{n}"))
+                        .await
+                        .expect("published")
+                }
+            }))
+            .await
+        })
+    });
+    let mut published = Vec::new();
+    for publisher in publishers {
+        published.extend(publisher.await.expect("publisher task"));
+    }
+    published.sort_unstable();
+    let first = published[0];
+    let expected_ids: Vec<u64> = (first..first + 2 * EACH as u64).collect();
+    assert_eq!(published, expected_ids, "every publication got its own id");
+    let mut orders = Vec::new();
+    for stream in &mut streams {
+        let events = stream.take(2 * EACH).await;
+        let ids: Vec<u64> = events
+            .iter()
+            .map(|event| event.id.expect("an id"))
+            .collect();
+        assert_eq!(ids, expected_ids, "every id once, in order, no gap");
+        orders.push(
+            events
+                .into_iter()
+                .map(|event| event.data)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(
+        orders.windows(2).all(|pair| pair[0] == pair[1]),
+        "every subscriber saw the same order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_older_than_the_trimmed_history_gets_the_missed_notice() {
+    let Some(pair) = two_instances(10).await else {
+        return;
+    };
+    let hub = &pair.hub_a;
+    let mut ids = Vec::new();
+    for n in 0..1_000 {
+        ids.push(
+            hub.publish(nestish_sample::chat::TOPIC, format!("m{n}"))
+                .await
+                .expect("published"),
+        );
+    }
+    let held = hub
+        .history(nestish_sample::chat::TOPIC)
+        .await
+        .expect("the history");
+    let oldest = held[0].id().expect("an id");
+    assert!(
+        held.len() < 1_000 && oldest > ids[1],
+        "Redis trimmed the stream to about 10 (it holds {})",
+        held.len()
+    );
+    // Resumed on the other instance.
+    let mut stream = Stream::open(pair.b, "", &[&format!("Last-Event-ID: {}", ids[0])]).await;
+    assert_eq!(stream.next().await, Event::missed(ids[0], oldest));
+    let rest = stream.take(held.len()).await;
+    let rest_ids: Vec<u64> = rest.iter().filter_map(|event| event.id).collect();
+    assert_eq!(rest_ids, (oldest..=ids[999]).collect::<Vec<_>>());
+    assert_eq!(rest.last().map(|event| event.data.as_str()), Some("m999"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_redis_lost_its_data_an_old_id_gets_the_missed_notice_never_a_replay() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let before = post_each(a, "before ", 1..=5).await;
+    let mut open = Stream::open(b, "?after=0", &[]).await;
+    assert_eq!(
+        open.take(5).await.last(),
+        Some(&Event::chat(before[4], "before 5"))
+    );
+    assert_eq!(pair.redis.command(&["FLUSHALL"]).await, "+OK");
+    // Enough publications after the loss to pass the old ids, had ids restarted.
+    let after = post_each(a, "after ", 1..=8).await;
+    assert!(
+        after[0] > before[4],
+        "ids after the loss are above those before"
+    );
+    let new_epoch: Vec<Event> = (1..=8)
+        .map(|n| Event::chat(after[n - 1], &format!("after {n}")))
+        .collect();
+    // The stream that stayed open: told, then the new events.
+    assert_eq!(open.next().await, Event::missed(before[4], after[0]));
+    assert_eq!(open.take(8).await, new_epoch);
+    // A client coming back with an id from before the loss: the same.
+    let last_seen = format!("Last-Event-ID: {}", before[2]);
+    let mut again = Stream::open(b, "", &[&last_seen]).await;
+    assert_eq!(again.next().await, Event::missed(before[2], after[0]));
+    assert_eq!(again.take(8).await, new_epoch);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_mid_stream_streams_stay_open_and_continue_without_loss() {
+    let Some(mut pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = pair.live_streams().await;
+    let mut expected = Vec::new();
+    for n in 1..=3 {
+        expected.push(Event::chat(
+            post(a, &format!("m{n}")).await,
+            &format!("m{n}"),
+        ));
+    }
+    for stream in &mut streams {
+        assert_eq!(stream.take(3).await, expected);
+    }
+    pair.redis.stop_saving().await;
+    // Redis is away: publishing is refused as NestJS would, and the streams stay open.
+    let (status, body) = try_post(b, "lost").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        r#"{"statusCode":503,"message":"the chat cannot take messages right now","error":"Service Unavailable"}"#
+    );
+    for stream in &mut streams {
+        stream.heartbeats(2).await;
+    }
+    pair.redis.restart().await;
+    // Each instance publishes again once its connection is back.
+    for (n, addr) in [(4, b), (5, a), (6, b)] {
+        let text = format!("m{n}");
+        expected.push(Event::chat(post_once_back(addr, &text).await, &text));
+    }
+    // Once each, in order, and nothing from before again.
+    for stream in &mut streams {
+        assert_eq!(stream.take(3).await, expected[3..]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_and_restarted_empty_streams_continue_after_the_missed_notice() {
+    let Some(mut pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = pair.live_streams().await;
+    let last = post(a, "before").await;
+    for stream in &mut streams {
+        assert_eq!(stream.next().await, Event::chat(last, "before"));
+    }
+    pair.redis.kill().await;
+    for stream in &mut streams {
+        stream.heartbeats(1).await;
+    }
+    pair.redis.restart().await;
+    let id = post_once_back(b, "after").await;
+    for stream in &mut streams {
+        assert_eq!(stream.next().await, Event::missed(last, id));
+        assert_eq!(stream.next().await, Event::chat(id, "after"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_fell_behind_is_resynchronised_from_the_stream() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .buffer(4)
+        .connect()
+        .await
+        .expect("the hub connects");
+    let mut slow = hub.subscribe("ticks", None);
+    let mut ids = Vec::new();
+    for n in 0..500 {
+        ids.push(
+            hub.publish("ticks", n.to_string())
+                .await
+                .expect("published"),
+        );
+    }
+    // Far more than its buffer of 4 went by unread: it still gets every one, in order.
+    let got: Vec<_> = tokio::time::timeout(
+        support::PATIENCE,
+        (&mut slow).take(500).map(|event| event.id()).collect(),
+    )
+    .await
+    .expect("every event arrives in time");
+    assert_eq!(got, ids.into_iter().map(Some).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("redis://app:s3cret@127.0.0.1:{port}");
+    let error = Hub::redis(&url)
+        .connect()
+        .await
+        .expect_err("nothing listens there");
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "the hub could not connect to redis://app:***@127.0.0.1:{port}: "
+        )),
+        "{message}"
+    );
+    let error = Hub::redis("http://127.0.0.1")
+        .connect()
+        .await
+        .expect_err("not a Redis URL");
+    assert!(error.to_string().contains("http://127.0.0.1"), "{error}");
+}
