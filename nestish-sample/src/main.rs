@@ -22,7 +22,12 @@ async fn main() -> ExitCode {
     let mut app = nestish_sample::app();
     if let Ok(url) = std::env::var("REDIS_URL") {
         match Hub::redis(url).connect().await {
-            Ok(hub) => app = app.provide(hub),
+            Ok(hub) => {
+                tracing::info!(
+                    "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
+                );
+                app = app.provide(hub);
+            }
             Err(error) => {
                 eprintln!("error: REDIS_URL: {error}");
                 return ExitCode::FAILURE;
