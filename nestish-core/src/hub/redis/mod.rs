@@ -87,13 +87,25 @@ const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 ///   from its last id what was published meanwhile, within the history.
 /// - **Slow subscribers.** One that falls more than [`HubConfig::buffer`] events behind the local
 ///   broadcast channel is resynchronised from the stream, as with the in-process hub.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[must_use = "a RedisHub does nothing until `.connect().await`"]
 pub struct RedisHub {
     url: String,
     config: HubConfig,
     idle_expiry: Duration,
     prefix: String,
+}
+
+impl std::fmt::Debug for RedisHub {
+    /// Without the URL's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisHub")
+            .field("url", &redacted(&self.url))
+            .field("config", &self.config)
+            .field("idle_expiry", &self.idle_expiry)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 impl RedisHub {
@@ -267,5 +279,7 @@ mod tests {
         );
         assert_eq!(redacted("redis://:s3cret@cache"), "redis://:***@cache");
         assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        let hub = super::RedisHub::new("redis://:s3cret@cache".to_owned());
+        assert!(!format!("{hub:?}").contains("s3cret"));
     }
 }
