@@ -240,6 +240,23 @@ async fn a_message_published_on_one_instance_reaches_subscribers_on_both() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_without_an_id_gets_only_what_comes_after_it_opened() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    // The first stream on A: A has handed out nothing of the topic yet.
+    let mut first = Stream::open(a, "", &[]).await;
+    let second_id = post(b, "second").await;
+    assert_eq!(first.next().await, Event::chat(second_id, "second"));
+    // The next one: A knows the last event it handed out, and starts after it.
+    let mut later = Stream::open(a, "", &[]).await;
+    let third_id = post(b, "third").await;
+    assert_eq!(first.next().await, Event::chat(third_id, "third"));
+    assert_eq!(later.next().await, Event::chat(third_id, "third"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_moved_from_a_to_b_gets_the_rest_exactly_once() {
     let Some(pair) = two_instances(1_000).await else {
         return;

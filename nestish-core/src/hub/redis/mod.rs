@@ -68,7 +68,10 @@ const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 ///   every topic's announcements and drops those of topics it serves nobody on: one
 ///   subscription, whatever the number of topics, at the cost of that traffic.)
 /// - **New events only** (`subscribe(topic, None)`): those after the last event of the topic
-///   this instance handed out when the subscription was made, or from the next one it hands out.
+///   this instance handed out when the subscription was made, or from the next one it hands out;
+///   nothing is read from Redis. (So when an instance serves nobody on a topic yet, an event
+///   published there an instant before may still reach a first subscriber: instances learn of
+///   events a moment after Redis has them.)
 /// - **Resume.** A subscription with a `Last-Event-ID` reads what came after it with `XRANGE`
 ///   (in batches) while already listening, and drops by id what it has seen, so replay and live
 ///   meet with no gap and no duplicate. A live event whose id is not the next one (a lost

@@ -38,11 +38,13 @@ pub(super) fn subscribe(
             last: None,
         });
     let live = local.live.subscribe();
-    // New events only: those after the last one this instance handed out, or, if it has handed
-    // out none of this topic yet, from the first it will.
-    let read = match (last_event_id, local.last) {
-        (Some(id), _) | (None, Some((_, id))) => Read::Start(Some(id)),
-        (None, None) => Read::FirstLive { skipped: 0 },
+    // New events only: those after the last one this instance handed out (all later ones reach
+    // this receiver, so nothing is read from Redis), or, if it has handed out none of this topic
+    // yet, from the first it will.
+    let (read, (base, seen)) = match (last_event_id, local.last) {
+        (Some(id), _) => (Read::Start(Some(id)), (0, 0)),
+        (None, Some(last)) => (Read::Nothing, last),
+        (None, None) => (Read::FirstLive { skipped: 0 }, (0, 0)),
     };
     drop(topics);
     let state = Subscriber {
@@ -53,8 +55,8 @@ pub(super) fn subscribe(
         live,
         pending: VecDeque::new(),
         read,
-        seen: 0,
-        base: 0,
+        seen,
+        base,
     };
     Box::pin(futures_util::stream::unfold(
         state,
