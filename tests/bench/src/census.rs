@@ -195,6 +195,7 @@ async fn take(kind: Kind, streams: usize) -> io::Result<Census> {
         kind,
         tick,
         hub: None,
+        redis: None,
     })
     .await?;
     let before = server.census().await?;

@@ -40,6 +40,8 @@ pub struct Launch {
     pub tick: Duration,
     /// The period of the `GET /hub` publisher, if it should run.
     pub hub: Option<Duration>,
+    /// The port of a local `redis-server` to put nestish's hub on, if any.
+    pub redis: Option<u16>,
 }
 
 impl Server {
@@ -74,6 +76,9 @@ impl Server {
             .arg(launch.tick.as_millis().to_string());
         if let Some(period) = launch.hub {
             command.arg("--hub-ms").arg(period.as_millis().to_string());
+        }
+        if let Some(port) = launch.redis {
+            command.arg("--redis-port").arg(port.to_string());
         }
         if census {
             command.env(crate::census::ENV, "1");

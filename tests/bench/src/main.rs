@@ -23,6 +23,7 @@ mod child;
 mod load;
 mod os;
 mod procfs;
+mod redis;
 mod scenarios;
 mod servers;
 
@@ -40,7 +41,8 @@ usage:
       --quick               small sizes, for a smoke run of under a minute
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
-                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k;
+                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
+                             hub-redis, the last nestish only, needing redis-server;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
@@ -51,9 +53,11 @@ usage:
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
       server, per stream and by size
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
+                       [--redis-port P]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
-      default, picks one) and prints `listening on ADDR`";
+      default, picks one) and prints `listening on ADDR`; with --redis-port (nestish only), its
+      hub is on the redis-server at 127.0.0.1:P, shared with every server started so";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -94,12 +98,14 @@ fn server(args: &[String]) -> Result<(), String> {
         port: 0,
         tick: Duration::from_secs(1),
         hub: None,
+        redis: None,
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => config.port = value(&mut args, arg)?,
             "--tick-ms" => config.tick = Duration::from_millis(value(&mut args, arg)?),
             "--hub-ms" => config.hub = Some(Duration::from_millis(value(&mut args, arg)?)),
+            "--redis-port" => config.redis = Some(value(&mut args, arg)?),
             _ => return Err(format!("server: unknown argument {arg:?}\n{USAGE}")),
         }
     }
@@ -181,6 +187,9 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
 /// One cell of the table: the scenario's values for one server, or why there are none.
 type Outcome = Result<Vec<f64>, String>;
 
+/// Why a peer has no values in a scenario only nestish has (printed as `–`, not as a failure).
+const NOT_APPLICABLE: &str = "not applicable";
+
 fn run(args: &[String]) -> Result<(), String> {
     let mut plan = parse_plan(args)?;
     if plan.servers.contains(&Kind::Nestjs) {
@@ -220,6 +229,10 @@ fn run(args: &[String]) -> Result<(), String> {
     for &scenario in &plan.scenarios {
         let mut outcomes = Vec::new();
         for &kind in &plan.servers {
+            if scenario.nestish_only() && kind != Kind::Nestish {
+                outcomes.push(Err(NOT_APPLICABLE.to_owned()));
+                continue;
+            }
             eprintln!("{scenario} / {kind}");
             let outcome = runtime
                 .block_on(scenarios::measure(scenario, kind, &plan.params))
@@ -278,12 +291,13 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
             };
             let _ = write!(out, "| {scenario} | {} | {better} |", spec.label);
             let value = |i: usize| outcomes[i].as_ref().ok().map(|values| values[m]);
-            for i in 0..plan.servers.len() {
-                match value(i) {
-                    Some(v) => {
+            for (i, outcome) in outcomes.iter().enumerate() {
+                match (value(i), outcome) {
+                    (Some(v), _) => {
                         let _ = write!(out, " {} |", number(v, spec.decimals));
                     }
-                    None => out.push_str(" failed |"),
+                    (None, Err(why)) if why == NOT_APPLICABLE => out.push_str(" – |"),
+                    (None, _) => out.push_str(" failed |"),
                 }
             }
             for &(i, _) in &peers {
@@ -311,7 +325,9 @@ fn table(plan: &Plan, results: &[(Scenario, Vec<Outcome>)]) -> String {
     }
     for (scenario, outcomes) in results {
         for (kind, outcome) in plan.servers.iter().zip(outcomes) {
-            if let Err(error) = outcome {
+            if let Err(error) = outcome
+                && error != NOT_APPLICABLE
+            {
                 let _ = writeln!(out, "- {scenario} / {kind} failed: {error}");
             }
         }

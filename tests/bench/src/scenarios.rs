@@ -26,6 +26,9 @@ pub enum Scenario {
     Ttfe,
     /// One publisher, 10,000 `GET /hub` subscribers, 10 events/s: publish-to-receive latency.
     Hub,
+    /// nestish only: the hub on Redis, publish on instance A, subscribers on instance B, beside
+    /// the in-process hub with as many subscribers; and publish throughput into Redis.
+    HubRedis,
 }
 
 /// Which way is better for a metric.
@@ -59,13 +62,14 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
         Self::Stalled,
         Self::Ttfe,
         Self::Hub,
+        Self::HubRedis,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,7 +80,13 @@ impl Scenario {
             Self::Stalled => "stalled-8",
             Self::Ttfe => "ttfe",
             Self::Hub => "hub-10k",
+            Self::HubRedis => "hub-redis",
         }
+    }
+
+    /// Whether only nestish has what the scenario measures (the peers' cells stay empty).
+    pub fn nestish_only(self) -> bool {
+        self == Self::HubRedis
     }
 
     /// The rows this scenario adds to the table; [`measure`] returns one value for each.
@@ -139,6 +149,53 @@ impl Scenario {
                     decimals: 3,
                 },
             ],
+            Self::HubRedis => &[
+                MetricSpec {
+                    label: "p50 ms publish to receive, in-process",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p50 ms publish on A to receive on B",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p99 ms publish to receive, in-process",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p99 ms publish on A to receive on B",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "events/stream/s on B (10 published)",
+                    better: Better::Higher,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "server CPU µs/delivered event, in-process",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU µs/delivered event on B",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "CPU/event on B ÷ in-process (target ≤ 1.2)",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "publish throughput, events/s into Redis",
+                    better: Better::Higher,
+                    decimals: 0,
+                },
+            ],
         }
     }
 
@@ -192,6 +249,18 @@ impl Scenario {
                 params.hub_period.as_millis(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::HubRedis => format!(
+                "nestish's hub on a local `redis-server` (no persistence, on the load \
+                 generator's CPU): instance A publishes as in hub-10k, every {} ms, and {} \
+                 `GET /hub` streams are on instance B (both pinned to CPU 0, CPU read from B's \
+                 /proc); beside it, in the same run, one in-process instance with as many \
+                 streams. Held {} s each. Publish throughput: one `Hub::redis` in the harness, \
+                 {PUBLISH_IN_FLIGHT} publications in flight for {} s",
+                params.hub_period.as_millis(),
+                params.redis_subscribers,
+                params.hub_hold.as_secs_f64(),
+                params.hub_hold.as_secs_f64()
+            ),
         }
     }
 }
@@ -234,6 +303,8 @@ pub struct Params {
     pub hub_period: Duration,
     /// How long latencies are recorded once every subscriber is in.
     pub hub_hold: Duration,
+    /// `GET /hub` streams on instance B in hub-redis (and on the in-process one beside it).
+    pub redis_subscribers: usize,
 }
 
 impl Params {
@@ -253,6 +324,7 @@ impl Params {
             hub_subscribers: 10_000,
             hub_period: Duration::from_millis(100),
             hub_hold: Duration::from_secs(5),
+            redis_subscribers: 5_000,
         }
     }
 
@@ -267,6 +339,7 @@ impl Params {
             ttfe_samples: 10,
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
+            redis_subscribers: 500,
             ..Self::full()
         }
     }
@@ -287,6 +360,7 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
+        Scenario::HubRedis => hub_redis(params).await,
     }
 }
 
@@ -297,6 +371,7 @@ async fn flood(kind: Kind, params: &Params, connections: u64) -> io::Result<Vec<
         kind,
         tick: params.idle_tick,
         hub: None,
+        redis: None,
     })
     .await?;
     let path = format!("/flood?n={per_connection}");
@@ -347,6 +422,7 @@ async fn idle(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: None,
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -432,6 +508,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: None,
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -463,6 +540,7 @@ async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.ttfe_tick,
         hub: None,
+        redis: None,
     })
     .await?;
     let deadline = params.ttfe_tick + Duration::from_secs(5);
@@ -486,22 +564,100 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         kind,
         tick: params.idle_tick,
         hub: Some(params.hub_period),
+        redis: None,
     })
     .await?;
+    let fan_out = fan_out(&server, params.hub_subscribers, params).await?;
+    server.stop().await?;
+    Ok(vec![
+        fan_out.p50,
+        fan_out.p99,
+        fan_out.delivered_per_s,
+        fan_out.per_stream_per_s,
+        fan_out.cpu_per_event,
+    ])
+}
+
+/// Publications in flight at once when measuring publish throughput into Redis.
+const PUBLISH_IN_FLIGHT: usize = 64;
+
+async fn hub_redis(params: &Params) -> io::Result<Vec<f64>> {
+    let redis = crate::redis::Redis::start().await?;
+    let launch = |hub, redis| Launch {
+        kind: Kind::Nestish,
+        tick: params.idle_tick,
+        hub,
+        redis,
+    };
+    eprintln!("  in-process, {} streams", params.redis_subscribers);
+    let alone = Server::start(launch(Some(params.hub_period), None)).await?;
+    let local = fan_out(&alone, params.redis_subscribers, params).await?;
+    alone.stop().await?;
+    eprintln!("  publish on A, {} streams on B", params.redis_subscribers);
+    let a = Server::start(launch(Some(params.hub_period), Some(redis.port))).await?;
+    let b = Server::start(launch(None, Some(redis.port))).await?;
+    let across = fan_out(&b, params.redis_subscribers, params).await?;
+    b.stop().await?;
+    a.stop().await?;
+    let throughput = publish_throughput(redis.port, params.hub_hold).await?;
+    eprintln!("  publish throughput: {throughput:.0} events/s");
+    Ok(vec![
+        local.p50,
+        across.p50,
+        local.p99,
+        across.p99,
+        across.per_stream_per_s,
+        local.cpu_per_event,
+        across.cpu_per_event,
+        across.cpu_per_event / local.cpu_per_event,
+        throughput,
+    ])
+}
+
+/// Events per second one `Hub::redis` publishes into the redis-server at `port`, with
+/// [`PUBLISH_IN_FLIGHT`] publications in flight, over `hold`.
+async fn publish_throughput(port: u16, hold: Duration) -> io::Result<f64> {
+    let hub = nestish_core::hub::Hub::redis(format!("redis://127.0.0.1:{port}"))
+        .connect()
+        .await
+        .map_err(io::Error::other)?;
+    let started = Instant::now();
+    let publishers = (0..PUBLISH_IN_FLIGHT).map(|_| {
+        let hub = hub.clone();
+        async move {
+            let mut published = 0_u64;
+            while started.elapsed() < hold {
+                hub.publish("throughput", r#"{"t":0,"n":0}"#)
+                    .await
+                    .map_err(io::Error::other)?;
+                published += 1;
+            }
+            io::Result::Ok(published)
+        }
+    });
+    let counts = futures::future::try_join_all(publishers).await?;
+    Ok(counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64())
+}
+
+/// What a fan-out to `GET /hub` streams measured.
+struct FanOut {
+    p50: f64,
+    p99: f64,
+    delivered_per_s: f64,
+    per_stream_per_s: f64,
+    cpu_per_event: f64,
+}
+
+/// Connects `subscribers` `GET /hub` streams to `server` (someone publishes on its hub every
+/// `hub_period`) and records publish-to-receive latency and `server`'s CPU over `hub_hold`.
+async fn fan_out(server: &Server, subscribers: usize, params: &Params) -> io::Result<FanOut> {
     let latencies = Arc::new(Latencies::default());
     // Each task stops by itself: connecting, settling, the hold, and a margin.
     let lifetime = params.hub_hold + Duration::from_secs(120);
     let mut swarm =
         Swarm::new(server.addr, "/hub", lifetime).with_latencies(Arc::clone(&latencies));
     let head_wait = Duration::from_secs(10);
-    let streams = connect(
-        &server,
-        &mut swarm,
-        params.hub_subscribers,
-        params,
-        head_wait,
-    )
-    .await?;
+    let streams = connect(server, &mut swarm, subscribers, params, head_wait).await?;
     // A few publications to every stream before the window, so that none is still connecting.
     tokio::time::sleep(3 * params.hub_period).await;
     let me = std::process::id();
@@ -521,7 +677,6 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     let cpu = user + system;
     let failed = swarm.failed();
     drop(swarm);
-    server.stop().await?;
     if micros.is_empty() {
         return Err(io::Error::other("no stamped event arrived in the window"));
     }
@@ -544,13 +699,13 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         busy(system),
         busy(own),
     );
-    Ok(vec![
+    Ok(FanOut {
         p50,
         p99,
-        delivered / held.as_secs_f64(),
-        delivered / streams as f64 / held.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / delivered,
-    ])
+        delivered_per_s: delivered / held.as_secs_f64(),
+        per_stream_per_s: delivered / streams as f64 / held.as_secs_f64(),
+        cpu_per_event: cpu.as_secs_f64() * 1e6 / delivered,
+    })
 }
 
 /// The median (the upper one of an even count).

@@ -99,10 +99,18 @@ pub struct Config {
     pub tick: Duration,
     /// The period of the `GET /hub` publisher; `None`: no publisher (the route still answers).
     pub hub: Option<Duration>,
+    /// nestish only: the port of a local `redis-server` its hub is on (`Hub::redis`), so that
+    /// several server processes share one hub; `None`: the in-process hub.
+    pub redis: Option<u16>,
 }
 
 /// Runs `kind` until the process is killed.
 pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
+    if config.redis.is_some() && kind != Kind::Nestish {
+        return Err(io::Error::other(
+            "--redis-port: only nestish has a hub on Redis",
+        ));
+    }
     match kind {
         Kind::Nestish => nestish::serve(config),
         Kind::Axum => axum::serve(config),

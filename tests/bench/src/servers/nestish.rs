@@ -50,7 +50,13 @@ impl BenchController {
 
 pub fn serve(config: Config) -> io::Result<()> {
     super::current_thread_runtime()?.block_on(async {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(match config.redis {
+            Some(port) => Hub::redis(format!("redis://127.0.0.1:{port}"))
+                .connect()
+                .await
+                .map_err(io::Error::other)?,
+            None => Hub::new(),
+        });
         let server = NestFactory::create()
             .provide(Tick(config.tick))
             .provide_arc(Arc::clone(&hub))
@@ -63,7 +69,8 @@ pub fn serve(config: Config) -> io::Result<()> {
             tokio::spawn(super::publish_stamps(period, move |stamp| {
                 let hub = Arc::clone(&hub);
                 async move {
-                    // The in-process hub never fails, and a `Stamp` always serialises.
+                    // The in-process hub never fails (nor does Redis here), and a `Stamp`
+                    // always serialises.
                     if let Ok(event) = MessageEvent::json(&stamp) {
                         let _ = hub.publish(HUB_TOPIC, event).await;
                     }
