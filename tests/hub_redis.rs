@@ -2,19 +2,23 @@
 //! sample's chat (two apps on two ports, one Redis) spoken to over real sockets: a message
 //! published on one reaches subscribers on both, a client moved from one to the other resumes
 //! exactly once, concurrent publications from both arrive in one order, and a trimmed history,
-//! lost data or a Redis restart are answered as documented.
+//! lost data or a Redis restart are answered as documented; and in Chromium, a chat page on each
+//! instance, one of them moved from A to B by a load balancer.
 
 mod support;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nestish_core::hub::Hub;
 use support::Conn;
 use support::redis::Redis;
+use support::webdriver::Browser;
 
-/// One instance of the chat on `redis`: its address and its hub.
-async fn instance(redis: &Redis, history: usize) -> (SocketAddr, Hub) {
+/// One instance of the chat on `redis`: the running server and its hub.
+async fn instance(redis: &Redis, history: usize) -> (support::Running, Hub) {
     let hub = Hub::redis(redis.url())
         .history(history)
         .connect()
@@ -23,7 +27,7 @@ async fn instance(redis: &Redis, history: usize) -> (SocketAddr, Hub) {
     let builder = nestish_sample::app()
         .provide(hub.clone())
         .sse_keep_alive(Some(Duration::from_millis(200)));
-    (support::start_with(builder).await, hub)
+    (support::serve(builder).await, hub)
 }
 
 /// A `redis-server` and two instances of the chat on it (`None`: skipped, no `redis-server`).
@@ -33,18 +37,21 @@ struct Pair {
     b: SocketAddr,
     hub_a: Hub,
     hub_b: Hub,
+    /// Instance A's server, to stop it.
+    server_a: support::Running,
 }
 
 async fn two_instances(history: usize) -> Option<Pair> {
     let redis = Redis::start().await?;
-    let (a, hub_a) = instance(&redis, history).await;
-    let (b, hub_b) = instance(&redis, history).await;
+    let (server_a, hub_a) = instance(&redis, history).await;
+    let (server_b, hub_b) = instance(&redis, history).await;
     Some(Pair {
         redis,
-        a,
-        b,
+        a: server_a.addr,
+        b: server_b.addr,
         hub_a,
         hub_b,
+        server_a,
     })
 }
 
@@ -517,4 +524,121 @@ async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
         .await
         .expect_err("not a Redis URL");
     assert!(error.to_string().contains("http://127.0.0.1"), "{error}");
+}
+
+/// A load balancer in front of two instances: each new connection goes to the instance chosen
+/// now; [`Balancer::move_to_b`] also cuts the connections it has open to A, as when A goes away.
+struct Balancer {
+    addr: SocketAddr,
+    to_b: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Balancer {
+    async fn start(a: SocketAddr, b: SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("its address");
+        let to_b = Arc::new(AtomicBool::new(false));
+        let open: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (choice, connections) = (Arc::clone(&to_b), Arc::clone(&open));
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let backend = if choice.load(Ordering::SeqCst) { b } else { a };
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                lock(&connections).push(relay.abort_handle());
+            }
+        });
+        Self { addr, to_b, open }
+    }
+
+    fn move_to_b(&self) {
+        self.to_b.store(true, Ordering::SeqCst);
+        for relay in lock(&self.open).drain(..) {
+            relay.abort();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits (on the page's own mutations, not by polling) until the chat page shows at least
+/// `count` messages; returns their texts and whether a `missed` notice was shown.
+async fn chat_page_shows(browser: &Browser, count: usize) -> (Vec<String>, bool) {
+    let script = "const [count, done] = [arguments[0], arguments[arguments.length - 1]];
+        const list = document.getElementById('messages');
+        const check = () => {
+          const shown = [...list.querySelectorAll('li.chat-message')].map(li => li.textContent);
+          if (shown.length < count) return false;
+          observer.disconnect();
+          done([shown, list.querySelector('li.missed') !== null]);
+          return true;
+        };
+        const observer = new MutationObserver(check);
+        if (!check()) observer.observe(list, { childList: true });";
+    let found = browser
+        .execute_async(script, serde_json::json!([count]))
+        .await;
+    serde_json::from_value(found.clone())
+        .unwrap_or_else(|_| panic!("the page did not show {count} messages: {found}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_to_b() {
+    let (Some(on_a), Some(on_b)) = (Browser::launch().await, Browser::launch().await) else {
+        return;
+    };
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let balancer = Balancer::start(pair.a, pair.b).await;
+    on_a.goto(&format!("http://{}/chat", balancer.addr)).await;
+    on_b.goto(&format!("http://{}/chat", pair.b)).await;
+    let send = "const done = arguments[arguments.length - 1];\
+                send(arguments[0], arguments[1]).then(done, (e) => done(String(e)));";
+    let mut expected = Vec::new();
+    for n in 1..=6 {
+        let (page, author) = if n % 2 == 0 {
+            (&on_b, "bob")
+        } else {
+            (&on_a, "ann")
+        };
+        let status = page
+            .execute_async(send, serde_json::json!([author, format!("hello {n}")]))
+            .await;
+        assert_eq!(status, 201);
+        expected.push(format!("{author}: hello {n}"));
+    }
+    for page in [&on_a, &on_b] {
+        assert_eq!(chat_page_shows(page, 6).await, (expected.clone(), false));
+    }
+    // A goes away: the first page's EventSource reconnects, through the balancer, to B, with
+    // the last id it has, while B's page goes on talking.
+    balancer.move_to_b();
+    pair.server_a.handle.shutdown();
+    for n in 7..=9 {
+        let status = on_b
+            .execute_async(send, serde_json::json!(["bob", format!("hello {n}")]))
+            .await;
+        assert_eq!(status, 201);
+        expected.push(format!("bob: hello {n}"));
+    }
+    let status = on_a
+        .execute_async(send, serde_json::json!(["ann", "from B now"]))
+        .await;
+    assert_eq!(status, 201);
+    expected.push("ann: from B now".to_owned());
+    // Nothing lost and, since the last message comes after the others, nothing repeated.
+    for page in [&on_a, &on_b] {
+        assert_eq!(chat_page_shows(page, 10).await, (expected.clone(), false));
+    }
 }
