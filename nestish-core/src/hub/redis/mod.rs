@@ -136,7 +136,9 @@ impl RedisHub {
     }
 
     /// How long a topic's keys live after its last publication (rounded up to whole seconds, at
-    /// least one); a client resuming after that gets the `missed` notice. Default one day.
+    /// least one); a client resuming after that gets the `missed` notice, and so do the streams
+    /// still open on the topic when its next event comes (its ids start a new epoch, and
+    /// nothing tells what they may have missed). Default one day.
     pub fn idle_expiry(mut self, idle: Duration) -> Self {
         self.idle_expiry = idle;
         self
