@@ -448,6 +448,61 @@ async fn redis_restarted_mid_stream_streams_stay_open_and_continue_without_loss(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_cut_off_from_redis_catches_up_on_what_others_published_meanwhile() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut on_a = Stream::open(a, "", &[]).await;
+    let before = post(b, "before").await;
+    assert_eq!(on_a.next().await, Event::chat(before, "before"));
+    // A's connection is cut, and A cannot connect again: Redis takes no new client (this
+    // session, already in, is how the test lets it back later). B, still connected, goes on.
+    let mut admin = pair.redis.session().await;
+    let clients = admin.command(&["CLIENT", "LIST"]).await;
+    let first_subscriber = clients
+        .lines()
+        .filter(|client| client.contains(" sub=1 "))
+        .filter_map(|client| {
+            client
+                .strip_prefix("id=")?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .min()
+        .expect("the instances' connections");
+    assert_eq!(
+        admin.command(&["CONFIG", "SET", "maxclients", "1"]).await,
+        "+OK"
+    );
+    let a_connection = first_subscriber.to_string();
+    assert_eq!(
+        admin
+            .command(&["CLIENT", "KILL", "ID", &a_connection])
+            .await,
+        ":1"
+    );
+    assert_eq!(try_post(a, "refused").await.0, 503, "A is cut off");
+    let meanwhile = post_each(b, "meanwhile ", 1..=3).await;
+    on_a.heartbeats(1).await;
+    // A is let back: its stream gets what B published meanwhile, once, then live again.
+    assert_eq!(
+        admin
+            .command(&["CONFIG", "SET", "maxclients", "10000"])
+            .await,
+        "+OK"
+    );
+    let after = post_once_back(a, "after").await;
+    let mut expected: Vec<Event> = (1..=3)
+        .map(|n| Event::chat(meanwhile[n - 1], &format!("meanwhile {n}")))
+        .collect();
+    expected.push(Event::chat(after, "after"));
+    assert_eq!(on_a.take(4).await, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_and_restarted_empty_streams_continue_after_the_missed_notice() {
     let Some(mut pair) = two_instances(1_000).await else {
         return;

@@ -105,7 +105,7 @@ impl Redis {
         self.launch().await;
     }
 
-    /// Sends one command; returns the first line of the answer (`+OK`, `:3`...).
+    /// Sends one command on a new connection; returns the answer (see [`Session::command`]).
     pub async fn command(&self, args: &[&str]) -> String {
         self.try_command(args)
             .await
@@ -113,26 +113,77 @@ impl Redis {
     }
 
     async fn try_command(&self, args: &[&str]) -> Option<String> {
-        let mut stream = TcpStream::connect(self.addr()).await.ok()?;
+        Session::open(self.addr()).await?.try_command(args).await
+    }
+
+    /// A connection of its own, for commands that must come from one client (its own
+    /// connection counts while `maxclients` is lowered, say).
+    pub async fn session(&self) -> Session {
+        Session::open(self.addr())
+            .await
+            .expect("redis-server accepts a connection")
+    }
+}
+
+/// One connection to a `redis-server`, speaking RESP2.
+pub struct Session {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Session {
+    async fn open(addr: SocketAddr) -> Option<Self> {
+        let stream = TcpStream::connect(addr).await.ok()?;
+        Some(Self {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Sends one command; returns a bulk answer's content, or a simple one's line with its
+    /// type (`+OK`, `:1`, `-ERR ...`).
+    pub async fn command(&mut self, args: &[&str]) -> String {
+        self.try_command(args)
+            .await
+            .unwrap_or_else(|| panic!("redis-server answers {args:?}"))
+    }
+
+    async fn try_command(&mut self, args: &[&str]) -> Option<String> {
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {
             request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
         }
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut answer = Vec::new();
-        let mut byte = [0u8; 1];
-        while !answer.ends_with(b"\r\n") {
-            let read = tokio::time::timeout(PATIENCE, stream.read(&mut byte))
-                .await
-                .expect("redis-server answers in time")
-                .ok()?;
-            if read == 0 {
-                return None;
-            }
-            answer.push(byte[0]);
+        self.stream.write_all(request.as_bytes()).await.ok()?;
+        let line = self.line().await?;
+        let Some(len) = line.strip_prefix('$') else {
+            return Some(line);
+        };
+        let len: usize = len.parse().ok()?;
+        while self.buf.len() < len + 2 {
+            self.fill().await?;
         }
-        answer.truncate(answer.len() - 2);
-        String::from_utf8(answer).ok()
+        let bulk: Vec<u8> = self.buf.drain(..len + 2).take(len).collect();
+        String::from_utf8(bulk).ok()
+    }
+
+    /// One line of the answer, without its CRLF; `None` if the connection closed first.
+    async fn line(&mut self) -> Option<String> {
+        loop {
+            if let Some(end) = self.buf.windows(2).position(|pair| pair == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..end + 2).take(end).collect();
+                return String::from_utf8(line).ok();
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn fill(&mut self) -> Option<()> {
+        let mut chunk = [0u8; 4096];
+        let read = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+            .await
+            .expect("redis-server answers in time")
+            .ok()?;
+        (read > 0).then(|| self.buf.extend_from_slice(&chunk[..read]))
     }
 }
 
