@@ -503,6 +503,38 @@ async fn an_instance_cut_off_from_redis_catches_up_on_what_others_published_mean
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_topics_with_subscribers_share_one_redis_connection_per_instance() {
+    use futures::StreamExt;
+
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let topics: Vec<String> = (0..1_000).map(|n| format!("room-{n}")).collect();
+    // Half resume from the start of their topic (a read from Redis each), half take new events.
+    let mut subscriptions: Vec<_> = topics
+        .iter()
+        .enumerate()
+        .map(|(n, topic)| pair.hub_a.subscribe(topic, (n % 2 == 0).then_some(0)))
+        .collect();
+    for (topic, subscription) in topics.iter().zip(&mut subscriptions) {
+        pair.hub_b
+            .publish(topic, topic.clone())
+            .await
+            .expect("published");
+        let event = tokio::time::timeout(support::PATIENCE, subscription.next())
+            .await
+            .expect("the event arrives in time")
+            .expect("an event");
+        let wire = String::from_utf8_lossy(event.encoded()).into_owned();
+        assert!(wire.ends_with(&format!("data: {topic}\n\n")), "{wire}");
+    }
+    let clients = pair.redis.command(&["CLIENT", "LIST"]).await;
+    // Every client but the one asking.
+    let hubs = clients.lines().count() - 1;
+    assert_eq!(hubs, 2, "one connection per instance: {clients}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_and_restarted_empty_streams_continue_after_the_missed_notice() {
     let Some(mut pair) = two_instances(1_000).await else {
         return;
