@@ -80,17 +80,18 @@ fn deliver(shared: &Shared, data: &[Value]) {
     }
 }
 
-/// Pings Redis until it answers (which makes the connection manager reconnect and subscribe
-/// again); false when the hub is gone.
+/// Subscribes to the announcements again until Redis answers (which also makes the connection
+/// manager reconnect); false when the hub is gone. The manager re-subscribes by itself after a
+/// reconnection, but does not say whether that worked: subscribing again is harmless, and sure.
 async fn reconnected(shared: &Weak<Shared>) -> bool {
     loop {
         let Some(strong) = shared.upgrade() else {
             return false;
         };
         let mut conn = strong.conn.clone();
+        let channel = strong.keys.channel().to_owned();
         drop(strong);
-        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
-        if pong.is_ok() {
+        if conn.subscribe(channel).await.is_ok() {
             return true;
         }
         tokio::time::sleep(RECONNECT_EVERY).await;
