@@ -39,7 +39,8 @@ impl ChatController {
         Html(include_str!("chat.html"))
     }
 
-    /// Publishes a message to every open page; answers 201 with its id.
+    /// Publishes a message to every open page; answers 201 with its id, 503 when the hub's
+    /// engine cannot take it now.
     #[post("messages")]
     async fn post(
         &self,
@@ -55,11 +56,15 @@ impl ChatController {
         }
         let event = MessageEvent::json(&serde_json::json!({ "author": author, "text": text }))
             .map_err(|_| HttpError::internal())?;
-        let id = self
-            .hub
-            .publish(TOPIC, event)
-            .await
-            .map_err(|_| HttpError::internal())?;
+        // The hub's engine (Redis, with several instances) may be away for a while: the client
+        // is told to try again, as NestJS's ServiceUnavailableException would.
+        let id = self.hub.publish(TOPIC, event).await.map_err(|error| {
+            tracing::warn!(%error, "chat: a message could not be published");
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the chat cannot take messages right now",
+            )
+        })?;
         Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
     }
 

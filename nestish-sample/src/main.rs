@@ -1,8 +1,12 @@
 //! `cargo run -p nestish-sample`: serves the 28-sse sample on http://127.0.0.1:3000
 //! (the `PORT` environment variable picks another port). With `TLS_CERT` and `TLS_KEY` (PEM
-//! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2.
+//! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2. With
+//! `REDIS_URL` set (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances
+//! act as one.
 
 use std::process::ExitCode;
+
+use nestish_core::hub::Hub;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -17,9 +21,24 @@ async fn main() -> ExitCode {
         },
         Err(_) => 3000,
     };
+    let mut app = nestish_sample::app();
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        match Hub::redis(url).connect().await {
+            Ok(hub) => {
+                tracing::info!(
+                    "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
+                );
+                app = app.provide(hub);
+            }
+            Err(error) => {
+                eprintln!("error: REDIS_URL: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let result = async {
         let tls = nestish_sample::tls(std::env::var_os("TLS_CERT"), std::env::var_os("TLS_KEY"))?;
-        let app = nestish_sample::app().build()?;
+        let app = app.build()?;
         let addr = ("127.0.0.1", port);
         let (server, scheme) = match tls {
             Some(tls) => (app.bind_tls(addr, tls).await?, "https"),

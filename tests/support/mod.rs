@@ -9,6 +9,7 @@ pub mod h2c;
 pub mod http1;
 pub mod kernel;
 pub mod logs;
+pub mod redis;
 pub mod tls;
 pub mod tools;
 pub mod vectors;

@@ -16,7 +16,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// backend cannot fill is announced by a [`HubEvent::missed`] notice).
 pub type Subscription = Pin<Box<dyn Stream<Item = HubEvent> + Send>>;
 
-/// An event hub engine. Ids are per topic, start at 1 and increase by one per publication.
+/// An event hub engine. Ids are per topic and increase by one per publication; in process they
+/// start at 1, an engine that can lose its data starts a topic anew above every id it gave
+/// before (the Redis hub, `Hub::redis`, with feature `redis`).
 ///
 /// ```
 /// use nestish_core::hub::{BoxFuture, Hub, HubBackend, HubError, HubEvent, MemoryBackend, Subscription};

@@ -41,6 +41,71 @@ impl HubEvent {
         }
     }
 
+    /// `event` as a backend stores it, without an id: its bytes on the wire less the `id:` line,
+    /// after the place where that line goes (`<offset>\n<bytes>`). [`HubEvent::from_stored`]
+    /// rebuilds the event with the id the engine gave it, so a network backend encodes an event
+    /// once, at publication, and every instance only splices the id in.
+    ///
+    /// ```
+    /// use nestish_core::MessageEvent;
+    /// use nestish_core::hub::HubEvent;
+    ///
+    /// # fn main() -> Result<(), nestish_core::EventError> {
+    /// let stored = HubEvent::stored(&MessageEvent::new("hi").event("greeting")?);
+    /// let event = HubEvent::from_stored(7, &stored).expect("bytes from HubEvent::stored");
+    /// assert_eq!(event.encoded(), b"event: greeting\nid: 7\ndata: hi\n\n");
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn stored(event: &MessageEvent) -> Bytes {
+        // The fields the wire puts before `id:` (comment lines, `event:`), to know where it goes.
+        let head = MessageEvent {
+            comment: event.comment.clone(),
+            event: event.event.clone(),
+            ..MessageEvent::default()
+        };
+        let mut head_bytes = BytesMut::new();
+        encode(&head, &mut head_bytes);
+        let offset = head_bytes.len() - 1; // less the blank line that ends an event
+        let mut without_id = event.clone();
+        without_id.id = None;
+        let mut buf = BytesMut::with_capacity(64);
+        buf.extend_from_slice(offset.to_string().as_bytes());
+        buf.extend_from_slice(b"\n");
+        encode(&without_id, &mut buf);
+        buf.freeze()
+    }
+
+    /// The event `stored` holds (bytes from [`HubEvent::stored`]) with id `id`; `None` when
+    /// `stored` is not such bytes.
+    ///
+    /// ```
+    /// use nestish_core::hub::HubEvent;
+    ///
+    /// let event = HubEvent::from_stored(3, b"0\ndata: x\n\n").unwrap();
+    /// assert_eq!((event.id(), event.encoded()), (Some(3), &b"id: 3\ndata: x\n\n"[..]));
+    /// assert!(HubEvent::from_stored(3, b"data: x\n\n").is_none());
+    /// ```
+    #[must_use]
+    pub fn from_stored(id: u64, stored: &[u8]) -> Option<Self> {
+        let newline = memchr::memchr(b'\n', stored)?;
+        let offset: usize = std::str::from_utf8(&stored[..newline]).ok()?.parse().ok()?;
+        let wire = &stored[newline + 1..];
+        if offset > wire.len() || !wire.ends_with(b"\n\n") {
+            return None;
+        }
+        let mut buf = BytesMut::with_capacity(wire.len() + 24);
+        buf.extend_from_slice(&wire[..offset]);
+        buf.extend_from_slice(b"id: ");
+        buf.extend_from_slice(id.to_string().as_bytes());
+        buf.extend_from_slice(b"\n");
+        buf.extend_from_slice(&wire[offset..]);
+        Some(Self {
+            id: Some(id),
+            bytes: buf.freeze(),
+        })
+    }
+
     /// The notice a subscriber gets when events it asked for are no longer held: an
     /// `event: missed` whose data is `{"lastEventId":<asked>,"resumeFrom":<oldest held>}`. It has
     /// no id, so the client's last event id is left alone.
@@ -72,5 +137,47 @@ impl SseItem for HubEvent {
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
         buf.extend_from_slice(&self.bytes);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_stored_event_rebuilds_byte_for_byte_as_published() {
+        let events = [
+            MessageEvent::new("plain"),
+            MessageEvent::new("two\nlines").event("update").unwrap(),
+            MessageEvent::new("x")
+                .comment("a note\non two lines")
+                .event("e")
+                .unwrap()
+                .id("replaced")
+                .unwrap()
+                .retry(Duration::from_millis(1500)),
+            MessageEvent::new(""),
+        ];
+        for event in &events {
+            let rebuilt = HubEvent::from_stored(1_764_000_000_000_042, &HubEvent::stored(event));
+            assert_eq!(
+                rebuilt,
+                Some(HubEvent::published(1_764_000_000_000_042, event))
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_stored_event_are_refused() {
+        for bad in [
+            &b""[..],
+            b"x\ndata: a\n\n",
+            b"99\ndata: a\n\n",
+            b"0\ndata: a\n",
+        ] {
+            assert_eq!(HubEvent::from_stored(1, bad), None, "{bad:?}");
+        }
     }
 }

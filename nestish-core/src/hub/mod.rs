@@ -54,16 +54,22 @@
 //!
 //! [`Hub::new`] keeps everything in the process ([`MemoryBackend`]); another engine implements
 //! [`HubBackend`] and is plugged in with [`Hub::with_backend`], without touching controllers.
+//! With the `redis` feature, `Hub::redis` puts the hub on Redis Streams, so that several
+//! instances of an app act as one (see `RedisHub` for its guarantees).
 
 mod backend;
 mod event;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::sync::Arc;
 
 pub use backend::{BoxFuture, HubBackend, Subscription};
 pub use event::HubEvent;
 pub use memory::MemoryBackend;
+#[cfg(feature = "redis")]
+pub use redis::RedisHub;
 
 use crate::{BoxError, MessageEvent};
 
@@ -118,6 +124,15 @@ pub enum HubError {
     /// The backend could not do it.
     #[error("the hub's backend failed: {0}")]
     Backend(#[source] BoxError),
+    /// The engine at `url` could not be reached, or `url` is not one, at start-up.
+    #[error("the hub could not connect to {url}: {source}")]
+    Connect {
+        /// The engine's URL, without its password.
+        url: String,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
 }
 
 /// The event hub: cheap to clone, shared as a provider (`NestFactory::create().provide(Hub::new())`).
@@ -163,6 +178,23 @@ impl Hub {
         Self {
             backend: Arc::new(backend),
         }
+    }
+
+    /// A hub on Redis Streams at `url` (feature `redis`): set its bounds on the returned
+    /// [`RedisHub`], then [`connect`](RedisHub::connect) at start-up. Several instances of an app
+    /// on one Redis act as one hub: ids, history and delivery are shared.
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+    /// let hub = nestish_core::hub::Hub::redis("redis://127.0.0.1:6379").connect().await?;
+    /// let id = hub.publish("prices", "101.5").await?;
+    /// # let _ = id;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis(url: impl Into<String>) -> RedisHub {
+        RedisHub::new(url.into())
     }
 
     /// Publishes `event` on `topic` and returns the id it got (any id it had is replaced).

@@ -201,6 +201,7 @@ async fn take(kind: Kind, streams: usize, h2: bool, tls: bool) -> io::Result<Cen
         tick,
         hub: None,
         tls: h2 || tls,
+        redis: None,
     })
     .await?;
     let before = server.census().await?;

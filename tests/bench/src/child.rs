@@ -42,6 +42,8 @@ pub struct Launch {
     pub hub: Option<Duration>,
     /// Serve HTTPS, with the benchmark's certificate ([`crate::tls::files`]).
     pub tls: bool,
+    /// The port of a local `redis-server` to put nestish's hub on, if any.
+    pub redis: Option<u16>,
 }
 
 impl Server {
@@ -84,6 +86,9 @@ impl Server {
                 .arg(&files.cert)
                 .arg("--tls-key")
                 .arg(&files.key);
+        }
+        if let Some(port) = launch.redis {
+            command.arg("--redis-port").arg(port.to_string());
         }
         if census {
             command.env(crate::census::ENV, "1");

@@ -25,6 +25,7 @@ mod load;
 mod load_h2;
 mod os;
 mod procfs;
+mod redis;
 mod scenarios;
 mod servers;
 mod tls;
@@ -47,6 +48,7 @@ usage:
                              tls-handshakes tls-idle-10k tls-h2-idle tls-flood-32, the tls ones on
                              nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
                              c100k on nestish, actix and hyper;
+                             hub-redis on nestish only, needing redis-server;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections
@@ -59,11 +61,12 @@ usage:
       server, per stream and by size; --tls: over TLS (HTTP/1.1), --h2: over HTTP/2 and TLS,
       100 streams a connection (both nestish and axum only)
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
-                        [--tls-cert PEM --tls-key PEM]
+                        [--tls-cert PEM --tls-key PEM] [--redis-port P]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
       default, picks one) and prints `listening on ADDR`; with --tls-cert and --tls-key
-      (nestish and axum), over HTTPS";
+      (nestish and axum), over HTTPS; with --redis-port (nestish only), its hub is on the
+      redis-server at 127.0.0.1:P, shared with every server started so";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -105,6 +108,7 @@ fn server(args: &[String]) -> Result<(), String> {
         tick: Duration::from_secs(1),
         hub: None,
         tls: None,
+        redis: None,
     };
     let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
@@ -114,6 +118,7 @@ fn server(args: &[String]) -> Result<(), String> {
             "--hub-ms" => config.hub = Some(Duration::from_millis(value(&mut args, arg)?)),
             "--tls-cert" => cert = Some(value(&mut args, arg)?),
             "--tls-key" => key = Some(value(&mut args, arg)?),
+            "--redis-port" => config.redis = Some(value(&mut args, arg)?),
             _ => return Err(format!("server: unknown argument {arg:?}\n{USAGE}")),
         }
     }

@@ -41,6 +41,9 @@ pub enum Scenario {
     FloodH2,
     /// 100,000 idle `GET /sse` streams on one core: memory, ticks delivered, connect rate.
     C100k,
+    /// nestish only: the hub on Redis, publish on instance A, subscribers on instance B, beside
+    /// the in-process hub with as many subscribers; and publish throughput into Redis.
+    HubRedis,
 }
 
 /// Which way is better for a metric.
@@ -74,7 +77,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -88,6 +91,7 @@ impl Scenario {
         Self::IdleH2,
         Self::FloodH2,
         Self::C100k,
+        Self::HubRedis,
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
@@ -107,6 +111,8 @@ impl Scenario {
             _ if self.tls() => kind.serves_tls(),
             Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
             Self::C100k => matches!(kind, Kind::Nestish | Kind::Actix | Kind::Hyper),
+            // Only nestish has a hub on Redis.
+            Self::HubRedis => kind == Kind::Nestish,
             _ => true,
         }
     }
@@ -126,6 +132,7 @@ impl Scenario {
             Self::IdleH2 => "idle-h2",
             Self::FloodH2 => "flood-h2",
             Self::C100k => "c100k",
+            Self::HubRedis => "hub-redis",
         }
     }
 
@@ -216,6 +223,53 @@ impl Scenario {
                     label: "server CPU µs/delivered event",
                     better: Better::Lower,
                     decimals: 3,
+                },
+            ],
+            Self::HubRedis => &[
+                MetricSpec {
+                    label: "p50 ms publish to receive, in-process",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p50 ms publish on A to receive on B",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p99 ms publish to receive, in-process",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "p99 ms publish on A to receive on B",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "events/stream/s on B (10 published)",
+                    better: Better::Higher,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "server CPU µs/delivered event, in-process",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU µs/delivered event on B",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "CPU/event on B ÷ in-process (target ≤ 1.2)",
+                    better: Better::Lower,
+                    decimals: 2,
+                },
+                MetricSpec {
+                    label: "publish throughput, events/s into Redis",
+                    better: Better::Higher,
+                    decimals: 0,
                 },
             ],
         }
@@ -325,6 +379,18 @@ impl Scenario {
                 params.hub_period.as_millis(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::HubRedis => format!(
+                "nestish's hub on a local `redis-server` (no persistence, on the load \
+                 generator's CPU): instance A publishes as in hub-10k, every {} ms, and {} \
+                 `GET /hub` streams are on instance B (both pinned to CPU 0, CPU read from B's \
+                 /proc); beside it, in the same run, one in-process instance with as many \
+                 streams. Held {} s each. Publish throughput: one `Hub::redis` in the harness, \
+                 {PUBLISH_IN_FLIGHT} publications in flight for {} s",
+                params.hub_period.as_millis(),
+                params.redis_subscribers,
+                params.hub_hold.as_secs_f64(),
+                params.hub_hold.as_secs_f64()
+            ),
         }
     }
 }
@@ -374,6 +440,8 @@ pub struct Params {
     pub h2_streams_per_connection: usize,
     /// Streams in c100k.
     pub c100k_streams: usize,
+    /// `GET /hub` streams on instance B in hub-redis (and on the in-process one beside it).
+    pub redis_subscribers: usize,
 }
 
 impl Params {
@@ -397,6 +465,7 @@ impl Params {
             h2_connections: 100,
             h2_streams_per_connection: 100,
             c100k_streams: 100_000,
+            redis_subscribers: 5_000,
         }
     }
 
@@ -414,6 +483,7 @@ impl Params {
             tls_handshake_time: Duration::from_secs(2),
             h2_connections: 10,
             c100k_streams: 2_000,
+            redis_subscribers: 500,
             ..Self::full()
         }
     }
@@ -453,6 +523,7 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
+        Scenario::HubRedis => hub_redis(params).await,
     }
 }
 
@@ -486,6 +557,7 @@ async fn c100k(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         tick: C100K_TICK,
         hub: None,
         tls: false,
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -530,6 +602,7 @@ async fn tls_handshakes(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         tick: params.idle_tick,
         hub: None,
         tls: true,
+        redis: None,
     })
     .await?;
     let me = std::process::id();
@@ -587,6 +660,7 @@ async fn flood(
         tick: params.idle_tick,
         hub: None,
         tls: matches!(carrier, Carrier::Connections(Transport::Tls(_))),
+        redis: None,
     })
     .await?;
     let path = format!("/flood?n={per_stream}");
@@ -652,6 +726,7 @@ async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<
         tick: params.idle_tick,
         hub: None,
         tls: matches!(transport, Transport::Tls(_)),
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -699,6 +774,7 @@ async fn h2_idle(kind: Kind, params: &Params, transport: &Transport) -> io::Resu
         tick: params.idle_tick,
         hub: None,
         tls: matches!(transport, Transport::Tls(_)),
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -806,6 +882,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         tick: params.idle_tick,
         hub: None,
         tls: false,
+        redis: None,
     })
     .await?;
     let before = memory_baseline(server.pid)?;
@@ -838,6 +915,7 @@ async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         tick: params.ttfe_tick,
         hub: None,
         tls: false,
+        redis: None,
     })
     .await?;
     let deadline = params.ttfe_tick + Duration::from_secs(5);
@@ -862,22 +940,101 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         tick: params.idle_tick,
         hub: Some(params.hub_period),
         tls: false,
+        redis: None,
     })
     .await?;
+    let fan_out = fan_out(&server, params.hub_subscribers, params).await?;
+    server.stop().await?;
+    Ok(vec![
+        fan_out.p50,
+        fan_out.p99,
+        fan_out.delivered_per_s,
+        fan_out.per_stream_per_s,
+        fan_out.cpu_per_event,
+    ])
+}
+
+/// Publications in flight at once when measuring publish throughput into Redis.
+const PUBLISH_IN_FLIGHT: usize = 64;
+
+async fn hub_redis(params: &Params) -> io::Result<Vec<f64>> {
+    let redis = crate::redis::Redis::start().await?;
+    let launch = |hub, redis| Launch {
+        kind: Kind::Nestish,
+        tick: params.idle_tick,
+        hub,
+        tls: false,
+        redis,
+    };
+    eprintln!("  in-process, {} streams", params.redis_subscribers);
+    let alone = Server::start(launch(Some(params.hub_period), None)).await?;
+    let local = fan_out(&alone, params.redis_subscribers, params).await?;
+    alone.stop().await?;
+    eprintln!("  publish on A, {} streams on B", params.redis_subscribers);
+    let a = Server::start(launch(Some(params.hub_period), Some(redis.port))).await?;
+    let b = Server::start(launch(None, Some(redis.port))).await?;
+    let across = fan_out(&b, params.redis_subscribers, params).await?;
+    b.stop().await?;
+    a.stop().await?;
+    let throughput = publish_throughput(redis.port, params.hub_hold).await?;
+    eprintln!("  publish throughput: {throughput:.0} events/s");
+    Ok(vec![
+        local.p50,
+        across.p50,
+        local.p99,
+        across.p99,
+        across.per_stream_per_s,
+        local.cpu_per_event,
+        across.cpu_per_event,
+        across.cpu_per_event / local.cpu_per_event,
+        throughput,
+    ])
+}
+
+/// Events per second one `Hub::redis` publishes into the redis-server at `port`, with
+/// [`PUBLISH_IN_FLIGHT`] publications in flight, over `hold`.
+async fn publish_throughput(port: u16, hold: Duration) -> io::Result<f64> {
+    let hub = nestish_core::hub::Hub::redis(format!("redis://127.0.0.1:{port}"))
+        .connect()
+        .await
+        .map_err(io::Error::other)?;
+    let started = Instant::now();
+    let publishers = (0..PUBLISH_IN_FLIGHT).map(|_| {
+        let hub = hub.clone();
+        async move {
+            let mut published = 0_u64;
+            while started.elapsed() < hold {
+                hub.publish("throughput", r#"{"t":0,"n":0}"#)
+                    .await
+                    .map_err(io::Error::other)?;
+                published += 1;
+            }
+            io::Result::Ok(published)
+        }
+    });
+    let counts = futures::future::try_join_all(publishers).await?;
+    Ok(counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64())
+}
+
+/// What a fan-out to `GET /hub` streams measured.
+struct FanOut {
+    p50: f64,
+    p99: f64,
+    delivered_per_s: f64,
+    per_stream_per_s: f64,
+    cpu_per_event: f64,
+}
+
+/// Connects `subscribers` `GET /hub` streams to `server` (someone publishes on its hub every
+/// `hub_period`) and records publish-to-receive latency and `server`'s CPU over `hub_hold`.
+async fn fan_out(server: &Server, subscribers: usize, params: &Params) -> io::Result<FanOut> {
     let latencies = Arc::new(Latencies::default());
     // Each task stops by itself: connecting, settling, the hold, and a margin.
     let lifetime = params.hub_hold + Duration::from_secs(120);
     let mut swarm =
         Swarm::new(server.addr, "/hub", lifetime).with_latencies(Arc::clone(&latencies));
     let head_wait = Duration::from_secs(10);
-    let streams = connect(
-        &server,
-        &mut swarm,
-        params.hub_subscribers,
-        params,
-        head_wait,
-    )
-    .await?;
+    let streams = connect(server, &mut swarm, subscribers, params, head_wait).await?;
     // A few publications to every stream before the window, so that none is still connecting.
     tokio::time::sleep(3 * params.hub_period).await;
     let me = std::process::id();
@@ -897,7 +1054,6 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     let cpu = user + system;
     let failed = swarm.failed();
     drop(swarm);
-    server.stop().await?;
     if micros.is_empty() {
         return Err(io::Error::other("no stamped event arrived in the window"));
     }
@@ -920,13 +1076,13 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         busy(system),
         busy(own),
     );
-    Ok(vec![
+    Ok(FanOut {
         p50,
         p99,
-        delivered / held.as_secs_f64(),
-        delivered / streams as f64 / held.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / delivered,
-    ])
+        delivered_per_s: delivered / held.as_secs_f64(),
+        per_stream_per_s: delivered / streams as f64 / held.as_secs_f64(),
+        cpu_per_event: cpu.as_secs_f64() * 1e6 / delivered,
+    })
 }
 
 /// The median (the upper one of an even count).

@@ -119,6 +119,9 @@ pub struct Config {
     pub hub: Option<Duration>,
     /// Serve HTTPS with this certificate and key (PEM files) rather than HTTP.
     pub tls: Option<crate::tls::Files>,
+    /// nestish only: the port of a local `redis-server` its hub is on (`Hub::redis`), so that
+    /// several server processes share one hub; `None`: the in-process hub.
+    pub redis: Option<u16>,
 }
 
 impl Kind {
@@ -133,6 +136,11 @@ impl Kind {
 pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
     if config.tls.is_some() && !kind.serves_tls() {
         return Err(io::Error::other(format!("{kind} has no TLS variant here")));
+    }
+    if config.redis.is_some() && kind != Kind::Nestish {
+        return Err(io::Error::other(
+            "--redis-port: only nestish has a hub on Redis",
+        ));
     }
     match kind {
         Kind::Nestish => nestish::serve(config),

@@ -60,7 +60,13 @@ pub fn serve_with_metrics(config: Config) -> io::Result<()> {
 
 fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) -> io::Result<()> {
     super::current_thread_runtime()?.block_on(async {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(match config.redis {
+            Some(port) => Hub::redis(format!("redis://127.0.0.1:{port}"))
+                .connect()
+                .await
+                .map_err(io::Error::other)?,
+            None => Hub::new(),
+        });
         let app = NestFactory::create()
             // The default cap (16,384) is a safety net; c100k holds 100,000 streams, as a
             // deployment sized for it would set.
@@ -82,7 +88,8 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
             tokio::spawn(super::publish_stamps(period, move |stamp| {
                 let hub = Arc::clone(&hub);
                 async move {
-                    // The in-process hub never fails, and a `Stamp` always serialises.
+                    // The in-process hub never fails (nor does Redis here), and a `Stamp`
+                    // always serialises.
                     if let Ok(event) = MessageEvent::json(&stamp) {
                         let _ = hub.publish(HUB_TOPIC, event).await;
                     }

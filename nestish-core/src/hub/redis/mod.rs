@@ -1,0 +1,290 @@
+//! The hub on Redis Streams (feature `redis`): several instances of an app behind a load
+//! balancer act as one hub. Chosen at start-up with [`Hub::redis`]; controllers do not change.
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), nestish_core::hub::HubError> {
+//! use nestish_core::hub::Hub;
+//!
+//! let hub = Hub::redis("redis://127.0.0.1:6379").history(5_000).connect().await?;
+//! let app = nestish_core::NestFactory::create().provide(hub);
+//! # let _ = app;
+//! # Ok(()) }
+//! ```
+
+mod reader;
+mod scripts;
+mod subscription;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{IntoConnectionInfo, ProtocolVersion};
+use tokio::sync::broadcast;
+
+use self::reader::Live;
+use self::scripts::Keys;
+use super::backend::{BoxFuture, HubBackend, Subscription};
+use super::{Hub, HubConfig, HubError, HubEvent};
+use crate::MessageEvent;
+
+/// How long a topic nobody publishes on keeps its history in Redis, by default: one day.
+const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The builder of a hub on Redis Streams: [`Hub::redis`], its bounds, then [`RedisHub::connect`].
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+/// use std::time::Duration;
+///
+/// let hub = nestish_core::hub::Hub::redis("redis://127.0.0.1:6379")
+///     .history(10_000)
+///     .idle_expiry(Duration::from_secs(3_600))
+///     .key_prefix("chat-app:")
+///     .connect()
+///     .await?;
+/// # let _ = hub;
+/// # Ok(()) }
+/// ```
+///
+/// # How it works
+///
+/// Per topic, Redis holds two keys: `<prefix><topic>:meta`, a hash with the topic's epoch
+/// (`base`) and its last id (`last`), and `<prefix><topic>:events`, a stream whose entry ids are
+/// the event ids (`<id>-0`) and whose entries hold the event's bytes without its id
+/// ([`HubEvent::stored`]), encoded once by the publisher.
+///
+/// - **Ids.** A Lua script takes the next id (`HINCRBY last`), appends the event (`XADD ...
+///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on one Pub/Sub channel,
+///   atomically: ids are strictly increasing across every instance, one by one, and are the SSE
+///   ids.
+/// - **Fan-out stays local.** Each instance holds one Redis connection (multiplexed, RESP3), which
+///   also carries the Pub/Sub messages. Each announcement carries the event, so an instance reads
+///   each event from Redis once and hands it to its local subscribers through an in-process
+///   broadcast channel, however many topics and subscribers it serves. (Every instance gets
+///   every topic's announcements and drops those of topics it serves nobody on: one
+///   subscription, whatever the number of topics, at the cost of that traffic.)
+/// - **New events only** (`subscribe(topic, None)`): those after the last event of the topic
+///   this instance handed out when the subscription was made, or from the next one it hands out;
+///   nothing is read from Redis. (So when an instance serves nobody on a topic yet, an event
+///   published there an instant before may still reach a first subscriber: instances learn of
+///   events a moment after Redis has them.)
+/// - **Resume.** A subscription with a `Last-Event-ID` reads what came after it with `XRANGE`
+///   (in batches) while already listening, and drops by id what it has seen, so replay and live
+///   meet with no gap and no duplicate. A live event whose id is not the next one (a lost
+///   announcement) sends it back to `XRANGE` for the gap.
+/// - **Epochs, for data loss.** A topic's ids start above its `base`, the Redis clock
+///   (`TIME`, in microseconds) when the topic's keys were created. If Redis loses them (restarted
+///   without persistence, `FLUSHALL`, an idle topic expired), the next base is the clock then:
+///   above every id given before, as long as the old epoch averaged under one publication per
+///   microsecond (beyond a single Redis's reach) and the Redis clock did not go back. So an id
+///   from before the loss is below the new base, and gets the `missed` notice, never a replay of
+///   unrelated events. (A consequence: on Redis, ids do not start at 1, and the notice also comes
+///   after a loss even when the client had in fact seen everything: nobody can tell any more.)
+/// - **Faults.** Redis unreachable: `publish` fails (the sample answers 503), open streams stay
+///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
+///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
+///   from its last id what was published meanwhile, within the history.
+/// - **Slow subscribers.** One that falls more than [`HubConfig::buffer`] events behind the local
+///   broadcast channel is resynchronised from the stream, as with the in-process hub.
+#[derive(Clone)]
+#[must_use = "a RedisHub does nothing until `.connect().await`"]
+pub struct RedisHub {
+    url: String,
+    config: HubConfig,
+    idle_expiry: Duration,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisHub {
+    /// Without the URL's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisHub")
+            .field("url", &redacted(&self.url))
+            .field("config", &self.config)
+            .field("idle_expiry", &self.idle_expiry)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl RedisHub {
+    pub(super) fn new(url: String) -> Self {
+        Self {
+            url,
+            config: HubConfig::default(),
+            idle_expiry: DEFAULT_IDLE_EXPIRY,
+            prefix: "nestish:hub:".to_owned(),
+        }
+    }
+
+    /// How many recent events a topic keeps in Redis for replay, at least (`XADD ... MAXLEN ~`:
+    /// Redis trims whole nodes, so it may keep up to about a hundred more). Default 1,000.
+    pub fn history(mut self, events: usize) -> Self {
+        self.config = self.config.history(events);
+        self
+    }
+
+    /// How far a live subscriber may fall behind the instance's broadcast before it is
+    /// resynchronised from the stream (at least 1). Default 1,024.
+    pub fn buffer(mut self, events: usize) -> Self {
+        self.config = self.config.buffer(events);
+        self
+    }
+
+    /// How long a topic's keys live after its last publication (rounded up to whole seconds, at
+    /// least one); a client resuming after that gets the `missed` notice, and so do the streams
+    /// still open on the topic when its next event comes (its ids start a new epoch, and
+    /// nothing tells what they may have missed). Default one day.
+    pub fn idle_expiry(mut self, idle: Duration) -> Self {
+        self.idle_expiry = idle;
+        self
+    }
+
+    /// The prefix of every key and of the channel the hub uses in Redis, so that several apps can
+    /// share one Redis. Default `nestish:hub:`.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Connects to Redis and returns the hub.
+    ///
+    /// # Errors
+    ///
+    /// [`HubError::Connect`], naming the URL (without its password), when the URL is not a Redis
+    /// URL or Redis cannot be reached now. Once connected, a Redis that goes away costs no error
+    /// here: the hub reconnects by itself.
+    pub async fn connect(self) -> Result<Hub, HubError> {
+        let fail = |source: redis::RedisError| HubError::Connect {
+            url: redacted(&self.url),
+            source: Box::new(source),
+        };
+        let info = self.url.as_str().into_connection_info().map_err(fail)?;
+        // RESP3 lets the one multiplexed connection carry Pub/Sub messages beside commands.
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(ProtocolVersion::RESP3);
+        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(fail)?;
+        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let manager_config = ConnectionManagerConfig::new()
+            .set_push_sender(pushes)
+            .set_automatic_resubscription()
+            // Fail fast while Redis is away (a publication answers at once) and let the reader
+            // task's pings drive the reconnection instead of long back-offs.
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500))
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(5)));
+        let mut conn = ConnectionManager::new_with_config(client, manager_config)
+            .await
+            .map_err(fail)?;
+        let keys = Keys::new(self.prefix);
+        conn.subscribe(keys.channel()).await.map_err(fail)?;
+        let shared = Arc::new(Shared {
+            conn,
+            keys,
+            config: self.config,
+            ttl_seconds: (self.idle_expiry.as_secs()
+                + u64::from(self.idle_expiry.subsec_nanos() > 0))
+            .max(1),
+            topics: Mutex::default(),
+        });
+        reader::spawn(Arc::downgrade(&shared), received);
+        Ok(Hub::with_backend(RedisBackend { shared }))
+    }
+}
+
+/// `url` without the password it may hold, for error messages.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// What the backend, the reader task and the subscriptions of one hub share.
+pub(crate) struct Shared {
+    conn: ConnectionManager,
+    keys: Keys,
+    config: HubConfig,
+    ttl_seconds: u64,
+    /// The topics this instance has subscribers for: where the reader hands their events.
+    topics: Mutex<HashMap<String, LocalTopic>>,
+}
+
+/// A topic this instance has subscribers for.
+struct LocalTopic {
+    /// Its subscribers' channel.
+    live: broadcast::Sender<Live>,
+    /// The epoch and id of the last event handed to them, if any yet.
+    last: Option<(u64, u64)>,
+}
+
+impl Shared {
+    /// The local topics, even if a panic elsewhere poisoned the lock: every update keeps them
+    /// consistent.
+    fn topics(&self) -> MutexGuard<'_, HashMap<String, LocalTopic>> {
+        self.topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The [`HubBackend`] on Redis Streams, made by [`RedisHub::connect`].
+struct RedisBackend {
+    shared: Arc<Shared>,
+}
+
+impl HubBackend for RedisBackend {
+    fn publish(&self, topic: &str, event: MessageEvent) -> BoxFuture<Result<u64, HubError>> {
+        let shared = Arc::clone(&self.shared);
+        let topic = topic.to_owned();
+        Box::pin(async move {
+            let stored = HubEvent::stored(&event);
+            scripts::publish(&shared, &topic, &stored)
+                .await
+                .map_err(|error| HubError::Backend(Box::new(error)))
+        })
+    }
+
+    fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
+        subscription::subscribe(&self.shared, topic, last_event_id)
+    }
+
+    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
+        let shared = Arc::clone(&self.shared);
+        let topic = topic.to_owned();
+        Box::pin(async move {
+            scripts::history(&shared, &topic)
+                .await
+                .map_err(|error| HubError::Backend(Box::new(error)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_password_never_reaches_an_error_message() {
+        assert_eq!(
+            redacted("redis://app:s3cret@cache:6379/0"),
+            "redis://app:***@cache:6379/0"
+        );
+        assert_eq!(redacted("redis://:s3cret@cache"), "redis://:***@cache");
+        assert_eq!(redacted("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+        let hub = super::RedisHub::new("redis://:s3cret@cache".to_owned());
+        assert!(!format!("{hub:?}").contains("s3cret"));
+    }
+}

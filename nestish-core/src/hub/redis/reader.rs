@@ -1,0 +1,99 @@
+//! The reader task, one per hub: reads every announcement from the connection once and hands it to
+//! the local subscribers of its topic; after the connection was lost, waits for it to come back
+//! and tells every local subscriber to re-read from its last id what it may have missed.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use redis::{PushInfo, PushKind, Value};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::Shared;
+use super::scripts::decode_announcement;
+use crate::hub::HubEvent;
+
+/// What a local topic's broadcast channel carries to its subscribers.
+#[derive(Clone, Debug)]
+pub(super) enum Live {
+    /// An event as announced, with the epoch it belongs to.
+    Event {
+        /// The topic's epoch when the event was published.
+        base: u64,
+        /// The event.
+        event: HubEvent,
+    },
+    /// The connection was lost and is back: announcements may have been missed.
+    Resync,
+}
+
+/// How often the reader tries Redis again while it is away.
+const RECONNECT_EVERY: Duration = Duration::from_millis(200);
+
+/// Starts the reader task of the hub `shared`; it ends with the hub.
+pub(super) fn spawn(shared: Weak<Shared>, pushes: UnboundedReceiver<PushInfo>) {
+    tokio::spawn(run(shared, pushes));
+}
+
+async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
+    while let Some(push) = pushes.recv().await {
+        match push.kind {
+            PushKind::Message => {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                deliver(&shared, &push.data);
+            }
+            PushKind::Disconnection => {
+                tracing::warn!("hub: the Redis connection was lost; reconnecting");
+                if !reconnected(&shared).await {
+                    return;
+                }
+                tracing::info!("hub: the Redis connection is back; subscribers catch up");
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                for local in shared.topics().values() {
+                    // No receiver left is not an error: the topic is about to be forgotten.
+                    let _ = local.live.send(Live::Resync);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Hands an announcement (`[channel, message]`) to the local subscribers of its topic, if any.
+fn deliver(shared: &Shared, data: &[Value]) {
+    let [_channel, Value::BulkString(message)] = data else {
+        return;
+    };
+    let Some(announced) = decode_announcement(message) else {
+        tracing::warn!("hub: skipped an announcement that the hub did not write");
+        return;
+    };
+    if let Some(local) = shared.topics().get_mut(announced.topic) {
+        local.last = announced.event.id().map(|id| (announced.base, id));
+        let _ = local.live.send(Live::Event {
+            base: announced.base,
+            event: announced.event,
+        });
+    }
+}
+
+/// Subscribes to the announcements again until Redis answers (which also makes the connection
+/// manager reconnect); false when the hub is gone. The manager re-subscribes by itself after a
+/// reconnection, but does not say whether that worked: subscribing again is harmless, and sure.
+async fn reconnected(shared: &Weak<Shared>) -> bool {
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return false;
+        };
+        let mut conn = strong.conn.clone();
+        let channel = strong.keys.channel().to_owned();
+        drop(strong);
+        if conn.subscribe(channel).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(RECONNECT_EVERY).await;
+    }
+}

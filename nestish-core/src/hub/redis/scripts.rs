@@ -1,0 +1,208 @@
+//! What the hub keeps in Redis and the scripts that change it atomically: the keys of a topic,
+//! publication (next id, append, expiry, announcement), and a subscriber's read (epoch, last id
+//! and the events after a cursor, in one consistent look).
+
+use std::sync::LazyLock;
+
+use redis::{RedisResult, Script};
+
+use super::Shared;
+use crate::hub::HubEvent;
+
+/// Names in Redis: every key and the channel start with the configured prefix.
+pub(super) struct Keys {
+    prefix: String,
+    channel: String,
+}
+
+impl Keys {
+    pub(super) fn new(prefix: String) -> Self {
+        let channel = format!("{prefix}published");
+        Self { prefix, channel }
+    }
+
+    /// The hash of a topic's epoch (`base`) and last id (`last`).
+    fn meta(&self, topic: &str) -> String {
+        format!("{}{topic}:meta", self.prefix)
+    }
+
+    /// The stream of a topic's events, entry `<id>-0` holding field `e`: the stored event.
+    fn events(&self, topic: &str) -> String {
+        format!("{}{topic}:events", self.prefix)
+    }
+
+    /// The one Pub/Sub channel every publication is announced on.
+    pub(super) fn channel(&self) -> &str {
+        &self.channel
+    }
+}
+
+/// Creates the topic's epoch if it has none. The base is Redis's clock in microseconds, so ids of
+/// a topic created anew (its keys lost) are above the ids it gave before (see the module docs).
+/// `string.format('%d')` because Lua prints large numbers in exponent form.
+const ENSURE_EPOCH: &str = r"
+local base = redis.call('HGET', KEYS[1], 'base')
+if not base then
+  local now = redis.call('TIME')
+  base = string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2]))
+  redis.call('HSET', KEYS[1], 'base', base, 'last', base)
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+";
+
+/// KEYS: meta, events. ARGV: ttl, stored event, history, channel, topic.
+/// Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{ENSURE_EPOCH}
+local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+redis.call('PUBLISH', ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\\n' .. ARGV[5] .. ARGV[2])
+return {{id, base}}"
+    ))
+});
+
+/// KEYS: meta, events. ARGV: ttl, cursor (empty: none), count.
+/// Returns `{base, last, entries}`: the entries after the cursor, or after the base when the
+/// cursor is not an id of this epoch (0, older, or never given); none without a cursor.
+static SYNC: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{ENSURE_EPOCH}
+local last = redis.call('HGET', KEYS[1], 'last')
+if ARGV[2] == '' then return {{base, last, {{}}}} end
+local from = ARGV[2]
+local cursor = tonumber(from)
+if cursor < tonumber(base) or cursor > tonumber(last) then from = base end
+return {{base, last, redis.call('XRANGE', KEYS[2], '(' .. from .. '-0', '+', 'COUNT', ARGV[3])}}"
+    ))
+});
+
+/// A stream entry as Redis returns it: `[id, [field, value, ...]]`.
+type Entry = (String, Vec<Vec<u8>>);
+
+/// Publishes `stored` (from [`HubEvent::stored`]) on `topic`; returns its id.
+pub(super) async fn publish(shared: &Shared, topic: &str, stored: &[u8]) -> RedisResult<u64> {
+    let mut conn = shared.conn.clone();
+    let (id, _base): (u64, u64) = PUBLISH
+        .key(shared.keys.meta(topic))
+        .key(shared.keys.events(topic))
+        .arg(shared.ttl_seconds)
+        .arg(stored)
+        .arg(shared.config.history)
+        .arg(shared.keys.channel())
+        .arg(topic)
+        .invoke_async(&mut conn)
+        .await?;
+    Ok(id)
+}
+
+/// One consistent look at a topic.
+pub(super) struct Synced {
+    /// The epoch: the topic's ids are above it.
+    pub(super) base: u64,
+    /// The last id given (the base if none yet).
+    pub(super) last: u64,
+    /// Up to `count` events after the cursor (see [`sync`]), in id order.
+    pub(super) events: Vec<HubEvent>,
+    /// Whether `count` were asked for and returned: the stream may hold more.
+    pub(super) full: bool,
+}
+
+/// The topic's epoch, last id and, with a cursor, up to `count` events after it (after the
+/// epoch's start when the cursor is no id of this epoch).
+pub(super) async fn sync(
+    shared: &Shared,
+    topic: &str,
+    cursor: Option<u64>,
+    count: usize,
+) -> RedisResult<Synced> {
+    let mut conn = shared.conn.clone();
+    let (base, last, entries): (u64, u64, Vec<Entry>) = SYNC
+        .key(shared.keys.meta(topic))
+        .key(shared.keys.events(topic))
+        .arg(shared.ttl_seconds)
+        .arg(cursor.map(|cursor| cursor.to_string()).unwrap_or_default())
+        .arg(count)
+        .invoke_async(&mut conn)
+        .await?;
+    let full = entries.len() >= count && cursor.is_some();
+    Ok(Synced {
+        base,
+        last,
+        events: entries.into_iter().filter_map(decode_entry).collect(),
+        full,
+    })
+}
+
+/// The events a topic's stream holds, oldest first.
+pub(super) async fn history(shared: &Shared, topic: &str) -> RedisResult<Vec<HubEvent>> {
+    let mut conn = shared.conn.clone();
+    let entries: Vec<Entry> = redis::cmd("XRANGE")
+        .arg(shared.keys.events(topic))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await?;
+    Ok(entries.into_iter().filter_map(decode_entry).collect())
+}
+
+/// A stream entry `[<id>-0, [e, stored]]` as an event; `None` (logged) for anything else, which
+/// only a foreign writer to the hub's keys can have put there.
+fn decode_entry((id, fields): Entry) -> Option<HubEvent> {
+    let event = id
+        .strip_suffix("-0")
+        .and_then(|id| id.parse().ok())
+        .zip(fields.get(1))
+        .and_then(|(id, stored)| HubEvent::from_stored(id, stored));
+    if event.is_none() {
+        tracing::warn!(entry = %id, "hub: skipped a stream entry that is not a stored event");
+    }
+    event
+}
+
+/// An announcement as the publish script writes it.
+pub(super) struct Announced<'a> {
+    pub(super) topic: &'a str,
+    pub(super) base: u64,
+    pub(super) event: HubEvent,
+}
+
+/// Reads `<id> <base> <topic length>\n<topic><stored event>`; `None` for anything else.
+pub(super) fn decode_announcement(message: &[u8]) -> Option<Announced<'_>> {
+    let newline = memchr::memchr(b'\n', message)?;
+    let head = std::str::from_utf8(&message[..newline]).ok()?;
+    let mut numbers = head.split(' ').map(str::parse::<u64>);
+    let (id, base, topic_len) = (
+        numbers.next()?.ok()?,
+        numbers.next()?.ok()?,
+        usize::try_from(numbers.next()?.ok()?).ok()?,
+    );
+    let rest = &message[newline + 1..];
+    let topic = std::str::from_utf8(rest.get(..topic_len)?).ok()?;
+    let event = HubEvent::from_stored(id, &rest[topic_len..])?;
+    Some(Announced { topic, base, event })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MessageEvent;
+
+    #[test]
+    fn an_announcement_reads_back_as_written_by_the_script() {
+        let stored = HubEvent::stored(&MessageEvent::new("hi"));
+        let mut message = b"1700000000000002 1700000000000000 9\nroom:a b\n".to_vec();
+        message.extend_from_slice(&stored);
+        let announced = decode_announcement(&message).expect("an announcement");
+        assert_eq!(announced.topic, "room:a b\n");
+        assert_eq!(announced.base, 1_700_000_000_000_000);
+        assert_eq!(
+            announced.event,
+            HubEvent::published(1_700_000_000_000_002, &MessageEvent::new("hi"))
+        );
+        assert!(decode_announcement(b"1 2 30\nshort").is_none());
+        assert!(decode_announcement(b"garbage").is_none());
+    }
+}

@@ -1,0 +1,137 @@
+//! The sample binary run twice on one real `redis-server`, as a user would with
+//! `REDIS_URL=... PORT=... cargo run -p nestish-sample`: a chat message posted to one process
+//! reaches a page's stream on the other, and a reconnect to the first with the last id gets the
+//! rest once.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+// The root test package's `redis-server` helper, shared rather than copied (it reads
+// `super::PATIENCE` and `super::tools`).
+#[path = "../../tests/support/redis.rs"]
+#[allow(dead_code)] // this test restarts no Redis
+mod redis;
+#[path = "../../tests/support/tools.rs"]
+mod tools;
+
+/// How long any wait may take before the test fails instead of hanging.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+use redis::Redis;
+
+/// Runs the sample binary on a free port with `REDIS_URL`; returns it and its address, read from
+/// the line it prints once it listens.
+async fn sample(redis: &Redis) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nestish-sample"))
+        .env("REDIS_URL", redis.url())
+        .env("PORT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the sample starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let addr = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.expect("its output") {
+            // Log lines come first; this one says where it listens.
+            let found = line
+                .strip_prefix("nestish sample: open http://")
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|addr| addr.parse::<SocketAddr>().ok());
+            if let Some(addr) = found {
+                return addr;
+            }
+        }
+        panic!("the sample exited without listening");
+    })
+    .await
+    .expect("the sample listens in time");
+    // Keep reading its output, so that it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+/// Sends `request` on a new connection; returns the connection.
+async fn send(addr: SocketAddr, request: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    stream.write_all(request.as_bytes()).await.expect("sent");
+    stream
+}
+
+/// Reads from `stream` until what it read contains `wanted`; returns all of it.
+async fn read_until(stream: &mut TcpStream, wanted: &str) -> String {
+    let mut read = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&read).contains(wanted) {
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .unwrap_or_else(|_| panic!("{wanted:?} never came: {}", String::from_utf8_lossy(&read)))
+            .expect("read");
+        assert!(
+            n > 0,
+            "closed before {wanted:?}: {}",
+            String::from_utf8_lossy(&read)
+        );
+        read.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8(read).expect("UTF-8")
+}
+
+/// Posts a chat message to `addr`; its id.
+async fn post(addr: SocketAddr, text: &str) -> u64 {
+    let body = format!(r#"{{"author":"ann","text":"{text}"}}"#);
+    let request = format!(
+        "POST /chat/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = send(addr, &request).await;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let id = answer.rsplit(r#"{"id":"#).next().expect("an id");
+    id.trim_end_matches('}').parse().expect("a numeric id")
+}
+
+/// Opens the chat's stream on `addr`, after `last_event_id` if given.
+async fn events(addr: SocketAddr, last_event_id: Option<u64>) -> TcpStream {
+    let header = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
+    let request = format!("GET /chat/events HTTP/1.1\r\nHost: x\r\n{header}\r\n");
+    let mut stream = send(addr, &request).await;
+    read_until(&mut stream, "retry: 500").await;
+    stream
+}
+
+fn wire(id: u64, text: &str) -> String {
+    format!("id: {id}\ndata: {{\"author\":\"ann\",\"text\":\"{text}\"}}\n\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sample_processes_on_one_redis_are_one_chat() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let (_a, a) = sample(&redis).await;
+    let (_b, b) = sample(&redis).await;
+    let mut on_b = events(b, None).await;
+    let first = post(a, "posted to A").await;
+    let second = post(b, "posted to B").await;
+    assert_eq!(second, first + 1, "one id sequence for both processes");
+    let read = read_until(&mut on_b, "posted to B").await;
+    // (Each event in its own chunk of the chunked body.)
+    let at = |event: String| {
+        read.find(&event)
+            .unwrap_or_else(|| panic!("{event:?} in {read:?}"))
+    };
+    assert!(at(wire(first, "posted to A")) < at(wire(second, "posted to B")));
+    // The client moves to A with the last id it saw, and gets the rest once.
+    let third = post(b, "while moving").await;
+    let mut on_a = events(a, Some(second)).await;
+    let read = read_until(&mut on_a, "while moving").await;
+    assert!(read.contains(&wire(third, "while moving")), "{read:?}");
+    assert!(!read.contains("posted to"), "nothing seen again: {read:?}");
+}

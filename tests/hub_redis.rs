@@ -1,0 +1,735 @@
+//! The hub on Redis Streams, against a real `redis-server` per test, with two instances of the
+//! sample's chat (two apps on two ports, one Redis) spoken to over real sockets: a message
+//! published on one reaches subscribers on both, a client moved from one to the other resumes
+//! exactly once, concurrent publications from both arrive in one order, and a trimmed history,
+//! lost data or a Redis restart are answered as documented; and in Chromium, a chat page on each
+//! instance, one of them moved from A to B by a load balancer.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nestish_core::hub::Hub;
+use support::Conn;
+use support::redis::Redis;
+use support::webdriver::Browser;
+
+/// One instance of the chat on `redis`: the running server and its hub.
+async fn instance(redis: &Redis, history: usize) -> (support::Running, Hub) {
+    let hub = Hub::redis(redis.url())
+        .history(history)
+        .connect()
+        .await
+        .expect("the hub connects to redis-server");
+    let builder = nestish_sample::app()
+        .provide(hub.clone())
+        .sse_keep_alive(Some(Duration::from_millis(200)));
+    (support::serve(builder).await, hub)
+}
+
+/// A `redis-server` and two instances of the chat on it (`None`: skipped, no `redis-server`).
+struct Pair {
+    redis: Redis,
+    a: SocketAddr,
+    b: SocketAddr,
+    hub_a: Hub,
+    hub_b: Hub,
+    /// Instance A's server, to stop it.
+    server_a: support::Running,
+}
+
+async fn two_instances(history: usize) -> Option<Pair> {
+    let redis = Redis::start().await?;
+    let (server_a, hub_a) = instance(&redis, history).await;
+    let (server_b, hub_b) = instance(&redis, history).await;
+    Some(Pair {
+        redis,
+        a: server_a.addr,
+        b: server_b.addr,
+        hub_a,
+        hub_b,
+        server_a,
+    })
+}
+
+impl Pair {
+    /// A client of new messages on each instance.
+    async fn live_streams(&self) -> [Stream; 2] {
+        [
+            Stream::open(self.a, "", &[]).await,
+            Stream::open(self.b, "", &[]).await,
+        ]
+    }
+}
+
+/// Posts a chat message; the answer's status and body.
+async fn try_post(addr: SocketAddr, text: &str) -> (u16, String) {
+    let json = ["Content-Type: application/json"];
+    let message = serde_json::json!({ "author": "ann", "text": text }).to_string();
+    let mut conn = Conn::open(addr).await;
+    conn.send_body("POST", "/chat/messages", &json, &message)
+        .await;
+    let head = conn.head().await;
+    let body = conn.sized_body(&head).await;
+    (head.status, body)
+}
+
+/// Posts a chat message; its id.
+async fn post(addr: SocketAddr, text: &str) -> u64 {
+    let (status, body) = try_post(addr, text).await;
+    assert_eq!(status, 201, "{body}");
+    let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
+    reply["id"].as_u64().expect("an id")
+}
+
+/// Posts a chat message as soon as the instance's Redis connection is back (it answers 503
+/// until then); its id.
+async fn post_once_back(addr: SocketAddr, text: &str) -> u64 {
+    let deadline = tokio::time::Instant::now() + support::PATIENCE;
+    loop {
+        let (status, body) = try_post(addr, text).await;
+        match status {
+            201 => {
+                let reply: serde_json::Value = serde_json::from_str(&body).expect("JSON reply");
+                return reply["id"].as_u64().expect("an id");
+            }
+            503 if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            _ => panic!("the instance never published again: {status} {body}"),
+        }
+    }
+}
+
+/// Posts `<prefix><n>` for each `n` of `numbers`, one after the other; their ids.
+async fn post_each(
+    addr: SocketAddr,
+    prefix: &str,
+    numbers: std::ops::RangeInclusive<usize>,
+) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for n in numbers {
+        ids.push(post(addr, &format!("{prefix}{n}")).await);
+    }
+    ids
+}
+
+/// One event as a client reads it.
+#[derive(Debug, PartialEq, Eq)]
+struct Event {
+    id: Option<u64>,
+    kind: Option<String>,
+    data: String,
+}
+
+impl Event {
+    /// A chat message with this id and text.
+    fn chat(id: u64, text: &str) -> Self {
+        Self {
+            id: Some(id),
+            kind: None,
+            data: format!(r#"{{"author":"ann","text":"{text}"}}"#),
+        }
+    }
+
+    /// The `missed` notice.
+    fn missed(last_event_id: u64, resume_from: u64) -> Self {
+        Self {
+            id: None,
+            kind: Some("missed".to_owned()),
+            data: format!(r#"{{"lastEventId":{last_event_id},"resumeFrom":{resume_from}}}"#),
+        }
+    }
+}
+
+/// A client of the chat's stream: its events, one at a time, heartbeats counted apart.
+struct Stream {
+    conn: Conn,
+    buf: String,
+    heartbeats: usize,
+}
+
+impl Stream {
+    /// Opens `/chat/events` with extra header lines and a query.
+    async fn open(addr: SocketAddr, query: &str, headers: &[&str]) -> Self {
+        let mut conn = Conn::open(addr).await;
+        conn.send("GET", &format!("/chat/events{query}"), headers)
+            .await;
+        assert_eq!(conn.head().await.status, 200);
+        Self {
+            conn,
+            buf: String::new(),
+            heartbeats: 0,
+        }
+    }
+
+    /// The next event (heartbeats and the `retry` line are counted or skipped).
+    async fn next(&mut self) -> Event {
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut event = Event {
+                    id: None,
+                    kind: None,
+                    data: String::new(),
+                };
+                let mut dispatch = false;
+                for line in block.lines() {
+                    if let Some(id) = line.strip_prefix("id: ") {
+                        event.id = Some(id.parse().expect("a numeric id"));
+                    } else if let Some(kind) = line.strip_prefix("event: ") {
+                        event.kind = Some(kind.to_owned());
+                    } else if let Some(data) = line.strip_prefix("data: ") {
+                        event.data.push_str(data);
+                        dispatch = true;
+                    }
+                }
+                if block == ":\n\n" {
+                    self.heartbeats += 1;
+                }
+                if dispatch {
+                    return event;
+                }
+            }
+            let chunk = self.conn.chunk().await.expect("the stream stays open");
+            self.buf
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 events"));
+        }
+    }
+
+    /// The next `n` events.
+    async fn take(&mut self, n: usize) -> Vec<Event> {
+        let mut events = Vec::with_capacity(n);
+        for _ in 0..n {
+            events.push(self.next().await);
+        }
+        events
+    }
+
+    /// Reads until `n` more heartbeats came: the stream is open and its server alive.
+    async fn heartbeats(&mut self, n: usize) {
+        let wanted = self.heartbeats + n;
+        while self.heartbeats < wanted {
+            let chunk = self.conn.chunk().await.expect("the stream stays open");
+            let chunk = std::str::from_utf8(&chunk).expect("UTF-8 events");
+            self.heartbeats += chunk.matches(":\n\n").count();
+            assert!(
+                !chunk.contains("data:"),
+                "no event while Redis is away: {chunk:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_published_on_one_instance_reaches_subscribers_on_both() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = Vec::new();
+    for addr in [a, a, b, b] {
+        streams.push(Stream::open(addr, "", &[]).await);
+    }
+    let mut expected = Vec::new();
+    for n in 0..10 {
+        let (addr, text) = if n % 2 == 0 { (a, "on A") } else { (b, "on B") };
+        let id = post(addr, &format!("{text} {n}")).await;
+        expected.push(Event::chat(id, &format!("{text} {n}")));
+    }
+    let ids: Vec<u64> = expected.iter().filter_map(|event| event.id).collect();
+    assert!(
+        ids.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "one id sequence across both instances: {ids:?}"
+    );
+    for stream in &mut streams {
+        assert_eq!(stream.take(10).await, expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_without_an_id_gets_only_what_comes_after_it_opened() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    // The first stream on A: A has handed out nothing of the topic yet.
+    let mut first = Stream::open(a, "", &[]).await;
+    let second_id = post(b, "second").await;
+    assert_eq!(first.next().await, Event::chat(second_id, "second"));
+    // The next one: A knows the last event it handed out, and starts after it.
+    let mut later = Stream::open(a, "", &[]).await;
+    let third_id = post(b, "third").await;
+    assert_eq!(first.next().await, Event::chat(third_id, "third"));
+    assert_eq!(later.next().await, Event::chat(third_id, "third"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_moved_from_a_to_b_gets_the_rest_exactly_once() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut ids = post_each(a, "m", 1..=10).await;
+    let mut on_a = Stream::open(a, "?after=0", &[]).await;
+    let seen = on_a.take(4).await;
+    assert_eq!(seen.last(), Some(&Event::chat(ids[3], "m4")));
+    drop(on_a);
+    ids.extend(post_each(b, "m", 11..=13).await);
+    // The load balancer sends the reconnect to B, with the last id the browser saw.
+    let last_seen = format!("Last-Event-ID: {}", ids[3]);
+    let mut on_b = Stream::open(b, "?after=0", &[&last_seen]).await;
+    let rest: Vec<Event> = (5..=13)
+        .map(|n| Event::chat(ids[n - 1], &format!("m{n}")))
+        .collect();
+    assert_eq!(on_b.take(9).await, rest);
+    // Then live, with nothing repeated in between.
+    let id = post(a, "m14").await;
+    assert_eq!(on_b.next().await, Event::chat(id, "m14"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_publications_from_both_instances_arrive_in_one_order_without_gaps() {
+    const EACH: usize = 2_500;
+    let Some(pair) = two_instances(10_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let (hub_a, hub_b) = (pair.hub_a.clone(), pair.hub_b.clone());
+    let mut streams = Vec::new();
+    for addr in [a, b, a, b] {
+        streams.push(Stream::open(addr, "", &[]).await);
+    }
+    let publishers = [("a", hub_a), ("b", hub_b)].map(|(name, hub)| {
+        tokio::spawn(async move {
+            // Many publications in flight at once, as from many request handlers.
+            futures::future::join_all((0..EACH).map(|n| {
+                let hub = hub.clone();
+                async move {
+                    hub.publish(nestish_sample::chat::TOPIC, format!("{name}{n}"))
+                        .await
+                        .expect("published")
+                }
+            }))
+            .await
+        })
+    });
+    let mut published = Vec::new();
+    for publisher in publishers {
+        published.extend(publisher.await.expect("publisher task"));
+    }
+    published.sort_unstable();
+    let first = published[0];
+    let expected_ids: Vec<u64> = (first..first + 2 * EACH as u64).collect();
+    assert_eq!(published, expected_ids, "every publication got its own id");
+    let mut orders = Vec::new();
+    for stream in &mut streams {
+        let events = stream.take(2 * EACH).await;
+        let ids: Vec<u64> = events
+            .iter()
+            .map(|event| event.id.expect("an id"))
+            .collect();
+        assert_eq!(ids, expected_ids, "every id once, in order, no gap");
+        orders.push(
+            events
+                .into_iter()
+                .map(|event| event.data)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(
+        orders.windows(2).all(|pair| pair[0] == pair[1]),
+        "every subscriber saw the same order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_older_than_the_trimmed_history_gets_the_missed_notice() {
+    let Some(pair) = two_instances(10).await else {
+        return;
+    };
+    let hub = &pair.hub_a;
+    let mut ids = Vec::new();
+    for n in 0..1_000 {
+        ids.push(
+            hub.publish(nestish_sample::chat::TOPIC, format!("m{n}"))
+                .await
+                .expect("published"),
+        );
+    }
+    let held = hub
+        .history(nestish_sample::chat::TOPIC)
+        .await
+        .expect("the history");
+    let oldest = held[0].id().expect("an id");
+    assert!(
+        held.len() < 1_000 && oldest > ids[1],
+        "Redis trimmed the stream to about 10 (it holds {})",
+        held.len()
+    );
+    // Resumed on the other instance.
+    let mut stream = Stream::open(pair.b, "", &[&format!("Last-Event-ID: {}", ids[0])]).await;
+    assert_eq!(stream.next().await, Event::missed(ids[0], oldest));
+    let rest = stream.take(held.len()).await;
+    let rest_ids: Vec<u64> = rest.iter().filter_map(|event| event.id).collect();
+    assert_eq!(rest_ids, (oldest..=ids[999]).collect::<Vec<_>>());
+    assert_eq!(rest.last().map(|event| event.data.as_str()), Some("m999"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_redis_lost_its_data_an_old_id_gets_the_missed_notice_never_a_replay() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let before = post_each(a, "before ", 1..=5).await;
+    let mut open = Stream::open(b, "?after=0", &[]).await;
+    assert_eq!(
+        open.take(5).await.last(),
+        Some(&Event::chat(before[4], "before 5"))
+    );
+    assert_eq!(pair.redis.command(&["FLUSHALL"]).await, "+OK");
+    // Enough publications after the loss to pass the old ids, had ids restarted.
+    let after = post_each(a, "after ", 1..=8).await;
+    assert!(
+        after[0] > before[4],
+        "ids after the loss are above those before"
+    );
+    let new_epoch: Vec<Event> = (1..=8)
+        .map(|n| Event::chat(after[n - 1], &format!("after {n}")))
+        .collect();
+    // The stream that stayed open: told, then the new events.
+    assert_eq!(open.next().await, Event::missed(before[4], after[0]));
+    assert_eq!(open.take(8).await, new_epoch);
+    // A client coming back with an id from before the loss: the same.
+    let last_seen = format!("Last-Event-ID: {}", before[2]);
+    let mut again = Stream::open(b, "", &[&last_seen]).await;
+    assert_eq!(again.next().await, Event::missed(before[2], after[0]));
+    assert_eq!(again.take(8).await, new_epoch);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_mid_stream_streams_stay_open_and_continue_without_loss() {
+    let Some(mut pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = pair.live_streams().await;
+    let mut expected = Vec::new();
+    for n in 1..=3 {
+        expected.push(Event::chat(
+            post(a, &format!("m{n}")).await,
+            &format!("m{n}"),
+        ));
+    }
+    for stream in &mut streams {
+        assert_eq!(stream.take(3).await, expected);
+    }
+    pair.redis.stop_saving().await;
+    // Redis is away: publishing is refused as NestJS would, and the streams stay open.
+    let (status, body) = try_post(b, "lost").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        body,
+        r#"{"statusCode":503,"message":"the chat cannot take messages right now","error":"Service Unavailable"}"#
+    );
+    for stream in &mut streams {
+        stream.heartbeats(2).await;
+    }
+    pair.redis.restart().await;
+    // Each instance publishes again once its connection is back.
+    for (n, addr) in [(4, b), (5, a), (6, b)] {
+        let text = format!("m{n}");
+        expected.push(Event::chat(post_once_back(addr, &text).await, &text));
+    }
+    // Once each, in order, and nothing from before again.
+    for stream in &mut streams {
+        assert_eq!(stream.take(3).await, expected[3..]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_cut_off_from_redis_catches_up_on_what_others_published_meanwhile() {
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut on_a = Stream::open(a, "", &[]).await;
+    let before = post(b, "before").await;
+    assert_eq!(on_a.next().await, Event::chat(before, "before"));
+    // A's connection is cut, and A cannot connect again: Redis takes no new client (this
+    // session, already in, is how the test lets it back later). B, still connected, goes on.
+    let mut admin = pair.redis.session().await;
+    let clients = admin.command(&["CLIENT", "LIST"]).await;
+    let first_subscriber = clients
+        .lines()
+        .filter(|client| client.contains(" sub=1 "))
+        .filter_map(|client| {
+            client
+                .strip_prefix("id=")?
+                .split(' ')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .min()
+        .expect("the instances' connections");
+    assert_eq!(
+        admin.command(&["CONFIG", "SET", "maxclients", "1"]).await,
+        "+OK"
+    );
+    let a_connection = first_subscriber.to_string();
+    assert_eq!(
+        admin
+            .command(&["CLIENT", "KILL", "ID", &a_connection])
+            .await,
+        ":1"
+    );
+    assert_eq!(try_post(a, "refused").await.0, 503, "A is cut off");
+    let meanwhile = post_each(b, "meanwhile ", 1..=3).await;
+    on_a.heartbeats(1).await;
+    // A is let back: its stream gets what B published meanwhile, once, then live again.
+    assert_eq!(
+        admin
+            .command(&["CONFIG", "SET", "maxclients", "10000"])
+            .await,
+        "+OK"
+    );
+    let after = post_once_back(a, "after").await;
+    let mut expected: Vec<Event> = (1..=3)
+        .map(|n| Event::chat(meanwhile[n - 1], &format!("meanwhile {n}")))
+        .collect();
+    expected.push(Event::chat(after, "after"));
+    assert_eq!(on_a.take(4).await, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_topics_with_subscribers_share_one_redis_connection_per_instance() {
+    use futures::StreamExt;
+
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let topics: Vec<String> = (0..1_000).map(|n| format!("room-{n}")).collect();
+    // Half resume from the start of their topic (a read from Redis each), half take new events.
+    let mut subscriptions: Vec<_> = topics
+        .iter()
+        .enumerate()
+        .map(|(n, topic)| pair.hub_a.subscribe(topic, (n % 2 == 0).then_some(0)))
+        .collect();
+    for (topic, subscription) in topics.iter().zip(&mut subscriptions) {
+        pair.hub_b
+            .publish(topic, topic.clone())
+            .await
+            .expect("published");
+        let event = tokio::time::timeout(support::PATIENCE, subscription.next())
+            .await
+            .expect("the event arrives in time")
+            .expect("an event");
+        let wire = String::from_utf8_lossy(event.encoded()).into_owned();
+        assert!(wire.ends_with(&format!("data: {topic}\n\n")), "{wire}");
+    }
+    let clients = pair.redis.command(&["CLIENT", "LIST"]).await;
+    // Every client but the one asking.
+    let hubs = clients.lines().count() - 1;
+    assert_eq!(hubs, 2, "one connection per instance: {clients}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_and_restarted_empty_streams_continue_after_the_missed_notice() {
+    let Some(mut pair) = two_instances(1_000).await else {
+        return;
+    };
+    let (a, b) = (pair.a, pair.b);
+    let mut streams = pair.live_streams().await;
+    let last = post(a, "before").await;
+    for stream in &mut streams {
+        assert_eq!(stream.next().await, Event::chat(last, "before"));
+    }
+    pair.redis.kill().await;
+    for stream in &mut streams {
+        stream.heartbeats(1).await;
+    }
+    pair.redis.restart().await;
+    let id = post_once_back(b, "after").await;
+    for stream in &mut streams {
+        assert_eq!(stream.next().await, Event::missed(last, id));
+        assert_eq!(stream.next().await, Event::chat(id, "after"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_fell_behind_is_resynchronised_from_the_stream() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .buffer(4)
+        .connect()
+        .await
+        .expect("the hub connects");
+    let mut slow = hub.subscribe("ticks", None);
+    let mut ids = Vec::new();
+    for n in 0..500 {
+        ids.push(
+            hub.publish("ticks", n.to_string())
+                .await
+                .expect("published"),
+        );
+    }
+    // Far more than its buffer of 4 went by unread: it still gets every one, in order.
+    let got: Vec<_> = tokio::time::timeout(
+        support::PATIENCE,
+        (&mut slow).take(500).map(|event| event.id()).collect(),
+    )
+    .await
+    .expect("every event arrives in time");
+    assert_eq!(got, ids.into_iter().map(Some).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("redis://app:s3cret@127.0.0.1:{port}");
+    let error = Hub::redis(&url)
+        .connect()
+        .await
+        .expect_err("nothing listens there");
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "the hub could not connect to redis://app:***@127.0.0.1:{port}: "
+        )),
+        "{message}"
+    );
+    let error = Hub::redis("http://127.0.0.1")
+        .connect()
+        .await
+        .expect_err("not a Redis URL");
+    assert!(error.to_string().contains("http://127.0.0.1"), "{error}");
+}
+
+/// A load balancer in front of two instances: each new connection goes to the instance chosen
+/// now; [`Balancer::move_to_b`] also cuts the connections it has open to A, as when A goes away.
+struct Balancer {
+    addr: SocketAddr,
+    to_b: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Balancer {
+    async fn start(a: SocketAddr, b: SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("its address");
+        let to_b = Arc::new(AtomicBool::new(false));
+        let open: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (choice, connections) = (Arc::clone(&to_b), Arc::clone(&open));
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let backend = if choice.load(Ordering::SeqCst) { b } else { a };
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                lock(&connections).push(relay.abort_handle());
+            }
+        });
+        Self { addr, to_b, open }
+    }
+
+    fn move_to_b(&self) {
+        self.to_b.store(true, Ordering::SeqCst);
+        for relay in lock(&self.open).drain(..) {
+            relay.abort();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Waits (on the page's own mutations, not by polling) until the chat page shows at least
+/// `count` messages; returns their texts and whether a `missed` notice was shown.
+async fn chat_page_shows(browser: &Browser, count: usize) -> (Vec<String>, bool) {
+    let script = "const [count, done] = [arguments[0], arguments[arguments.length - 1]];
+        const list = document.getElementById('messages');
+        const check = () => {
+          const shown = [...list.querySelectorAll('li.chat-message')].map(li => li.textContent);
+          if (shown.length < count) return false;
+          observer.disconnect();
+          done([shown, list.querySelector('li.missed') !== null]);
+          return true;
+        };
+        const observer = new MutationObserver(check);
+        if (!check()) observer.observe(list, { childList: true });";
+    let found = browser
+        .execute_async(script, serde_json::json!([count]))
+        .await;
+    serde_json::from_value(found.clone())
+        .unwrap_or_else(|_| panic!("the page did not show {count} messages: {found}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_to_b() {
+    let (Some(on_a), Some(on_b)) = (Browser::launch().await, Browser::launch().await) else {
+        return;
+    };
+    let Some(pair) = two_instances(1_000).await else {
+        return;
+    };
+    let balancer = Balancer::start(pair.a, pair.b).await;
+    on_a.goto(&format!("http://{}/chat", balancer.addr)).await;
+    on_b.goto(&format!("http://{}/chat", pair.b)).await;
+    let send = "const done = arguments[arguments.length - 1];\
+                send(arguments[0], arguments[1]).then(done, (e) => done(String(e)));";
+    let mut expected = Vec::new();
+    for n in 1..=6 {
+        let (page, author) = if n % 2 == 0 {
+            (&on_b, "bob")
+        } else {
+            (&on_a, "ann")
+        };
+        let status = page
+            .execute_async(send, serde_json::json!([author, format!("hello {n}")]))
+            .await;
+        assert_eq!(status, 201);
+        expected.push(format!("{author}: hello {n}"));
+    }
+    for page in [&on_a, &on_b] {
+        assert_eq!(chat_page_shows(page, 6).await, (expected.clone(), false));
+    }
+    // A goes away: the first page's EventSource reconnects, through the balancer, to B, with
+    // the last id it has, while B's page goes on talking.
+    balancer.move_to_b();
+    pair.server_a.handle.shutdown();
+    for n in 7..=9 {
+        let status = on_b
+            .execute_async(send, serde_json::json!(["bob", format!("hello {n}")]))
+            .await;
+        assert_eq!(status, 201);
+        expected.push(format!("bob: hello {n}"));
+    }
+    let status = on_a
+        .execute_async(send, serde_json::json!(["ann", "from B now"]))
+        .await;
+    assert_eq!(status, 201);
+    expected.push("ann: from B now".to_owned());
+    // Nothing lost and, since the last message comes after the others, nothing repeated.
+    for page in [&on_a, &on_b] {
+        assert_eq!(chat_page_shows(page, 10).await, (expected.clone(), false));
+    }
+}
