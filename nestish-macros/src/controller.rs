@@ -7,8 +7,9 @@ use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use crate::diag::Errors;
 use crate::inject;
-use crate::path;
-use crate::route::{Route, RouteKind, mark_read};
+use crate::marker::mark_read;
+use crate::path::PathLit;
+use crate::route::{Route, RouteKind};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match syn::parse2::<ItemImpl>(input.clone()) {
@@ -69,9 +70,9 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
 }
 
 /// `#[controller]` or `#[controller("prefix")]`.
-fn parse_prefix(input: ParseStream) -> syn::Result<String> {
+fn parse_prefix(input: ParseStream) -> syn::Result<PathLit> {
     if input.is_empty() {
-        return Ok(String::new());
+        return Ok(PathLit::default());
     }
     let lit: LitStr = input.parse().map_err(|error| {
         syn::Error::new(
@@ -79,7 +80,7 @@ fn parse_prefix(input: ParseStream) -> syn::Result<String> {
             "expected the route prefix as a string literal, like #[controller(\"cats\")]",
         )
     })?;
-    let prefix = path::segment_path(&lit)?;
+    let prefix = PathLit::parse(lit)?;
     if !input.is_empty() {
         input.parse::<syn::Token![,]>()?;
         if !input.is_empty() {
@@ -111,8 +112,8 @@ fn controller_name(self_ty: &Type) -> syn::Result<String> {
     }
 }
 
-/// Every method with a route attribute, validated; each attribute is marked as read.
-fn read_routes(item: &mut ItemImpl, prefix: &str, errors: &mut Errors) -> Vec<Route> {
+/// Every method with a route attribute, parsed and validated; each attribute is marked as read.
+fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Vec<Route> {
     let mut routes = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -133,7 +134,10 @@ fn read_routes(item: &mut ItemImpl, prefix: &str, errors: &mut Errors) -> Vec<Ro
                 continue;
             }
             first = Some(kind);
-            if let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix)) {
+            let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix)) else {
+                continue;
+            };
+            if errors.ok(route.validate()).is_some() {
                 routes.push(route);
             }
         }

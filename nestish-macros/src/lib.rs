@@ -9,6 +9,7 @@
 mod controller;
 mod diag;
 mod inject;
+mod marker;
 mod path;
 mod route;
 mod types;

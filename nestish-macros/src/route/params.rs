@@ -1,16 +1,14 @@
 //! A route method's arguments after `&self`: each names where its value comes from with one
 //! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::quote;
 use syn::{Attribute, FnArg, LitStr, PatType, Type};
 
 use crate::diag::Errors;
 
 /// Where one argument's value comes from.
 pub(crate) enum Source {
-    /// `#[param("id")]`: the `index`-th parameter of the path.
+    /// `#[param("id")]`: a parameter of the path.
     Param { name: LitStr },
     /// `#[query("page")]` (`Some`) or `#[query]` (the whole query string).
     Query { name: Option<LitStr> },
@@ -161,75 +159,5 @@ fn no_args(attr: &Attribute) -> syn::Result<()> {
                     .unwrap_or_default()
             ),
         )),
-    }
-}
-
-/// The inner type of `Option<T>`, when `ty` is spelled that way.
-fn option_inner(ty: &Type) -> Option<&Type> {
-    crate::types::type_argument(ty, "Option")
-}
-
-impl Param {
-    /// An expression of type `Result<T, HttpError>` for a synchronous source, or `None` for the
-    /// body, which must be awaited. `path_params` are the route's parameter names in order.
-    pub(crate) fn extract(&self, path_params: &[String]) -> syn::Result<Option<TokenStream>> {
-        let private = quote!(::nestish_core::__private);
-        let ty = &self.ty;
-        let span = self.ty.span();
-        let label = &self.label;
-        Ok(Some(match &self.source {
-            Source::Param { name } => {
-                let Some(index) = path_params.iter().position(|p| *p == name.value()) else {
-                    let declared = if path_params.is_empty() {
-                        "it declares none".to_owned()
-                    } else {
-                        format!(
-                            "it declares {}",
-                            path_params
-                                .iter()
-                                .map(|p| format!("`:{p}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    };
-                    return Err(syn::Error::new(
-                        name.span(),
-                        format!(
-                            "the route path has no parameter `:{}`: {declared}",
-                            name.value()
-                        ),
-                    ));
-                };
-                quote_spanned!(span=> #private::path_param::<#ty>(&__params, #index, #name))
-            }
-            Source::Query { name: Some(name) } => match option_inner(ty) {
-                Some(inner) => {
-                    quote_spanned!(span=> #private::query_value_opt::<#inner>(&__parts, #name))
-                }
-                None => quote_spanned!(span=> #private::query_value::<#ty>(&__parts, #name)),
-            },
-            Source::Query { name: None } => {
-                quote_spanned!(span=> #private::query_all::<#ty>(&__parts, #label))
-            }
-            Source::Header { name } => header(ty, &name.value()),
-            Source::LastEventId => match option_inner(ty) {
-                Some(inner) => {
-                    quote_spanned!(span=> #private::last_event_id_opt::<#inner>(&__parts))
-                }
-                None => quote_spanned!(span=> #private::last_event_id::<#ty>(&__parts)),
-            },
-            Source::Req => quote_spanned!(span=> #private::request_parts(&__parts)),
-            Source::Signal => quote_spanned!(span=> #private::close_signal(&mut __sse)),
-            Source::Body => return Ok(None),
-        }))
-    }
-}
-
-fn header(ty: &Type, name: &str) -> TokenStream {
-    let private = quote!(::nestish_core::__private);
-    let span = ty.span();
-    match option_inner(ty) {
-        Some(inner) => quote_spanned!(span=> #private::header_opt::<#inner>(&__parts, #name)),
-        None => quote_spanned!(span=> #private::header::<#ty>(&__parts, #name)),
     }
 }
