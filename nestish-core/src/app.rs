@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::guard::{self, Guard, GuardRef};
 use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::routing::record::{self, Controller, Request, RouteKind};
@@ -48,6 +49,7 @@ impl NestFactory {
             providers: Providers::default(),
             layers: Vec::new(),
             chosen: None,
+            global_guards: Vec::new(),
         }
     }
 }
@@ -65,6 +67,8 @@ pub struct AppBuilder {
     layers: Vec<LayerFn>,
     /// The controllers to serve, when not every linked one.
     chosen: Option<Vec<(TypeId, &'static str)>>,
+    /// Guards of every route, run before the controller's and the route's.
+    global_guards: Vec<GuardRef>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -76,6 +80,7 @@ impl fmt::Debug for AppBuilder {
             .field("providers", &self.providers)
             .field("layers", &self.layers.len())
             .field("chosen", &self.chosen)
+            .field("global_guards", &self.global_guards.len())
             .finish()
     }
 }
@@ -154,6 +159,34 @@ impl AppBuilder {
             Box::new(move |routes: Routes| routes.layer(&layer)),
             std::any::type_name::<L>(),
         ));
+        self
+    }
+
+    /// Guards every route of the app with `G`, NestJS's `app.useGlobalGuards()`: global guards
+    /// run first, in the order given, before the controller's and the route's (see
+    /// [`guard`](crate::guard)). `G` must be provided, like any service.
+    ///
+    /// ```
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct DenyBots;
+    ///
+    /// impl Guard for DenyBots {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         match request.header("user-agent") {
+    ///             Some(agent) if agent.contains("bot") => Err(HttpError::forbidden("no bots")),
+    ///             _ => Ok(()),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .provide(DenyBots)
+    ///     .use_global_guard::<DenyBots>();
+    /// # let _ = builder;
+    /// ```
+    pub fn use_global_guard<G: Guard>(mut self) -> Self {
+        self.global_guards.push(guard::guard_ref::<G>());
         self
     }
 
@@ -394,7 +427,8 @@ impl AppBuilder {
     /// message names both), [`Error::InvalidRoute`] when the router refuses a path, and
     /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval), and
     /// [`Error::MissingProvider`] when a controller's `#[inject]` constructor needs a provider
-    /// that was not registered (the message names both), [`Error::Layer`] when a layer
+    /// that was not registered (the message names both), [`Error::MissingGuard`] when a
+    /// route's guard was not provided (the message names the guard and the route), [`Error::Layer`] when a layer
     /// refuses its configuration, and [`Error::UnknownController`] when a type given to
     /// [`controllers`](Self::controllers) has no `#[controller]` impl.
     ///
@@ -428,7 +462,8 @@ impl AppBuilder {
                     Arc::clone(slot.insert(built))
                 }
             };
-            routes.push((*record, controller));
+            let guards = guard::resolve(&self.global_guards, record, &self.providers)?;
+            routes.push((*record, controller, guards));
         }
         let state = Arc::new(State::default());
         let router = Router::new(routes, self.sse_keep_alive, self.limits, &state)?;

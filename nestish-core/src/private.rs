@@ -7,10 +7,12 @@ use bytes::Bytes;
 pub use inventory;
 
 pub use crate::RouteSource;
+pub use crate::extract::cookie::{cookie, cookie_opt};
 pub use crate::extract::header::{header, header_opt, last_event_id, last_event_id_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
 use crate::extract::{BodyLimits, FromBody, RequestBody, RequestParts, read_body};
+pub use crate::guard::{GuardRef, guard_ref};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{CloseSignal, SseStream, sse_response};

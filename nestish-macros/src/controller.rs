@@ -6,6 +6,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use crate::diag::Errors;
+use crate::guards;
 use crate::inject;
 use crate::marker::mark_read;
 use crate::path::PathLit;
@@ -51,6 +52,7 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
         ));
     }
     let controller = errors.ok(controller_name(&item.self_ty));
+    let controller_guards = guards::take(&mut item.attrs, &mut errors);
     let constructor = inject::find(item, &mut errors);
     let routes = read_routes(item, &prefix, &mut errors);
     errors.finish()?;
@@ -58,9 +60,14 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
     let controller = controller.unwrap_or_default();
     let self_ty = &item.self_ty;
     let construct = inject::expand(self_ty, constructor.as_ref());
-    let routes = routes
-        .iter()
-        .map(|route| route.expand(self_ty, &controller, &quote!(__nestish_construct)));
+    let routes = routes.iter().map(|route| {
+        route.expand(
+            self_ty,
+            &controller,
+            &quote!(__nestish_construct),
+            &controller_guards,
+        )
+    });
     Ok(quote! {
         const _: () = {
             #construct
@@ -120,6 +127,15 @@ fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Ve
             continue;
         };
         let mut attrs = std::mem::take(&mut method.attrs);
+        let route_guards = guards::take(&mut attrs, errors);
+        let is_route = attrs.iter().any(|attr| RouteKind::of(attr).is_some());
+        if !route_guards.is_empty() && !is_route {
+            errors.push(syn::Error::new_spanned(
+                &method.sig.ident,
+                "#[use_guards] guards a route; this method has no route attribute (#[get], #[sse], ...)",
+            ));
+        }
+        let mut route_guards = Some(route_guards);
         let mut first: Option<RouteKind> = None;
         for attr in &mut attrs {
             let Some(kind) = RouteKind::of(attr) else {
@@ -134,7 +150,8 @@ fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Ve
                 continue;
             }
             first = Some(kind);
-            let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix)) else {
+            let guards = route_guards.take().unwrap_or_default();
+            let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix, guards)) else {
                 continue;
             };
             if errors.ok(route.validate()).is_some() {

@@ -24,11 +24,16 @@ pub(crate) fn mark_read(attr: &mut Attribute) {
 /// The expansion of one of our attributes met on its own: the item untouched when
 /// `#[controller]` has read the attribute, the item and `message` as an error otherwise.
 pub(crate) fn expand_alone(args: TokenStream, item: TokenStream, message: &str) -> TokenStream {
-    if syn::parse2::<syn::Ident>(args).is_ok_and(|ident| ident == READ_MARKER) {
+    if is_read(&args) {
         return item;
     }
     let error = syn::Error::new(Span::call_site(), message).to_compile_error();
     quote!(#error #item)
+}
+
+/// Whether an attribute's arguments are the read marker.
+pub(crate) fn is_read(args: &TokenStream) -> bool {
+    syn::parse2::<syn::Ident>(args.clone()).is_ok_and(|ident| ident == READ_MARKER)
 }
 
 /// The name of an attribute when it is one of nestish's: a bare name (`get`, as imported from

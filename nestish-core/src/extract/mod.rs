@@ -11,6 +11,7 @@
 //! | `#[query("page")]` | `@Query('page')` | `T: FromStr`, or `Option<T>` when it may be absent |
 //! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string |
 //! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | `T: FromStr`, or `Option<T>` |
+//! | `#[cookie("session")]` | `@Req() req` then `req.cookies.session` | `T: FromStr`, or `Option<T>` |
 //! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr`): what the browser sends on reconnect; `T` when required |
 //! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
@@ -57,6 +58,7 @@
 //! `Json<T>` body without `Content-Type: application/json` answers 415.
 
 mod body;
+pub(crate) mod cookie;
 pub(crate) mod header;
 pub(crate) mod path;
 pub(crate) mod query;

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode};
 
+use crate::guard;
 use crate::panic::message as panic_message;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
@@ -22,6 +23,9 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
     let future = match router.lookup(request.method(), request.uri().path()) {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.context.sse.route;
+            if !endpoint.guards.is_empty() {
+                return Dispatch::new(guard::guarded(endpoint, request, params), route);
+            }
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
                 return Dispatch::new(HandlerFuture::ready(head_response()), route);
             }

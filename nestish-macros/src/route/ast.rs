@@ -1,7 +1,7 @@
 //! [`Route`]: the typed model of one route method, as written. It keeps the syn nodes (the path
 //! literals, each argument's attribute and type, the signature) that validation points at.
 
-use syn::{Attribute, ImplItemFn, Signature};
+use syn::{Attribute, ImplItemFn, Path, Signature};
 
 use super::RouteKind;
 use super::attr::RouteArgs;
@@ -24,6 +24,8 @@ pub(crate) struct Route {
     /// The method's signature, its parameter attributes removed.
     pub(crate) sig: Signature,
     pub(crate) params: Vec<Param>,
+    /// The route's own guards (`#[use_guards]` on the method), in order.
+    pub(crate) guards: Vec<Path>,
 }
 
 impl Route {
@@ -35,6 +37,7 @@ impl Route {
         attr: &mut Attribute,
         method: &mut ImplItemFn,
         prefix: &PathLit,
+        guards: Vec<Path>,
     ) -> syn::Result<Self> {
         let mut errors = Errors::default();
         let written = attr.clone();
@@ -54,6 +57,7 @@ impl Route {
             pattern,
             sig: method.sig.clone(),
             params,
+            guards,
         })
     }
 

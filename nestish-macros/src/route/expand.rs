@@ -6,11 +6,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ReturnType, Type};
+use syn::{Path, ReturnType, Type};
 
 use super::RouteKind;
 use super::ast::Route;
 use super::params::{Param, Source};
+use crate::guards;
 use crate::types::type_argument;
 
 impl Route {
@@ -23,13 +24,15 @@ impl Route {
     }
 
     /// The handler shim and the `inventory::submit!` of the route record. `construct` is the
-    /// path of the controller's constructor shim.
+    /// path of the controller's constructor shim, `controller_guards` those of its impl.
     pub(crate) fn expand(
         &self,
         self_ty: &Type,
         controller: &str,
         construct: &TokenStream,
+        controller_guards: &[Path],
     ) -> TokenStream {
+        let guards = guards::expand(controller_guards.iter().chain(&self.guards));
         let private = quote!(::nestish_core::__private);
         let full_path = &self.full_path;
         let pattern = &self.pattern.pattern;
@@ -124,6 +127,7 @@ impl Route {
                     construct: #construct,
                     handler: #handler,
                     sse: #sse_options,
+                    guards: #guards,
                 }
             }
         }
