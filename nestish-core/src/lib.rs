@@ -85,7 +85,7 @@ pub use app::{App, AppBuilder, NestFactory};
 pub use bytes::Bytes;
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
-pub use extract::{RequestBody, RequestParts};
+pub use extract::{Guarded, RequestBody, RequestParts};
 pub use guard::{Guard, GuardRequest};
 pub use http::HeaderMap;
 pub use http::StatusCode;

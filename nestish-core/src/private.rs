@@ -11,7 +11,9 @@ pub use crate::extract::cookie::{cookie, cookie_opt};
 pub use crate::extract::header::{header, header_opt, last_event_id, last_event_id_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
-use crate::extract::{BodyLimits, FromBody, RequestBody, RequestParts, read_body};
+use crate::extract::{
+    BodyLimits, FromBody, FromRequestParts, RequestBody, RequestParts, read_body,
+};
 pub use crate::guard::{GuardRef, guard_ref};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
@@ -59,6 +61,11 @@ pub fn rejection(error: HttpError) -> Response {
 /// `#[signal]`: completes when the SSE response is over.
 pub fn close_signal(setup: &mut SseSetup) -> Result<CloseSignal, HttpError> {
     Ok(setup.close_signal())
+}
+
+/// An argument with no attribute: the type reads itself.
+pub fn custom<T: FromRequestParts>(parts: &RequestParts) -> Result<T, HttpError> {
+    T::from_request_parts(parts)
 }
 
 /// `#[req]`: the request's parts, read-only.

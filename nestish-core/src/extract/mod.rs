@@ -15,6 +15,7 @@
 //! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr`): what the browser sends on reconnect; `T` when required |
 //! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
+//! | none | a `createParamDecorator` one | `T:` [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
 //!
 //! ```
 //! use futures::stream::{self, Stream};
@@ -59,6 +60,7 @@
 
 mod body;
 pub(crate) mod cookie;
+mod custom;
 pub(crate) mod header;
 pub(crate) mod path;
 pub(crate) mod query;
@@ -68,6 +70,7 @@ mod request_body;
 // are plumbing, not API.
 pub use body::FromBody;
 pub(crate) use body::{BodyLimits, read_body};
+pub use custom::{FromRequestParts, Guarded};
 pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
 

@@ -20,8 +20,8 @@
 //! use futures::{Stream, stream};
 //! use nestish_core::header::{HeaderValue, WWW_AUTHENTICATE};
 //! use nestish_core::{
-//!     Guard, GuardRequest, HttpError, MessageEvent, NestFactory, controller, get, sse,
-//!     use_guards,
+//!     Guard, GuardRequest, Guarded, HttpError, MessageEvent, NestFactory, controller, get,
+//!     sse, use_guards,
 //! };
 //!
 //! /// Who a request is from, once the guard has checked.
@@ -50,7 +50,7 @@
 //!             return Err(HttpError::unauthorized("log in first")
 //!                 .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Cookie")));
 //!         };
-//!         request.insert(user); // for the handler
+//!         request.insert(user); // for the handler's `Guarded<User>` argument
 //!         Ok(())
 //!     }
 //! }
@@ -62,13 +62,13 @@
 //! #[use_guards(AuthGuard)] // every route of the controller
 //! impl InboxController {
 //!     #[get("me")]
-//!     fn me(&self) -> &'static str {
-//!         "only for the logged-in"
+//!     fn me(&self, user: Guarded<User>) -> String {
+//!         user.name.clone()
 //!     }
 //!
 //!     #[sse("live")]
-//!     fn live(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
-//!         stream::iter([MessageEvent::new("hello")])
+//!     fn live(&self, user: Guarded<User>) -> impl Stream<Item = MessageEvent> + Send + 'static {
+//!         stream::iter([MessageEvent::new(format!("hello {}", user.name))])
 //!     }
 //! }
 //!

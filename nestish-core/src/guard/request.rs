@@ -146,8 +146,9 @@ impl<'r> GuardRequest<'r> {
             .map(|(_, value)| value)
     }
 
-    /// Leaves `value` for the handler (in the request's extensions), and for a later guard to
-    /// read with [`get`](Self::get). One value per type; a second replaces the first.
+    /// Leaves `value` for the handler, whose [`Guarded<T>`](crate::Guarded) argument reads it
+    /// (it goes in the request's extensions), and for a later guard to read with
+    /// [`get`](Self::get). One value per type; a second replaces the first.
     ///
     /// ```
     /// # fn show(request: &mut nestish_core::GuardRequest<'_>) {

@@ -186,6 +186,15 @@ impl Route {
             (Source::Header { name }, None) => quote_spanned! {span=>
                 ::nestish_core::__private::header::<#ty>(&__parts, #name)
             },
+            (Source::Cookie { name }, Some(inner)) => quote_spanned! {span=>
+                ::nestish_core::__private::cookie_opt::<#inner>(&__parts, #name)
+            },
+            (Source::Cookie { name }, None) => quote_spanned! {span=>
+                ::nestish_core::__private::cookie::<#ty>(&__parts, #name)
+            },
+            (Source::Custom, _) => quote_spanned! {span=>
+                ::nestish_core::__private::custom::<#ty>(&__parts)
+            },
             (Source::LastEventId, Some(inner)) => quote_spanned! {span=>
                 ::nestish_core::__private::last_event_id_opt::<#inner>(&__parts)
             },

@@ -1,5 +1,6 @@
 //! A route method's arguments after `&self`: each names where its value comes from with one
-//! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed.
+//! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed, or
+//! has none and is a type of the user's that reads itself from the request head.
 
 use quote::quote;
 use syn::{Attribute, FnArg, LitStr, PatType, Type};
@@ -14,6 +15,8 @@ pub(crate) enum Source {
     Query { name: Option<LitStr> },
     /// `#[header("x-tenant")]`.
     Header { name: LitStr },
+    /// `#[cookie("session")]`.
+    Cookie { name: LitStr },
     /// `#[last_event_id]`.
     LastEventId,
     /// `#[body]`.
@@ -22,20 +25,22 @@ pub(crate) enum Source {
     Req,
     /// `#[signal]` (SSE routes only).
     Signal,
+    /// No attribute: the type's own `FromRequestParts` (what a guard stored, say).
+    Custom,
 }
 
 /// One argument, read.
 pub(crate) struct Param {
     pub(crate) source: Source,
     pub(crate) ty: Type,
-    /// The attribute, for error spans.
-    pub(crate) attr: Attribute,
+    /// The attribute, for error spans (`None` for a custom argument).
+    pub(crate) attr: Option<Attribute>,
     /// The argument's name, for messages.
     pub(crate) label: String,
 }
 
 const ATTRIBUTES: &str = "#[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], \
-     #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]";
+     #[cookie(\"name\")], #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]";
 
 /// Attributes the compiler itself handles on parameters; left alone.
 fn is_builtin(attr: &Attribute) -> bool {
@@ -82,6 +87,7 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
             "param" => name_arg(&attr, "param").map(|name| Source::Param { name }),
             "query" => optional_name_arg(&attr).map(|name| Source::Query { name }),
             "header" => name_arg(&attr, "header").map(|name| Source::Header { name }),
+            "cookie" => name_arg(&attr, "cookie").map(|name| Source::Cookie { name }),
             "last_event_id" => no_args(&attr).map(|()| Source::LastEventId),
             "body" => no_args(&attr).map(|()| Source::Body),
             "req" => no_args(&attr).map(|()| Source::Req),
@@ -99,13 +105,11 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
     }
     arg.attrs = kept;
     errors.finish()?;
-    let Some((source, attr)) = found else {
-        return Err(syn::Error::new_spanned(
-            &*arg,
-            format!(
-                "nestish cannot fill this argument: say where its value comes from with {ATTRIBUTES}"
-            ),
-        ));
+    let (source, attr) = match found {
+        Some((source, attr)) => (source, Some(attr)),
+        // The compiler checks that the type reads itself (`FromRequestParts`), and says
+        // which attributes would do otherwise.
+        None => (Source::Custom, None),
     };
     Ok(Param {
         source,
