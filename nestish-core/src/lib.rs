@@ -85,6 +85,8 @@ pub use app::{App, AppBuilder, NestFactory};
 pub use bytes::Bytes;
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
+#[cfg(feature = "validation")]
+pub use extract::Valid;
 pub use extract::{Guarded, RequestBody, RequestParts};
 pub use guard::{Guard, GuardRequest};
 pub use http::HeaderMap;

@@ -11,6 +11,8 @@ pub use crate::extract::cookie::{cookie, cookie_opt};
 pub use crate::extract::header::{header, header_opt, last_event_id, last_event_id_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
+#[cfg(feature = "validation")]
+pub use crate::extract::valid::query_valid;
 use crate::extract::{
     BodyLimits, FromBody, FromRequestParts, RequestBody, RequestParts, read_body,
 };

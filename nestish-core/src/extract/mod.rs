@@ -61,10 +61,13 @@
 mod body;
 pub(crate) mod cookie;
 mod custom;
+mod deserialize;
 pub(crate) mod header;
 pub(crate) mod path;
 pub(crate) mod query;
 mod request_body;
+#[cfg(feature = "validation")]
+pub(crate) mod valid;
 
 // The helpers the generated shims call are reached through `nestish_core::__private` only: they
 // are plumbing, not API.
@@ -73,6 +76,8 @@ pub(crate) use body::{BodyLimits, read_body};
 pub use custom::{FromRequestParts, Guarded};
 pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
+#[cfg(feature = "validation")]
+pub use valid::Valid;
 
 /// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
 pub type RequestParts = http::request::Parts;

@@ -33,6 +33,9 @@ pub struct HttpError {
     /// Boxed, and only when there are some: an `HttpError` travels in every `Result` of the
     /// request path, and most have none.
     headers: Option<Box<HeaderMap>>,
+    /// Every message of a [`validation`](Self::validation) error, sent as an array; `message`
+    /// then joins them.
+    messages: Option<Box<[String]>>,
 }
 
 impl HttpError {
@@ -50,6 +53,42 @@ impl HttpError {
             status,
             message: message.into(),
             headers: None,
+            messages: None,
+        }
+    }
+
+    /// 400 Bad Request with one message per problem, NestJS's `ValidationPipe` answer:
+    /// `{"statusCode":400,"message":["name: length is lower than 1", ...],"error":"Bad Request"}`.
+    /// [`message`](Self::message) joins them with `; ` (an SSE `event: error` carries that).
+    ///
+    /// ```
+    /// use nestish_core::HttpError;
+    ///
+    /// let error = HttpError::validation(vec!["name: empty".into(), "age: too high".into()]);
+    /// assert_eq!(
+    ///     error.to_json(),
+    ///     r#"{"statusCode":400,"message":["name: empty","age: too high"],"error":"Bad Request"}"#
+    /// );
+    /// assert_eq!(error.message(), "name: empty; age: too high");
+    /// assert_eq!(error.messages(), ["name: empty", "age: too high"]);
+    /// ```
+    #[must_use]
+    pub fn validation(messages: Vec<String>) -> Self {
+        let mut error = Self::bad_request(messages.join("; "));
+        error.messages = Some(messages.into_boxed_slice());
+        error
+    }
+
+    /// Each message: those of a [`validation`](Self::validation) error, or the one message.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::conflict("taken").messages(), ["taken"]);
+    /// ```
+    #[must_use]
+    pub fn messages(&self) -> &[String] {
+        match &self.messages {
+            Some(messages) => messages,
+            None => std::slice::from_ref(&self.message),
         }
     }
 
@@ -224,10 +263,14 @@ impl HttpError {
     pub fn to_json(&self) -> String {
         // Written by hand to keep NestJS's field order; the strings are escaped as JSON.
         let string = |text: &str| serde_json::Value::from(text).to_string();
+        let message = match &self.messages {
+            Some(messages) => serde_json::Value::from(messages.to_vec()).to_string(),
+            None => string(&self.message),
+        };
         format!(
             r#"{{"statusCode":{},"message":{},"error":{}}}"#,
             self.status.as_u16(),
-            string(&self.message),
+            message,
             string(self.status.canonical_reason().unwrap_or("Error")),
         )
     }

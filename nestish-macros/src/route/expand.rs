@@ -177,6 +177,10 @@ impl Route {
             (Source::Query { name: Some(name) }, None) => quote_spanned! {span=>
                 ::nestish_core::__private::query_value::<#ty>(&__parts, #name)
             },
+            (Source::Query { name: None }, _) if type_argument(ty, "Valid").is_some() => {
+                let inner = type_argument(ty, "Valid");
+                quote_spanned! {span=> ::nestish_core::__private::query_valid::<#inner>(&__parts) }
+            }
             (Source::Query { name: None }, _) => quote_spanned! {span=>
                 ::nestish_core::__private::query_all::<#ty>(&__parts, #label)
             },
