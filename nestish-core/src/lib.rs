@@ -99,7 +99,8 @@ pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
 pub use sse::{
-    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, SseItem, SseStream, interval,
+    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, Sse, SseItem, SseStream,
+    interval,
 };
 pub use state::ServerHandle;
 

@@ -19,7 +19,7 @@ use crate::extract::{
 pub use crate::guard::{GuardRef, guard_ref};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
-use crate::sse::{CloseSignal, SseStream, sse_response};
+use crate::sse::{CloseSignal, Sse, SseStream, sse_response};
 pub use crate::sse::{KeepAlive, SseConfig, SseOptions, SseSetup};
 use crate::{HttpError, IntoResponse, Response};
 
@@ -114,6 +114,22 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 /// An `#[sse]` route's stream as the `text/event-stream` response.
 pub fn sse<S: SseStream>(stream: S, setup: SseSetup) -> Response {
     sse_response(stream, setup)
+}
+
+/// An `#[sse]` route's [`Sse`]: the stream with its own status and headers.
+pub fn sse_head<S: SseStream>(sse: Sse<S>, setup: SseSetup) -> Response {
+    sse.into_response(setup)
+}
+
+/// A fallible `#[sse]` route returning an [`Sse`].
+pub fn sse_head_result<S: SseStream, E: IntoResponse>(
+    result: Result<Sse<S>, E>,
+    setup: SseSetup,
+) -> Response {
+    match result {
+        Ok(sse) => sse.into_response(setup),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// A fallible `#[sse]` route: the stream, or the error's answer (status and NestJS's body)

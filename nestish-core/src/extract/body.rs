@@ -17,7 +17,7 @@ use crate::{HttpError, Json};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a request body",
     label = "not a body type",
-    note = "a #[body] argument is `Json<T>` (with `T: Deserialize`), `String` or `Bytes`"
+    note = "a #[body] argument is `Json<T>` (with `T: Deserialize`), `Valid<Json<T>>` (feature `validation`), `String` or `Bytes`"
 )]
 pub trait FromBody: Sized {
     /// Builds the value from the whole body.

@@ -18,5 +18,6 @@ pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
 pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
+pub use response::Sse;
 pub(crate) use response::{head_response, sse_response};
 pub use signal::{CloseSignal, SseSetup};

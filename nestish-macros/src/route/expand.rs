@@ -136,17 +136,28 @@ impl Route {
     /// The return value as the response. It goes through a trait-bounded function spanned on
     /// the return type, so a wrong return type is reported there, with the trait's explanation.
     fn respond(&self, sse: bool) -> TokenStream {
-        let (span, fallible) = match &self.sig.output {
-            ReturnType::Type(_, ty) => (ty.span(), type_argument(ty, "Result").is_some()),
-            ReturnType::Default => (self.sig.ident.span(), false),
+        let (span, fallible, with_head) = match &self.sig.output {
+            ReturnType::Type(_, ty) => {
+                let ok = type_argument(ty, "Result");
+                // `Sse<S>`: the stream with a status and headers of its own.
+                let with_head = type_argument(ok.unwrap_or(ty), "Sse").is_some();
+                (ty.span(), ok.is_some(), with_head)
+            }
+            ReturnType::Default => (self.sig.ident.span(), false, false),
         };
-        match (sse, fallible) {
-            (true, false) => {
+        match (sse, fallible, with_head) {
+            (true, false, false) => {
                 quote_spanned! {span=> ::nestish_core::__private::sse(__value, __sse) }
             }
-            (true, true) => {
+            (true, true, false) => {
                 quote_spanned! {span=> ::nestish_core::__private::sse_result(__value, __sse) }
             }
+            (true, false, true) => {
+                quote_spanned! {span=> ::nestish_core::__private::sse_head(__value, __sse) }
+            }
+            (true, true, true) => quote_spanned! {span=>
+                ::nestish_core::__private::sse_head_result(__value, __sse)
+            },
             _ => quote_spanned! {span=> ::nestish_core::__private::respond(__value) },
         }
     }
