@@ -118,6 +118,55 @@ impl AppBuilder {
         self
     }
 
+    /// Registers a provider behind a trait, NestJS's `{ provide: Llm, useClass: OpenAi }`:
+    /// controllers take it as `Arc<dyn Trait>`, and a test replaces it with a fake
+    /// ([`TestingModule::override_provider_dyn`](crate::testing::TestingModule::override_provider_dyn)).
+    /// The trait must be `Send + Sync`. One per trait object type; a second replaces the first.
+    ///
+    /// ```standalone_crate
+    /// use std::sync::Arc;
+    /// use nestish_core::{controller, get, inject};
+    ///
+    /// pub trait Llm: Send + Sync {
+    ///     fn complete(&self, prompt: &str) -> String;
+    /// }
+    ///
+    /// pub struct Echo;
+    ///
+    /// impl Llm for Echo {
+    ///     fn complete(&self, prompt: &str) -> String {
+    ///         prompt.to_owned()
+    ///     }
+    /// }
+    ///
+    /// pub struct CompletionController {
+    ///     llm: Arc<dyn Llm>,
+    /// }
+    ///
+    /// #[controller("complete")]
+    /// impl CompletionController {
+    ///     #[inject]
+    ///     fn new(llm: Arc<dyn Llm>) -> Self {
+    ///         Self { llm }
+    ///     }
+    ///
+    ///     #[get]
+    ///     fn complete(&self) -> String {
+    ///         self.llm.complete("hello")
+    ///     }
+    /// }
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .provide_dyn::<dyn Llm>(Arc::new(Echo))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn provide_dyn<T: ?Sized + Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.providers.insert(provider);
+        self
+    }
+
     /// Wraps every route in a [tower] layer: tower-http's `CorsLayer`, `CompressionLayer`,
     /// `TraceLayer` or `TimeoutLayer`, or one of yours. Layers given later wrap those given
     /// earlier, so the last one sees a request first, as in axum.

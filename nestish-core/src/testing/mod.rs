@@ -207,6 +207,37 @@ impl TestingModule {
         self
     }
 
+    /// Replaces the provider of trait object type `T` (see
+    /// [`AppBuilder::provide_dyn`]): the app's real service for a fake.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// pub trait Clock: Send + Sync {
+    ///     fn now(&self) -> u64;
+    /// }
+    ///
+    /// pub struct Frozen(u64);
+    ///
+    /// impl Clock for Frozen {
+    ///     fn now(&self) -> u64 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_provider_dyn::<dyn Clock>(Arc::new(Frozen(42)));
+    /// # let _ = module;
+    /// ```
+    pub fn override_provider_dyn<T: ?Sized + Send + Sync + 'static>(
+        mut self,
+        provider: Arc<T>,
+    ) -> Self {
+        self.overrides
+            .push(Box::new(move |builder| builder.provide_dyn(provider)));
+        self
+    }
+
     /// Runs `stand_in` wherever the app runs guard `G` (globally, on a controller, on a route),
     /// whatever provider of `G` the builder registered: NestJS's
     /// `overrideGuard(G).useValue(...)`. `G` itself need not be provided.
