@@ -3,16 +3,23 @@
 //!
 //! - `GET /` serves a page that opens `new EventSource('/sse')` and lists every message;
 //!   `GET /sse` sends `{"hello":"world"}` every second.
+//! - `GET /login` logs in under a name: `POST /login` sets the session cookie that
+//!   [`auth::AuthGuard`] asks for on the jobs, chat and notifications routes (see [`auth`]).
 //! - `GET /jobs` serves a page that follows a job's progress from
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
-//!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
+//!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]); a message that
+//!   mentions `@name` reaches that user's `GET /notifications/events` (see [`notifications`]).
 //!
 //! Run it with `cargo run -p nestish-sample`.
 
+pub mod auth;
 pub mod chat;
 pub mod jobs;
+pub mod notifications;
+pub mod pages;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -20,9 +27,12 @@ use nestish_core::{AppBuilder, Html, Json, NestFactory, controller, get, sse};
 
 /// The sample application, with its providers: `app().build()?.listen(addr)`.
 pub fn app() -> AppBuilder {
+    let sessions = Arc::new(auth::Sessions::default());
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
+        .provide_arc(Arc::clone(&sessions))
+        .provide(auth::AuthGuard::new(sessions))
 }
 
 /// The sample's only controller, NestJS's `AppController`.
