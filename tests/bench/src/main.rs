@@ -24,6 +24,7 @@ mod load;
 mod load_h2;
 mod os;
 mod procfs;
+mod rate;
 mod scenarios;
 mod servers;
 
@@ -42,7 +43,8 @@ usage:
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
-                             idle-h2 flood-h2, the last two on nestish and axum only;
+                             idle-h2 flood-h2 guard-cost; idle-h2 and flood-h2 on nestish
+                             and axum only, guard-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections

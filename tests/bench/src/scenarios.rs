@@ -32,6 +32,9 @@ pub enum Scenario {
     IdleH2,
     /// Concurrent floods as streams of one HTTP/2 connection (h2c).
     FloodH2,
+    /// nestish alone: a guard that reads a cookie, against the same route unguarded, for plain
+    /// `GET`s and for SSE connects, in the same run.
+    GuardCost,
 }
 
 /// Which way is better for a metric.
@@ -65,7 +68,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -74,6 +77,7 @@ impl Scenario {
         Self::Hub,
         Self::IdleH2,
         Self::FloodH2,
+        Self::GuardCost,
     ];
 
     pub fn name(self) -> &'static str {
@@ -86,6 +90,7 @@ impl Scenario {
             Self::Hub => "hub-10k",
             Self::IdleH2 => "idle-h2",
             Self::FloodH2 => "flood-h2",
+            Self::GuardCost => "guard-cost",
         }
     }
 
@@ -95,6 +100,8 @@ impl Scenario {
     pub fn serves(self, kind: Kind) -> bool {
         match self {
             Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
+            // Guards are nestish's: the scenario compares nestish with itself.
+            Self::GuardCost => kind == Kind::Nestish,
             _ => true,
         }
     }
@@ -112,6 +119,28 @@ impl Scenario {
                 MetricSpec {
                     label: "ticks/stream/s",
                     better: Better::Higher,
+                    decimals: 3,
+                },
+            ],
+            Self::GuardCost => &[
+                MetricSpec {
+                    label: "GET req/s, guarded ÷ unguarded",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per GET, guarded ÷ unguarded",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "SSE connects/s, guarded ÷ unguarded",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per SSE connect, guarded ÷ unguarded",
+                    better: Better::Lower,
                     decimals: 3,
                 },
             ],
@@ -222,6 +251,15 @@ impl Scenario {
                 params.idle_tick.as_millis(),
                 params.idle_hold.as_secs_f64()
             ),
+            Self::GuardCost => format!(
+                "nestish only: {GUARD_CONNECTIONS} connections for {} s each way, alternating \
+                 unguarded and guarded {} times: `GET /plain` on keep-alive connections, and SSE \
+                 connects (new connection, `GET /sse`, response head, close); the guarded routes \
+                 sit behind a guard that reads the `session` cookie the client sends (target: \
+                 at most 2 % more server CPU per request); medians of the ratios",
+                params.guard_window.as_secs_f64(),
+                params.flood_rounds,
+            ),
             Self::FloodH2 => format!(
                 "1 h2c connection, {H2_FLOOD_STREAMS} concurrent streams of `GET /flood?n={}` \
                  each (a browser's one connection per origin); median of {} round(s)",
@@ -273,6 +311,8 @@ pub struct Params {
     /// HTTP/2 connections in idle-h2, and the streams each one carries.
     pub h2_connections: usize,
     pub h2_streams_per_connection: usize,
+    /// How long guard-cost measures each side of each comparison.
+    pub guard_window: Duration,
 }
 
 impl Params {
@@ -294,6 +334,7 @@ impl Params {
             hub_hold: Duration::from_secs(5),
             h2_connections: 100,
             h2_streams_per_connection: 100,
+            guard_window: Duration::from_secs(3),
         }
     }
 
@@ -309,6 +350,7 @@ impl Params {
             hub_subscribers: 1_000,
             hub_hold: Duration::from_secs(3),
             h2_connections: 10,
+            guard_window: Duration::from_secs(1),
             ..Self::full()
         }
     }
@@ -334,7 +376,68 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Hub => hub(kind, params).await,
         Scenario::IdleH2 => idle_h2(kind, params).await,
         Scenario::FloodH2 => flood(kind, params, Protocol::Http2).await,
+        Scenario::GuardCost => guard_cost(kind, params).await,
     }
+}
+
+/// Concurrent connections of guard-cost: enough to keep a current-thread server busy.
+const GUARD_CONNECTIONS: usize = 16;
+
+/// One side of a guard-cost comparison: requests per second and server CPU µs per request.
+async fn rate_of(
+    server: &Server,
+    load: impl std::future::Future<Output = io::Result<u64>>,
+    window: Duration,
+) -> io::Result<(f64, f64)> {
+    let cpu_before = procfs::cpu_time(server.pid)?;
+    let done = load.await?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    if done == 0 {
+        return Err(io::Error::other("no request completed"));
+    }
+    Ok((
+        done as f64 / window.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / done as f64,
+    ))
+}
+
+async fn guard_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    use crate::servers::SESSION_COOKIE;
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+    })
+    .await?;
+    let (addr, window, n) = (server.addr, params.guard_window, GUARD_CONNECTIONS);
+    let mut ratios: [Vec<f64>; 4] = Default::default();
+    for round in 1..=params.flood_rounds {
+        let open = rate_of(
+            &server,
+            crate::rate::gets(addr, "/plain", None, n, window),
+            window,
+        );
+        let (open_rate, open_cpu) = open.await?;
+        let path = "/guarded/plain";
+        let guarded = crate::rate::gets(addr, path, Some(SESSION_COOKIE), n, window);
+        let (guarded_rate, guarded_cpu) = rate_of(&server, guarded, window).await?;
+        let open = crate::rate::sse_connects(addr, "/sse", None, n, window);
+        let (open_sse_rate, open_sse_cpu) = rate_of(&server, open, window).await?;
+        let path = "/guarded/sse";
+        let guarded = crate::rate::sse_connects(addr, path, Some(SESSION_COOKIE), n, window);
+        let (guarded_sse_rate, guarded_sse_cpu) = rate_of(&server, guarded, window).await?;
+        eprintln!(
+            "  round {round}: GET {open_rate:.0}/s {open_cpu:.2} µs → guarded {guarded_rate:.0}/s \
+             {guarded_cpu:.2} µs; SSE connect {open_sse_rate:.0}/s {open_sse_cpu:.2} µs → \
+             guarded {guarded_sse_rate:.0}/s {guarded_sse_cpu:.2} µs"
+        );
+        ratios[0].push(guarded_rate / open_rate);
+        ratios[1].push(guarded_cpu / open_cpu);
+        ratios[2].push(guarded_sse_rate / open_sse_rate);
+        ratios[3].push(guarded_sse_cpu / open_sse_cpu);
+    }
+    server.stop().await?;
+    Ok(ratios.iter_mut().map(|values| median(values)).collect())
 }
 
 /// How a flood's load is carried.
