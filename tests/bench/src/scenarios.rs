@@ -252,8 +252,8 @@ impl Scenario {
                 params.idle_hold.as_secs_f64()
             ),
             Self::GuardCost => format!(
-                "nestish only: {GUARD_CONNECTIONS} connections for {} s each way, alternating \
-                 unguarded and guarded {} times: `GET /plain` on keep-alive connections, and SSE \
+                "nestish only: {GUARD_CONNECTIONS} connections for {} s each way, unguarded and \
+                 guarded {} times, in turn first: `GET /plain` on keep-alive connections, and SSE \
                  connects (new connection, `GET /sse`, response head, close); the guarded routes \
                  sit behind a guard that reads the `session` cookie the client sends (target: \
                  at most 2 % more server CPU per request); medians of the ratios",
@@ -412,29 +412,37 @@ async fn guard_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     let (addr, window, n) = (server.addr, params.guard_window, GUARD_CONNECTIONS);
     let mut ratios: [Vec<f64>; 4] = Default::default();
     for round in 1..=params.flood_rounds {
-        let open = rate_of(
-            &server,
-            crate::rate::gets(addr, "/plain", None, n, window),
-            window,
-        );
-        let (open_rate, open_cpu) = open.await?;
-        let path = "/guarded/plain";
-        let guarded = crate::rate::gets(addr, path, Some(SESSION_COOKIE), n, window);
-        let (guarded_rate, guarded_cpu) = rate_of(&server, guarded, window).await?;
-        let open = crate::rate::sse_connects(addr, "/sse", None, n, window);
-        let (open_sse_rate, open_sse_cpu) = rate_of(&server, open, window).await?;
-        let path = "/guarded/sse";
-        let guarded = crate::rate::sse_connects(addr, path, Some(SESSION_COOKIE), n, window);
-        let (guarded_sse_rate, guarded_sse_cpu) = rate_of(&server, guarded, window).await?;
+        // Each pair is measured one way round, then the other in the next round, so that a
+        // drift of the machine over the run weighs on both sides alike.
+        let guarded_first = round % 2 == 0;
+        let mut measured = [(0.0, 0.0); 4];
+        for guarded in [guarded_first, !guarded_first] {
+            let cookie = guarded.then_some(SESSION_COOKIE);
+            let (plain, sse) = if guarded {
+                ("/guarded/plain", "/guarded/sse")
+            } else {
+                ("/plain", "/sse")
+            };
+            let gets = crate::rate::gets(addr, plain, cookie, n, window);
+            measured[usize::from(guarded)] = rate_of(&server, gets, window).await?;
+            let connects = crate::rate::sse_connects(addr, sse, cookie, n, window);
+            measured[2 + usize::from(guarded)] = rate_of(&server, connects, window).await?;
+        }
+        let [
+            (get_rate, get_cpu),
+            (guarded_get_rate, guarded_get_cpu),
+            (sse_rate, sse_cpu),
+            (guarded_sse_rate, guarded_sse_cpu),
+        ] = measured;
         eprintln!(
-            "  round {round}: GET {open_rate:.0}/s {open_cpu:.2} µs → guarded {guarded_rate:.0}/s \
-             {guarded_cpu:.2} µs; SSE connect {open_sse_rate:.0}/s {open_sse_cpu:.2} µs → \
-             guarded {guarded_sse_rate:.0}/s {guarded_sse_cpu:.2} µs"
+            "  round {round}: GET {get_rate:.0}/s {get_cpu:.2} µs → guarded {guarded_get_rate:.0}/s \
+             {guarded_get_cpu:.2} µs; SSE connect {sse_rate:.0}/s {sse_cpu:.2} µs → guarded \
+             {guarded_sse_rate:.0}/s {guarded_sse_cpu:.2} µs"
         );
-        ratios[0].push(guarded_rate / open_rate);
-        ratios[1].push(guarded_cpu / open_cpu);
-        ratios[2].push(guarded_sse_rate / open_sse_rate);
-        ratios[3].push(guarded_sse_cpu / open_sse_cpu);
+        ratios[0].push(guarded_get_rate / get_rate);
+        ratios[1].push(guarded_get_cpu / get_cpu);
+        ratios[2].push(guarded_sse_rate / sse_rate);
+        ratios[3].push(guarded_sse_cpu / sse_cpu);
     }
     server.stop().await?;
     Ok(ratios.iter_mut().map(|values| median(values)).collect())
