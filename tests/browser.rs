@@ -41,12 +41,68 @@ async fn the_sample_page_lists_hello_world_every_second() {
     assert_eq!(status, "connected");
 }
 
+/// The text of the element `id` of the page, once `until` holds for it (10 s at most).
+async fn text_of(browser: &Browser, id: &str, until: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        let found = browser
+            .execute(
+                "return document.getElementById(arguments[0]).textContent;",
+                json!([id]),
+            )
+            .await;
+        text = found.as_str().unwrap_or_default().to_owned();
+        if until(&text) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_out_chat_page_is_refused_401_and_no_stream_opens() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let server = support::serve(nestish_sample::app()).await;
+    let addr = server.addr;
+    // The page loads, its EventSource gets 401 and gives up: no reconnection, no stream.
+    browser.goto(&format!("http://{addr}/chat")).await;
+    let status = text_of(&browser, "status", |text| text.starts_with("not logged in")).await;
+    assert_eq!(status, "not logged in: log in");
+    assert_eq!(server.handle.open_streams(), 0);
+
+    // Logged in, the same page streams the chat and the user's own notifications.
+    support::webdriver::log_in(&browser, addr, "ann").await;
+    browser.goto(&format!("http://{addr}/chat")).await;
+    assert_eq!(
+        text_of(&browser, "status", |text| text == "connected").await,
+        "connected"
+    );
+    let send = "const done = arguments[arguments.length - 1];\
+                send(arguments[0]).then(done, (e) => done(String(e)));";
+    let posted = browser
+        .execute_async(send, json!(["note to self, @ann"]))
+        .await;
+    assert_eq!(posted, 201);
+    until_chat_shows(&browser, &["ann: note to self, @ann".to_owned()]).await;
+    let mention = text_of(&browser, "notifications", |text| !text.is_empty()).await;
+    assert_eq!(mention, "ann: note to self, @ann");
+    assert_eq!(
+        server.handle.open_streams(),
+        2,
+        "the chat and the notifications"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jobs_page_resumes_across_reconnections_until_done() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
     let addr = support::start_with(nestish_sample::app()).await;
+    support::webdriver::log_in(&browser, addr, "ann").await;
     // 12 steps, 5 per connection: the browser reconnects twice with Last-Event-ID, then gets 204.
     browser
         .goto(&format!("http://{addr}/jobs?job=build&every=20"))
@@ -147,15 +203,17 @@ async fn two_chat_pages_see_every_message_once_across_reconnections_and_reloads(
     let app = nestish_sample::app().sse_max_lifetime(Some(Duration::from_millis(700)));
     let addr = support::start_with(app).await;
     let page = format!("http://{addr}/chat");
+    support::webdriver::log_in(&first, addr, "ann").await;
+    support::webdriver::log_in(&second, addr, "bob").await;
     first.goto(&page).await;
     second.goto(&page).await;
 
     let send = "const done = arguments[arguments.length - 1];\
-                send(arguments[0], arguments[1]).then(done, (e) => done(String(e)));";
+                send(arguments[0]).then(done, (e) => done(String(e)));";
     let mut expected = Vec::new();
     for n in 1..=12 {
         let status = first
-            .execute_async(send, json!(["ann", format!("hello {n}")]))
+            .execute_async(send, json!([format!("hello {n}")]))
             .await;
         assert_eq!(status, 201);
         expected.push(format!("ann: hello {n}"));
@@ -167,9 +225,7 @@ async fn two_chat_pages_see_every_message_once_across_reconnections_and_reloads(
     // A reload starts from the history: the same messages, once each; then live again.
     second.goto(&page).await;
     until_chat_shows(&second, &expected).await;
-    let status = second
-        .execute_async(send, json!(["bob", "back again"]))
-        .await;
+    let status = second.execute_async(send, json!(["back again"])).await;
     assert_eq!(status, 201);
     expected.push("bob: back again".to_owned());
     until_chat_shows(&first, &expected).await;

@@ -4,23 +4,36 @@
 
 mod support;
 
-use nestish_core::StatusCode;
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use nestish_core::testing::{EventStream, Test, TestApp};
+use nestish_core::{Guard, GuardRequest, HttpError, StatusCode};
+use nestish_sample::auth::{AuthGuard, User};
 use serde_json::{Value, json};
+
+/// Lets every request in as one user: these tests are about the hub, not about logging in
+/// (`nestish-sample/tests/app.rs` logs in).
+pub struct EveryoneIsAnn;
+
+impl Guard for EveryoneIsAnn {
+    async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+        request.insert(User { name: "ann".into() });
+        Ok(())
+    }
+}
 
 async fn chat(builder: nestish_core::AppBuilder) -> TestApp {
     Test::module(builder)
+        .override_guard::<AuthGuard>(EveryoneIsAnn)
         .start()
         .await
         .expect("the chat starts")
 }
 
 /// Posts a chat message; returns its id.
-async fn post(app: &TestApp, author: &str, text: &str) -> u64 {
+async fn post(app: &TestApp, text: &str) -> u64 {
     let reply = app
         .post("/chat/messages")
-        .json(&json!({ "author": author, "text": text }))
+        .json(&json!({ "text": text }))
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
     reply.json::<Value>()["id"].as_u64().expect("an id")
@@ -57,7 +70,7 @@ async fn every_subscriber_gets_every_message_in_order() {
         subscribers.push(app.sse("/chat/events").await);
     }
     for n in 1..=MESSAGES {
-        assert_eq!(post(&app, "ann", &format!("message {n}")).await, n);
+        assert_eq!(post(&app, &format!("message {n}")).await, n);
     }
     for mut subscriber in subscribers {
         assert_eq!(
@@ -71,19 +84,19 @@ async fn every_subscriber_gets_every_message_in_order() {
 async fn a_reconnect_with_last_event_id_gets_the_rest_exactly_once() {
     let app = chat(nestish_sample::app()).await;
     for n in 1..=10 {
-        post(&app, "bob", &format!("m{n}")).await;
+        post(&app, &format!("m{n}")).await;
     }
     let mut first = app.sse("/chat/events?after=0").await;
     assert_eq!(messages(&mut first, 4).await, numbered(1..=4, "m"));
     drop(first);
     for n in 11..=13 {
-        post(&app, "bob", &format!("m{n}")).await;
+        post(&app, &format!("m{n}")).await;
     }
     // The browser sends the last id it saw; the header wins over the page's ?after=0.
     let mut again = app.sse("/chat/events?after=0").last_event_id("4").await;
     assert_eq!(messages(&mut again, 9).await, numbered(5..=13, "m"));
     // And live after the replay, with nothing repeated in between.
-    post(&app, "bob", "m14").await;
+    post(&app, "m14").await;
     assert_eq!(messages(&mut again, 1).await, numbered(14..=14, "m"));
 }
 
@@ -92,7 +105,7 @@ async fn an_id_older_than_the_history_is_announced_then_the_oldest_follows() {
     let small = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(3)));
     let app = chat(nestish_sample::app().provide(small)).await;
     for n in 1..=6 {
-        post(&app, "cy", &format!("m{n}")).await;
+        post(&app, &format!("m{n}")).await;
     }
     let mut events = app.sse("/chat/events").last_event_id("1").await;
     let missed = events.next_event().await;
@@ -116,7 +129,7 @@ async fn a_subscriber_that_stops_reading_holds_nobody_up() {
     let text = "x".repeat(400);
     let reading = tokio::spawn(async move { messages(&mut reader, MESSAGES as usize).await });
     for n in 1..=MESSAGES {
-        assert_eq!(post(&app, "dee", &text).await, n);
+        assert_eq!(post(&app, &text).await, n);
     }
     let got = reading.await.expect("reader task");
     let expected: Vec<(u64, String)> = (1..=MESSAGES).map(|n| (n, text.clone())).collect();
@@ -127,10 +140,15 @@ async fn a_subscriber_that_stops_reading_holds_nobody_up() {
 #[tokio::test]
 async fn bad_messages_are_refused_before_publishing() {
     let app = chat(nestish_sample::app()).await;
-    app.post("/chat/messages")
-        .json(&json!({ "author": "", "text": "hi" }))
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, "author must be 1 to 40 characters");
+    let blank = app
+        .post("/chat/messages")
+        .json(&json!({ "text": "   " }))
+        .await;
+    assert_eq!(blank.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        blank.json::<Value>()["message"],
+        json!(["text: must not be blank"])
+    );
     // Nothing was published: the first real message gets id 1.
-    assert_eq!(post(&app, "eve", "first").await, 1);
+    assert_eq!(post(&app, "first").await, 1);
 }

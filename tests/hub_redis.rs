@@ -9,13 +9,25 @@ mod support;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use nestish_core::hub::Hub;
+use nestish_sample::auth::Sessions;
 use support::Conn;
 use support::redis::Redis;
 use support::webdriver::Browser;
+
+/// The sessions every instance of these tests shares, as instances behind one load balancer
+/// share `SESSION_SECRET`.
+static SESSIONS: LazyLock<Arc<Sessions>> =
+    LazyLock::new(|| Arc::new(Sessions::with_secret(b"hub_redis tests")));
+
+/// The `Cookie` header of a client logged in as `ann`.
+static ANN: LazyLock<String> = LazyLock::new(|| {
+    let token = SESSIONS.open("ann").expect("random bytes");
+    format!("Cookie: session={token}")
+});
 
 /// One instance of the chat on `redis`: the running server and its hub.
 async fn instance(redis: &Redis, history: usize) -> (support::Running, Hub) {
@@ -24,7 +36,7 @@ async fn instance(redis: &Redis, history: usize) -> (support::Running, Hub) {
         .connect()
         .await
         .expect("the hub connects to redis-server");
-    let builder = nestish_sample::app()
+    let builder = nestish_sample::app_with_sessions(Arc::clone(&SESSIONS))
         .provide(hub.clone())
         .sse_keep_alive(Some(Duration::from_millis(200)));
     (support::serve(builder).await, hub)
@@ -67,7 +79,7 @@ impl Pair {
 
 /// Posts a chat message; the answer's status and body.
 async fn try_post(addr: SocketAddr, text: &str) -> (u16, String) {
-    let json = ["Content-Type: application/json"];
+    let json = ["Content-Type: application/json", ANN.as_str()];
     let message = serde_json::json!({ "author": "ann", "text": text }).to_string();
     let mut conn = Conn::open(addr).await;
     conn.send_body("POST", "/chat/messages", &json, &message)
@@ -156,7 +168,8 @@ impl Stream {
     /// Opens `/chat/events` with extra header lines and a query.
     async fn open(addr: SocketAddr, query: &str, headers: &[&str]) -> Self {
         let mut conn = Conn::open(addr).await;
-        conn.send("GET", &format!("/chat/events{query}"), headers)
+        let headers: Vec<&str> = headers.iter().copied().chain([ANN.as_str()]).collect();
+        conn.send("GET", &format!("/chat/events{query}"), &headers)
             .await;
         assert_eq!(conn.head().await.status, 200);
         Self {
@@ -692,10 +705,13 @@ async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_t
         return;
     };
     let balancer = Balancer::start(pair.a, pair.b).await;
+    // Logged in on A (through the balancer), the first page is known on B too.
+    support::webdriver::log_in(&on_a, balancer.addr, "ann").await;
+    support::webdriver::log_in(&on_b, pair.b, "bob").await;
     on_a.goto(&format!("http://{}/chat", balancer.addr)).await;
     on_b.goto(&format!("http://{}/chat", pair.b)).await;
     let send = "const done = arguments[arguments.length - 1];\
-                send(arguments[0], arguments[1]).then(done, (e) => done(String(e)));";
+                send(arguments[0]).then(done, (e) => done(String(e)));";
     let mut expected = Vec::new();
     for n in 1..=6 {
         let (page, author) = if n % 2 == 0 {
@@ -704,7 +720,7 @@ async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_t
             (&on_a, "ann")
         };
         let status = page
-            .execute_async(send, serde_json::json!([author, format!("hello {n}")]))
+            .execute_async(send, serde_json::json!([format!("hello {n}")]))
             .await;
         assert_eq!(status, 201);
         expected.push(format!("{author}: hello {n}"));
@@ -718,13 +734,13 @@ async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_t
     pair.server_a.handle.shutdown();
     for n in 7..=9 {
         let status = on_b
-            .execute_async(send, serde_json::json!(["bob", format!("hello {n}")]))
+            .execute_async(send, serde_json::json!([format!("hello {n}")]))
             .await;
         assert_eq!(status, 201);
         expected.push(format!("bob: hello {n}"));
     }
     let status = on_a
-        .execute_async(send, serde_json::json!(["ann", "from B now"]))
+        .execute_async(send, serde_json::json!(["from B now"]))
         .await;
     assert_eq!(status, 201);
     expected.push("ann: from B now".to_owned());

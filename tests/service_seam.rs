@@ -164,14 +164,31 @@ async fn called_in_process_with_oneshot() {
 
 #[tokio::test]
 async fn a_request_body_from_another_server_reaches_a_body_argument() {
-    // The sample's chat takes a JSON body: it arrives from any body type, here `Full`.
+    // The sample's login and chat take JSON bodies: they arrive from any body type, here `Full`.
     let app = app();
-    let request = http::Request::post("/chat/messages")
-        .header("content-type", "application/json")
-        .body(http_body_util::Full::new(Bytes::from_static(
-            br#"{"author":"ada","text":"hello"}"#,
-        )))
-        .expect("a valid request");
+    let json = |path: &str, body: &'static [u8]| {
+        http::Request::post(path)
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(Bytes::from_static(body)))
+            .expect("a valid request")
+    };
+    let login = app
+        .clone()
+        .oneshot(json("/login", br#"{"name":"ada"}"#))
+        .await
+        .expect("infallible");
+    assert_eq!(login.status(), 204);
+    let cookie = login.headers()["set-cookie"].to_str().expect("ASCII");
+    let session = cookie
+        .split(';')
+        .next()
+        .expect("session=<token>")
+        .to_owned();
+    let mut request = json("/chat/messages", br#"{"text":"hello"}"#);
+    request.headers_mut().insert(
+        "cookie",
+        http::HeaderValue::from_str(&session).expect("a header value"),
+    );
     let response = app.oneshot(request).await.expect("infallible");
     assert_eq!(response.status(), 201);
     let body = response

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::guard::{self, Guard, GuardRef};
 use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::routing::builtin::Builtins;
@@ -59,6 +60,7 @@ impl NestFactory {
             state,
             health: None,
             metrics: None,
+            global_guards: Vec::new(),
         }
     }
 }
@@ -82,6 +84,8 @@ pub struct AppBuilder {
     health: Option<String>,
     /// Where the Prometheus text is served, if it is.
     metrics: Option<String>,
+    /// Guards of every route, run before the controller's and the route's.
+    global_guards: Vec<GuardRef>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -93,6 +97,7 @@ impl fmt::Debug for AppBuilder {
             .field("providers", &self.providers)
             .field("layers", &self.layers.len())
             .field("chosen", &self.chosen)
+            .field("global_guards", &self.global_guards.len())
             .field("health", &self.health)
             .field("metrics", &self.metrics)
             .finish_non_exhaustive()
@@ -128,6 +133,55 @@ impl AppBuilder {
     /// # let _ = builder;
     /// ```
     pub fn provide_arc<T: Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.providers.insert(provider);
+        self
+    }
+
+    /// Registers a provider behind a trait, NestJS's `{ provide: Llm, useClass: OpenAi }`:
+    /// controllers take it as `Arc<dyn Trait>`, and a test replaces it with a fake
+    /// ([`TestingModule::override_provider_dyn`](crate::testing::TestingModule::override_provider_dyn)).
+    /// The trait must be `Send + Sync`. One per trait object type; a second replaces the first.
+    ///
+    /// ```standalone_crate
+    /// use std::sync::Arc;
+    /// use nestish_core::{controller, get, inject};
+    ///
+    /// pub trait Llm: Send + Sync {
+    ///     fn complete(&self, prompt: &str) -> String;
+    /// }
+    ///
+    /// pub struct Echo;
+    ///
+    /// impl Llm for Echo {
+    ///     fn complete(&self, prompt: &str) -> String {
+    ///         prompt.to_owned()
+    ///     }
+    /// }
+    ///
+    /// pub struct CompletionController {
+    ///     llm: Arc<dyn Llm>,
+    /// }
+    ///
+    /// #[controller("complete")]
+    /// impl CompletionController {
+    ///     #[inject]
+    ///     fn new(llm: Arc<dyn Llm>) -> Self {
+    ///         Self { llm }
+    ///     }
+    ///
+    ///     #[get]
+    ///     fn complete(&self) -> String {
+    ///         self.llm.complete("hello")
+    ///     }
+    /// }
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .provide_dyn::<dyn Llm>(Arc::new(Echo))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn provide_dyn<T: ?Sized + Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
         self.providers.insert(provider);
         self
     }
@@ -173,6 +227,34 @@ impl AppBuilder {
             Box::new(move |routes: Routes| routes.layer(&layer)),
             std::any::type_name::<L>(),
         ));
+        self
+    }
+
+    /// Guards every route of the app with `G`, NestJS's `app.useGlobalGuards()`: global guards
+    /// run first, in the order given, before the controller's and the route's (see
+    /// [`guard`](crate::guard)). `G` must be provided, like any service.
+    ///
+    /// ```
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct DenyBots;
+    ///
+    /// impl Guard for DenyBots {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         match request.header("user-agent") {
+    ///             Some(agent) if agent.contains("bot") => Err(HttpError::forbidden("no bots")),
+    ///             _ => Ok(()),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .provide(DenyBots)
+    ///     .use_global_guard::<DenyBots>();
+    /// # let _ = builder;
+    /// ```
+    pub fn use_global_guard<G: Guard>(mut self) -> Self {
+        self.global_guards.push(guard::guard_ref::<G>());
         self
     }
 
@@ -471,7 +553,8 @@ impl AppBuilder {
     /// message names both), [`Error::InvalidRoute`] when the router refuses a path, and
     /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval), and
     /// [`Error::MissingProvider`] when a controller's `#[inject]` constructor needs a provider
-    /// that was not registered (the message names both), [`Error::Layer`] when a layer
+    /// that was not registered (the message names both), [`Error::MissingGuard`] when a
+    /// route's guard was not provided (the message names the guard and the route), [`Error::Layer`] when a layer
     /// refuses its configuration, and [`Error::UnknownController`] when a type given to
     /// [`controllers`](Self::controllers) has no `#[controller]` impl.
     ///
@@ -505,7 +588,8 @@ impl AppBuilder {
                     Arc::clone(slot.insert(built))
                 }
             };
-            routes.push((*record, controller));
+            let guards = guard::resolve(&self.global_guards, record, &self.providers)?;
+            routes.push((*record, controller, guards));
         }
         let state = self.state;
         let builtins = Builtins::new(self.health.as_deref(), self.metrics.as_deref())?;

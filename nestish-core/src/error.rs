@@ -59,6 +59,19 @@ pub enum Error {
         /// The missing type, as `std::any::type_name` writes it.
         provider: &'static str,
     },
+    /// A route is guarded by a type that was not provided.
+    #[error(
+        "route {{{path}}} of {route} is guarded by `{guard}`, but no provider of it was registered; \
+         register one with NestFactory::create().provide(...)"
+    )]
+    MissingGuard {
+        /// The guard's type, as `std::any::type_name` writes it.
+        guard: &'static str,
+        /// The route's full path.
+        path: &'static str,
+        /// Where the route was declared.
+        route: &'static RouteSource,
+    },
     /// A type given to [`AppBuilder::controllers`](crate::AppBuilder::controllers) has no
     /// `#[controller]` impl linked into the binary.
     #[error(

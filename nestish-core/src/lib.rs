@@ -67,6 +67,7 @@ mod controller_set;
 mod downcast;
 mod error;
 pub mod extract;
+pub mod guard;
 pub mod hub;
 mod limits;
 #[cfg(feature = "metrics")]
@@ -91,8 +92,14 @@ pub use app::{App, AppBuilder, NestFactory};
 pub use bytes::Bytes;
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
-pub use extract::{ConnectionInfo, RequestBody, RequestParts};
+#[cfg(feature = "validation")]
+pub use extract::Valid;
+pub use extract::{ConnectionInfo, Guarded, RequestBody, RequestParts};
+pub use guard::{Guard, GuardRequest};
+pub use http::HeaderMap;
 pub use http::StatusCode;
+/// Header names and values, for [`HttpError::with_header`] and responses with headers.
+pub use http::header;
 pub use limits::Limits;
 pub use providers::{Inject, MissingProvider, Providers};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
@@ -101,7 +108,8 @@ pub use server::Server;
 #[cfg(feature = "tls")]
 pub use server::{TlsConfig, TlsError};
 pub use sse::{
-    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, SseItem, SseStream, interval,
+    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, Sse, SseItem, SseStream,
+    interval,
 };
 pub use state::ServerHandle;
 
@@ -265,3 +273,52 @@ pub use nestish_macros::inject;
 /// }
 /// ```
 pub use nestish_macros::delete;
+
+/// Guards the routes of a [`#[controller]`](controller) impl (on the impl) or one route (on its
+/// method) with the [`Guard`]s it names, NestJS's `@UseGuards()`. They run before any argument
+/// is extracted or any body byte read: global guards first, then the controller's, then the
+/// route's, each in the order written. Every guard must be provided (see [`guard`]).
+///
+/// ```standalone_crate
+/// use nestish_core::{Guard, GuardRequest, HttpError, controller, get, post, use_guards};
+///
+/// pub struct LoggedIn;
+/// impl Guard for LoggedIn {
+///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+///         request.cookie("session").map(drop).ok_or_else(|| HttpError::unauthorized("log in"))
+///     }
+/// }
+///
+/// pub struct Admin;
+/// impl Guard for Admin {
+///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+///         match request.cookie("role") {
+///             Some("admin") => Ok(()),
+///             _ => Err(HttpError::forbidden("admins only")),
+///         }
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// pub struct SettingsController;
+///
+/// #[controller("settings")]
+/// #[use_guards(LoggedIn)]
+/// impl SettingsController {
+///     #[get]
+///     fn read(&self) -> &'static str { "dark mode" } // LoggedIn
+///
+///     #[post]
+///     #[use_guards(Admin)]
+///     fn write(&self) -> &'static str { "saved" } // LoggedIn, then Admin
+/// }
+///
+/// let app = nestish_core::NestFactory::create()
+///     .controllers::<(SettingsController,)>()
+///     .provide(LoggedIn)
+///     .provide(Admin)
+///     .build()
+///     .unwrap();
+/// # let _ = app;
+/// ```
+pub use nestish_macros::use_guards;

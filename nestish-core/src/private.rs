@@ -7,13 +7,19 @@ use bytes::Bytes;
 pub use inventory;
 
 pub use crate::RouteSource;
+pub use crate::extract::cookie::{cookie, cookie_opt};
 pub use crate::extract::header::{header, header_opt, last_event_id, last_event_id_opt};
 pub use crate::extract::path::{PathParams, path_param};
 pub use crate::extract::query::{query_all, query_value, query_value_opt};
-use crate::extract::{BodyLimits, FromBody, RequestBody, RequestParts, read_body};
+#[cfg(feature = "validation")]
+pub use crate::extract::valid::query_valid;
+use crate::extract::{
+    BodyLimits, FromBody, FromRequestParts, RequestBody, RequestParts, read_body,
+};
+pub use crate::guard::{GuardRef, guard_ref};
 pub use crate::routing::handler::HandlerFuture;
 pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
-use crate::sse::{CloseSignal, SseStream, sse_response};
+use crate::sse::{CloseSignal, Sse, SseStream, sse_response};
 pub use crate::sse::{KeepAlive, SseConfig, SseOptions, SseSetup};
 use crate::{HttpError, IntoResponse, Response};
 
@@ -57,6 +63,11 @@ pub fn rejection(error: HttpError) -> Response {
 /// `#[signal]`: completes when the SSE response is over.
 pub fn close_signal(setup: &mut SseSetup) -> Result<CloseSignal, HttpError> {
     Ok(setup.close_signal())
+}
+
+/// An argument with no attribute: the type reads itself.
+pub fn custom<T: FromRequestParts>(parts: &RequestParts) -> Result<T, HttpError> {
+    T::from_request_parts(parts)
 }
 
 /// `#[req]`: the request's parts, read-only.
@@ -103,6 +114,22 @@ pub fn respond<R: IntoResponse>(value: R) -> Response {
 /// An `#[sse]` route's stream as the `text/event-stream` response.
 pub fn sse<S: SseStream>(stream: S, setup: SseSetup) -> Response {
     sse_response(stream, setup)
+}
+
+/// An `#[sse]` route's [`Sse`]: the stream with its own status and headers.
+pub fn sse_head<S: SseStream>(sse: Sse<S>, setup: SseSetup) -> Response {
+    sse.into_response(setup)
+}
+
+/// A fallible `#[sse]` route returning an [`Sse`].
+pub fn sse_head_result<S: SseStream, E: IntoResponse>(
+    result: Result<Sse<S>, E>,
+    setup: SseSetup,
+) -> Response {
+    match result {
+        Ok(sse) => sse.into_response(setup),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// A fallible `#[sse]` route: the stream, or the error's answer (status and NestJS's body)

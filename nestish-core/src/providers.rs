@@ -42,26 +42,31 @@ use std::sync::Arc;
 ///     .expect("every provider is there");
 /// # let _ = app;
 /// ```
+///
+/// A provider may be a trait object, `Arc<dyn Trait>`, so that a test can swap the service for
+/// a fake: see [`AppBuilder::provide_dyn`](crate::AppBuilder::provide_dyn).
 #[derive(Clone, Default)]
 pub struct Providers {
+    /// Each value is the `Arc<T>` itself, keyed by `T` (which may be `dyn Trait`).
     by_type: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
 impl Providers {
-    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>) {
-        self.by_type.insert(TypeId::of::<T>(), value);
+    pub(crate) fn insert<T: ?Sized + Send + Sync + 'static>(&mut self, value: Arc<T>) {
+        self.by_type.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
-    /// The provider of type `T`, if one was registered.
+    /// The provider of type `T` (a type, or `dyn Trait`), if one was registered.
     ///
     /// ```
     /// let providers = nestish_core::Providers::default();
     /// assert!(providers.get::<String>().is_none());
+    /// assert!(providers.get::<dyn std::fmt::Debug + Send + Sync>().is_none());
     /// ```
     #[must_use]
-    pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        let value = Arc::clone(self.by_type.get(&TypeId::of::<T>())?);
-        value.downcast().ok()
+    pub fn get<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let value = self.by_type.get(&TypeId::of::<T>())?;
+        value.downcast_ref::<Arc<T>>().map(Arc::clone)
     }
 }
 
@@ -74,7 +79,7 @@ impl fmt::Debug for Providers {
 }
 
 /// A constructor argument that `#[inject]` fills from the [`Providers`]: `Arc<T>`, or
-/// `Option<Arc<T>>` for a provider that may be absent.
+/// `Option<Arc<T>>` for a provider that may be absent; `T` may be a `dyn Trait`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected",
     label = "not a provider",
@@ -89,7 +94,7 @@ pub trait Inject: Sized {
     fn inject(providers: &Providers) -> Result<Self, MissingProvider>;
 }
 
-impl<T: Send + Sync + 'static> Inject for Arc<T> {
+impl<T: ?Sized + Send + Sync + 'static> Inject for Arc<T> {
     fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
         providers.get().ok_or(MissingProvider {
             type_name: type_name::<T>(),
@@ -97,7 +102,7 @@ impl<T: Send + Sync + 'static> Inject for Arc<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> Inject for Option<Arc<T>> {
+impl<T: ?Sized + Send + Sync + 'static> Inject for Option<Arc<T>> {
     fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
         Ok(providers.get())
     }

@@ -6,9 +6,11 @@ use syn::parse::{ParseStream, Parser};
 use syn::{ImplItem, ItemImpl, LitStr, Type};
 
 use crate::diag::Errors;
+use crate::guards;
 use crate::inject;
-use crate::path;
-use crate::route::{Route, RouteKind, mark_read};
+use crate::marker::mark_read;
+use crate::path::PathLit;
+use crate::route::{Route, RouteKind};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match syn::parse2::<ItemImpl>(input.clone()) {
@@ -50,6 +52,7 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
         ));
     }
     let controller = errors.ok(controller_name(&item.self_ty));
+    let controller_guards = guards::take(&mut item.attrs, &mut errors);
     let constructor = inject::find(item, &mut errors);
     let routes = read_routes(item, &prefix, &mut errors);
     errors.finish()?;
@@ -57,9 +60,14 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
     let controller = controller.unwrap_or_default();
     let self_ty = &item.self_ty;
     let construct = inject::expand(self_ty, constructor.as_ref());
-    let routes = routes
-        .iter()
-        .map(|route| route.expand(self_ty, &controller, &quote!(__nestish_construct)));
+    let routes = routes.iter().map(|route| {
+        route.expand(
+            self_ty,
+            &controller,
+            &quote!(__nestish_construct),
+            &controller_guards,
+        )
+    });
     Ok(quote! {
         const _: () = {
             #construct
@@ -69,9 +77,9 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
 }
 
 /// `#[controller]` or `#[controller("prefix")]`.
-fn parse_prefix(input: ParseStream) -> syn::Result<String> {
+fn parse_prefix(input: ParseStream) -> syn::Result<PathLit> {
     if input.is_empty() {
-        return Ok(String::new());
+        return Ok(PathLit::default());
     }
     let lit: LitStr = input.parse().map_err(|error| {
         syn::Error::new(
@@ -79,7 +87,7 @@ fn parse_prefix(input: ParseStream) -> syn::Result<String> {
             "expected the route prefix as a string literal, like #[controller(\"cats\")]",
         )
     })?;
-    let prefix = path::segment_path(&lit)?;
+    let prefix = PathLit::parse(lit)?;
     if !input.is_empty() {
         input.parse::<syn::Token![,]>()?;
         if !input.is_empty() {
@@ -111,14 +119,23 @@ fn controller_name(self_ty: &Type) -> syn::Result<String> {
     }
 }
 
-/// Every method with a route attribute, validated; each attribute is marked as read.
-fn read_routes(item: &mut ItemImpl, prefix: &str, errors: &mut Errors) -> Vec<Route> {
+/// Every method with a route attribute, parsed and validated; each attribute is marked as read.
+fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Vec<Route> {
     let mut routes = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
         let mut attrs = std::mem::take(&mut method.attrs);
+        let route_guards = guards::take(&mut attrs, errors);
+        let is_route = attrs.iter().any(|attr| RouteKind::of(attr).is_some());
+        if !route_guards.is_empty() && !is_route {
+            errors.push(syn::Error::new_spanned(
+                &method.sig.ident,
+                "#[use_guards] guards a route; this method has no route attribute (#[get], #[sse], ...)",
+            ));
+        }
+        let mut route_guards = Some(route_guards);
         let mut first: Option<RouteKind> = None;
         for attr in &mut attrs {
             let Some(kind) = RouteKind::of(attr) else {
@@ -133,7 +150,11 @@ fn read_routes(item: &mut ItemImpl, prefix: &str, errors: &mut Errors) -> Vec<Ro
                 continue;
             }
             first = Some(kind);
-            if let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix)) {
+            let guards = route_guards.take().unwrap_or_default();
+            let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix, guards)) else {
+                continue;
+            };
+            if errors.ok(route.validate()).is_some() {
                 routes.push(route);
             }
         }

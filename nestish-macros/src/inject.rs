@@ -3,26 +3,21 @@
 //! Like the route attributes, `#[inject]` is read by `#[controller]`, which marks it as read;
 //! on its own it is an error that says where it belongs.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, Type};
 
 use crate::diag::Errors;
-
-const READ_MARKER: &str = "__nestish_read_by_controller";
+use crate::marker;
 
 /// `#[inject]` outside a `#[controller]` impl.
 pub(crate) fn expand_alone(args: TokenStream, item: TokenStream) -> TokenStream {
-    if syn::parse2::<syn::Ident>(args).is_ok_and(|ident| ident == READ_MARKER) {
-        return item;
-    }
-    let error = syn::Error::new(
-        Span::call_site(),
+    marker::expand_alone(
+        args,
+        item,
         "#[inject] marks the constructor of a #[controller] impl; add #[controller] to the impl",
     )
-    .to_compile_error();
-    quote!(#error #item)
 }
 
 /// A validated constructor: its name and argument types.
@@ -38,26 +33,20 @@ pub(crate) fn find(item: &mut ItemImpl, errors: &mut Errors) -> Option<Construct
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
-        let Some(attr) = method.attrs.iter_mut().find(|attr| {
-            attr.path()
-                .segments
-                .last()
-                .is_some_and(|s| s.ident == "inject")
-        }) else {
+        let Some(attr) = method
+            .attrs
+            .iter_mut()
+            .find(|attr| marker::our_name(attr.path()).is_some_and(|name| name == "inject"))
+        else {
             continue;
         };
-        let marker = format_ident!("{}", READ_MARKER);
         if !matches!(attr.meta, syn::Meta::Path(_)) {
             errors.push(syn::Error::new_spanned(
                 &*attr,
                 "#[inject] takes no arguments",
             ));
         }
-        attr.meta = syn::Meta::List(syn::MetaList {
-            path: attr.path().clone(),
-            delimiter: syn::MacroDelimiter::Paren(Default::default()),
-            tokens: quote!(#marker),
-        });
+        marker::mark_read(attr);
         if found.is_some() {
             errors.push(syn::Error::new_spanned(
                 &method.sig.ident,

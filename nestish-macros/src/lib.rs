@@ -8,7 +8,9 @@
 
 mod controller;
 mod diag;
+mod guards;
 mod inject;
+mod marker;
 mod path;
 mod route;
 mod types;
@@ -57,6 +59,12 @@ pub fn patch(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn delete(args: TokenStream, input: TokenStream) -> TokenStream {
     route::expand_alone(RouteKind::Delete, args.into(), input.into()).into()
+}
+
+/// See `nestish_core::use_guards`.
+#[proc_macro_attribute]
+pub fn use_guards(args: TokenStream, input: TokenStream) -> TokenStream {
+    guards::expand_alone(args.into(), input.into()).into()
 }
 
 /// See `nestish_core::inject`.

@@ -3,6 +3,25 @@
 
 use syn::LitStr;
 
+/// A path as written in an attribute (a controller's prefix, a route's path), checked: its value
+/// without leading or trailing slashes, and the literal itself for error spans (`None` when the
+/// attribute gives no path).
+#[derive(Clone, Default)]
+pub(crate) struct PathLit {
+    pub(crate) value: String,
+    pub(crate) lit: Option<LitStr>,
+}
+
+impl PathLit {
+    /// Checks `lit` (see [`segment_path`]).
+    pub(crate) fn parse(lit: LitStr) -> syn::Result<Self> {
+        Ok(Self {
+            value: segment_path(&lit)?,
+            lit: Some(lit),
+        })
+    }
+}
+
 /// The characters a literal path segment may hold (RFC 3986 `pchar`, less the ones nestish
 /// keeps for parameter syntax: `:`, `*`, `{`, `}`), besides `%XX` escapes.
 fn allowed(c: char) -> bool {
@@ -10,7 +29,7 @@ fn allowed(c: char) -> bool {
 }
 
 /// Checks one path literal and returns it without leading or trailing slashes.
-pub(crate) fn segment_path(lit: &LitStr) -> syn::Result<String> {
+fn segment_path(lit: &LitStr) -> syn::Result<String> {
     let value = lit.value();
     let trimmed = value.trim_matches('/');
     if trimmed.is_empty() {

@@ -1,70 +1,78 @@
-//! The third controller: a chat on the event hub. A POST publishes; every open page receives it;
-//! a page that reconnects resumes from the last message it has, so nothing is lost.
+//! The third controller: a chat on the event hub, for logged-in users. A POST publishes under the
+//! user's name; every open page receives it; a page that reconnects resumes from the last
+//! message it has, so nothing is lost. A message that mentions `@name` notifies that user.
 
 use std::sync::Arc;
 
 use futures::Stream;
 use nestish_core::hub::{Hub, HubEvent};
 use nestish_core::{
-    Html, HttpError, Json, MessageEvent, StatusCode, controller, get, inject, post, sse,
+    Guarded, HttpError, Json, MessageEvent, StatusCode, Valid, controller, inject, post, sse,
+    use_guards,
 };
+
+use crate::auth::{AuthGuard, User};
+use crate::notifications;
 
 /// The hub topic the chat publishes on.
 pub const TOPIC: &str = "chat";
 
-/// A message as a client posts it.
-#[derive(Debug, serde::Deserialize)]
+/// A message as a client posts it; its author is the logged-in user.
+#[derive(Debug, serde::Deserialize, garde::Validate)]
 pub struct NewMessage {
-    /// Who writes (1 to 40 characters).
-    pub author: String,
-    /// What they write (1 to 500 characters).
+    /// What they write (1 to 500 characters, not only spaces).
+    #[garde(length(chars, min = 1, max = 500), custom(not_blank))]
     pub text: String,
 }
 
-/// `/chat`: the page, the messages' stream, and posting.
+fn not_blank(text: &str, _: &()) -> garde::Result {
+    if text.trim().is_empty() {
+        return Err(garde::Error::new("must not be blank"));
+    }
+    Ok(())
+}
+
+/// `/chat`: the messages' stream, and posting; logged-in users only.
 pub struct ChatController {
     hub: Arc<Hub>,
 }
 
 #[controller("chat")]
+#[use_guards(AuthGuard)]
 impl ChatController {
     #[inject]
     fn new(hub: Arc<Hub>) -> Self {
         Self { hub }
     }
 
-    /// The chat page.
-    #[get]
-    fn page(&self) -> Html<&'static str> {
-        Html(include_str!("chat.html"))
-    }
-
-    /// Publishes a message to every open page; answers 201 with its id, 503 when the hub's
-    /// engine cannot take it now.
+    /// Publishes a message to every open page, and a notification to each user it mentions;
+    /// answers 201 with its id.
     #[post("messages")]
     async fn post(
         &self,
-        #[body] message: Json<NewMessage>,
+        user: Guarded<User>,
+        #[body] message: Valid<Json<NewMessage>>,
     ) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
-        let NewMessage { author, text } = message.0;
-        let (author, text) = (author.trim(), text.trim());
-        if author.is_empty() || author.chars().count() > 40 {
-            return Err(HttpError::bad_request("author must be 1 to 40 characters"));
-        }
-        if text.is_empty() || text.chars().count() > 500 {
-            return Err(HttpError::bad_request("text must be 1 to 500 characters"));
-        }
-        let event = MessageEvent::json(&serde_json::json!({ "author": author, "text": text }))
-            .map_err(|_| HttpError::internal())?;
+        let (author, text) = (user.name.as_str(), message.text.trim());
+        let data = serde_json::json!({ "author": author, "text": text });
+        let event = MessageEvent::json(&data).map_err(|_| HttpError::internal())?;
         // The hub's engine (Redis, with several instances) may be away for a while: the client
         // is told to try again, as NestJS's ServiceUnavailableException would.
-        let id = self.hub.publish(TOPIC, event).await.map_err(|error| {
+        let unavailable = |error: nestish_core::hub::HubError| {
             tracing::warn!(%error, "chat: a message could not be published");
             HttpError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the chat cannot take messages right now",
             )
-        })?;
+        };
+        let id = self.hub.publish(TOPIC, event).await.map_err(unavailable)?;
+        for name in notifications::mentions(text) {
+            let event = MessageEvent::json(&data).map_err(|_| HttpError::internal())?;
+            self.hub
+                .publish(&notifications::topic(name), event)
+                .await
+                .map_err(unavailable)?;
+        }
         Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
     }
 

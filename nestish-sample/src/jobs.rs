@@ -1,5 +1,6 @@
 //! The second controller: job progress as SSE, with a path parameter, query values, an injected
-//! service and the browser's `Last-Event-ID`, so a dropped connection resumes where it stopped.
+//! service and the browser's `Last-Event-ID`, so a dropped connection resumes where it stopped;
+//! for logged-in users.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,8 +8,10 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
 use nestish_core::{
-    EventError, Html, HttpError, MessageEvent, StatusCode, controller, get, inject, sse,
+    EventError, HttpError, MessageEvent, StatusCode, controller, get, inject, sse, use_guards,
 };
+
+use crate::auth::AuthGuard;
 
 /// The service: which jobs exist and how many steps each has.
 #[derive(Debug)]
@@ -41,22 +44,17 @@ impl JobBoard {
 /// resumes with `Last-Event-ID`, as it would after a dropped connection.
 pub const STEPS_PER_CONNECTION: u32 = 5;
 
-/// `/jobs`: a page per job, and the job's progress as a stream.
+/// `/jobs`: the jobs, and a job's progress as a stream; logged-in users only.
 pub struct JobsController {
     board: Arc<JobBoard>,
 }
 
 #[controller("jobs")]
+#[use_guards(AuthGuard)]
 impl JobsController {
     #[inject]
     fn new(board: Arc<JobBoard>) -> Self {
         Self { board }
-    }
-
-    /// The page: pick a job, watch its progress.
-    #[get]
-    fn page(&self) -> Html<&'static str> {
-        Html(include_str!("jobs.html"))
     }
 
     /// The jobs that exist, as JSON.

@@ -3,31 +3,55 @@
 //!
 //! - `GET /` serves a page that opens `new EventSource('/sse')` and lists every message;
 //!   `GET /sse` sends `{"hello":"world"}` every second.
+//! - `GET /login` logs in under a name: `POST /login` sets the session cookie that
+//!   [`auth::AuthGuard`] asks for on the jobs, chat and notifications routes (see [`auth`]).
 //! - `GET /jobs` serves a page that follows a job's progress from
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
 //!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures.
+//!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]); a message that
+//!   mentions `@name` reaches that user's `GET /notifications/events` (see [`notifications`]).
 //!
 //! Run it with `cargo run -p nestish-sample`; with `TLS_CERT=cert.pem TLS_KEY=key.pem` it serves
 //! HTTPS, where browsers speak HTTP/2 (see [`tls`]).
 
+pub mod auth;
 pub mod chat;
 pub mod jobs;
+pub mod notifications;
+pub mod pages;
 
 use std::ffi::OsString;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
 /// The sample application, with its providers and its health and metrics routes:
-/// `app().build()?.listen(addr)`.
+/// `app().build()?.listen(addr)`. Its session tokens are signed with `SESSION_SECRET` when it
+/// is set (instances that share it share their logged-in users), with a random secret of the
+/// process's own otherwise.
 pub fn app() -> AppBuilder {
+    let sessions = match std::env::var("SESSION_SECRET") {
+        Ok(secret) => auth::Sessions::with_secret(secret.as_bytes()),
+        // Without randomness there is no safe session at all: a start-up failure is the honest
+        // answer, and the operating system always has some.
+        Err(_) => auth::Sessions::random().expect("the operating system gives random bytes"),
+    };
+    app_with_sessions(Arc::new(sessions))
+}
+
+/// The sample application with `sessions`: instances that share their secret share their
+/// users (see [`auth::Sessions`]).
+pub fn app_with_sessions(sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
+        .provide_arc(Arc::clone(&sessions))
+        .provide(auth::AuthGuard::new(sessions))
         .health_routes("/health")
         .metrics_route("/metrics")
 }

@@ -12,6 +12,19 @@ async fn sample() -> TestApp {
         .expect("the sample starts")
 }
 
+/// Logs in as `name`; the session token its cookie carries.
+async fn login(app: &TestApp, name: &str) -> String {
+    let answer = app.post("/login").json(&json!({ "name": name })).await;
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT, "{}", answer.text());
+    let cookie = answer.header("set-cookie").expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    let token = cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.strip_prefix("session="));
+    token.expect("session=<token>").to_owned()
+}
+
 #[tokio::test]
 async fn the_page_opens_an_event_source_that_says_hello_world() {
     let app = sample().await;
@@ -32,7 +45,11 @@ async fn the_page_opens_an_event_source_that_says_hello_world() {
 #[tokio::test]
 async fn a_job_resumes_after_the_last_event_id_and_ends_with_204() {
     let app = sample().await;
-    let mut progress = app.sse("/jobs/deploy/progress?every=10").await;
+    let session = login(&app, "ann").await;
+    let mut progress = app
+        .sse("/jobs/deploy/progress?every=10")
+        .cookie("session", &session)
+        .await;
     for step in 1..=5 {
         let event = progress.next_event().await;
         assert_eq!(event.id, Some(step.to_string()));
@@ -43,6 +60,7 @@ async fn a_job_resumes_after_the_last_event_id_and_ends_with_204() {
     assert!(progress.end().await.is_empty());
     let mut rest = app
         .sse("/jobs/deploy/progress?every=10")
+        .cookie("session", &session)
         .last_event_id("5")
         .await;
     let last = rest.next_event().await;
@@ -55,6 +73,7 @@ async fn a_job_resumes_after_the_last_event_id_and_ends_with_204() {
     for seen in ["6", "7", "4294967295"] {
         let done = app
             .get("/jobs/deploy/progress")
+            .cookie("session", &session)
             .header("last-event-id", seen)
             .await;
         assert_eq!(
@@ -68,16 +87,22 @@ async fn a_job_resumes_after_the_last_event_id_and_ends_with_204() {
 #[tokio::test]
 async fn unknown_jobs_and_bad_queries_are_refused_before_streaming() {
     let app = sample().await;
+    let session = login(&app, "ann").await;
     app.get("/jobs/launch/progress")
+        .cookie("session", &session)
         .await
         .assert_error(StatusCode::NOT_FOUND, "no job named \"launch\"");
     let bad = app
         .get("/jobs/build/progress")
+        .cookie("session", &session)
         .query(&[("every", "soon")])
         .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
-        app.get("/jobs/list").await.json::<Vec<String>>(),
+        app.get("/jobs/list")
+            .cookie("session", &session)
+            .await
+            .json::<Vec<String>>(),
         ["build", "deploy", "test"]
     );
 }
@@ -85,32 +110,131 @@ async fn unknown_jobs_and_bad_queries_are_refused_before_streaming() {
 #[tokio::test]
 async fn a_chat_message_reaches_every_open_page_once() {
     let app = sample().await;
-    let (mut alice, mut bob) = (app.sse("/chat/events").await, app.sse("/chat/events").await);
+    let (alice_session, bob_session) = (login(&app, "alice").await, login(&app, "bob").await);
+    let mut alice = app
+        .sse("/chat/events")
+        .cookie("session", &alice_session)
+        .await;
+    let mut bob = app
+        .sse("/chat/events")
+        .cookie("session", &bob_session)
+        .await;
     let posted = app
         .post("/chat/messages")
-        .json(&json!({ "author": "alice", "text": "hi bob" }))
+        .cookie("session", &alice_session)
+        .json(&json!({ "text": "hi bob" }))
         .await;
     assert_eq!(posted.status(), StatusCode::CREATED);
     let id = posted.json::<Value>()["id"].to_string();
     for page in [&mut alice, &mut bob] {
         let message = page.next_event().await;
         assert_eq!(message.id.as_deref(), Some(id.as_str()));
-        assert_eq!(message.json::<Value>().unwrap()["text"], "hi bob");
+        assert_eq!(
+            message.json::<Value>().unwrap(),
+            json!({ "author": "alice", "text": "hi bob" })
+        );
     }
     // A page that reloads with the last id it saw gets nothing twice: its first event is the
     // next message.
-    let mut reloaded = app.sse("/chat/events").last_event_id(&id).await;
+    let mut reloaded = app
+        .sse("/chat/events")
+        .cookie("session", &bob_session)
+        .last_event_id(&id)
+        .await;
     app.post("/chat/messages")
-        .json(&json!({ "author": "bob", "text": "hi alice" }))
+        .cookie("session", &bob_session)
+        .json(&json!({ "text": "hi alice" }))
         .await;
     assert_eq!(
         reloaded.next_event().await.json::<Value>().unwrap()["text"],
         "hi alice"
     );
+    let empty = app
+        .post("/chat/messages")
+        .cookie("session", &bob_session)
+        .json(&json!({ "text": "" }))
+        .await;
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        empty.json::<Value>()["message"],
+        json!(["text: must not be blank", "text: length is lower than 1"])
+    );
+}
+
+#[tokio::test]
+async fn without_a_session_the_streams_and_posts_answer_401_and_nothing_opens() {
+    let app = sample().await;
+    for path in [
+        "/chat/events",
+        "/jobs/build/progress",
+        "/notifications/events",
+    ] {
+        let refused = app.sse(path).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            refused.header("www-authenticate"),
+            Some("Cookie name=\"session\""),
+            "{path}"
+        );
+    }
+    assert_eq!(app.handle().open_streams(), 0);
     app.post("/chat/messages")
-        .json(&json!({ "author": "", "text": "who?" }))
+        .json(&json!({ "text": "sneaky" }))
         .await
-        .assert_error(StatusCode::BAD_REQUEST, "author must be 1 to 40 characters");
+        .assert_error(StatusCode::UNAUTHORIZED, "log in first: POST /login");
+    let made_up = app.sse("/chat/events").cookie("session", "made-up").await;
+    assert_eq!(made_up.status(), StatusCode::UNAUTHORIZED);
+    // The pages themselves are open: a logged-out browser loads them and is told to log in.
+    assert_eq!(app.get("/chat").await.status(), StatusCode::OK);
+    assert_eq!(app.get("/login").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_mention_reaches_only_the_mentioned_users_notifications() {
+    let app = sample().await;
+    let (ann, bob) = (login(&app, "ann").await, login(&app, "bob").await);
+    let mut for_ann = app
+        .sse("/notifications/events")
+        .cookie("session", &ann)
+        .await;
+    let mut for_bob = app
+        .sse("/notifications/events")
+        .cookie("session", &bob)
+        .await;
+    for (who, text) in [(&ann, "lunch, @bob?"), (&bob, "sure @ann")] {
+        let posted = app
+            .post("/chat/messages")
+            .cookie("session", who)
+            .json(&json!({ "text": text }))
+            .await;
+        assert_eq!(posted.status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        for_bob.next_event().await.json::<Value>().unwrap(),
+        json!({ "author": "ann", "text": "lunch, @bob?" })
+    );
+    assert_eq!(
+        for_ann.next_event().await.json::<Value>().unwrap(),
+        json!({ "author": "bob", "text": "sure @ann" })
+    );
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_session_and_a_bad_name_is_refused() {
+    let app = sample().await;
+    let session = login(&app, "ann").await;
+    let out = app.post("/logout").cookie("session", &session).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    let after = app.sse("/chat/events").cookie("session", &session).await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+
+    let bad = app.post("/login").json(&json!({ "name": "a b" })).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad.json::<Value>()["message"],
+        json!(["name: use letters, digits, `_` and `-` only"])
+    );
 }
 
 #[tokio::test]

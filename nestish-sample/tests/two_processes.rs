@@ -28,6 +28,7 @@ use redis::Redis;
 async fn sample(redis: &Redis) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nestish-sample"))
         .env("REDIS_URL", redis.url())
+        .env("SESSION_SECRET", "two processes, one chat")
         .env("PORT", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -81,12 +82,32 @@ async fn read_until(stream: &mut TcpStream, wanted: &str) -> String {
     String::from_utf8(read).expect("UTF-8")
 }
 
-/// Posts a chat message to `addr`; its id.
-async fn post(addr: SocketAddr, text: &str) -> u64 {
-    let body = format!(r#"{{"author":"ann","text":"{text}"}}"#);
+/// Logs in as `ann` on `addr`; the session cookie (`session=...`), good on every instance that
+/// shares the secret.
+async fn login(addr: SocketAddr) -> String {
+    let body = r#"{"name":"ann"}"#;
     let request = format!(
-        "POST /chat/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+        "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = send(addr, &request).await;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
+    let cookie = answer
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: "))
+        .expect("a session cookie");
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// Posts a chat message to `addr` as the holder of `cookie`; its id.
+async fn post(addr: SocketAddr, cookie: &str, text: &str) -> u64 {
+    let body = format!(r#"{{"text":"{text}"}}"#);
+    let request = format!(
+        "POST /chat/messages HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let mut stream = send(addr, &request).await;
@@ -97,10 +118,11 @@ async fn post(addr: SocketAddr, text: &str) -> u64 {
     id.trim_end_matches('}').parse().expect("a numeric id")
 }
 
-/// Opens the chat's stream on `addr`, after `last_event_id` if given.
-async fn events(addr: SocketAddr, last_event_id: Option<u64>) -> TcpStream {
+/// Opens the chat's stream on `addr` as the holder of `cookie`, after `last_event_id` if given.
+async fn events(addr: SocketAddr, cookie: &str, last_event_id: Option<u64>) -> TcpStream {
     let header = last_event_id.map_or(String::new(), |id| format!("Last-Event-ID: {id}\r\n"));
-    let request = format!("GET /chat/events HTTP/1.1\r\nHost: x\r\n{header}\r\n");
+    let request =
+        format!("GET /chat/events HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n{header}\r\n");
     let mut stream = send(addr, &request).await;
     read_until(&mut stream, "retry: 500").await;
     stream
@@ -117,9 +139,11 @@ async fn two_sample_processes_on_one_redis_are_one_chat() {
     };
     let (_a, a) = sample(&redis).await;
     let (_b, b) = sample(&redis).await;
-    let mut on_b = events(b, None).await;
-    let first = post(a, "posted to A").await;
-    let second = post(b, "posted to B").await;
+    // Logged in on A, the client is known on B too: the instances share SESSION_SECRET.
+    let cookie = login(a).await;
+    let mut on_b = events(b, &cookie, None).await;
+    let first = post(a, &cookie, "posted to A").await;
+    let second = post(b, &cookie, "posted to B").await;
     assert_eq!(second, first + 1, "one id sequence for both processes");
     let read = read_until(&mut on_b, "posted to B").await;
     // (Each event in its own chunk of the chunked body.)
@@ -129,8 +153,8 @@ async fn two_sample_processes_on_one_redis_are_one_chat() {
     };
     assert!(at(wire(first, "posted to A")) < at(wire(second, "posted to B")));
     // The client moves to A with the last id it saw, and gets the rest once.
-    let third = post(b, "while moving").await;
-    let mut on_a = events(a, Some(second)).await;
+    let third = post(b, &cookie, "while moving").await;
+    let mut on_a = events(a, &cookie, Some(second)).await;
     let read = read_until(&mut on_a, "while moving").await;
     assert!(read.contains(&wire(third, "while moving")), "{read:?}");
     assert!(!read.contains("posted to"), "nothing seen again: {read:?}");

@@ -223,3 +223,16 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Logs `browser` in as `name` through the sample's login page: the session cookie is set.
+pub async fn log_in(browser: &Browser, addr: std::net::SocketAddr, name: &str) {
+    browser.goto(&format!("http://{addr}/login")).await;
+    let status = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             login(arguments[0]).then(done, (e) => done(String(e)));",
+            serde_json::json!([name]),
+        )
+        .await;
+    assert_eq!(status, 204, "login as {name}");
+}

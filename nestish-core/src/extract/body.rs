@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 
 use super::RequestBody;
 use super::RequestParts;
+use super::deserialize;
 use crate::{HttpError, Json};
 
 /// A type a `#[body]` argument may have: [`Json<T>`], `String` or [`Bytes`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from a request body",
     label = "not a body type",
-    note = "a #[body] argument is `Json<T>` (with `T: Deserialize`), `String` or `Bytes`"
+    note = "a #[body] argument is `Json<T>` (with `T: Deserialize`), `Valid<Json<T>>` (feature `validation`), `String` or `Bytes`"
 )]
 pub trait FromBody: Sized {
     /// Builds the value from the whole body.
@@ -42,26 +43,32 @@ impl FromBody for String {
 
 impl<T: DeserializeOwned> FromBody for Json<T> {
     fn from_body(parts: &RequestParts, body: Bytes) -> Result<Self, HttpError> {
-        let is_json = parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .is_some_and(|mime| {
-                let mime = mime.trim();
-                mime.eq_ignore_ascii_case("application/json")
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            });
-        if !is_json {
-            return Err(HttpError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a body with Content-Type: application/json",
-            ));
-        }
-        serde_json::from_slice(&body)
+        require_json(parts)?;
+        deserialize::json(&body)
             .map(Json)
             .map_err(|error| HttpError::bad_request(format!("the JSON body is invalid: {error}")))
     }
+}
+
+/// 415 unless the body is declared JSON (`application/json` or `application/*+json`).
+pub(crate) fn require_json(parts: &RequestParts) -> Result<(), HttpError> {
+    let is_json = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
+    if !is_json {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a body with Content-Type: application/json",
+        ));
+    }
+    Ok(())
 }
 
 /// How a `#[body]` argument reads a request body.

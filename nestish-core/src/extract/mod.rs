@@ -9,11 +9,13 @@
 //! |---|---|---|
 //! | `#[param("id")]` | `@Param('id')` | `T: FromStr`; the path declares `:id`, or `*id` as its last segment for the rest of the path |
 //! | `#[query("page")]` | `@Query('page')` | `T: FromStr`, or `Option<T>` when it may be absent |
-//! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string |
+//! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string; `Valid<T>` to validate it (feature `validation`) |
 //! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | `T: FromStr`, or `Option<T>` |
+//! | `#[cookie("session")]` | `@Req() req` then `req.cookies.session` | `T: FromStr`, or `Option<T>` |
 //! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr`): what the browser sends on reconnect; `T` when required |
-//! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
+//! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `Valid<Json<T>>` (validated, feature `validation`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
+//! | none | a `createParamDecorator` one | `T:` [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
 //!
 //! ```
 //! use futures::stream::{self, Stream};
@@ -58,18 +60,26 @@
 
 mod body;
 mod connection;
+pub(crate) mod cookie;
+mod custom;
+mod deserialize;
 pub(crate) mod header;
 pub(crate) mod path;
 pub(crate) mod query;
 mod request_body;
+#[cfg(feature = "validation")]
+pub(crate) mod valid;
 
 // The helpers the generated shims call are reached through `nestish_core::__private` only: they
 // are plumbing, not API.
 pub use body::FromBody;
 pub(crate) use body::{BodyLimits, read_body};
 pub use connection::ConnectionInfo;
+pub use custom::{FromRequestParts, Guarded};
 pub(crate) use path::PathParams;
 pub use request_body::RequestBody;
+#[cfg(feature = "validation")]
+pub use valid::Valid;
 
 /// The parts of a request that `#[req]` gives read access to: method, URI, version, headers.
 pub type RequestParts = http::request::Parts;

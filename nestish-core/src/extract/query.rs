@@ -44,7 +44,7 @@ where
 ///
 /// 400 naming what serde refused (a missing field, a value of the wrong type).
 pub fn query_all<T: DeserializeOwned>(parts: &RequestParts, name: &str) -> Result<T, HttpError> {
-    serde_urlencoded::from_str(parts.uri.query().unwrap_or("")).map_err(|error| {
+    super::deserialize::query(parts.uri.query().unwrap_or("")).map_err(|error| {
         HttpError::bad_request(format!("query string (\"{name}\") is invalid: {error}"))
     })
 }

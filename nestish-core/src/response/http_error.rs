@@ -2,16 +2,18 @@
 
 use std::fmt;
 
-use http::StatusCode;
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{HeaderMap, StatusCode};
 
 use crate::{Body, IntoResponse, Response};
 
 /// An HTTP error answer, NestJS's `HttpException`: a status and a message, sent as
 /// `{"statusCode":404,"message":"...","error":"Not Found"}`.
 ///
-/// Return it from a route as `Result<T, HttpError>`. Yielded as `Err` by an SSE stream, it ends
-/// the stream with an `event: error` whose data is [`message`](Self::message).
+/// Return it from a route as `Result<T, HttpError>`, or from a [`Guard`](crate::Guard) to refuse
+/// a request. Yielded as `Err` by an SSE stream, it ends the stream with an `event: error` whose
+/// data is [`message`](Self::message). It may carry response headers
+/// ([`with_header`](Self::with_header)): a 401's `WWW-Authenticate`, a 429's `Retry-After`.
 ///
 /// ```
 /// use nestish_core::{HttpError, IntoResponse, StatusCode};
@@ -28,6 +30,12 @@ use crate::{Body, IntoResponse, Response};
 pub struct HttpError {
     status: StatusCode,
     message: String,
+    /// Boxed, and only when there are some: an `HttpError` travels in every `Result` of the
+    /// request path, and most have none.
+    headers: Option<Box<HeaderMap>>,
+    /// Every message of a [`validation`](Self::validation) error, sent as an array; `message`
+    /// then joins them.
+    messages: Option<Box<[String]>>,
 }
 
 impl HttpError {
@@ -44,6 +52,78 @@ impl HttpError {
         Self {
             status,
             message: message.into(),
+            headers: None,
+            messages: None,
+        }
+    }
+
+    /// 400 Bad Request with one message per problem, NestJS's `ValidationPipe` answer:
+    /// `{"statusCode":400,"message":["name: length is lower than 1", ...],"error":"Bad Request"}`.
+    /// [`message`](Self::message) joins them with `; ` (an SSE `event: error` carries that).
+    ///
+    /// ```
+    /// use nestish_core::HttpError;
+    ///
+    /// let error = HttpError::validation(vec!["name: empty".into(), "age: too high".into()]);
+    /// assert_eq!(
+    ///     error.to_json(),
+    ///     r#"{"statusCode":400,"message":["name: empty","age: too high"],"error":"Bad Request"}"#
+    /// );
+    /// assert_eq!(error.message(), "name: empty; age: too high");
+    /// assert_eq!(error.messages(), ["name: empty", "age: too high"]);
+    /// ```
+    #[must_use]
+    pub fn validation(messages: Vec<String>) -> Self {
+        let mut error = Self::bad_request(messages.join("; "));
+        error.messages = Some(messages.into_boxed_slice());
+        error
+    }
+
+    /// Each message: those of a [`validation`](Self::validation) error, or the one message.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::conflict("taken").messages(), ["taken"]);
+    /// ```
+    #[must_use]
+    pub fn messages(&self) -> &[String] {
+        match &self.messages {
+            Some(messages) => messages,
+            None => std::slice::from_ref(&self.message),
+        }
+    }
+
+    /// Adds a header to the answer (a second value of the same name is appended, not replaced).
+    ///
+    /// ```
+    /// use nestish_core::header::{HeaderValue, WWW_AUTHENTICATE};
+    /// use nestish_core::{HttpError, IntoResponse};
+    ///
+    /// let refused = HttpError::unauthorized("log in first")
+    ///     .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Cookie realm=\"chat\""));
+    /// let response = refused.into_response();
+    /// assert_eq!(response.status(), 401);
+    /// assert_eq!(response.headers()["www-authenticate"], "Cookie realm=\"chat\"");
+    /// ```
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers
+            .get_or_insert_with(Default::default)
+            .append(name, value);
+        self
+    }
+
+    /// The headers the answer carries besides `Content-Type`.
+    ///
+    /// ```
+    /// let error = nestish_core::HttpError::conflict("taken");
+    /// assert!(error.headers().is_empty());
+    /// ```
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        static NONE: std::sync::OnceLock<HeaderMap> = std::sync::OnceLock::new();
+        match &self.headers {
+            Some(headers) => headers,
+            None => NONE.get_or_init(HeaderMap::new),
         }
     }
 
@@ -55,6 +135,17 @@ impl HttpError {
     #[must_use]
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401 Unauthorized: who the client is is unknown. HTTP asks a 401 to say how to
+    /// authenticate in a `WWW-Authenticate` header: add one with [`with_header`](Self::with_header).
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::unauthorized("no session").status(), 401);
+    /// ```
+    #[must_use]
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
     }
 
     /// 403 Forbidden.
@@ -75,6 +166,61 @@ impl HttpError {
     #[must_use]
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 409 Conflict.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::conflict("name taken").status(), 409);
+    /// ```
+    #[must_use]
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+
+    /// 410 Gone.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::gone("job expired").status(), 410);
+    /// ```
+    #[must_use]
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, message)
+    }
+
+    /// 422 Unprocessable Entity.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::unprocessable_entity("no").status(), 422);
+    /// ```
+    #[must_use]
+    pub fn unprocessable_entity(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    /// 429 Too Many Requests; add a `Retry-After` header with [`with_header`](Self::with_header).
+    ///
+    /// ```
+    /// use nestish_core::HttpError;
+    /// use nestish_core::header::{HeaderValue, RETRY_AFTER};
+    ///
+    /// let error = HttpError::too_many_requests("slow down")
+    ///     .with_header(RETRY_AFTER, HeaderValue::from_static("30"));
+    /// assert_eq!(error.headers()["retry-after"], "30");
+    /// ```
+    #[must_use]
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+    }
+
+    /// 503 Service Unavailable.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::HttpError::service_unavailable("down").status(), 503);
+    /// ```
+    #[must_use]
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
 
     /// 500 Internal Server Error, with NestJS's message.
@@ -117,10 +263,14 @@ impl HttpError {
     pub fn to_json(&self) -> String {
         // Written by hand to keep NestJS's field order; the strings are escaped as JSON.
         let string = |text: &str| serde_json::Value::from(text).to_string();
+        let message = match &self.messages {
+            Some(messages) => serde_json::Value::from(messages.to_vec()).to_string(),
+            None => string(&self.message),
+        };
         format!(
             r#"{{"statusCode":{},"message":{},"error":{}}}"#,
             self.status.as_u16(),
-            string(&self.message),
+            message,
             string(self.status.canonical_reason().unwrap_or("Error")),
         )
     }
@@ -134,25 +284,29 @@ impl fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-/// The status, and NestJS's JSON body as `application/json; charset=utf-8`; no body for the
-/// statuses that may not have one (204 No Content, which tells an `EventSource` not to reconnect,
-/// and 304 Not Modified).
+/// The status, its headers, and NestJS's JSON body as `application/json; charset=utf-8`; no
+/// body for the statuses that may not have one (204 No Content, which tells an `EventSource` not
+/// to reconnect, and 304 Not Modified).
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        if matches!(
+        let body_less = matches!(
             self.status,
             StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
-        ) {
-            let mut response = Response::new(Body::empty());
-            *response.status_mut() = self.status;
-            return response;
-        }
-        let mut response = Response::new(Body::from(self.to_json()));
-        *response.status_mut() = self.status;
-        response.headers_mut().insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
         );
+        let mut response = if body_less {
+            Response::new(Body::empty())
+        } else {
+            let mut response = Response::new(Body::from(self.to_json()));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            response
+        };
+        *response.status_mut() = self.status;
+        if let Some(headers) = self.headers {
+            response.headers_mut().extend(*headers);
+        }
         response
     }
 }

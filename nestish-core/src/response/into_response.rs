@@ -18,6 +18,7 @@ pub type Response = http::Response<Body>;
 /// | [`Json<T>`] | 200 | `application/json; charset=utf-8` |
 /// | `()` | 200, empty body | none |
 /// | `(StatusCode, T)` | the given one | `T`'s |
+/// | `(HeaderMap, T)`, `(StatusCode, HeaderMap, T)` | `T`'s or the given one, with the headers | `T`'s, unless given |
 /// | `Result<T, E>` | `T`'s or `E`'s (`E` is usually [`HttpError`]) | |
 /// | [`Response`] | as built | as built |
 ///
@@ -34,7 +35,7 @@ pub type Response = http::Response<Body>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a route",
     label = "does not implement `IntoResponse`",
-    note = "return `String`, `&'static str`, `Html<T>`, `Json<T>`, `()`, `(StatusCode, T)`, `Result<T, HttpError>` or a `Response`"
+    note = "return `String`, `&'static str`, `Html<T>`, `Json<T>`, `()`, `(StatusCode, T)`, `(StatusCode, HeaderMap, T)`, `Result<T, HttpError>` or a `Response`"
 )]
 pub trait IntoResponse {
     /// Builds the response.
@@ -69,6 +70,39 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         *response.status_mut() = self.0;
+        response
+    }
+}
+
+/// The headers are added to `T`'s; one that `T` sets too (`Content-Type`) is replaced.
+///
+/// ```
+/// use nestish_core::header::{HeaderValue, LOCATION, SET_COOKIE};
+/// use nestish_core::{HeaderMap, IntoResponse, StatusCode};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(SET_COOKIE, HeaderValue::from_static("session=abc; HttpOnly; Path=/"));
+/// headers.insert(LOCATION, HeaderValue::from_static("/chat"));
+/// let response = (StatusCode::SEE_OTHER, headers, "logged in").into_response();
+/// assert_eq!(response.status(), 303);
+/// assert_eq!(response.headers()["set-cookie"], "session=abc; HttpOnly; Path=/");
+/// assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+/// ```
+impl<T: IntoResponse> IntoResponse for (StatusCode, http::HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let (status, headers, value) = self;
+        let mut response = (headers, value).into_response();
+        *response.status_mut() = status;
+        response
+    }
+}
+
+/// `T`'s response, with these headers added (see `(StatusCode, HeaderMap, T)`).
+impl<T: IntoResponse> IntoResponse for (http::HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let (headers, value) = self;
+        let mut response = value.into_response();
+        response.headers_mut().extend(headers);
         response
     }
 }
@@ -112,6 +146,21 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
+
+/// A `#[body] order: Json<Order>` reads as the order: `order.item`.
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

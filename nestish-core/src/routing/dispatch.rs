@@ -13,6 +13,7 @@ use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode, Version};
 
 use crate::ConnectionInfo;
+use crate::guard;
 use crate::panic::message as panic_message;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
@@ -32,6 +33,9 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.record.path;
             let observed = observed.map(|observed| observed.route(route));
+            if !endpoint.guards.is_empty() {
+                return Dispatch::new(guard::guarded(endpoint, request, params), route, observed);
+            }
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
                 return Dispatch::new(HandlerFuture::ready(head_response()), route, observed);
             }

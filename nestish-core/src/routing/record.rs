@@ -6,6 +6,7 @@
 use crate::RouteSource;
 use crate::extract::PathParams;
 use crate::extract::{BodyLimits, RequestBody};
+use crate::guard::GuardRef;
 use crate::providers::{MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
@@ -27,7 +28,8 @@ pub type HandlerFn = fn(&RouteContext, Request, PathParams) -> HandlerFuture;
 pub type ConstructFn = fn(&Providers) -> Result<Controller, MissingProvider>;
 
 /// What a handler shim is given besides the request: its controller and, for an SSE route, the
-/// stream settings resolved against the application's.
+/// stream settings resolved against the application's. Cheap to clone: pointers and a copy.
+#[derive(Clone)]
 pub struct RouteContext {
     pub(crate) controller: Controller,
     /// Shared, not copied, by every stream of the route: an idle stream holds a pointer to it.
@@ -126,6 +128,8 @@ pub struct RouteRecord {
     pub handler: HandlerFn,
     /// Stream settings (SSE routes only).
     pub sse: SseOptions,
+    /// The guards of the controller, then of the route, in the order they run.
+    pub guards: &'static [GuardRef],
 }
 
 inventory::collect!(RouteRecord);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract::{BodyLimits, PathParams};
+use crate::guard::Guards;
 use crate::observe::RouteMetrics;
 use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
@@ -19,6 +20,8 @@ pub(crate) struct Endpoint {
     pub(crate) kind: RouteKind,
     pub(crate) handler: HandlerFn,
     pub(crate) context: RouteContext,
+    /// Run before the handler; empty when the route has none.
+    pub(crate) guards: Guards,
 }
 
 /// What a request's method and path found.
@@ -43,7 +46,7 @@ impl Router {
     /// Registers the routes, which come sorted by pattern then method, with their controllers.
     /// `keep_alive` is the application's heartbeat interval, for routes that set none.
     pub(crate) fn new(
-        routes: impl IntoIterator<Item = (&'static RouteRecord, Controller)>,
+        routes: impl IntoIterator<Item = (&'static RouteRecord, Controller, Guards)>,
         keep_alive: Option<Duration>,
         limits: Limits,
         state: &Arc<State>,
@@ -56,7 +59,7 @@ impl Router {
             state: Arc::clone(state),
         };
         let mut previous: Option<&'static RouteRecord> = None;
-        for (record, controller) in routes {
+        for (record, controller, guards) in routes {
             let endpoint = Endpoint {
                 record,
                 verb: record.verb,
@@ -85,6 +88,7 @@ impl Router {
                     },
                     state: Arc::clone(state),
                 },
+                guards,
             };
             match previous {
                 Some(prev) if prev.pattern == record.pattern => {

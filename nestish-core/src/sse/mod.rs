@@ -20,5 +20,6 @@ pub use event::{EventError, ForbiddenChar, MessageEvent};
 pub(crate) use heartbeat::Heartbeats;
 pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
+pub use response::Sse;
 pub(crate) use response::{head_response, sse_response};
 pub use signal::{CloseSignal, SseSetup};

@@ -9,7 +9,7 @@
 //! map for as long as it listens, and three headers fit a map a third the size of six's.
 
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use super::SseSetup;
 use super::SseStream;
@@ -23,6 +23,89 @@ pub(crate) fn sse_response<S: SseStream>(stream: S, setup: SseSetup) -> Response
     let mut response = Response::new(Body::new(SseBody::new(stream, setup)));
     *response.headers_mut() = headers();
     response
+}
+
+/// An `#[sse]` method's stream with a status or headers of its own: return `Sse<impl Stream>`
+/// (or a `Result` of one) instead of the bare stream.
+///
+/// ```
+/// use futures::{Stream, stream};
+/// use nestish_core::header::{HeaderValue, SET_COOKIE};
+/// use nestish_core::{MessageEvent, Sse, controller, sse};
+///
+/// #[derive(Default)]
+/// pub struct FeedController;
+///
+/// #[controller("feed")]
+/// impl FeedController {
+///     #[sse]
+///     fn feed(&self) -> Sse<impl Stream<Item = MessageEvent> + Send + 'static> {
+///         Sse::new(stream::iter([MessageEvent::new("hello")]))
+///             .header(SET_COOKIE, HeaderValue::from_static("seen=1; Path=/feed"))
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+#[must_use = "an Sse does nothing unless returned from an #[sse] method"]
+pub struct Sse<S> {
+    stream: S,
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl<S: SseStream> Sse<S> {
+    /// `stream`, answered 200 with the event-stream headers alone, as a bare stream is.
+    ///
+    /// ```
+    /// let sse = nestish_core::Sse::new(futures::stream::empty::<nestish_core::MessageEvent>());
+    /// # let _ = sse;
+    /// ```
+    pub fn new(stream: S) -> Self {
+        Self {
+            stream,
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// Adds a header (a second of the same name is appended). One that nestish sets on every
+    /// stream (`Content-Type`, `Cache-Control`, `X-Accel-Buffering`) is replaced by yours.
+    ///
+    /// ```
+    /// use nestish_core::header::{HeaderName, HeaderValue};
+    ///
+    /// let sse = nestish_core::Sse::new(futures::stream::empty::<nestish_core::MessageEvent>())
+    ///     .header(HeaderName::from_static("x-stream-epoch"), HeaderValue::from_static("7"));
+    /// # let _ = sse;
+    /// ```
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets the status (200 unless set). A browser's `EventSource` reads a stream only from a
+    /// 200 answer.
+    ///
+    /// ```
+    /// use nestish_core::{Sse, StatusCode};
+    ///
+    /// let sse = Sse::new(futures::stream::empty::<nestish_core::MessageEvent>())
+    ///     .status(StatusCode::CREATED);
+    /// # let _ = sse;
+    /// ```
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// The response that streams the events, with the head asked for.
+    pub(crate) fn into_response(self, setup: SseSetup) -> Response {
+        let mut response = sse_response(self.stream, setup);
+        *response.status_mut() = self.status;
+        // `extend` replaces the values of a name both maps have.
+        response.headers_mut().extend(self.headers);
+        response
+    }
 }
 
 /// The answer to `HEAD` on an SSE route: the headers a `GET` would get, no body, no stream.

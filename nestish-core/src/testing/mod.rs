@@ -66,7 +66,8 @@ pub use client::{DEFAULT_TIMEOUT, TestClient, TestRequest, TestResponse};
 pub use parse::{Event, Received};
 pub use sse::{EventStream, SseRequest, StreamError};
 
-use crate::{AppBuilder, ControllerSet, Error, NestFactory, ServerHandle};
+use crate::guard::GuardOverride;
+use crate::{AppBuilder, ControllerSet, Error, Guard, NestFactory, ServerHandle};
 
 /// Where a testing module starts: NestJS's `Test`.
 ///
@@ -203,6 +204,70 @@ impl TestingModule {
     pub fn override_provider_arc<T: Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
         self.overrides
             .push(Box::new(move |builder| builder.provide_arc(provider)));
+        self
+    }
+
+    /// Replaces the provider of trait object type `T` (see
+    /// [`AppBuilder::provide_dyn`]): the app's real service for a fake.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// pub trait Clock: Send + Sync {
+    ///     fn now(&self) -> u64;
+    /// }
+    ///
+    /// pub struct Frozen(u64);
+    ///
+    /// impl Clock for Frozen {
+    ///     fn now(&self) -> u64 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_provider_dyn::<dyn Clock>(Arc::new(Frozen(42)));
+    /// # let _ = module;
+    /// ```
+    pub fn override_provider_dyn<T: ?Sized + Send + Sync + 'static>(
+        mut self,
+        provider: Arc<T>,
+    ) -> Self {
+        self.overrides
+            .push(Box::new(move |builder| builder.provide_dyn(provider)));
+        self
+    }
+
+    /// Runs `stand_in` wherever the app runs guard `G` (globally, on a controller, on a route),
+    /// whatever provider of `G` the builder registered: NestJS's
+    /// `overrideGuard(G).useValue(...)`. `G` itself need not be provided.
+    ///
+    /// ```
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct SessionGuard; // the real one reads a session store
+    /// # impl Guard for SessionGuard {
+    /// #     async fn can_activate(&self, _: &mut GuardRequest<'_>) -> Result<(), HttpError> { Ok(()) }
+    /// # }
+    ///
+    /// /// Lets everyone in, as user 1.
+    /// pub struct AsUserOne;
+    ///
+    /// impl Guard for AsUserOne {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         request.insert(1_u64);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_guard::<SessionGuard>(AsUserOne);
+    /// # let _ = module;
+    /// ```
+    pub fn override_guard<G: Guard>(mut self, stand_in: impl Guard) -> Self {
+        let stand_in = GuardOverride::<G>::new(stand_in);
+        self.overrides
+            .push(Box::new(move |builder| builder.provide(stand_in)));
         self
     }
 

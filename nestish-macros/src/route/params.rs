@@ -1,21 +1,22 @@
 //! A route method's arguments after `&self`: each names where its value comes from with one
-//! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed.
+//! attribute (`#[param("id")]`, `#[query]`, `#[body]`, ...), which is read here and removed, or
+//! has none and is a type of the user's that reads itself from the request head.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
+use quote::quote;
 use syn::{Attribute, FnArg, LitStr, PatType, Type};
 
 use crate::diag::Errors;
 
 /// Where one argument's value comes from.
 pub(crate) enum Source {
-    /// `#[param("id")]`: the `index`-th parameter of the path.
+    /// `#[param("id")]`: a parameter of the path.
     Param { name: LitStr },
     /// `#[query("page")]` (`Some`) or `#[query]` (the whole query string).
     Query { name: Option<LitStr> },
     /// `#[header("x-tenant")]`.
     Header { name: LitStr },
+    /// `#[cookie("session")]`.
+    Cookie { name: LitStr },
     /// `#[last_event_id]`.
     LastEventId,
     /// `#[body]`.
@@ -24,20 +25,22 @@ pub(crate) enum Source {
     Req,
     /// `#[signal]` (SSE routes only).
     Signal,
+    /// No attribute: the type's own `FromRequestParts` (what a guard stored, say).
+    Custom,
 }
 
 /// One argument, read.
 pub(crate) struct Param {
     pub(crate) source: Source,
     pub(crate) ty: Type,
-    /// The attribute, for error spans.
-    pub(crate) attr: Attribute,
+    /// The attribute, for error spans (`None` for a custom argument).
+    pub(crate) attr: Option<Attribute>,
     /// The argument's name, for messages.
     pub(crate) label: String,
 }
 
 const ATTRIBUTES: &str = "#[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], \
-     #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]";
+     #[cookie(\"name\")], #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]";
 
 /// Attributes the compiler itself handles on parameters; left alone.
 fn is_builtin(attr: &Attribute) -> bool {
@@ -84,6 +87,7 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
             "param" => name_arg(&attr, "param").map(|name| Source::Param { name }),
             "query" => optional_name_arg(&attr).map(|name| Source::Query { name }),
             "header" => name_arg(&attr, "header").map(|name| Source::Header { name }),
+            "cookie" => name_arg(&attr, "cookie").map(|name| Source::Cookie { name }),
             "last_event_id" => no_args(&attr).map(|()| Source::LastEventId),
             "body" => no_args(&attr).map(|()| Source::Body),
             "req" => no_args(&attr).map(|()| Source::Req),
@@ -101,13 +105,11 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
     }
     arg.attrs = kept;
     errors.finish()?;
-    let Some((source, attr)) = found else {
-        return Err(syn::Error::new_spanned(
-            &*arg,
-            format!(
-                "nestish cannot fill this argument: say where its value comes from with {ATTRIBUTES}"
-            ),
-        ));
+    let (source, attr) = match found {
+        Some((source, attr)) => (source, Some(attr)),
+        // The compiler checks that the type reads itself (`FromRequestParts`), and says
+        // which attributes would do otherwise.
+        None => (Source::Custom, None),
     };
     Ok(Param {
         source,
@@ -161,75 +163,5 @@ fn no_args(attr: &Attribute) -> syn::Result<()> {
                     .unwrap_or_default()
             ),
         )),
-    }
-}
-
-/// The inner type of `Option<T>`, when `ty` is spelled that way.
-fn option_inner(ty: &Type) -> Option<&Type> {
-    crate::types::type_argument(ty, "Option")
-}
-
-impl Param {
-    /// An expression of type `Result<T, HttpError>` for a synchronous source, or `None` for the
-    /// body, which must be awaited. `path_params` are the route's parameter names in order.
-    pub(crate) fn extract(&self, path_params: &[String]) -> syn::Result<Option<TokenStream>> {
-        let private = quote!(::nestish_core::__private);
-        let ty = &self.ty;
-        let span = self.ty.span();
-        let label = &self.label;
-        Ok(Some(match &self.source {
-            Source::Param { name } => {
-                let Some(index) = path_params.iter().position(|p| *p == name.value()) else {
-                    let declared = if path_params.is_empty() {
-                        "it declares none".to_owned()
-                    } else {
-                        format!(
-                            "it declares {}",
-                            path_params
-                                .iter()
-                                .map(|p| format!("`:{p}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    };
-                    return Err(syn::Error::new(
-                        name.span(),
-                        format!(
-                            "the route path has no parameter `:{}`: {declared}",
-                            name.value()
-                        ),
-                    ));
-                };
-                quote_spanned!(span=> #private::path_param::<#ty>(&__params, #index, #name))
-            }
-            Source::Query { name: Some(name) } => match option_inner(ty) {
-                Some(inner) => {
-                    quote_spanned!(span=> #private::query_value_opt::<#inner>(&__parts, #name))
-                }
-                None => quote_spanned!(span=> #private::query_value::<#ty>(&__parts, #name)),
-            },
-            Source::Query { name: None } => {
-                quote_spanned!(span=> #private::query_all::<#ty>(&__parts, #label))
-            }
-            Source::Header { name } => header(ty, &name.value()),
-            Source::LastEventId => match option_inner(ty) {
-                Some(inner) => {
-                    quote_spanned!(span=> #private::last_event_id_opt::<#inner>(&__parts))
-                }
-                None => quote_spanned!(span=> #private::last_event_id::<#ty>(&__parts)),
-            },
-            Source::Req => quote_spanned!(span=> #private::request_parts(&__parts)),
-            Source::Signal => quote_spanned!(span=> #private::close_signal(&mut __sse)),
-            Source::Body => return Ok(None),
-        }))
-    }
-}
-
-fn header(ty: &Type, name: &str) -> TokenStream {
-    let private = quote!(::nestish_core::__private);
-    let span = ty.span();
-    match option_inner(ty) {
-        Some(inner) => quote_spanned!(span=> #private::header_opt::<#inner>(&__parts, #name)),
-        None => quote_spanned!(span=> #private::header::<#ty>(&__parts, #name)),
     }
 }

@@ -25,6 +25,7 @@ mod load;
 mod load_h2;
 mod os;
 mod procfs;
+mod rate;
 mod redis;
 mod scenarios;
 mod servers;
@@ -49,6 +50,7 @@ usage:
                              nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
                              c100k on nestish, actix and hyper;
                              hub-redis on nestish only, needing redis-server;
+                             guard-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections

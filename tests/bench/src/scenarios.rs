@@ -44,6 +44,9 @@ pub enum Scenario {
     /// nestish only: the hub on Redis, publish on instance A, subscribers on instance B, beside
     /// the in-process hub with as many subscribers; and publish throughput into Redis.
     HubRedis,
+    /// nestish alone: a guard that reads a cookie, against the same route unguarded, for plain
+    /// `GET`s and for SSE connects, in the same run.
+    GuardCost,
 }
 
 /// Which way is better for a metric.
@@ -77,7 +80,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -92,6 +95,7 @@ impl Scenario {
         Self::FloodH2,
         Self::C100k,
         Self::HubRedis,
+        Self::GuardCost,
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
@@ -111,8 +115,8 @@ impl Scenario {
             _ if self.tls() => kind.serves_tls(),
             Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
             Self::C100k => matches!(kind, Kind::Nestish | Kind::Actix | Kind::Hyper),
-            // Only nestish has a hub on Redis.
-            Self::HubRedis => kind == Kind::Nestish,
+            // Only nestish has a hub on Redis; guards are nestish's, compared with itself.
+            Self::HubRedis | Self::GuardCost => kind == Kind::Nestish,
             _ => true,
         }
     }
@@ -133,6 +137,7 @@ impl Scenario {
             Self::FloodH2 => "flood-h2",
             Self::C100k => "c100k",
             Self::HubRedis => "hub-redis",
+            Self::GuardCost => "guard-cost",
         }
     }
 
@@ -178,6 +183,28 @@ impl Scenario {
                 MetricSpec {
                     label: "ticks/stream/s",
                     better: Better::Higher,
+                    decimals: 3,
+                },
+            ],
+            Self::GuardCost => &[
+                MetricSpec {
+                    label: "GET req/s, guarded ÷ unguarded",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per GET, guarded ÷ unguarded",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "SSE connects/s, guarded ÷ unguarded",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per SSE connect, guarded ÷ unguarded",
+                    better: Better::Lower,
                     decimals: 3,
                 },
             ],
@@ -391,6 +418,15 @@ impl Scenario {
                 params.hub_hold.as_secs_f64(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::GuardCost => format!(
+                "nestish only: {GUARD_CONNECTIONS} connections for {} s each way, unguarded and \
+                 guarded {} times, in turn first: `GET /plain` on keep-alive connections, and SSE \
+                 connects (new connection, `GET /sse`, response head, close); the guarded routes \
+                 sit behind a guard that reads the `session` cookie the client sends (target: \
+                 at most 2 % more server CPU per request); medians of the ratios",
+                params.guard_window.as_secs_f64(),
+                params.flood_rounds,
+            ),
         }
     }
 }
@@ -442,6 +478,8 @@ pub struct Params {
     pub c100k_streams: usize,
     /// `GET /hub` streams on instance B in hub-redis (and on the in-process one beside it).
     pub redis_subscribers: usize,
+    /// How long guard-cost measures each side of each comparison.
+    pub guard_window: Duration,
 }
 
 impl Params {
@@ -466,6 +504,7 @@ impl Params {
             h2_streams_per_connection: 100,
             c100k_streams: 100_000,
             redis_subscribers: 5_000,
+            guard_window: Duration::from_secs(3),
         }
     }
 
@@ -484,6 +523,7 @@ impl Params {
             h2_connections: 10,
             c100k_streams: 2_000,
             redis_subscribers: 500,
+            guard_window: Duration::from_secs(1),
             ..Self::full()
         }
     }
@@ -524,7 +564,78 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
         Scenario::HubRedis => hub_redis(params).await,
+        Scenario::GuardCost => guard_cost(kind, params).await,
     }
+}
+
+/// Concurrent connections of guard-cost: enough to keep a current-thread server busy.
+const GUARD_CONNECTIONS: usize = 16;
+
+/// One side of a guard-cost comparison: requests per second and server CPU µs per request.
+async fn rate_of(
+    server: &Server,
+    load: impl std::future::Future<Output = io::Result<u64>>,
+    window: Duration,
+) -> io::Result<(f64, f64)> {
+    let cpu_before = procfs::cpu_time(server.pid)?;
+    let done = load.await?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    if done == 0 {
+        return Err(io::Error::other("no request completed"));
+    }
+    Ok((
+        done as f64 / window.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / done as f64,
+    ))
+}
+
+async fn guard_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    use crate::servers::SESSION_COOKIE;
+    let server = Server::start(Launch {
+        kind,
+        tick: params.idle_tick,
+        hub: None,
+        tls: false,
+        redis: None,
+    })
+    .await?;
+    let (addr, window, n) = (server.addr, params.guard_window, GUARD_CONNECTIONS);
+    let mut ratios: [Vec<f64>; 4] = Default::default();
+    for round in 1..=params.flood_rounds {
+        // Each pair is measured one way round, then the other in the next round, so that a
+        // drift of the machine over the run weighs on both sides alike.
+        let guarded_first = round % 2 == 0;
+        let mut measured = [(0.0, 0.0); 4];
+        for guarded in [guarded_first, !guarded_first] {
+            let cookie = guarded.then_some(SESSION_COOKIE);
+            let (plain, sse) = if guarded {
+                ("/guarded/plain", "/guarded/sse")
+            } else {
+                ("/plain", "/sse")
+            };
+            let gets = crate::rate::gets(addr, plain, cookie, n, window);
+            measured[usize::from(guarded)] = rate_of(&server, gets, window).await?;
+            let connects = crate::rate::sse_connects(addr, sse, cookie, n, window);
+            measured[2 + usize::from(guarded)] = rate_of(&server, connects, window).await?;
+        }
+        let [
+            (get_rate, get_cpu),
+            (guarded_get_rate, guarded_get_cpu),
+            (sse_rate, sse_cpu),
+            (guarded_sse_rate, guarded_sse_cpu),
+        ] = measured;
+        eprintln!(
+            "  round {round}: GET {get_rate:.0}/s {get_cpu:.2} µs → guarded {guarded_get_rate:.0}/s \
+             {guarded_get_cpu:.2} µs; SSE connect {sse_rate:.0}/s {sse_cpu:.2} µs → guarded \
+             {guarded_sse_rate:.0}/s {guarded_sse_cpu:.2} µs"
+        );
+        ratios[0].push(guarded_get_rate / get_rate);
+        ratios[1].push(guarded_get_cpu / get_cpu);
+        ratios[2].push(guarded_sse_rate / sse_rate);
+        ratios[3].push(guarded_sse_cpu / sse_cpu);
+    }
+    server.stop().await?;
+    Ok(ratios.iter_mut().map(|values| median(values)).collect())
 }
 
 fn tls() -> Transport {

@@ -20,6 +20,8 @@ mod hyper;
 mod nestish;
 pub mod nestjs;
 
+pub use nestish::SESSION_COOKIE;
+
 use std::fmt;
 use std::io::{self, Write as _};
 use std::net::SocketAddr;

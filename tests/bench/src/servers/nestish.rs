@@ -2,6 +2,8 @@
 //! period and its event hub injected as providers, `?n=` read with `#[query]`, and each payload
 //! yielded as `Json<T>`, which the README shows and nestish serialises straight into the frame
 //! buffer. `GET /hub` returns a live `Hub` subscription as it is, as the sample's chat does.
+//! `GET /plain` and `GET /sse`, and their copies under `/guarded/` behind a guard that reads a
+//! cookie, are the guard-cost scenario's.
 
 use std::io;
 use std::sync::Arc;
@@ -9,12 +11,30 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
 use nestish_core::hub::{Hub, HubEvent};
-use nestish_core::{AppBuilder, Json, MessageEvent, NestFactory, controller, inject, sse};
+use nestish_core::{
+    AppBuilder, Guard, GuardRequest, HttpError, Json, MessageEvent, NestFactory, controller, get,
+    inject, sse, use_guards,
+};
 
 use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
 
 /// The period of `GET /sse`, registered on the factory and injected into the controller.
 pub struct Tick(Duration);
+
+/// The cookie the guarded routes ask for, and the one the client sends.
+pub const SESSION_COOKIE: &str = "session=bench-session-token";
+
+/// A guard that only reads a cookie: what the 2 % target is about.
+pub struct CookieGuard;
+
+impl Guard for CookieGuard {
+    async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+        match request.cookie("session") {
+            Some("bench-session-token") => Ok(()),
+            _ => Err(HttpError::unauthorized("no session")),
+        }
+    }
+}
 
 /// The benchmark's routes, as a nestish user would write them.
 pub struct BenchController {
@@ -39,6 +59,26 @@ impl BenchController {
     #[sse("flood")]
     fn flood(&self, #[query("n")] n: u64) -> impl Stream<Item = Json<Flood>> + Send + 'static {
         stream::iter((0..n).map(|i| Json(Flood::new(i))))
+    }
+
+    /// A plain answer: the unguarded side of guard-cost.
+    #[get("plain")]
+    fn plain(&self) -> &'static str {
+        "ok"
+    }
+
+    /// The same, behind the cookie guard.
+    #[get("guarded/plain")]
+    #[use_guards(CookieGuard)]
+    fn guarded_plain(&self) -> &'static str {
+        "ok"
+    }
+
+    /// `GET /sse` behind the cookie guard.
+    #[sse("guarded/sse")]
+    #[use_guards(CookieGuard)]
+    fn guarded_sse(&self) -> impl Stream<Item = Json<Hello>> + Send + 'static {
+        nestish_core::interval(self.tick).map(|_| Json(HELLO))
     }
 
     /// Every event published on the hub from now on (no replay).
@@ -72,7 +112,8 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
             // deployment sized for it would set.
             .max_connections(200_000)
             .provide(Tick(config.tick))
-            .provide_arc(Arc::clone(&hub));
+            .provide_arc(Arc::clone(&hub))
+            .provide(CookieGuard);
         let server = configure(app).build().map_err(io::Error::other)?;
         let addr = ("127.0.0.1", config.port);
         let server = match &config.tls {

@@ -1,4 +1,4 @@
-//! A route attribute's arguments: `#[sse("path", keep_alive = "5s", retry = "3s")]`.
+//! Parsing a route attribute's arguments: `#[sse("path", keep_alive = "5s", retry = "3s")]`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -6,26 +6,26 @@ use syn::parse::ParseStream;
 use syn::{Attribute, LitStr, Token};
 
 use super::RouteKind;
-use crate::path;
+use crate::path::PathLit;
 
 /// What a route attribute says.
 #[derive(Default)]
-pub(super) struct RouteArgs {
-    /// The path, without leading or trailing slashes.
-    pub(super) path: String,
+pub(crate) struct RouteArgs {
+    /// The path, as written and checked.
+    pub(crate) path: PathLit,
     /// `keep_alive = "15s"` (milliseconds) or `keep_alive = false` (`Some(None)`).
     keep_alive: Option<Option<u64>>,
     /// `retry = "3s"`, in milliseconds.
     retry: Option<u64>,
     /// `method = "POST"` on an `#[sse]` route (NestJS v12's option): the stream answers a POST.
-    pub(super) post: bool,
+    pub(crate) post: bool,
     /// `shutdown_event = "..."`: the data of the `event: shutdown` sent when the server stops.
     shutdown_event: Option<LitStr>,
 }
 
 impl RouteArgs {
     /// `#[sse]`, `#[sse("path")]`, `#[sse("path", keep_alive = ..., retry = ...)]`.
-    pub(super) fn parse(kind: RouteKind, attr: &Attribute) -> syn::Result<Self> {
+    pub(crate) fn parse(kind: RouteKind, attr: &Attribute) -> syn::Result<Self> {
         let name = kind.name();
         match &attr.meta {
             syn::Meta::Path(_) => Ok(Self::default()),
@@ -37,14 +37,14 @@ impl RouteArgs {
                 let mut args = Self::default();
                 let starts_with_key = input.peek(syn::Ident) && input.peek2(Token![=]);
                 if input.peek(LitStr) {
-                    args.path = path::segment_path(&input.parse()?)?;
+                    args.path = PathLit::parse(input.parse()?)?;
                 } else if !input.is_empty() && !starts_with_key {
                     return Err(input.error(format!(
                         "expected the route path as a string literal, like #[{name}(\"events\")]"
                     )));
                 }
                 while !input.is_empty() {
-                    if !args.path.is_empty() || input.peek(Token![,]) {
+                    if args.path.lit.is_some() || input.peek(Token![,]) {
                         input.parse::<Token![,]>()?;
                     }
                     if input.is_empty() {
@@ -140,7 +140,7 @@ impl RouteArgs {
     }
 
     /// The route record's `SseOptions`.
-    pub(super) fn sse_options(&self) -> TokenStream {
+    pub(crate) fn sse_options(&self) -> TokenStream {
         let duration = |ms: u64| quote!(::core::time::Duration::from_millis(#ms));
         let keep_alive = match self.keep_alive {
             None => quote!(AppDefault),

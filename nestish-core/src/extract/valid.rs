@@ -1,0 +1,121 @@
+//! Pipes: [`Valid<T>`], NestJS's `ValidationPipe` for `#[body]` and `#[query]` arguments, with
+//! [garde](https://docs.rs/garde). Behind the `validation` feature.
+
+use std::ops::{Deref, DerefMut};
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::body::require_json;
+use super::{FromBody, RequestParts, deserialize};
+use crate::{HttpError, Json};
+
+/// A `#[body] Valid<Json<T>>` or `#[query] Valid<T>` argument: deserialised, then checked with
+/// `T`'s `garde::Validate` rules before the handler runs. A failure answers 400 with NestJS's
+/// `ValidationPipe` body, every problem with its field path:
+/// `{"statusCode":400,"message":["name: length is lower than 1","messages[0].text: ..."],"error":"Bad Request"}`.
+/// A value that does not deserialise answers the same way, with serde's message and its path.
+/// A message repeats at most a short prefix of what the client sent.
+///
+/// ```standalone_crate
+/// use nestish_core::{Json, Valid, controller, get, post};
+///
+/// #[derive(serde::Deserialize, garde::Validate)]
+/// pub struct NewRoom {
+///     #[garde(length(min = 1, max = 40))]
+///     pub name: String,
+///     #[garde(range(max = 100))]
+///     pub seats: u32,
+/// }
+///
+/// #[derive(serde::Deserialize, garde::Validate)]
+/// pub struct Page {
+///     #[garde(range(max = 50))]
+///     pub size: u32,
+/// }
+///
+/// #[derive(Default)]
+/// pub struct RoomsController;
+///
+/// #[controller("rooms")]
+/// impl RoomsController {
+///     #[post]
+///     fn create(&self, #[body] room: Valid<Json<NewRoom>>) -> String {
+///         format!("{} ({} seats)", room.name, room.seats)
+///     }
+///
+///     #[get]
+///     fn list(&self, #[query] page: Valid<Page>) -> String {
+///         format!("{} per page", page.size)
+///     }
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Valid<T>(pub T);
+
+impl<T> Deref for Valid<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for Valid<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> FromBody for Valid<Json<T>>
+where
+    T: DeserializeOwned + garde::Validate,
+    T::Context: Default,
+{
+    fn from_body(parts: &RequestParts, body: Bytes) -> Result<Self, HttpError> {
+        require_json(parts)?;
+        let value: T =
+            deserialize::json(&body).map_err(|error| HttpError::validation(vec![error]))?;
+        check(&value)?;
+        Ok(Self(Json(value)))
+    }
+}
+
+/// `#[query] Valid<T>`: the whole query string, deserialised and validated.
+///
+/// # Errors
+///
+/// 400 with every problem, as for a body.
+pub fn query_valid<T>(parts: &RequestParts) -> Result<Valid<T>, HttpError>
+where
+    T: DeserializeOwned + garde::Validate,
+    T::Context: Default,
+{
+    let value: T = deserialize::query(parts.uri.query().unwrap_or(""))
+        .map_err(|error| HttpError::validation(vec![error]))?;
+    check(&value)?;
+    Ok(Valid(value))
+}
+
+/// Runs `T`'s rules; every failure is one message, `path: what`.
+fn check<T>(value: &T) -> Result<(), HttpError>
+where
+    T: garde::Validate,
+    T::Context: Default,
+{
+    value.validate().map_err(|report| {
+        let messages = report
+            .iter()
+            .map(|(path, error)| {
+                let path = path.to_string();
+                let message = deserialize::clip(&error.to_string());
+                if path.is_empty() {
+                    message
+                } else {
+                    format!("{path}: {message}")
+                }
+            })
+            .collect();
+        HttpError::validation(messages)
+    })
+}

@@ -1,0 +1,124 @@
+//! Guards after start-up: each route's chain (global, controller, route), resolved once from the
+//! providers, and the request path that runs it before the handler.
+
+use std::any::type_name;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::{Guard, GuardRequest};
+use crate::extract::PathParams;
+use crate::providers::Providers;
+use crate::routing::handler::HandlerFuture;
+use crate::routing::record::{Request, RouteKind, RouteRecord};
+use crate::routing::router::Endpoint;
+use crate::sse::head_response;
+use crate::{Error, HttpError, IntoResponse};
+
+type Check<'a> = Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send + 'a>>;
+
+/// A [`Guard`] behind a pointer, whatever its type.
+pub(crate) trait ErasedGuard: Send + Sync {
+    fn check<'a>(&'a self, request: &'a mut GuardRequest<'_>) -> Check<'a>;
+}
+
+impl<G: Guard> ErasedGuard for G {
+    fn check<'a>(&'a self, request: &'a mut GuardRequest<'_>) -> Check<'a> {
+        Box::pin(self.can_activate(request))
+    }
+}
+
+/// A route's guards, in the order they run; empty for most routes.
+pub(crate) type Guards = Arc<[Arc<dyn ErasedGuard>]>;
+
+/// One guard as a route record names it: how to find it among the providers.
+///
+/// Not public API: generated code builds these through `nestish_core::__private`.
+#[derive(Clone, Copy)]
+pub struct GuardRef {
+    name: fn() -> &'static str,
+    resolve: fn(&Providers) -> Option<ResolvedGuard>,
+}
+
+/// A guard found among the providers.
+///
+/// Not public API.
+pub struct ResolvedGuard(Arc<dyn ErasedGuard>);
+
+/// The [`GuardRef`] of guard type `G`.
+pub const fn guard_ref<G: Guard>() -> GuardRef {
+    GuardRef {
+        name: type_name::<G>,
+        resolve: resolve_one::<G>,
+    }
+}
+
+fn resolve_one<G: Guard>(providers: &Providers) -> Option<ResolvedGuard> {
+    if let Some(stand_in) = providers.get::<GuardOverride<G>>() {
+        return Some(ResolvedGuard(Arc::clone(&stand_in.guard)));
+    }
+    let guard: Arc<dyn ErasedGuard> = providers.get::<G>()?;
+    Some(ResolvedGuard(guard))
+}
+
+/// Another guard standing in for `G` (the testing module's `override_guard`), kept among the
+/// providers under a type of its own.
+pub(crate) struct GuardOverride<G> {
+    guard: Arc<dyn ErasedGuard>,
+    replaces: PhantomData<fn() -> G>,
+}
+
+#[cfg(feature = "testing")]
+impl<G: Guard> GuardOverride<G> {
+    pub(crate) fn new(guard: impl Guard) -> Self {
+        Self {
+            guard: Arc::new(guard),
+            replaces: PhantomData,
+        }
+    }
+}
+
+/// The guards of `record`: the app's `global` ones, then the record's (controller, then route).
+pub(crate) fn resolve(
+    global: &[GuardRef],
+    record: &'static RouteRecord,
+    providers: &Providers,
+) -> Result<Guards, Error> {
+    global
+        .iter()
+        .chain(record.guards)
+        .map(|guard| {
+            (guard.resolve)(providers)
+                .map(|resolved| resolved.0)
+                .ok_or(Error::MissingGuard {
+                    guard: (guard.name)(),
+                    path: record.path,
+                    route: &record.source,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Into::into)
+}
+
+/// Serves a request of a guarded endpoint: its guards on the head, one after the other, then the
+/// handler. The body is handed on untouched: a refused request has had none of it read.
+pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams) -> HandlerFuture {
+    let guards = Arc::clone(&endpoint.guards);
+    let context = endpoint.context.clone();
+    let handler = endpoint.handler;
+    let head_of_stream = endpoint.kind == RouteKind::Sse && request.method() == http::Method::HEAD;
+    HandlerFuture::boxed(async move {
+        let (mut parts, body) = request.into_parts();
+        let mut head = GuardRequest::new(&mut parts, context.sse.route);
+        for guard in guards.iter() {
+            if let Err(refusal) = guard.check(&mut head).await {
+                return refusal.into_response();
+            }
+        }
+        if head_of_stream {
+            return head_response();
+        }
+        handler(&context, Request::from_parts(parts, body), params).await
+    })
+}

@@ -1,0 +1,178 @@
+//! [`GuardRequest`]: what a guard sees of a request, before anything of its body is read.
+
+use std::borrow::Cow;
+
+use http::{HeaderMap, Method, Uri};
+
+use crate::extract::RequestParts;
+
+/// The head of a request, as a [`Guard`](crate::Guard) sees it: method, path, the route it
+/// matched, headers, cookies and query, and a place to leave values for the handler (the
+/// authenticated user, a tenant) with [`insert`](Self::insert).
+///
+/// The body is not reachable from here, and is not read before every guard has let the request
+/// through.
+///
+/// The client's address is not part of it: nestish's server does not record it per request.
+///
+/// ```
+/// use nestish_core::{Guard, GuardRequest, HttpError};
+///
+/// /// Lets through requests that send `?token=letmein` or the cookie `token=letmein`.
+/// pub struct TokenGuard;
+///
+/// impl Guard for TokenGuard {
+///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+///         let from_query = request.query("token");
+///         let token = from_query.as_deref().or(request.cookie("token"));
+///         if token == Some("letmein") {
+///             Ok(())
+///         } else {
+///             Err(HttpError::forbidden(format!("no entry to {}", request.route())))
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct GuardRequest<'r> {
+    parts: &'r mut RequestParts,
+    route: &'static str,
+}
+
+impl<'r> GuardRequest<'r> {
+    pub(crate) fn new(parts: &'r mut RequestParts, route: &'static str) -> Self {
+        Self { parts, route }
+    }
+
+    /// The request's method.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let reading = request.method() == http::Method::GET;
+    /// # let _ = reading; }
+    /// ```
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.parts.method
+    }
+
+    /// The request's path as sent (percent-encoded), without the query: `/chat/rooms/42`.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let admin = request.path().starts_with("/admin/");
+    /// # let _ = admin; }
+    /// ```
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.parts.uri.path()
+    }
+
+    /// The request's URI, query included.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let query = request.uri().query();
+    /// # let _ = query; }
+    /// ```
+    #[must_use]
+    pub fn uri(&self) -> &Uri {
+        &self.parts.uri
+    }
+
+    /// The template of the route the request matched, as declared: `/chat/rooms/:id`.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// tracing::info!(route = request.route(), "checking");
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn route(&self) -> &'static str {
+        self.route
+    }
+
+    /// Every header of the request.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let has_auth = request.headers().contains_key("authorization");
+    /// # let _ = has_auth; }
+    /// ```
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The header `name` as text, if the request has it in visible ASCII (the first, if
+    /// repeated).
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let bearer = request.header("authorization").and_then(|v| v.strip_prefix("Bearer "));
+    /// # let _ = bearer; }
+    /// ```
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.parts.headers.get(name)?.to_str().ok()
+    }
+
+    /// The cookie `name`, as sent: how a browser's `EventSource`, which cannot add headers,
+    /// authenticates.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let session = request.cookie("session");
+    /// # let _ = session; }
+    /// ```
+    #[must_use]
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        crate::extract::cookie::find(&self.parts.headers, name)
+    }
+
+    /// The query value `name`, percent-decoded (the first, if repeated): `?token=...`, the
+    /// other way to authenticate an `EventSource`.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let token = request.query("token");
+    /// # let _ = token; }
+    /// ```
+    #[must_use]
+    pub fn query(&self, name: &str) -> Option<Cow<'_, str>> {
+        let query = self.parts.uri.query()?;
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)
+    }
+
+    /// Leaves `value` for the handler, whose [`Guarded<T>`](crate::Guarded) argument reads it
+    /// (it goes in the request's extensions), and for a later guard to read with
+    /// [`get`](Self::get). One value per type; a second replaces the first.
+    ///
+    /// ```
+    /// # fn show(request: &mut nestish_core::GuardRequest<'_>) {
+    /// #[derive(Clone)]
+    /// pub struct UserId(pub u64);
+    ///
+    /// request.insert(UserId(7));
+    /// assert_eq!(request.get::<UserId>().map(|id| id.0), Some(7));
+    /// # }
+    /// ```
+    pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
+        self.parts.extensions.insert(value);
+    }
+
+    /// What an earlier guard stored with [`insert`](Self::insert).
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// # #[derive(Clone)] pub struct UserId(pub u64);
+    /// let user = request.get::<UserId>();
+    /// # let _ = user; }
+    /// ```
+    #[must_use]
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.parts.extensions.get()
+    }
+}
