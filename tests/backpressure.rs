@@ -64,18 +64,6 @@ impl FloodController {
     }
 }
 
-/// The most the kernel may buffer for one connection: the send buffer's ceiling and the
-/// client's receive buffer (which the kernel doubles for its bookkeeping).
-fn kernel_buffers(client_rcvbuf: usize) -> usize {
-    let wmem = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem").unwrap_or_default();
-    let wmem_max: usize = wmem
-        .split_whitespace()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(4 * 1024 * 1024);
-    wmem_max + 2 * client_rcvbuf
-}
-
 /// The flood controller alone, on `builder`'s settings. Its clients are written by hand: a
 /// client library reads what arrives, and these must not.
 async fn app(builder: AppBuilder) -> TestApp {
@@ -113,7 +101,7 @@ async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
     let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
     // Our share (the connection buffer and a frame being encoded, plus the frames hyper has
     // queued but not written: a generous 1 MiB) plus the kernel's.
-    let bound = BUFFER + 2 * 16 * 1024 + (1 << 20) + kernel_buffers(CLIENT_RCVBUF);
+    let bound = BUFFER + 2 * 16 * 1024 + (1 << 20) + support::kernel::buffers(CLIENT_RCVBUF);
     eprintln!(
         "a client reading nothing made the server pull {pulled} events ({} bytes; bound {bound})",
         pulled * event_len

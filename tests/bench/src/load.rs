@@ -501,6 +501,16 @@ pub async fn flood(
             io::Result::Ok((stream.body.counter.events, stream.body.body_bytes))
         });
     }
+    gather(tasks, start, deadline).await
+}
+
+/// Adds up what each stream of a flood received (its events and body bytes) once all have
+/// ended, within `deadline`; `elapsed` runs from `start`.
+pub async fn gather(
+    mut tasks: JoinSet<io::Result<(u64, u64)>>,
+    start: Instant,
+    deadline: Duration,
+) -> io::Result<FloodOutcome> {
     let mut outcome = FloodOutcome {
         events: 0,
         body_bytes: 0,

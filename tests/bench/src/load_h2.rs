@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use crate::load::{EventCounter, FloodOutcome};
+use crate::load::{self, EventCounter, FloodOutcome};
 
 /// How long a connection may take to get its handshake done, or a stream its response head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,22 +109,5 @@ pub async fn flood(
         });
     }
     drop(senders);
-    let mut outcome = FloodOutcome {
-        events: 0,
-        body_bytes: 0,
-        elapsed: Duration::ZERO,
-    };
-    let all = async {
-        while let Some(joined) = tasks.join_next().await {
-            let (events, body_bytes) = joined.map_err(io::Error::other)??;
-            outcome.events += events;
-            outcome.body_bytes += body_bytes;
-        }
-        io::Result::Ok(())
-    };
-    timeout(deadline, all)
-        .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "flood did not finish in time"))??;
-    outcome.elapsed = start.elapsed();
-    Ok(outcome)
+    load::gather(tasks, start, deadline).await
 }
