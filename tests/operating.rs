@@ -4,11 +4,47 @@
 mod support;
 
 use http_body_util::{BodyExt, Empty};
-use nestish_core::{ConnectionInfo, NestFactory, RequestParts, StatusCode, controller, get};
+use nestish_core::{
+    ConnectionInfo, Guard, GuardRequest, Guarded, HttpError, NestFactory, RequestParts, StatusCode,
+    controller, get, use_guards,
+};
 use tower::ServiceExt;
 
 #[derive(Default)]
 pub struct OperatedController;
+
+/// A route for clients on this machine only.
+#[derive(Default)]
+pub struct LocalController;
+
+#[controller("op")]
+impl LocalController {
+    /// What the guard saw.
+    #[get("local")]
+    #[use_guards(LoopbackOnly)]
+    fn local(&self, peer: Guarded<Peer>) -> String {
+        peer.0.0.to_string()
+    }
+}
+
+/// The client's address, as [`LoopbackOnly`] found it.
+#[derive(Clone, Debug)]
+pub struct Peer(std::net::SocketAddr);
+
+/// Lets in clients on this machine only, by the address of their connection.
+pub struct LoopbackOnly;
+
+impl Guard for LoopbackOnly {
+    async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+        match request.peer_addr() {
+            Some(peer) if peer.ip().is_loopback() => {
+                request.insert(Peer(peer));
+                Ok(())
+            }
+            _ => Err(HttpError::forbidden("local clients only")),
+        }
+    }
+}
 
 #[controller("op")]
 impl OperatedController {
@@ -108,4 +144,36 @@ async fn a_handler_sees_its_clients_address_on_either_protocol() {
         seen.ip().is_loopback() && seen.port() != app.addr().port(),
         "{seen}"
     );
+}
+
+#[tokio::test]
+async fn a_guard_reads_the_clients_address() {
+    let app = nestish_core::testing::Test::create_testing_module()
+        .controllers::<(LocalController,)>()
+        .provide(LoopbackOnly)
+        .start()
+        .await
+        .expect("the app starts");
+    let seen: std::net::SocketAddr = app
+        .get("/op/local")
+        .await
+        .text()
+        .parse()
+        .expect("an address");
+    assert!(
+        seen.ip().is_loopback() && seen.port() != app.addr().port(),
+        "{seen}"
+    );
+
+    // In-process, no server recorded a client: the guard refuses.
+    let app = NestFactory::create()
+        .controllers::<(LocalController,)>()
+        .provide(LoopbackOnly)
+        .build()
+        .expect("the app builds");
+    let request = http::Request::get("/op/local")
+        .body(Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }

@@ -1,19 +1,19 @@
 //! [`GuardRequest`]: what a guard sees of a request, before anything of its body is read.
 
 use std::borrow::Cow;
+use std::net::SocketAddr;
 
 use http::{HeaderMap, Method, Uri};
 
+use crate::ConnectionInfo;
 use crate::extract::RequestParts;
 
 /// The head of a request, as a [`Guard`](crate::Guard) sees it: method, path, the route it
-/// matched, headers, cookies and query, and a place to leave values for the handler (the
-/// authenticated user, a tenant) with [`insert`](Self::insert).
+/// matched, headers, cookies, query and the client's address, and a place to leave values for
+/// the handler (the authenticated user, a tenant) with [`insert`](Self::insert).
 ///
 /// The body is not reachable from here, and is not read before every guard has let the request
 /// through.
-///
-/// The client's address is not part of it: nestish's server does not record it per request.
 ///
 /// ```
 /// use nestish_core::{Guard, GuardRequest, HttpError};
@@ -90,6 +90,22 @@ impl<'r> GuardRequest<'r> {
     #[must_use]
     pub fn route(&self) -> &'static str {
         self.route
+    }
+
+    /// The client's address, on nestish's own server (see [`ConnectionInfo`]); `None` where
+    /// the app runs inside another server that does not record it.
+    ///
+    /// ```
+    /// # fn show(request: &nestish_core::GuardRequest<'_>) {
+    /// let from_loopback = request.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    /// # let _ = from_loopback; }
+    /// ```
+    #[must_use]
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.parts
+            .extensions
+            .get::<ConnectionInfo>()
+            .map(ConnectionInfo::peer_addr)
     }
 
     /// Every header of the request.
