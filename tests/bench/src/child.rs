@@ -46,6 +46,20 @@ pub struct Launch {
     pub redis: Option<u16>,
 }
 
+impl Launch {
+    /// `kind` with ticks every `tick`, over plain HTTP, with no hub publisher and the
+    /// in-process hub: what most scenarios start.
+    pub fn plain(kind: Kind, tick: Duration) -> Self {
+        Self {
+            kind,
+            tick,
+            hub: None,
+            tls: false,
+            redis: None,
+        }
+    }
+}
+
 impl Server {
     /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` (for nestjs,
     /// `taskset -c 0 node main.js --port 0 ...`) and waits until it listens.

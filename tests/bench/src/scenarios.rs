@@ -591,14 +591,7 @@ async fn rate_of(
 
 async fn guard_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     use crate::servers::SESSION_COOKIE;
-    let server = Server::start(Launch {
-        kind,
-        tick: params.idle_tick,
-        hub: None,
-        tls: false,
-        redis: None,
-    })
-    .await?;
+    let server = Server::start(Launch::plain(kind, params.idle_tick)).await?;
     let (addr, window, n) = (server.addr, params.guard_window, GUARD_CONNECTIONS);
     let mut ratios: [Vec<f64>; 4] = Default::default();
     for round in 1..=params.flood_rounds {
@@ -663,14 +656,7 @@ async fn c100k(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
             limit.saturating_sub(1_000)
         )));
     }
-    let server = Server::start(Launch {
-        kind,
-        tick: C100K_TICK,
-        hub: None,
-        tls: false,
-        redis: None,
-    })
-    .await?;
+    let server = Server::start(Launch::plain(kind, C100K_TICK)).await?;
     let before = memory_baseline(server.pid)?;
     let lifetime = C100K_HOLD + 2 * C100K_TICK + Duration::from_secs(600);
     let mut swarm = Swarm::new(server.addr, "/sse", lifetime).with_sources(c100k_sources());
@@ -988,14 +974,7 @@ fn opened(
 }
 
 async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
-    let server = Server::start(Launch {
-        kind,
-        tick: params.idle_tick,
-        hub: None,
-        tls: false,
-        redis: None,
-    })
-    .await?;
+    let server = Server::start(Launch::plain(kind, params.idle_tick)).await?;
     let before = memory_baseline(server.pid)?;
     let cpu_before = procfs::cpu_time(server.pid)?;
     let clients = Stalled::open(
@@ -1021,14 +1000,7 @@ async fn stalled(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
 }
 
 async fn ttfe(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
-    let server = Server::start(Launch {
-        kind,
-        tick: params.ttfe_tick,
-        hub: None,
-        tls: false,
-        redis: None,
-    })
-    .await?;
+    let server = Server::start(Launch::plain(kind, params.ttfe_tick)).await?;
     let deadline = params.ttfe_tick + Duration::from_secs(5);
     let times =
         load::time_to_first_event(server.addr, "/sse", params.ttfe_samples, deadline).await?;
