@@ -42,6 +42,20 @@ pub struct Running {
     pub task: tokio::task::JoinHandle<Result<(), nestish_core::Error>>,
 }
 
+impl Running {
+    /// Waits for `serve` to return after a shutdown, within [`PATIENCE`], and checks it returned
+    /// `Ok` with no stream and no connection left open.
+    pub async fn served_cleanly(self) {
+        let served = tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("serve returns within the shutdown timeout")
+            .expect("the serve task did not panic");
+        assert!(served.is_ok(), "{served:?}");
+        assert_eq!(self.handle.open_streams(), 0);
+        assert_eq!(self.handle.open_connections(), 0);
+    }
+}
+
 /// Builds `builder`'s app (without signal handling) and serves it on a free port.
 pub async fn serve(builder: nestish_core::AppBuilder) -> Running {
     let server = builder
