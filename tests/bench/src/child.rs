@@ -58,6 +58,13 @@ impl Launch {
             redis: None,
         }
     }
+
+    /// The same, over HTTPS when `tls`.
+    #[must_use]
+    pub fn over_tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
 }
 
 impl Server {

@@ -752,13 +752,10 @@ async fn flood(
 ) -> io::Result<Vec<f64>> {
     let per_stream = params.flood_events / streams;
     let expected = per_stream * streams;
-    let server = Server::start(Launch {
-        kind,
-        tick: params.idle_tick,
-        hub: None,
-        tls: matches!(carrier, Carrier::Connections(Transport::Tls(_))),
-        redis: None,
-    })
+    let server = Server::start(
+        Launch::plain(kind, params.idle_tick)
+            .over_tls(matches!(carrier, Carrier::Connections(Transport::Tls(_)))),
+    )
     .await?;
     let path = format!("/flood?n={per_stream}");
     let (mut rates, mut cpu_per_event) = (Vec::new(), Vec::new());
@@ -818,13 +815,9 @@ fn memory_baseline(pid: u32) -> io::Result<procfs::Memory> {
 }
 
 async fn idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<Vec<f64>> {
-    let server = Server::start(Launch {
-        kind,
-        tick: params.idle_tick,
-        hub: None,
-        tls: matches!(transport, Transport::Tls(_)),
-        redis: None,
-    })
+    let server = Server::start(
+        Launch::plain(kind, params.idle_tick).over_tls(matches!(transport, Transport::Tls(_))),
+    )
     .await?;
     let before = memory_baseline(server.pid)?;
     // Each task stops by itself: connecting, settling, the hold, and a margin.
@@ -866,13 +859,9 @@ async fn hold_idle(
 }
 
 async fn h2_idle(kind: Kind, params: &Params, transport: &Transport) -> io::Result<Vec<f64>> {
-    let server = Server::start(Launch {
-        kind,
-        tick: params.idle_tick,
-        hub: None,
-        tls: matches!(transport, Transport::Tls(_)),
-        redis: None,
-    })
+    let server = Server::start(
+        Launch::plain(kind, params.idle_tick).over_tls(matches!(transport, Transport::Tls(_))),
+    )
     .await?;
     let before = memory_baseline(server.pid)?;
     let count = params.h2_connections * params.h2_streams_per_connection;
