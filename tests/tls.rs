@@ -648,7 +648,14 @@ async fn chromium_opens_twelve_event_sources_over_http2_where_http11_stops_at_si
     })
     .await;
     assert_eq!(tls.handle.open_streams(), 12);
-    assert_eq!(tls.handle.open_connections(), 1, "one HTTP/2 connection");
+    // Over HTTP/1.1 each would need a connection of its own. Chromium may hold a spare
+    // connection to the origin beside the one it uses (a preconnect; seen in CI rehearsals),
+    // so the proof is twelve streams on one or two connections, not on exactly one.
+    let connections = tls.handle.open_connections();
+    assert!(
+        (1..=2).contains(&connections),
+        "{connections} connections for twelve streams: not multiplexed"
+    );
 
     // Plain HTTP/1.1: six connections per origin, each held by a source; the seventh waits.
     let plain = support::serve(app()).await;
