@@ -312,9 +312,7 @@ where
         if this.buf.is_empty() {
             return Poll::Ready(None);
         }
-        if let Some(wheel) = &this.config.heartbeat {
-            wheel.wrote(this.heartbeat);
-        }
+        this.heartbeat.wrote();
         // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
         // whole buffer to this frame, so an idle connection holds no buffer at all.
         let frame = if waiting || this.stream.is_none() {

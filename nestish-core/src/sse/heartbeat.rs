@@ -2,13 +2,14 @@
 //! driven by one task, where a silent stream leaves its waker until its heartbeat is due.
 //!
 //! A tokio timer in every SSE body cost each idle stream 144 bytes (the `Sleep` and its
-//! bookkeeping). Here a stream holds 16 bytes, and the wheel one entry of 32 bytes and a
+//! bookkeeping). Here a stream holds 24 bytes, and the wheel one entry of 32 bytes and a
 //! slot reference of 8 while the stream is registered. Time is counted in ticks of a tenth of
-//! the interval, and a heartbeat is due at the first tick a full interval after the last write:
-//! never early, and at most a tick (10 % of the interval) late.
+//! the interval, and a heartbeat is due at the first tick a full interval after the stream fell
+//! silent (the moment its last write was followed by nothing more to send): never early, and
+//! at most a tick (10 % of the interval) late.
 //!
 //! A stream registers only when it goes silent, and again only when its heartbeat came due
-//! while it was writing; writing itself touches nothing shared. A dropped stream takes its
+//! while it was writing; writing itself touches nothing shared and reads no clock. A dropped stream takes its
 //! entry out at once, so the wheel never keeps a closed connection's task alive.
 
 use std::collections::HashMap;
@@ -90,7 +91,8 @@ struct Entry {
 /// A stream's place in a wheel: 24 bytes in the SSE body.
 #[derive(Debug, Default)]
 pub(crate) struct Heartbeat {
-    /// The first tick that begins at or after the stream's last write.
+    /// The first tick that begins at or after the stream's last write; `WROTE` when it has
+    /// written since it last fell silent.
     last_write: u64,
     /// The tick the stream is registered to be woken at; 0 when it is not.
     registered: u64,
@@ -99,39 +101,49 @@ pub(crate) struct Heartbeat {
     generation: u32,
 }
 
+impl Heartbeat {
+    /// The stream wrote a frame: its heartbeat is due an interval after it next falls silent.
+    ///
+    /// The clock is read then, in [`Wheel::due`], not here: a busy stream writes many frames
+    /// per silence, and the moment it falls silent is at or after its last write, so this can
+    /// only make its heartbeat later, never early.
+    pub(crate) fn wrote(&mut self) {
+        self.last_write = WROTE;
+    }
+}
+
 const NO_KEY: u32 = u32::MAX;
 
+/// `Heartbeat::last_write` of a stream that has written since it was last silent.
+const WROTE: u64 = u64::MAX;
+
 impl Wheel {
-    /// The current tick (the last one begun).
-    fn now(&self) -> u64 {
+    /// Nanoseconds since the wheel started, and the tick's: in `u64`, since a `u128` division
+    /// is a library call and this runs once per silence of every stream (`u64` nanoseconds last
+    /// 584 years).
+    fn elapsed(&self) -> (u64, u64) {
         let elapsed = Instant::now().saturating_duration_since(self.start);
-        (elapsed.as_nanos() / self.tick.as_nanos()) as u64
+        (elapsed.as_nanos() as u64, self.tick.as_nanos() as u64)
     }
 
-    /// The first tick that begins at or after now.
-    fn now_ceil(&self) -> u64 {
-        let elapsed = Instant::now().saturating_duration_since(self.start);
-        elapsed.as_nanos().div_ceil(self.tick.as_nanos()) as u64
+    /// The current tick (the last one begun).
+    fn now(&self) -> u64 {
+        let (elapsed, tick) = self.elapsed();
+        elapsed / tick
     }
 
     /// The instant tick `tick` begins.
     fn instant(&self, tick: u64) -> Instant {
         self.start + self.tick * u32::try_from(tick).unwrap_or(u32::MAX)
     }
-
-    /// A stream that has just written.
+    /// A stream about to write its first frame.
     pub(crate) fn start(&self) -> Heartbeat {
         Heartbeat {
-            last_write: self.now_ceil(),
+            last_write: WROTE,
             registered: 0,
             key: NO_KEY,
             generation: 0,
         }
-    }
-
-    /// The stream wrote a frame: its heartbeat is due an interval from now.
-    pub(crate) fn wrote(&self, heartbeat: &mut Heartbeat) {
-        heartbeat.last_write = self.now_ceil();
     }
 
     /// Whether the silent stream's heartbeat is due; if not, it is registered to be woken when
@@ -147,10 +159,14 @@ impl Wheel {
         cx: &mut Context<'_>,
         new_waker: bool,
     ) -> bool {
+        let (elapsed, tick) = self.elapsed();
+        let now = elapsed / tick;
+        if heartbeat.last_write == WROTE {
+            heartbeat.last_write = elapsed.div_ceil(tick);
+        }
         // A full interval after the first tick at or after the write: never early, and at most
         // a tick late.
         let due = heartbeat.last_write + self.span;
-        let now = self.now();
         if now >= due {
             return true;
         }
@@ -300,7 +316,7 @@ mod tests {
         let mut registrations = 0;
         for _ in 0..30 {
             tokio::time::advance(Duration::from_secs(1)).await;
-            wheel.wrote(&mut heartbeat);
+            heartbeat.wrote();
             let before = heartbeat.registered;
             assert!(!wheel.due(&mut heartbeat, &mut cx, false), "it just wrote");
             registrations += usize::from(heartbeat.registered != before);
