@@ -138,6 +138,10 @@ impl SseItem for HubEvent {
         buf.extend_from_slice(&self.bytes);
         Ok(())
     }
+
+    fn into_shared(self) -> Result<Bytes, Self> {
+        Ok(self.bytes)
+    }
 }
 
 #[cfg(test)]

@@ -134,6 +134,16 @@ impl Stats {
     }
 }
 
+/// What [`SseBodyProj::fill`] took from the stream.
+struct Filled {
+    /// Whether the stream waits for more (rather than a cap being reached, or its end).
+    waiting: bool,
+    /// The events it took.
+    events: u64,
+    /// The one event it took, when that event was shared bytes to send as they are.
+    shared: Option<Bytes>,
+}
+
 impl<S> SseBody<S>
 where
     S: Stream + Send + 'static,
@@ -214,30 +224,53 @@ where
         });
     }
 
-    /// Moves as many ready events as the caps allow from the stream into `buf`; whether the
-    /// stream then waits for more (rather than a cap being reached), and how many it moved.
-    fn fill(&mut self, cx: &mut Context<'_>) -> (bool, u64) {
+    /// Moves as many ready events as the caps allow from the stream into `buf`, or takes the
+    /// first one whole when it is shared bytes (a hub's event) and `buf` holds nothing.
+    fn fill(&mut self, cx: &mut Context<'_>) -> Filled {
         let mut events = 0;
         while let Some(stream) = self.stream.as_mut().as_pin_mut() {
             if events == MAX_FRAME_EVENTS || self.buf.len() >= MAX_FRAME_BYTES {
                 break;
             }
+            // An event encoded once for many streams goes out as it is, not copied, when it
+            // would be alone in its frame; behind others, it is copied to join their frame.
+            let alone = self.buf.is_empty();
             // A panicking stream ends its own response, not the connection's task.
             let before = self.buf.len();
             let buf = &mut *self.buf;
             let polled = catch_unwind(AssertUnwindSafe(|| {
-                stream
-                    .poll_next(cx)
-                    .map(|item| item.map(|item| item.write_to(buf)))
+                stream.poll_next(cx).map(|item| {
+                    item.map(|item| match item.into_shared() {
+                        Ok(shared) if alone => Ok(Some(shared)),
+                        Ok(shared) => {
+                            buf.extend_from_slice(&shared);
+                            Ok(None)
+                        }
+                        Err(item) => item.write_to(buf).map(|()| None),
+                    })
+                })
             }));
             match polled {
-                Ok(Poll::Ready(Some(Ok(())))) => events += 1,
+                Ok(Poll::Ready(Some(Ok(Some(shared))))) => {
+                    return Filled {
+                        waiting: false,
+                        events: 1,
+                        shared: Some(shared),
+                    };
+                }
+                Ok(Poll::Ready(Some(Ok(None)))) => events += 1,
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
                 Ok(Poll::Ready(None)) => {
                     self.stream.set(None);
                     self.stats.reason = Some(CloseReason::Ended);
                 }
-                Ok(Poll::Pending) => return (true, events),
+                Ok(Poll::Pending) => {
+                    return Filled {
+                        waiting: true,
+                        events,
+                        shared: None,
+                    };
+                }
                 Err(panic) => {
                     // Whatever the panicking item half-wrote must not reach the wire.
                     self.buf.truncate(before);
@@ -250,7 +283,11 @@ where
                 }
             }
         }
-        (false, events)
+        Filled {
+            waiting: false,
+            events,
+            shared: None,
+        }
     }
 
     /// Whether the stream must end now: the server is shutting down, or its lifetime is over;
@@ -297,7 +334,16 @@ where
                 this.finish(shutting_down);
             }
         }
-        let (waiting, events) = this.fill(cx);
+        let Filled {
+            waiting,
+            events,
+            shared,
+        } = this.fill(cx);
+        if let Some(shared) = shared {
+            this.heartbeat.wrote();
+            this.stats.sent(this.config, events, shared.len());
+            return Poll::Ready(Some(Ok(Frame::data(shared))));
+        }
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this
                 .config
@@ -459,6 +505,37 @@ mod tests {
         let mut body = pin!(SseBody::new(events, config(None)));
         assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
         assert_eq!(next(&mut body).await.as_deref(), Some("data: hourly\n\n"));
+        assert_eq!(next(&mut body).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_hub_event_alone_is_its_own_frame_without_a_copy() {
+        use crate::hub::HubEvent;
+        let events: Vec<_> = (1..=3)
+            .map(|id| HubEvent::published(id, &MessageEvent::new(id.to_string())))
+            .collect();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Result<HubEvent, HttpError>>();
+        let items = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(items, config(None)));
+        // Behind the opening line break, the first is copied to join its frame.
+        tx.send(Ok(events[0].clone())).unwrap();
+        assert_eq!(
+            next(&mut body).await.as_deref(),
+            Some("\nid: 1\ndata: 1\n\n")
+        );
+        // With nothing before them, each goes out as the very bytes every subscriber shares.
+        tx.send(Ok(events[1].clone())).unwrap();
+        tx.send(Ok(events[2].clone())).unwrap();
+        for event in &events[1..] {
+            let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+            assert_eq!(frame, event.encoded());
+            assert_eq!(frame.as_ptr(), event.encoded().as_ptr(), "not a copy");
+        }
+        tx.send(Err(HttpError::forbidden("gone"))).unwrap();
+        assert_eq!(
+            next(&mut body).await.as_deref(),
+            Some("event: error\ndata: gone\n\n")
+        );
         assert_eq!(next(&mut body).await, None);
     }
 

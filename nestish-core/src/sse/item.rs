@@ -1,6 +1,6 @@
 //! What an `#[sse]` method may return, and what its stream may yield.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use serde::Serialize;
 
@@ -42,6 +42,18 @@ pub trait SseItem: sealed::Sealed + Send + 'static {
     /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
     /// stream (with `buf` as it was).
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>;
+
+    /// The item's bytes on the wire when they are encoded already and shared (a hub's event,
+    /// encoded once for every subscriber): sent as a frame of their own, with no copy into the
+    /// connection's buffer. `Err(self)` for an item that must be written with
+    /// [`SseItem::write_to`].
+    #[doc(hidden)]
+    fn into_shared(self) -> Result<Bytes, Self>
+    where
+        Self: Sized,
+    {
+        Err(self)
+    }
 }
 
 /// Only nestish's own item types are [`SseItem`]s: each writes its event through the encoder,
@@ -84,6 +96,13 @@ where
 {
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
         self.map_err(Into::into)?.write_to(buf)
+    }
+
+    fn into_shared(self) -> Result<Bytes, Self> {
+        match self {
+            Ok(item) => item.into_shared().map_err(Ok),
+            Err(error) => Err(Err(error)),
+        }
     }
 }
 
