@@ -63,6 +63,16 @@ impl Body {
             None => Self::empty(),
         }
     }
+
+    /// A stream body whose error type is [`BoxError`] already, boxed as it is: an SSE body is
+    /// polled for every event it sends, so it goes without the error-converting layer of
+    /// [`Body::new`].
+    pub(crate) fn stream<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        Self(Kind::Stream(Box::pin(body)))
+    }
 }
 
 impl Default for Body {

@@ -318,12 +318,14 @@ where
     S::Item: SseItem,
 {
     type Data = Bytes;
-    type Error = Infallible;
+    // It never fails (a failing stream ends with an `error` event); `BoxError`, the error of
+    // the `Body` it is boxed in, spares that box a layer converting errors on every frame.
+    type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let mut this = self.project();
         let new_waker = !this
             .registered

@@ -20,7 +20,7 @@ const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering
 
 /// The 200 response that streams `stream`'s events.
 pub(crate) fn sse_response<S: SseStream>(stream: S, setup: SseSetup) -> Response {
-    let mut response = Response::new(Body::new(SseBody::new(stream, setup)));
+    let mut response = Response::new(Body::stream(SseBody::new(stream, setup)));
     *response.headers_mut() = headers();
     response
 }
