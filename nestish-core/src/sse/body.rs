@@ -258,7 +258,15 @@ where
                         shared: Some(shared),
                     };
                 }
-                Ok(Poll::Ready(Some(Ok(None)))) => events += 1,
+                Ok(Poll::Ready(Some(Ok(None)))) => {
+                    events += 1;
+                    // A second ready event means a burst: room for a whole frame at once, so
+                    // the buffer does not double its way there with a copy at each step. The
+                    // room left after a frame is kept for the next (see `poll_frame`).
+                    if events == 2 {
+                        self.buf.reserve(MAX_FRAME_BYTES);
+                    }
+                }
                 Ok(Poll::Ready(Some(Err(error)))) => self.fail(error),
                 Ok(Poll::Ready(None)) => {
                     self.stream.set(None);

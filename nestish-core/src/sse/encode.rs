@@ -73,10 +73,10 @@ pub(crate) fn encode_json<T: Serialize + ?Sized>(
         let json = buf.split_off(json_start);
         buf.truncate(start);
         encode_data(&String::from_utf8_lossy(&json), buf);
-    } else {
         buf.put_u8(b'\n');
+    } else {
+        buf.put_slice(b"\n\n");
     }
-    buf.put_u8(b'\n');
     Ok(())
 }
 
