@@ -368,6 +368,48 @@ async fn an_expired_session_is_refused() {
 }
 
 #[tokio::test]
+async fn a_message_mentions_at_most_five_names_and_only_users_are_notified() {
+    let hub = nestish_core::hub::Hub::new();
+    let app = start(
+        nestish_sample::app()
+            .expect("the default users")
+            .provide(hub.clone()),
+    )
+    .await;
+    let ann = login(&app, "ann").await;
+    let post = |text: &'static str| {
+        app.post("/chat/messages")
+            .cookie("session", &ann)
+            .json(&json!({ "text": text }))
+    };
+    let too_many = post("@a @b @c @d @e @f").await;
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        too_many.json::<Value>()["message"],
+        json!(["text: mentions more than 5 names"])
+    );
+    // Nothing of it was published.
+    assert!(hub.history("chat").await.expect("history").is_empty());
+    // Five names, a repeated one counted once: published, and only bob, a user, notified.
+    assert_eq!(post("@bob @zed @yan @xi @wu @bob").await.status(), 201);
+    assert_eq!(hub.history("chat").await.expect("history").len(), 1);
+    assert_eq!(
+        hub.history("notifications/bob")
+            .await
+            .expect("history")
+            .len(),
+        1
+    );
+    for stranger in ["zed", "yan", "xi", "wu"] {
+        let topic = format!("notifications/{stranger}");
+        assert!(
+            hub.history(&topic).await.expect("history").is_empty(),
+            "{topic}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn health_and_metrics_answer_an_operator() {
     let app = sample().await;
     let ready = app.get("/health/ready").await;
