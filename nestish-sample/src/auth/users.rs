@@ -6,7 +6,7 @@
 //! under a name nobody has is hashed too, against a dummy hash of the same cost, so that how
 //! long the answer takes does not tell which names exist. The hashing runs on tokio's blocking
 //! threads, [`Users::CONCURRENT_CHECKS`] at a time: a burst of logins waits for its turn rather
-//! than taking 19 MiB each at once.
+//! than taking 19 MiB and a core each at once, and the streams keep the rest of the machine.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,9 +41,10 @@ impl Users {
     pub const NAME_MAX: usize = 40;
     /// The longest password, in characters: a bound on what a login makes the server hash.
     pub const PASSWORD_MAX: usize = 128;
-    /// How many passwords offered at login are hashed at once: each hash holds 19 MiB while it
-    /// runs, so logins hold at most 38 MiB however many arrive together.
-    pub const CONCURRENT_CHECKS: usize = 2;
+    /// How many passwords offered at login are hashed at once: one, so logins hold at most
+    /// 19 MiB and one core however many arrive together (a hash takes tens of milliseconds
+    /// optimised: dozens of logins a second).
+    pub const CONCURRENT_CHECKS: usize = 1;
 
     /// The users of `list`, comma-separated `name:password` pairs (`ann:ann-password,bob:pw`),
     /// each password hashed. A name is 1 to [`NAME_MAX`](Self::NAME_MAX) ASCII letters, digits,
