@@ -49,9 +49,9 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
-        .provide_arc(users)
+        .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))
-        .provide(auth::AuthGuard::new(sessions))
+        .provide(auth::AuthGuard::new(sessions, users))
         .health_routes("/health")
         .metrics_route("/metrics")
 }

@@ -356,6 +356,23 @@ async fn a_session_is_accepted_in_one_spelling_and_no_spelling_outlives_its_logo
 }
 
 #[tokio::test]
+async fn a_session_of_a_name_that_is_not_a_user_is_refused() {
+    // Signed with the app's own secret (as by an instance whose SAMPLE_USERS still had bob),
+    // but bob is not a user of this one.
+    let sessions = std::sync::Arc::new(nestish_sample::auth::Sessions::with_secret(
+        b"shared by both instances",
+    ));
+    let users = nestish_sample::auth::Users::parse("ann:ann-password").expect("a valid list");
+    let app = start(nestish_sample::app_with(users.into(), sessions.clone())).await;
+    let bob = sessions.open("bob").expect("random bytes");
+    let refused = app.sse("/chat/events").cookie("session", &bob).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let ann = sessions.open("ann").expect("random bytes");
+    let admitted = app.sse("/chat/events").cookie("session", &ann).await;
+    assert_eq!(admitted.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn an_expired_session_is_refused() {
     let users = nestish_sample::auth::Users::parse("ann:ann-password").expect("a valid list");
     let sessions = nestish_sample::auth::Sessions::random()

@@ -35,16 +35,18 @@ fn unauthorized(message: &'static str) -> HttpError {
     )
 }
 
-/// Lets in the requests whose `session` cookie carries a valid session token, and stores their
-/// [`User`]; answers the others 401.
+/// Lets in the requests whose `session` cookie carries a valid session token of one of the
+/// users, and stores their [`User`]; answers the others 401. A user taken out of the list
+/// (`SAMPLE_USERS`) is refused from the next start-up on, whatever sessions they still hold.
 pub struct AuthGuard {
     sessions: Arc<Sessions>,
+    users: Arc<Users>,
 }
 
 impl AuthGuard {
-    /// A guard over `sessions`.
-    pub fn new(sessions: Arc<Sessions>) -> Self {
-        Self { sessions }
+    /// A guard over `sessions`, for `users`.
+    pub fn new(sessions: Arc<Sessions>, users: Arc<Users>) -> Self {
+        Self { sessions, users }
     }
 }
 
@@ -52,7 +54,8 @@ impl Guard for AuthGuard {
     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
         let user = request
             .cookie(COOKIE)
-            .and_then(|token| self.sessions.user(token));
+            .and_then(|token| self.sessions.user(token))
+            .filter(|user| self.users.contains(&user.name));
         let Some(user) = user else {
             return Err(unauthorized("log in first: POST /login"));
         };
