@@ -14,7 +14,7 @@ async fn the_sample_page_lists_hello_world_every_second() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let addr = support::start_with(nestish_sample::app()).await;
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
     browser.goto(&format!("http://{addr}/")).await;
     let mut items = Vec::new();
     for _ in 0..100 {
@@ -65,13 +65,22 @@ async fn a_logged_out_chat_page_is_refused_401_and_no_stream_opens() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let server = support::serve(nestish_sample::app()).await;
+    let server = support::serve(nestish_sample::app().expect("the default users")).await;
     let addr = server.addr;
     // The page loads, its EventSource gets 401 and gives up: no reconnection, no stream.
     browser.goto(&format!("http://{addr}/chat")).await;
     let status = text_of(&browser, "status", |text| text.starts_with("not logged in")).await;
     assert_eq!(status, "not logged in: log in");
     assert_eq!(server.handle.open_streams(), 0);
+
+    // The login page's form, with a wrong password: refused, and said so.
+    browser.goto(&format!("http://{addr}/login")).await;
+    let fill = "document.getElementById('name').value = arguments[0];\
+                document.getElementById('password').value = arguments[1];\
+                document.querySelector('#form button').click();";
+    browser.execute(fill, json!(["ann", "bob-password"])).await;
+    let said = text_of(&browser, "status", |text| !text.is_empty()).await;
+    assert_eq!(said, "wrong name or password");
 
     // Logged in, the same page streams the chat and the user's own notifications.
     support::webdriver::log_in(&browser, addr, "ann").await;
@@ -101,7 +110,7 @@ async fn the_jobs_page_resumes_across_reconnections_until_done() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let addr = support::start_with(nestish_sample::app()).await;
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
     support::webdriver::log_in(&browser, addr, "ann").await;
     // 12 steps, 5 per connection: the browser reconnects twice with Last-Event-ID, then gets 204.
     browser
@@ -144,7 +153,7 @@ async fn chromium_eventsource_receives_every_vector() {
     let Some(browser) = Browser::launch().await else {
         return;
     };
-    let addr = support::start_with(nestish_sample::app()).await;
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
     // Same origin as the stream, so the page may open it.
     browser.goto(&format!("http://{addr}/")).await;
     let expected = expected_seen();
@@ -200,7 +209,9 @@ async fn two_chat_pages_see_every_message_once_across_reconnections_and_reloads(
     };
     // Every stream ends after 700 ms, so both pages reconnect, with Last-Event-ID, many times
     // while the messages arrive.
-    let app = nestish_sample::app().sse_max_lifetime(Some(Duration::from_millis(700)));
+    let app = nestish_sample::app()
+        .expect("the default users")
+        .sse_max_lifetime(Some(Duration::from_millis(700)));
     let addr = support::start_with(app).await;
     let page = format!("http://{addr}/chat");
     support::webdriver::log_in(&first, addr, "ann").await;

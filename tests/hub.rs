@@ -64,7 +64,7 @@ fn numbered(ids: std::ops::RangeInclusive<u64>, prefix: &str) -> Vec<(u64, Strin
 async fn every_subscriber_gets_every_message_in_order() {
     const SUBSCRIBERS: usize = 20;
     const MESSAGES: u64 = 30;
-    let app = chat(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app().expect("the default users")).await;
     let mut subscribers = Vec::new();
     for _ in 0..SUBSCRIBERS {
         subscribers.push(app.sse("/chat/events").await);
@@ -82,7 +82,7 @@ async fn every_subscriber_gets_every_message_in_order() {
 
 #[tokio::test]
 async fn a_reconnect_with_last_event_id_gets_the_rest_exactly_once() {
-    let app = chat(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app().expect("the default users")).await;
     for n in 1..=10 {
         post(&app, &format!("m{n}")).await;
     }
@@ -103,7 +103,12 @@ async fn a_reconnect_with_last_event_id_gets_the_rest_exactly_once() {
 #[tokio::test]
 async fn an_id_older_than_the_history_is_announced_then_the_oldest_follows() {
     let small = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(3)));
-    let app = chat(nestish_sample::app().provide(small)).await;
+    let app = chat(
+        nestish_sample::app()
+            .expect("the default users")
+            .provide(small),
+    )
+    .await;
     for n in 1..=6 {
         post(&app, &format!("m{n}")).await;
     }
@@ -120,7 +125,7 @@ async fn an_id_older_than_the_history_is_announced_then_the_oldest_follows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_stops_reading_holds_nobody_up() {
     const MESSAGES: u64 = 1_500;
-    let app = chat(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app().expect("the default users")).await;
     // A raw connection that never reads after its head: nothing in the client takes its bytes.
     let mut stalled = support::Conn::open(app.addr()).await;
     stalled.send("GET", "/chat/events", &[]).await;
@@ -139,7 +144,7 @@ async fn a_subscriber_that_stops_reading_holds_nobody_up() {
 
 #[tokio::test]
 async fn bad_messages_are_refused_before_publishing() {
-    let app = chat(nestish_sample::app()).await;
+    let app = chat(nestish_sample::app().expect("the default users")).await;
     let blank = app
         .post("/chat/messages")
         .json(&json!({ "text": "   " }))

@@ -13,7 +13,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use nestish_core::hub::Hub;
-use nestish_sample::auth::Sessions;
+use nestish_sample::auth::{Sessions, Users};
 use support::Conn;
 use support::redis::Redis;
 use support::webdriver::Browser;
@@ -22,6 +22,11 @@ use support::webdriver::Browser;
 /// share `SESSION_SECRET`.
 static SESSIONS: LazyLock<Arc<Sessions>> =
     LazyLock::new(|| Arc::new(Sessions::with_secret(b"hub_redis tests")));
+
+/// The users of every instance: the sample's default ones, hashed once for all the tests.
+static USERS: LazyLock<Arc<Users>> = LazyLock::new(|| {
+    Arc::new(Users::parse(nestish_sample::config::DEFAULT_USERS).expect("the default users"))
+});
 
 /// The `Cookie` header of a client logged in as `ann`.
 static ANN: LazyLock<String> = LazyLock::new(|| {
@@ -36,7 +41,7 @@ async fn instance(redis: &Redis, history: usize) -> (support::Running, Hub) {
         .connect()
         .await
         .expect("the hub connects to redis-server");
-    let builder = nestish_sample::app_with_sessions(Arc::clone(&SESSIONS))
+    let builder = nestish_sample::app_with(Arc::clone(&USERS), Arc::clone(&SESSIONS))
         .provide(hub.clone())
         .sse_keep_alive(Some(Duration::from_millis(200)));
     (support::serve(builder).await, hub)

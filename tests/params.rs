@@ -218,6 +218,64 @@ async fn last_event_id_is_read_from_its_header() {
     assert_eq!(refused.status(), 400);
 }
 
+/// The 400 of a `Last-Event-ID` that is a number, but not as the server writes its ids.
+const NOT_CANONICAL: &str = "header \"last-event-id\" is invalid: not written as the server \
+                             writes its ids (no sign, no spaces, no leading zeros)";
+
+#[tokio::test]
+async fn last_event_id_is_read_in_its_canonical_form_only() {
+    let app = app().await;
+    // An `Option<u64>` argument: a malformed id is refused, not taken as "no id".
+    for spelling in ["+3", "03", "+03", "00"] {
+        app.get("/p/resume")
+            .header("last-event-id", spelling)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, NOT_CANONICAL);
+    }
+    let refused = app.get("/p/resume").header("last-event-id", "-3").await;
+    refused.assert_error(
+        StatusCode::BAD_REQUEST,
+        "header \"last-event-id\" is invalid: invalid digit found in string",
+    );
+    assert_eq!(
+        app.get("/p/resume")
+            .header("last-event-id", "3")
+            .await
+            .text(),
+        "Some(3)"
+    );
+}
+
+#[tokio::test]
+async fn last_event_id_with_spaces_around_it_is_refused_on_both_protocols() {
+    let app = app().await;
+    // HTTP/1.1 takes the spaces around a field value as no part of it (RFC 9112, 5): on the
+    // wire, `Last-Event-ID:  3 ` is the id `3`. Inside the value, a space is refused.
+    let mut conn = Conn::open(app.addr()).await;
+    conn.send("GET", "/p/resume", &["Last-Event-ID:  3 "]).await;
+    let head = conn.head().await;
+    assert_eq!(
+        (head.status, conn.sized_body(&head).await),
+        (200, "Some(3)".to_owned())
+    );
+    // HTTP/2 carries the value's bytes as sent: a space at either end reaches the app.
+    let mut h2 = support::h2c::connect(app.addr()).await;
+    for spelling in [" 3", "3 ", "+3"] {
+        let request = http::Request::get("http://localhost/p/resume")
+            .header("last-event-id", spelling)
+            .body(())
+            .expect("a request");
+        let (head, mut body) = h2.send(request).await;
+        assert_eq!(head.status, StatusCode::BAD_REQUEST, "{spelling:?}");
+        let expected = HttpError::bad_request(NOT_CANONICAL).to_json();
+        assert_eq!(
+            support::h2c::read_until(&mut body, "}").await,
+            expected,
+            "{spelling:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn req_gives_the_request_parts() {
     let app = app().await;
@@ -257,6 +315,45 @@ async fn json_bodies_are_deserialised_and_checked() {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected a body with Content-Type: application/json",
         );
+}
+
+#[tokio::test]
+async fn a_json_body_in_another_charset_than_utf8_is_refused_with_415() {
+    let app = app().await;
+    let body = r#"{"item":"tea","quantity":2}"#;
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json; charset=UTF-8",
+        "application/json;charset=\"utf-8\"",
+    ] {
+        let answer = app
+            .post("/p/orders")
+            .header("content-type", accepted)
+            .body(body)
+            .await;
+        assert_eq!(
+            (answer.status(), answer.text()),
+            (StatusCode::OK, body.to_owned()),
+            "{accepted}"
+        );
+    }
+    for refused in [
+        "application/json; charset=utf-16",
+        "application/json; charset=UTF-16LE",
+        "application/json; charset=latin1",
+        "application/json; charset=utf8",
+        "application/json; charset=",
+    ] {
+        app.post("/p/orders")
+            .header("content-type", refused)
+            .body(body)
+            .await
+            .assert_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a JSON body in UTF-8: Content-Type: application/json; charset=utf-8",
+            );
+    }
 }
 
 #[tokio::test]

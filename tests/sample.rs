@@ -7,7 +7,7 @@ use support::{Conn, get};
 
 #[tokio::test]
 async fn index_page_opens_an_event_source_on_sse() {
-    let addr = support::start_with(nestish_sample::app()).await;
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
     let (head, body) = get(addr, "/").await;
     assert_eq!(head.status, 200);
     assert_eq!(
@@ -19,7 +19,7 @@ async fn index_page_opens_an_event_source_on_sse() {
 
 #[tokio::test]
 async fn sse_sends_stream_headers_then_hello_world_every_second() {
-    let addr = support::start_with(nestish_sample::app()).await;
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
     let mut conn = Conn::open(addr).await;
     conn.send("GET", "/sse", &["Accept: text/event-stream"])
         .await;

@@ -32,6 +32,7 @@ impl SeamController {
 /// The app of this binary: the sample's controllers (linked for the body test) and this file's.
 fn app() -> App {
     nestish_sample::app()
+        .expect("the default users")
         .handle_signals(false)
         .build()
         .expect("the app builds")
@@ -174,7 +175,10 @@ async fn a_request_body_from_another_server_reaches_a_body_argument() {
     };
     let login = app
         .clone()
-        .oneshot(json("/login", br#"{"name":"ada"}"#))
+        .oneshot(json(
+            "/login",
+            br#"{"name":"ann","password":"ann-password"}"#,
+        ))
         .await
         .expect("infallible");
     assert_eq!(login.status(), 204);

@@ -570,7 +570,8 @@ async fn the_sample_serves_https_with_tls_cert_and_tls_key() {
     let tls = nestish_sample::tls(Some(cert_file.into()), Some(key_file.into()))
         .expect("the files are usable")
         .expect("TLS is on");
-    let running = support::tls::serve_with(nestish_sample::app(), tls).await;
+    let running =
+        support::tls::serve_with(nestish_sample::app().expect("the default users"), tls).await;
     let mut h2 = cert.connect_h2(running.addr).await;
     let (head, mut body) = h2.get("/sse").await;
     assert_eq!(head.version, http::Version::HTTP_2);

@@ -11,8 +11,8 @@ use nestish_core::{
     use_guards,
 };
 
-use crate::auth::{AuthGuard, User};
-use crate::notifications;
+use crate::auth::{AuthGuard, User, Users};
+use crate::notifications::{self, MENTIONS_MAX};
 
 /// The hub topic the chat publishes on.
 pub const TOPIC: &str = "chat";
@@ -20,9 +20,23 @@ pub const TOPIC: &str = "chat";
 /// A message as a client posts it; its author is the logged-in user.
 #[derive(Debug, serde::Deserialize, garde::Validate)]
 pub struct NewMessage {
-    /// What they write (1 to 500 characters, not only spaces).
-    #[garde(length(chars, min = 1, max = 500), custom(not_blank))]
+    /// What they write (1 to 500 characters, not only spaces, mentioning at most
+    /// [`MENTIONS_MAX`] names).
+    #[garde(
+        length(chars, min = 1, max = 500),
+        custom(not_blank),
+        custom(few_mentions)
+    )]
     pub text: String,
+}
+
+fn few_mentions(text: &str, _: &()) -> garde::Result {
+    if notifications::mentions(text).len() > MENTIONS_MAX {
+        return Err(garde::Error::new(format!(
+            "mentions more than {MENTIONS_MAX} names"
+        )));
+    }
+    Ok(())
 }
 
 fn not_blank(text: &str, _: &()) -> garde::Result {
@@ -35,18 +49,19 @@ fn not_blank(text: &str, _: &()) -> garde::Result {
 /// `/chat`: the messages' stream, and posting; logged-in users only.
 pub struct ChatController {
     hub: Arc<Hub>,
+    users: Arc<Users>,
 }
 
 #[controller("chat")]
 #[use_guards(AuthGuard)]
 impl ChatController {
     #[inject]
-    fn new(hub: Arc<Hub>) -> Self {
-        Self { hub }
+    fn new(hub: Arc<Hub>, users: Arc<Users>) -> Self {
+        Self { hub, users }
     }
 
-    /// Publishes a message to every open page, and a notification to each user it mentions;
-    /// answers 201 with its id.
+    /// Publishes a message to every open page, and a notification to each user it mentions
+    /// (names that are not users' are left alone); answers 201 with its id.
     #[post("messages")]
     async fn post(
         &self,
@@ -66,7 +81,11 @@ impl ChatController {
             )
         };
         let id = self.hub.publish(TOPIC, event).await.map_err(unavailable)?;
-        for name in notifications::mentions(text) {
+        let mentioned = notifications::mentions(text);
+        for name in mentioned
+            .into_iter()
+            .filter(|name| self.users.contains(name))
+        {
             let event = MessageEvent::json(&data).map_err(|_| HttpError::internal())?;
             self.hub
                 .publish(&notifications::topic(name), event)

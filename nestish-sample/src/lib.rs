@@ -3,8 +3,9 @@
 //!
 //! - `GET /` serves a page that opens `new EventSource('/sse')` and lists every message;
 //!   `GET /sse` sends `{"hello":"world"}` every second.
-//! - `GET /login` logs in under a name: `POST /login` sets the session cookie that
-//!   [`auth::AuthGuard`] asks for on the jobs, chat and notifications routes (see [`auth`]).
+//! - `GET /login` logs in with a name and a password (the users come from `SAMPLE_USERS`: see
+//!   [`config`]): `POST /login` sets the session cookie that [`auth::AuthGuard`] asks for on the
+//!   jobs, chat and notifications routes (see [`auth`]).
 //! - `GET /jobs` serves a page that follows a job's progress from
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
@@ -19,6 +20,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod config;
 pub mod jobs;
 pub mod notifications;
 pub mod pages;
@@ -30,28 +32,26 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
-/// The sample application, with its providers and its health and metrics routes:
-/// `app().build()?.listen(addr)`. Its session tokens are signed with `SESSION_SECRET` when it
-/// is set (instances that share it share their logged-in users), with a random secret of the
-/// process's own otherwise.
-pub fn app() -> AppBuilder {
-    let sessions = match std::env::var("SESSION_SECRET") {
-        Ok(secret) => auth::Sessions::with_secret(secret.as_bytes()),
-        // Without randomness there is no safe session at all: a start-up failure is the honest
-        // answer, and the operating system always has some.
-        Err(_) => auth::Sessions::random().expect("the operating system gives random bytes"),
-    };
-    app_with_sessions(Arc::new(sessions))
+/// The sample application, with its providers and its health and metrics routes, configured
+/// from the environment (see [`config`]): `app()?.build()?.listen(addr)`.
+///
+/// # Errors
+///
+/// A [`config::ConfigError`] naming the variable at fault (a malformed `SAMPLE_USERS`).
+pub fn app() -> Result<AppBuilder, config::ConfigError> {
+    let users = config::users()?;
+    Ok(app_with(Arc::new(users), Arc::new(config::sessions())))
 }
 
-/// The sample application with `sessions`: instances that share their secret share their
-/// users (see [`auth::Sessions`]).
-pub fn app_with_sessions(sessions: Arc<auth::Sessions>) -> AppBuilder {
+/// The sample application with `users` and `sessions`: instances that share their sessions'
+/// secret share their logged-in users (see [`auth::Sessions`]).
+pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
         .provide(nestish_core::hub::Hub::new())
+        .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))
-        .provide(auth::AuthGuard::new(sessions))
+        .provide(auth::AuthGuard::new(sessions, users))
         .health_routes("/health")
         .metrics_route("/metrics")
 }

@@ -2,7 +2,8 @@
 //! (the `PORT` environment variable picks another port). With `TLS_CERT` and `TLS_KEY` (PEM
 //! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2. With
 //! `REDIS_URL` set (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances
-//! act as one.
+//! act as one. `SAMPLE_USERS` (`name:password,...`) says who may log in (see
+//! `nestish_sample::config`).
 
 use std::process::ExitCode;
 
@@ -21,7 +22,13 @@ async fn main() -> ExitCode {
         },
         Err(_) => 3000,
     };
-    let mut app = nestish_sample::app();
+    let mut app = match nestish_sample::app() {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     if let Ok(url) = std::env::var("REDIS_URL") {
         match Hub::redis(url).connect().await {
             Ok(hub) => {

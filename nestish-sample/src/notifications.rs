@@ -1,5 +1,7 @@
 //! Per-user notifications: `GET /notifications/events` streams, to the logged-in user only, the
-//! chat messages that mention them (`@name`). One hub topic per user.
+//! chat messages that mention them (`@name`). One hub topic per user, and only per user: a
+//! mention of a name that is not a user publishes nothing, and a message mentions at most
+//! [`MENTIONS_MAX`] names, so a message costs at most that many publications.
 
 use std::sync::Arc;
 
@@ -7,7 +9,11 @@ use futures::Stream;
 use nestish_core::hub::{Hub, HubEvent};
 use nestish_core::{Guarded, controller, inject, sse, use_guards};
 
-use crate::auth::{AuthGuard, User};
+use crate::auth::{AuthGuard, User, is_name_char};
+
+/// The most names one chat message may mention (`@ann @bob`, each counted once, users or not);
+/// a message with more is refused with 400 before anything is published.
+pub const MENTIONS_MAX: usize = 5;
 
 /// The hub topic of `name`'s notifications.
 #[must_use]
@@ -20,9 +26,7 @@ pub fn topic(name: &str) -> String {
 pub fn mentions(text: &str) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     for word in text.split('@').skip(1) {
-        let end = word
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
-            .unwrap_or(word.len());
+        let end = word.find(|c: char| !is_name_char(c)).unwrap_or(word.len());
         let name = &word[..end];
         if !name.is_empty() && !names.contains(&name) {
             names.push(name);

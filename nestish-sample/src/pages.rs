@@ -9,7 +9,7 @@ pub struct PagesController;
 
 #[controller]
 impl PagesController {
-    /// Log in under a name.
+    /// Log in with a name and a password.
     #[get("login")]
     fn login(&self) -> Html<&'static str> {
         Html(include_str!("login.html"))

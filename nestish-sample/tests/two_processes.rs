@@ -4,56 +4,32 @@
 //! rest once.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 // The root test package's `redis-server` helper, shared rather than copied (it reads
 // `super::PATIENCE` and `super::tools`).
 #[path = "../../tests/support/redis.rs"]
 #[allow(dead_code)] // this test restarts no Redis
 mod redis;
+mod support;
 #[path = "../../tests/support/tools.rs"]
 mod tools;
 
-/// How long any wait may take before the test fails instead of hanging.
-const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
-
 use redis::Redis;
+use support::PATIENCE;
 
-/// Runs the sample binary on a free port with `REDIS_URL`; returns it and its address, read from
-/// the line it prints once it listens.
+/// Runs the sample binary on a free port with `REDIS_URL`; returns it and its address.
 async fn sample(redis: &Redis) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nestish-sample"))
-        .env("REDIS_URL", redis.url())
-        .env("SESSION_SECRET", "two processes, one chat")
-        .env("PORT", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the sample starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let addr = tokio::time::timeout(PATIENCE, async {
-        while let Some(line) = lines.next_line().await.expect("its output") {
-            // Log lines come first; this one says where it listens.
-            let found = line
-                .strip_prefix("nestish sample: open http://")
-                .and_then(|rest| rest.split('/').next())
-                .and_then(|addr| addr.parse::<SocketAddr>().ok());
-            if let Some(addr) = found {
-                return addr;
-            }
-        }
-        panic!("the sample exited without listening");
-    })
-    .await
-    .expect("the sample listens in time");
-    // Keep reading its output, so that it never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr)
+    let url = redis.url();
+    let env = [
+        ("REDIS_URL", url.as_str()),
+        ("SESSION_SECRET", "two processes, one chat"),
+        ("SAMPLE_USERS", "ann:ann-password"),
+    ];
+    support::start(&env, "http").await
 }
 
 /// Sends `request` on a new connection; returns the connection.
@@ -82,10 +58,10 @@ async fn read_until(stream: &mut TcpStream, wanted: &str) -> String {
     String::from_utf8(read).expect("UTF-8")
 }
 
-/// Logs in as `ann` on `addr`; the session cookie (`session=...`), good on every instance that
-/// shares the secret.
+/// Logs in as `ann` (one of the default users) on `addr`; the session cookie (`session=...`),
+/// good on every instance that shares the secret.
 async fn login(addr: SocketAddr) -> String {
-    let body = r#"{"name":"ann"}"#;
+    let body = r#"{"name":"ann","password":"ann-password"}"#;
     let request = format!(
         "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -39,6 +39,15 @@ impl H2 {
         let request = http::Request::get(format!("http://localhost{path}"))
             .body(())
             .expect("a valid request");
+        self.send(request).await
+    }
+
+    /// Sends `request`, without a body (ending the request stream), and waits for the
+    /// response head.
+    pub async fn send(
+        &mut self,
+        request: http::Request<()>,
+    ) -> (http::response::Parts, RecvStream) {
         let send = self
             .send
             .clone()

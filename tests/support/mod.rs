@@ -11,6 +11,7 @@ pub mod kernel;
 pub mod logs;
 pub mod redis;
 pub mod tls;
+pub mod tls_client;
 pub mod tools;
 pub mod vectors;
 pub mod webdriver;

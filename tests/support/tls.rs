@@ -3,14 +3,13 @@
 //! protocols a test chooses.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use base64::Engine;
 use rcgen::PublicKeyData;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::rustls;
 
 use super::h2c::H2;
 use super::{PATIENCE, Running};
@@ -60,18 +59,7 @@ impl Certificate {
 
     /// A client that trusts this certificate only and offers `alpn`.
     pub fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(self.cert_der.clone())
-            .expect("the certificate is a trust anchor");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        TlsConnector::from(Arc::new(config))
+        super::tls_client::trusting(self.cert_der.clone(), alpn)
     }
 
     /// A finished TLS handshake with the server at `addr`, offering `alpn`.

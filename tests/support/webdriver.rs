@@ -224,15 +224,27 @@ impl Drop for TempDir {
     }
 }
 
-/// Logs `browser` in as `name` through the sample's login page: the session cookie is set.
+/// Logs `browser` in as `name`, one of the sample's default users (`ann`, `bob`: the password
+/// is the name and `-password`), through the sample's login page: the session cookie is set.
 pub async fn log_in(browser: &Browser, addr: std::net::SocketAddr, name: &str) {
+    let status = try_log_in(browser, addr, name, &format!("{name}-password")).await;
+    assert_eq!(status, 204, "login as {name}");
+}
+
+/// Asks the sample's login page to log `browser` in as `name` with `password`; the answer's
+/// status.
+pub async fn try_log_in(
+    browser: &Browser,
+    addr: std::net::SocketAddr,
+    name: &str,
+    password: &str,
+) -> serde_json::Value {
     browser.goto(&format!("http://{addr}/login")).await;
-    let status = browser
+    browser
         .execute_async(
             "const done = arguments[arguments.length - 1];\
-             login(arguments[0]).then(done, (e) => done(String(e)));",
-            serde_json::json!([name]),
+             login(arguments[0], arguments[1]).then(done, (e) => done(String(e)));",
+            serde_json::json!([name, password]),
         )
-        .await;
-    assert_eq!(status, 204, "login as {name}");
+        .await
 }

@@ -12,7 +12,7 @@
 //! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string; `Valid<T>` to validate it (feature `validation`) |
 //! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | `T: FromStr`, or `Option<T>` |
 //! | `#[cookie("session")]` | `@Req() req` then `req.cookies.session` | `T: FromStr`, or `Option<T>` |
-//! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr`): what the browser sends on reconnect; `T` when required |
+//! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr + Display`): what the browser sends on reconnect, in `T`'s canonical form only (`+3`, `03`, ` 3` are 400); `T` when required |
 //! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `Valid<Json<T>>` (validated, feature `validation`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
 //! | none | a `createParamDecorator` one | `T:` [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
@@ -56,7 +56,8 @@
 //!
 //! A body larger than the limit (1 MiB unless
 //! [`AppBuilder::body_limit`](crate::AppBuilder::body_limit) says otherwise) answers 413, and a
-//! `Json<T>` body without `Content-Type: application/json` answers 415.
+//! `Json<T>` body without `Content-Type: application/json` (or with a `charset` other than
+//! `utf-8`) answers 415.
 
 mod body;
 mod connection;
