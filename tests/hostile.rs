@@ -43,14 +43,51 @@ impl TargetController {
     }
 }
 
-/// Sends raw bytes and returns everything the server answers until it closes (or 2 s pass).
+/// Sends raw bytes and returns what the server answers: everything up to its close, or one
+/// whole response if it keeps the connection open. A server that does neither within
+/// [`support::PATIENCE`] (it hangs on the request) fails the test.
 async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).await.expect("connects");
     // The server may close before taking everything; that is an answer too.
     let _ = stream.write_all(bytes).await;
     let mut answer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer)).await;
-    String::from_utf8_lossy(&answer).into_owned()
+    let answered = tokio::time::timeout(support::PATIENCE, async {
+        let mut chunk = [0u8; 8192];
+        // A reset (the server closing with our bytes unread) ends the answer as a close does.
+        while let Ok(read @ 1..) = stream.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..read]);
+            if whole_response(&answer) {
+                break;
+            }
+        }
+    })
+    .await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(
+        answered.is_ok(),
+        "the server neither answered nor closed the connection within {:?}; got {answer:?}",
+        support::PATIENCE
+    );
+    answer
+}
+
+/// Whether `answer` holds a whole response: its head and a body of `Content-Length` bytes, or
+/// a chunked body up to its last chunk. (Without either, only the close ends the body.)
+fn whole_response(answer: &[u8]) -> bool {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+    let body = &answer[end + 4..];
+    let value = |name: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    if let Some(len) = value("content-length").and_then(|len| len.parse::<usize>().ok()) {
+        return body.len() >= len;
+    }
+    value("transfer-encoding") == Some("chunked") && body.ends_with(b"0\r\n\r\n")
 }
 
 fn status_of(answer: &str) -> Option<u16> {
