@@ -255,6 +255,72 @@ async fn the_concurrent_stream_limit_is_advertised_and_kept() {
         .expect("the client task did not panic");
     assert_eq!(status, 200);
     drop(second);
+
+    // A client that does not wait: its third stream is refused, and the connection goes on.
+    let (mut raw, settings) = h2c::Raw::connect(running.addr).await;
+    // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
+    assert_eq!(settings.setting(0x3), Some(2), "{settings:?}");
+    raw.send(
+        &[
+            h2c::get_request(1, "/h2/watched"),
+            h2c::get_request(3, "/h2/watched"),
+        ]
+        .concat(),
+    )
+    .await;
+    raw.until(h2c::kind::HEADERS, 1).await;
+    raw.until(h2c::kind::HEADERS, 3).await;
+    raw.send(&h2c::get_request(5, "/h2/plain")).await;
+    let refused = raw.until(h2c::kind::RST_STREAM, 5).await;
+    assert_eq!(
+        refused.error_code(),
+        h2c::code::REFUSED_STREAM,
+        "{refused:?}"
+    );
+    raw.send(&h2c::frame(h2c::kind::PING, 0, 0, b"stillup!"))
+        .await;
+    let pong = raw.until(h2c::kind::PING, 0).await;
+    assert_eq!((pong.flags, &pong.payload[..]), (0x1, &b"stillup!"[..]));
+}
+
+#[tokio::test]
+async fn streams_reset_as_fast_as_they_open_get_goaway() {
+    let running = support::serve(NestFactory::create()).await;
+    let (mut raw, _) = h2c::Raw::connect(running.addr).await;
+    // "Rapid reset": each stream opened and cancelled at once, a thousand in one write, so the
+    // server reads them before it has answered any.
+    let flood: Vec<u8> = (0..1_000u32)
+        .flat_map(|i| {
+            let id = 2 * i + 1;
+            [
+                h2c::get_request(id, "/h2/watched"),
+                h2c::rst_stream(id, h2c::code::CANCEL),
+            ]
+            .concat()
+        })
+        .collect();
+    // The server may close before it has read all of it.
+    let _ = tokio::io::AsyncWriteExt::write_all(raw.stream(), &flood).await;
+    let goaway = raw.until(h2c::kind::GOAWAY, 0).await;
+    assert_eq!(
+        goaway.error_code(),
+        h2c::code::ENHANCE_YOUR_CALM,
+        "{goaway:?}"
+    );
+    // Then the connection is closed.
+    while raw.next_frame().await.is_some() {}
+    support::eventually("the flooding connection is closed", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
+    support::eventually("no stream is left open", || {
+        running.handle.open_streams() == 0
+    })
+    .await;
+    let mut client = h2c::connect(running.addr).await;
+    let (head, mut body) = client.get("/h2/plain").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(read_until(&mut body, "h2").await, "plain over h2");
 }
 
 #[tokio::test]
