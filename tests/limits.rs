@@ -1,0 +1,201 @@
+//! Every default of the README's limits table ("Reliability, and every limit with its default"),
+//! read from the README itself and checked against `Limits::default()` (so a changed default
+//! and a stale row cannot both pass), and, where the wire shows it, on the wire of an app built
+//! with no setter: the body limit (413 one byte past 1 MiB), the header count (431 at the
+//! 101st), HTTP/2's stream limit in the server's SETTINGS, and `SO_SNDBUF` on an accepted socket.
+
+mod support;
+
+use std::time::Duration;
+
+use nestish_core::{AppBuilder, Bytes, Limits, NestFactory, controller, get, post};
+use support::{Conn, h2c};
+
+#[derive(Default)]
+pub struct LimitsController;
+
+#[controller("limits")]
+impl LimitsController {
+    #[get("ok")]
+    fn ok(&self) -> &'static str {
+        "ok"
+    }
+
+    /// The length of the body it read.
+    #[post("body")]
+    fn body(&self, #[body] body: Bytes) -> String {
+        body.len().to_string()
+    }
+}
+
+/// The rows of the README's limits table: `(limit, default, setter)` cells.
+fn readme_rows() -> Vec<[String; 3]> {
+    let readme = include_str!("../README.md");
+    let section = readme
+        .split("## Reliability, and every limit with its default")
+        .nth(1)
+        .expect("the README's limits section");
+    section
+        .lines()
+        .skip_while(|line| !line.starts_with("| limit |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|row| {
+            let cells: Vec<String> = row.split(" | ").map(|cell| cell.to_owned()).collect();
+            assert!(cells.len() >= 3, "a row of the limits table: {row}");
+            [
+                cells[0].trim_start_matches("| ").to_owned(),
+                cells[1].clone(),
+                cells[2].clone(),
+            ]
+        })
+        .collect()
+}
+
+/// A figure of the README: a size in bytes, a duration, or a plain count.
+#[derive(Debug, PartialEq)]
+enum Figure {
+    Bytes(usize),
+    Time(Duration),
+    Count(usize),
+}
+
+/// Every figure a default cell states, in order: `64 KiB (at least 8 KiB)` is two, `none` none.
+fn figures(cell: &str) -> Vec<Figure> {
+    let words: Vec<&str> = cell
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut figures = Vec::new();
+    for (at, word) in words.iter().enumerate() {
+        let Ok(n) = word.replace(',', "").parse::<usize>() else {
+            continue;
+        };
+        let unit = words
+            .get(at + 1)
+            .map(|unit| unit.trim_end_matches([',', ')']));
+        figures.push(match unit {
+            Some("MiB") => Figure::Bytes(n << 20),
+            Some("KiB") => Figure::Bytes(n << 10),
+            Some("s") => Figure::Time(Duration::from_secs(n as u64)),
+            Some("ms") => Figure::Time(Duration::from_millis(n as u64)),
+            _ => Figure::Count(n),
+        });
+    }
+    figures
+}
+
+#[test]
+fn the_readme_states_every_default_that_limits_default_has() {
+    use Figure::{Bytes, Count, Time};
+    let limits = Limits::default();
+    let rows = readme_rows();
+    assert!(rows.len() >= 17, "the limits table was not read: {rows:?}");
+    for [limit, default, setter] in &rows {
+        let stated = figures(default);
+        // Each row is found by its setter; a row with a setter this test does not know fails,
+        // so a new limit gets its check here.
+        let expected = if setter.contains(".body_limit(") {
+            vec![Bytes(limits.body_limit)]
+        } else if setter.contains(".body_timeouts(") {
+            vec![
+                Time(limits.body_read_timeout),
+                Time(limits.body_idle_timeout),
+            ]
+        } else if setter.contains(".buffer_size(") && limit.starts_with("connection buffer") {
+            // The floor is checked on the wire by `tests/hostile.rs` (16 KiB heads there).
+            vec![Bytes(limits.buffer_size), Bytes(8 * 1024)]
+        } else if setter.contains(".buffer_size(") {
+            // HTTP/2's per-stream queue and header list are the connection buffer.
+            vec![Bytes(limits.buffer_size)]
+        } else if setter.contains(".max_headers(") {
+            vec![Count(limits.max_headers)]
+        } else if setter.contains(".header_read_timeout(") {
+            vec![Time(limits.header_read_timeout)]
+        } else if setter.contains(".tls_handshake_timeout(") {
+            vec![Time(limits.tls_handshake_timeout)]
+        } else if setter.contains(".stall_timeout(") {
+            vec![Time(limits.stall_timeout)]
+        } else if setter.contains(".max_connections(") {
+            vec![Count(limits.max_connections)]
+        } else if setter.contains(".send_buffer(") {
+            vec![Bytes(limits.send_buffer.expect("a send buffer by default"))]
+        } else if setter.contains(".backlog(") {
+            vec![Count(limits.backlog as usize)]
+        } else if setter.contains(".sse_max_lifetime(") {
+            assert_eq!(default, "none", "{limit}");
+            assert_eq!(limits.sse_max_lifetime, None);
+            vec![]
+        } else if setter.contains(".sse_keep_alive(") {
+            vec![Time(AppBuilder::DEFAULT_SSE_KEEP_ALIVE)]
+        } else if setter.contains(".shutdown_timeout(") {
+            vec![Time(limits.shutdown_timeout)]
+        } else if setter.contains(".handle_signals(") {
+            // On unless turned off: `tests/signals.rs` sends a real SIGTERM to a default app.
+            assert_eq!(default, "on", "{limit}");
+            vec![]
+        } else if setter.contains(".http2_max_concurrent_streams(") {
+            vec![Count(limits.http2_max_concurrent_streams as usize)]
+        } else if setter.contains("HTTP2_MAX_PENDING_RESET_STREAMS") {
+            vec![
+                Count(Limits::HTTP2_MAX_PENDING_RESET_STREAMS),
+                Count(Limits::HTTP2_MAX_LOCAL_ERROR_RESETS),
+            ]
+        } else {
+            panic!("a limit this test does not check: {limit} ({setter})");
+        };
+        assert_eq!(stated, expected, "the README's default for {limit:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_of_one_mib_is_read_and_one_byte_more_is_413() {
+    let running = support::serve(NestFactory::create()).await;
+    for (len, status) in [(1 << 20, 200), ((1 << 20) + 1, 413)] {
+        let mut conn = Conn::open(running.addr).await;
+        conn.send_body("POST", "/limits/body", &[], &"a".repeat(len))
+            .await;
+        let head = conn.head().await;
+        let body = conn.sized_body(&head).await;
+        assert_eq!(head.status, status, "{len} bytes: {body}");
+        if status == 200 {
+            assert_eq!(body, len.to_string());
+        } else {
+            assert!(body.contains(r#""statusCode":413"#), "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hundred_header_fields_are_read_and_the_101st_is_431() {
+    let running = support::serve(NestFactory::create()).await;
+    // `Host` is one of them.
+    for (fields, status) in [(100, 200), (101, 431)] {
+        let others: Vec<String> = (1..fields).map(|i| format!("X-H{i}: v")).collect();
+        let others: Vec<&str> = others.iter().map(String::as_str).collect();
+        let mut conn = Conn::open(running.addr).await;
+        conn.send("GET", "/limits/ok", &others).await;
+        assert_eq!(conn.head().await.status, status, "{fields} header fields");
+    }
+}
+
+#[tokio::test]
+async fn http2_advertises_200_concurrent_streams() {
+    let running = support::serve(NestFactory::create()).await;
+    let (_raw, settings) = h2c::Raw::connect(running.addr).await;
+    // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
+    assert_eq!(settings.setting(0x3), Some(200), "{settings:?}");
+}
+
+#[tokio::test]
+async fn an_accepted_connection_has_a_send_buffer_of_128_kib() {
+    let running = support::serve(NestFactory::create()).await;
+    let client = tokio::net::TcpStream::connect(running.addr)
+        .await
+        .expect("connects");
+    let server_end = support::kernel::server_end(&client).await;
+    assert_eq!(
+        support::kernel::send_buffer_of(server_end),
+        support::kernel::reported_send_buffer(128 * 1024)
+    );
+}
