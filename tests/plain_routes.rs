@@ -4,8 +4,7 @@ mod support;
 
 use nestish_core::testing::{Test, TestApp};
 use nestish_core::{
-    Body, Html, HttpError, Json, NestFactory, Response, StatusCode, controller, delete, get, patch,
-    post, put,
+    Body, Html, HttpError, Json, Response, StatusCode, controller, delete, get, patch, post, put,
 };
 use support::Conn;
 
@@ -207,33 +206,4 @@ async fn head_on_a_get_route_sends_headers_only() {
     let next = conn.head().await;
     assert_eq!(next.status, 200);
     assert_eq!(conn.sized_body(&next).await, "plain text");
-}
-
-#[test]
-fn the_route_table_is_logged_at_start_up_one_line_per_route() {
-    // `build` logs on this thread, under the subscriber set here.
-    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
-    let _app = NestFactory::create()
-        .controllers::<(PlainController, RootController)>()
-        .build()
-        .expect("the plain app builds");
-    let expected = [
-        ("/api/static-str, GET", "PlainController"),
-        ("/api/string, GET", "PlainController"),
-        ("/api/html, GET", "PlainController"),
-        ("/api/json, GET", "PlainController"),
-        ("/api/items, POST", "PlainController"),
-        ("/api/items, PUT", "PlainController"),
-        ("/api/items, PATCH", "PlainController"),
-        ("/api/items, DELETE", "PlainController"),
-        ("/api/response, GET", "PlainController"),
-        ("/api, GET", "PlainController"),
-        ("/, GET", "RootController"),
-    ];
-    let table = captured.lines(&[" INFO ", "nestish::routes", "Mapped {"]);
-    assert_eq!(table.len(), expected.len(), "{table:#?}");
-    for (route, controller) in expected {
-        let lines = captured.lines(&[&format!("Mapped {{{route}}} route"), controller]);
-        assert_eq!(lines.len(), 1, "{route}: {table:#?}");
-    }
 }

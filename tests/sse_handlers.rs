@@ -1,8 +1,5 @@
 //! SSE handlers beyond the plain stream: fallible (an `Err` answers with its status before any
-//! stream starts), async with parameters and Last-Event-ID, and POST streams with a body; and
-//! the route table's lines for them.
-
-mod support;
+//! stream starts), async with parameters and Last-Event-ID, and POST streams with a body.
 
 use futures::stream::{self, Stream, StreamExt};
 use nestish_core::testing::{Test, TestApp};
@@ -155,27 +152,4 @@ async fn a_post_stream_reads_its_body_then_streams() {
 
     // GET is not the stream's method.
     assert_eq!(app.get("/orders/complete").await.status(), 405);
-}
-
-#[test]
-fn the_route_table_marks_sse_routes() {
-    // `build` logs on this thread, under the subscriber set here.
-    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
-    let _app = nestish_core::NestFactory::create()
-        .controllers::<(OrdersController,)>()
-        .build()
-        .expect("the orders app builds");
-    let table = captured.lines(&[" INFO ", "nestish::routes", "Mapped {"]);
-    assert_eq!(
-        table.len(),
-        2,
-        "one line per route, and no other: {table:#?}"
-    );
-    for route in ["/orders/:id/events, GET", "/orders/complete, POST"] {
-        let lines = captured.lines(&[
-            &format!("Mapped {{{route}}} (SSE) route"),
-            "OrdersController",
-        ]);
-        assert_eq!(lines.len(), 1, "{route}: {table:#?}");
-    }
 }
