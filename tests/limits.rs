@@ -199,3 +199,56 @@ async fn an_accepted_connection_has_a_send_buffer_of_128_kib() {
         support::kernel::reported_send_buffer(128 * 1024)
     );
 }
+
+#[test]
+fn a_setting_that_cannot_work_fails_build_naming_it() {
+    let zero = Duration::ZERO;
+    let cases: [(AppBuilder, &str); 10] = [
+        (
+            NestFactory::create().buffer_size(8 * 1024 - 1),
+            "buffer_size must be at least 8 KiB",
+        ),
+        (
+            NestFactory::create().sse_keep_alive(Some(zero)),
+            "sse_keep_alive must be longer than zero",
+        ),
+        (
+            NestFactory::create().stall_timeout(zero),
+            "stall_timeout must be longer than zero",
+        ),
+        (
+            NestFactory::create().header_read_timeout(zero),
+            "header_read_timeout must be longer than zero",
+        ),
+        (
+            NestFactory::create().tls_handshake_timeout(zero),
+            "tls_handshake_timeout must be longer than zero",
+        ),
+        (
+            NestFactory::create().body_timeouts(zero, Duration::from_secs(1)),
+            "body_read_timeout and body_idle_timeout",
+        ),
+        (
+            NestFactory::create().body_timeouts(Duration::from_secs(1), zero),
+            "body_read_timeout and body_idle_timeout",
+        ),
+        (
+            NestFactory::create().max_connections(0),
+            "max_connections must be at least 1",
+        ),
+        (
+            NestFactory::create().http2_max_concurrent_streams(0),
+            "http2_max_concurrent_streams must be at least 1",
+        ),
+        (
+            NestFactory::create().sse_max_lifetime(Some(zero)),
+            "sse_max_lifetime must be longer than zero",
+        ),
+    ];
+    for (builder, names) in cases {
+        let error = builder.build().expect_err(names);
+        assert!(error.to_string().contains(names), "{names}: {error}");
+    }
+    // The floor itself is a buffer that works: an 8 KiB connection buffer serves.
+    assert!(NestFactory::create().buffer_size(8 * 1024).build().is_ok());
+}
