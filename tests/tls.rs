@@ -252,6 +252,8 @@ async fn a_client_that_never_finishes_the_handshake_is_closed_at_the_handshake_t
 
 #[tokio::test]
 async fn a_garbage_handshake_is_closed_and_the_next_client_is_served() {
+    // A current-thread runtime: the server's tasks log on this thread, under this subscriber.
+    let (captured, _default) = support::logs::capture(tracing::Level::DEBUG);
     let cert = Certificate::generate();
     let running = support::tls::serve(app(), &cert).await;
     for garbage in [
@@ -269,6 +271,9 @@ async fn a_garbage_handshake_is_closed_and_the_next_client_is_served() {
         // At most a TLS alert record: never HTTP in the clear.
         assert!(answer.is_empty() || answer[0] == 0x15, "{answer:?}");
     }
+    // Each failure is logged at debug, as one client's problem.
+    let failed = captured.lines(&["DEBUG", "TLS handshake failed"]);
+    assert_eq!(failed.len(), 3, "{failed:#?}");
     let mut response = cert.get_http1(running.addr, "/tls/plain").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
