@@ -152,3 +152,32 @@ async fn bad_messages_are_refused_before_publishing() {
     // Nothing was published: the first real message gets id 1.
     assert_eq!(post(&app, "first").await, 1);
 }
+
+#[tokio::test]
+async fn the_default_history_holds_the_last_thousand_events_of_a_topic() {
+    use futures::StreamExt;
+    let hub = Hub::new();
+    for n in 1..=1_001u64 {
+        let id = hub
+            .publish("prices", n.to_string())
+            .await
+            .expect("published");
+        assert_eq!(id, n);
+    }
+    let held = hub.history("prices").await.expect("the history");
+    let ids: Vec<u64> = held.iter().filter_map(|event| event.id()).collect();
+    assert_eq!(ids, (2..=1_001).collect::<Vec<_>>());
+    // A client that saw nothing of it is told the first is gone, then gets the thousand held.
+    let mut resumed = hub.subscribe("prices", Some(0));
+    let notice = resumed.next().await.expect("the missed notice");
+    assert_eq!(
+        notice.encoded(),
+        nestish_core::hub::HubEvent::missed(0, 2).encoded()
+    );
+    let replayed: Vec<u64> = resumed
+        .take(1_000)
+        .filter_map(|event| async move { event.id() })
+        .collect()
+        .await;
+    assert_eq!(replayed, ids);
+}
