@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
-use nestish_core::{MessageEvent, NestFactory, controller, get, post, sse};
+use nestish_core::{Limits, MessageEvent, NestFactory, controller, get, post, sse};
 use support::h2c::{self, next_data, read_until};
 use support::vectors::{VectorsController, vectors};
 
@@ -284,6 +284,53 @@ async fn the_concurrent_stream_limit_is_advertised_and_kept() {
 }
 
 #[tokio::test]
+async fn a_client_refused_past_the_local_error_reset_limit_gets_goaway() {
+    let running = support::serve(NestFactory::create().http2_max_concurrent_streams(1)).await;
+    let (mut raw, _) = h2c::Raw::connect(running.addr).await;
+    raw.send(&h2c::get_request(1, "/h2/watched")).await;
+    raw.until(h2c::kind::HEADERS, 1).await;
+    // Each stream past the limit is one the server must reset (REFUSED_STREAM) for the client's
+    // error; past its bound of those, the server closes the connection.
+    let limit = Limits::HTTP2_MAX_LOCAL_ERROR_RESETS;
+    let past: Vec<u8> = (1..=limit as u32 + 100)
+        .flat_map(|i| h2c::get_request(2 * i + 1, "/h2/plain"))
+        .collect();
+    let _ = tokio::io::AsyncWriteExt::write_all(raw.stream(), &past).await;
+    let mut refused = 0;
+    let goaway = loop {
+        let frame = raw
+            .next_frame()
+            .await
+            .unwrap_or_else(|| panic!("closed without GOAWAY after {refused} refusals"));
+        match frame.kind {
+            h2c::kind::RST_STREAM => {
+                assert_eq!(frame.error_code(), h2c::code::REFUSED_STREAM, "{frame:?}");
+                refused += 1;
+            }
+            h2c::kind::GOAWAY => break frame,
+            _ => {}
+        }
+    };
+    assert_eq!(refused, limit);
+    closed_calmly(raw, &goaway, &running).await;
+}
+
+/// Checks that `goaway` says `ENHANCE_YOUR_CALM`, then that the server closes `raw`'s
+/// connection and no longer counts it.
+async fn closed_calmly(mut raw: h2c::Raw, goaway: &h2c::Frame, running: &support::Running) {
+    assert_eq!(
+        goaway.error_code(),
+        h2c::code::ENHANCE_YOUR_CALM,
+        "{goaway:?}"
+    );
+    while raw.next_frame().await.is_some() {}
+    support::eventually("the connection is closed", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn streams_reset_as_fast_as_they_open_get_goaway() {
     let running = support::serve(NestFactory::create()).await;
     let (mut raw, _) = h2c::Raw::connect(running.addr).await;
@@ -302,17 +349,7 @@ async fn streams_reset_as_fast_as_they_open_get_goaway() {
     // The server may close before it has read all of it.
     let _ = tokio::io::AsyncWriteExt::write_all(raw.stream(), &flood).await;
     let goaway = raw.until(h2c::kind::GOAWAY, 0).await;
-    assert_eq!(
-        goaway.error_code(),
-        h2c::code::ENHANCE_YOUR_CALM,
-        "{goaway:?}"
-    );
-    // Then the connection is closed.
-    while raw.next_frame().await.is_some() {}
-    support::eventually("the flooding connection is closed", || {
-        running.handle.open_connections() == 0
-    })
-    .await;
+    closed_calmly(raw, &goaway, &running).await;
     support::eventually("no stream is left open", || {
         running.handle.open_streams() == 0
     })
