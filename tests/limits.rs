@@ -2,7 +2,8 @@
 //! read from the README itself and checked against `Limits::default()` (so a changed default
 //! and a stale row cannot both pass), and, where the wire shows it, on the wire of an app built
 //! with no setter: the body limit (413 one byte past 1 MiB), the header count (431 at the
-//! 101st), HTTP/2's stream limit in the server's SETTINGS, and `SO_SNDBUF` on an accepted socket.
+//! 101st), HTTP/2's stream limit in the server's SETTINGS, `SO_SNDBUF` on an accepted socket,
+//! and the listen backlog the kernel keeps.
 
 mod support;
 
@@ -251,4 +252,16 @@ fn a_setting_that_cannot_work_fails_build_naming_it() {
     }
     // The floor itself is a buffer that works: an 8 KiB connection buffer serves.
     assert!(NestFactory::create().buffer_size(8 * 1024).build().is_ok());
+}
+
+#[tokio::test]
+async fn the_listener_has_a_backlog_of_1024() {
+    let running = support::serve(NestFactory::create()).await;
+    assert_eq!(
+        support::kernel::listen_backlog(running.addr),
+        1_024.min(support::kernel::somaxconn())
+    );
+    // And the setter reaches the socket.
+    let running = support::serve(NestFactory::create().backlog(7)).await;
+    assert_eq!(support::kernel::listen_backlog(running.addr), 7);
 }

@@ -47,25 +47,26 @@ pub async fn server_end(client: &tokio::net::TcpStream) -> RawFd {
 
 /// The kernel's `SO_SNDBUF` of socket `fd` of this process.
 pub fn send_buffer_of(fd: RawFd) -> usize {
-    let mut value: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    let value: libc::c_int = socket_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF);
+    usize::try_from(value).expect("a size")
+}
+
+/// Socket option `name` at `level` of socket `fd`, as the kernel fills a `T` with it.
+fn socket_option<T>(fd: RawFd, level: libc::c_int, name: libc::c_int) -> T {
+    let mut value = std::mem::MaybeUninit::<T>::zeroed();
+    let mut len = std::mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` and `len` outlive the call and `len` is `value`'s size.
-    let status = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_SNDBUF,
-            (&raw mut value).cast(),
-            &raw mut len,
-        )
-    };
+    let status =
+        unsafe { libc::getsockopt(fd, level, name, value.as_mut_ptr().cast(), &raw mut len) };
     assert_eq!(
         status,
         0,
-        "getsockopt(SO_SNDBUF): {}",
+        "getsockopt({level}, {name}): {}",
         std::io::Error::last_os_error()
     );
-    usize::try_from(value).expect("a size")
+    // SAFETY: the options read here (an int, `tcp_info`) are plain integers, valid whatever
+    // the kernel wrote, and zeroed where it wrote less.
+    unsafe { value.assume_init() }
 }
 
 /// The descriptors this process has open now.
@@ -79,23 +80,57 @@ fn open_descriptors() -> Vec<RawFd> {
 /// A TCP socket's local and peer addresses; `None` for any other descriptor, or one closed
 /// since it was listed (raw calls, so a closed one is an error, never harm).
 fn addresses(fd: RawFd) -> Option<(SocketAddr, SocketAddr)> {
-    let ask = |call: unsafe extern "C" fn(
+    Some((
+        address(fd, libc::getsockname)?,
+        address(fd, libc::getpeername)?,
+    ))
+}
+
+/// What `call` (`getsockname` or `getpeername`) says of socket `fd`, if it is an IP socket.
+fn address(
+    fd: RawFd,
+    call: unsafe extern "C" fn(
         libc::c_int,
         *mut libc::sockaddr,
         *mut libc::socklen_t,
-    ) -> libc::c_int| {
-        // SAFETY: socket2 hands a storage and its length that outlive the call.
-        let ((), addr) = unsafe {
-            socket2::SockAddr::try_init(|storage, len| {
-                if call(fd, storage.cast(), len) == 0 {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::last_os_error())
-                }
-            })
-        }
-        .ok()?;
-        addr.as_socket()
-    };
-    Some((ask(libc::getsockname)?, ask(libc::getpeername)?))
+    ) -> libc::c_int,
+) -> Option<SocketAddr> {
+    // SAFETY: socket2 hands a storage and its length that outlive the call.
+    let ((), addr) = unsafe {
+        socket2::SockAddr::try_init(|storage, len| {
+            if call(fd, storage.cast(), len) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    }
+    .ok()?;
+    addr.as_socket()
+}
+
+/// The backlog of this process's listening socket on `addr`, as the kernel keeps it: for a
+/// listener, `TCP_INFO`'s `tcpi_sacked` is its accept queue's maximum (Linux's
+/// `sk_max_ack_backlog`), the backlog given to `listen` capped at `net.core.somaxconn`.
+pub fn listen_backlog(addr: SocketAddr) -> u32 {
+    let listener = open_descriptors()
+        .into_iter()
+        .find(|&fd| {
+            address(fd, libc::getsockname) == Some(addr) && address(fd, libc::getpeername).is_none()
+        })
+        .unwrap_or_else(|| panic!("no listening socket on {addr}"));
+    let info: libc::tcp_info = socket_option(listener, libc::IPPROTO_TCP, libc::TCP_INFO);
+    assert_eq!(
+        info.tcpi_state, 10,
+        "TCP_LISTEN: the socket on {addr} is a listener"
+    );
+    info.tcpi_sacked
+}
+
+/// `net.core.somaxconn`: the kernel's cap on any listen backlog.
+pub fn somaxconn() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|max| max.trim().parse().ok())
+        .unwrap_or(u32::MAX)
 }
