@@ -89,19 +89,8 @@ async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
         .set_recv_buffer_size(CLIENT_RCVBUF as u32)
         .expect("SO_RCVBUF");
     let mut stream = socket.connect(app.addr()).await.expect("connects");
-    // What the kernel holds for this connection, as it reports it (Linux doubles each size it
-    // is given): the server's configured send buffer, and the client's receive buffer. Left to
-    // its autotuning, the server's would grow to tcp_wmem's maximum (4 MiB), past the bound.
-    let server_end = support::kernel::server_end(&stream).await;
-    let send_buffer = support::kernel::send_buffer_of(server_end);
-    assert_eq!(
-        send_buffer,
-        support::kernel::reported_send_buffer(SEND_BUFFER),
-        "the server's socket does not have the configured send buffer"
-    );
-    let receive_buffer = socket2::SockRef::from(&stream)
-        .recv_buffer_size()
-        .expect("SO_RCVBUF");
+    // What the kernel holds for this connection, with the server's configured send buffer.
+    let kernel = support::kernel::buffers(&stream, SEND_BUFFER).await;
     tokio::io::AsyncWriteExt::write_all(&mut stream, b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .expect("request sent");
@@ -116,7 +105,7 @@ async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
     let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
     // Our share (the connection buffer, and a frame being encoded with the event that crossed
     // its 16 KiB, twice for the one hyper holds) plus the kernel's.
-    let bound = BUFFER + 2 * (16 * 1024 + event_len) + send_buffer + receive_buffer;
+    let bound = BUFFER + 2 * (16 * 1024 + event_len) + kernel;
     eprintln!(
         "a client reading nothing made the server pull {pulled} events ({} bytes; bound {bound})",
         pulled * event_len

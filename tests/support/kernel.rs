@@ -4,16 +4,21 @@
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 
-/// The most the kernel may buffer for one connection: the send buffer's ceiling and the
-/// client's receive buffer (which the kernel doubles for its bookkeeping).
-pub fn buffers(client_rcvbuf: usize) -> usize {
-    let wmem = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem").unwrap_or_default();
-    let wmem_max: usize = wmem
-        .split_whitespace()
-        .nth(2)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(4 * 1024 * 1024);
-    wmem_max + 2 * client_rcvbuf
+/// The most the kernel may buffer for `client`'s connection to this process's server, as it
+/// reports it: the server's send buffer, checked to be the `configured` one (the kernel doubles
+/// it for its bookkeeping), and the client's receive buffer (doubled too). A server that left
+/// the send buffer to the kernel's autotuning would let it grow to `tcp_wmem`'s maximum.
+pub async fn buffers(client: &tokio::net::TcpStream, configured: usize) -> usize {
+    let send_buffer = send_buffer_of(server_end(client).await);
+    assert_eq!(
+        send_buffer,
+        reported_send_buffer(configured),
+        "the server's socket does not have the configured send buffer"
+    );
+    let receive_buffer = socket2::SockRef::from(client)
+        .recv_buffer_size()
+        .expect("SO_RCVBUF");
+    send_buffer + receive_buffer
 }
 
 /// What the kernel reports (`getsockopt(SO_SNDBUF)`) for a send buffer set to `bytes`: Linux
