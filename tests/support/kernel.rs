@@ -33,7 +33,8 @@ pub fn reported_send_buffer(bytes: usize) -> usize {
 
 /// The server's end of `client`'s connection: the socket of this process (the server runs in
 /// the test) whose local address is the client's peer and whose peer is the client. Waits,
-/// within [`super::PATIENCE`], for the server to accept it.
+/// within [`super::PATIENCE`], for the server to accept it. In a current-thread test the
+/// server has also set its socket options by then: its accept loop does both in one step.
 pub async fn server_end(client: &tokio::net::TcpStream) -> RawFd {
     let ends = (
         client.peer_addr().expect("a peer address"),
