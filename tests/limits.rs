@@ -3,14 +3,21 @@
 //! and a stale row cannot both pass), and, where the wire shows it, on the wire of an app built
 //! with no setter: the body limit (413 one byte past 1 MiB), the header count (431 at the
 //! 101st), HTTP/2's stream limit in the server's SETTINGS, `SO_SNDBUF` on an accepted socket,
-//! and the listen backlog the kernel keeps.
+//! the listen backlog the kernel keeps, and each timeout acting at its default under a paused
+//! clock (tokio's: time moves only when every task waits, so 30 s take no real time).
 
 mod support;
 
 use std::time::Duration;
 
-use nestish_core::{AppBuilder, Bytes, Limits, NestFactory, controller, get, post};
+use futures::Stream;
+use nestish_core::{
+    AppBuilder, Bytes, Limits, MessageEvent, NestFactory, controller, get, post, sse,
+};
 use support::{Conn, h2c};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 #[derive(Default)]
 pub struct LimitsController;
@@ -26,6 +33,18 @@ impl LimitsController {
     #[post("body")]
     fn body(&self, #[body] body: Bytes) -> String {
         body.len().to_string()
+    }
+
+    /// Never answers.
+    #[get("hang")]
+    async fn hang(&self) -> &'static str {
+        std::future::pending().await
+    }
+
+    /// 1 KiB events, as fast as the socket takes them.
+    #[sse("flood", keep_alive = false)]
+    fn flood(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        futures::stream::repeat_with(|| MessageEvent::new("x".repeat(1024)))
     }
 }
 
@@ -104,7 +123,7 @@ fn the_readme_states_every_default_that_limits_default_has() {
                 Time(limits.body_idle_timeout),
             ]
         } else if setter.contains(".buffer_size(") && limit.starts_with("connection buffer") {
-            // The floor is checked on the wire by `tests/hostile.rs` (16 KiB heads there).
+            // The floor: `a_setting_that_cannot_work_fails_build_naming_it` below.
             vec![Bytes(limits.buffer_size), Bytes(8 * 1024)]
         } else if setter.contains(".buffer_size(") {
             // HTTP/2's per-stream queue and header list are the connection buffer.
@@ -264,4 +283,114 @@ async fn the_listener_has_a_backlog_of_1024() {
     // And the setter reaches the socket.
     let running = support::serve(NestFactory::create().backlog(7)).await;
     assert_eq!(support::kernel::listen_backlog(running.addr), 7);
+}
+
+/// The (paused) time from `since` until the server closes `stream`, reading and dropping what
+/// it sends meanwhile; fails after two minutes of it.
+async fn closed_after(stream: &mut TcpStream, since: Instant) -> Duration {
+    let mut sink = [0; 4096];
+    let until_closed = async { while let Ok(1..) = stream.read(&mut sink).await {} };
+    tokio::time::timeout(Duration::from_secs(120), until_closed)
+        .await
+        .expect("the server closes the connection");
+    since.elapsed()
+}
+
+/// Asserts that `elapsed` is `limit`, to the paused clock's step: the timer fired at its time,
+/// not before, and not at another limit's.
+fn at(elapsed: Duration, limit: Duration, what: &str) {
+    assert!(
+        limit <= elapsed && elapsed < limit + Duration::from_secs(1),
+        "{what}: after {elapsed:?}, not {limit:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_connection_is_closed_at_30_s() {
+    let running = support::serve(NestFactory::create()).await;
+    let since = Instant::now();
+    let mut silent = TcpStream::connect(running.addr).await.expect("connects");
+    at(
+        closed_after(&mut silent, since).await,
+        Duration::from_secs(30),
+        "header read timeout",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stopped_body_is_answered_408_at_10_s_and_a_trickle_at_30_s() {
+    let running = support::serve(NestFactory::create()).await;
+    let head = "POST /limits/body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+
+    let mut stopped = TcpStream::connect(running.addr).await.expect("connects");
+    let since = Instant::now();
+    stopped
+        .write_all(format!("{head}a").as_bytes())
+        .await
+        .expect("sent");
+    at(
+        closed_after(&mut stopped, since).await,
+        Duration::from_secs(10),
+        "body idle timeout",
+    );
+
+    // A byte every 5 s never leaves the body idle for 10 s: the whole-body limit ends it.
+    let trickle = TcpStream::connect(running.addr).await.expect("connects");
+    let (mut read, mut write) = trickle.into_split();
+    let since = Instant::now();
+    write.write_all(head.as_bytes()).await.expect("sent");
+    let trickling = tokio::spawn(async move {
+        while write.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+    let mut answer = String::new();
+    let _ = read.read_to_string(&mut answer).await;
+    at(
+        since.elapsed(),
+        Duration::from_secs(30),
+        "body read timeout",
+    );
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    trickling.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_takes_no_byte_is_cut_off_at_30_s() {
+    let running = support::serve(NestFactory::create().send_buffer(Some(8 * 1024))).await;
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let mut stream = socket.connect(running.addr).await.expect("connects");
+    let since = Instant::now();
+    stream
+        .write_all(b"GET /limits/flood HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("sent");
+    support::eventually("the stream opens", || running.handle.open_streams() == 1).await;
+    // Read nothing; watch the server's count in steps of the paused clock.
+    while running.handle.open_connections() > 0 {
+        assert!(since.elapsed() < Duration::from_secs(120), "never cut off");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    at(since.elapsed(), Duration::from_secs(30), "stall timeout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_graceful_shutdown_closes_what_is_left_at_10_s() {
+    let running = support::serve(NestFactory::create()).await;
+    let mut hung = TcpStream::connect(running.addr).await.expect("connects");
+    hung.write_all(b"GET /limits/hang HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("sent");
+    support::eventually("the request is in", || {
+        running.handle.open_connections() == 1
+    })
+    .await;
+    let since = Instant::now();
+    running.handle.shutdown();
+    at(
+        closed_after(&mut hung, since).await,
+        Duration::from_secs(10),
+        "shutdown deadline",
+    );
 }

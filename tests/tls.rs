@@ -257,6 +257,25 @@ async fn a_client_that_never_finishes_the_handshake_is_closed_at_the_handshake_t
     .await;
 }
 
+// Under a paused clock (time moves only when every task waits): 10 s in no real time.
+#[tokio::test(start_paused = true)]
+async fn a_client_that_sends_nothing_is_closed_at_the_default_handshake_timeout_of_10_s() {
+    let cert = Certificate::generate();
+    let running = support::tls::serve(app(), &cert).await;
+    let since = tokio::time::Instant::now();
+    let mut silent = TcpStream::connect(running.addr).await.unwrap();
+    let mut sink = [0; 64];
+    let until_closed = async { while let Ok(1..) = silent.read(&mut sink).await {} };
+    tokio::time::timeout(Duration::from_secs(120), until_closed)
+        .await
+        .expect("the server closes the connection");
+    let elapsed = since.elapsed();
+    assert!(
+        Duration::from_secs(10) <= elapsed && elapsed < Duration::from_secs(11),
+        "closed after {elapsed:?}, not at the handshake timeout of 10 s"
+    );
+}
+
 #[tokio::test]
 async fn a_garbage_handshake_is_closed_and_the_next_client_is_served() {
     // A current-thread runtime: the server's tasks log on this thread, under this subscriber.
