@@ -181,3 +181,35 @@ async fn the_default_history_holds_the_last_thousand_events_of_a_topic() {
         .await;
     assert_eq!(replayed, ids);
 }
+
+#[tokio::test]
+async fn the_default_live_buffer_holds_1024_events_for_a_subscriber_that_has_not_read() {
+    use futures::{FutureExt, StreamExt};
+    let hub = Hub::new();
+    for (topic, published) in [("held", 1_024u64), ("overrun", 1_025)] {
+        let mut subscriber = hub.subscribe(topic, None);
+        assert!(subscriber.next().now_or_never().is_none(), "nothing yet");
+        for n in 1..=published {
+            hub.publish(topic, n.to_string()).await.expect("published");
+        }
+        let first = subscriber.next().await.expect("an event");
+        if published == 1_024 {
+            // All of it from the live buffer: the history (1,000) alone no longer has 1 to 24.
+            assert_eq!(first.id(), Some(1));
+            let rest: Vec<u64> = subscriber
+                .take(1_023)
+                .filter_map(|event| async move { event.id() })
+                .collect()
+                .await;
+            assert_eq!(rest, (2..=1_024).collect::<Vec<_>>());
+        } else {
+            // One more than the buffer: resynchronised from the history, which starts at 26.
+            assert_eq!(
+                first.encoded(),
+                nestish_core::hub::HubEvent::missed(0, 26).encoded()
+            );
+            let next = subscriber.next().await.expect("the oldest held");
+            assert_eq!(next.id(), Some(26));
+        }
+    }
+}
