@@ -376,7 +376,9 @@ async fn a_client_that_takes_no_byte_is_cut_off_at_30_s() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_graceful_shutdown_closes_what_is_left_at_10_s() {
+async fn a_graceful_shutdown_closes_what_is_left_at_10_s_and_says_so() {
+    // A current-thread runtime: the server logs on this thread, under the subscriber set here.
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     let running = support::serve(NestFactory::create()).await;
     let mut hung = TcpStream::connect(running.addr).await.expect("connects");
     hung.write_all(b"GET /limits/hang HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -393,4 +395,10 @@ async fn a_graceful_shutdown_closes_what_is_left_at_10_s() {
         Duration::from_secs(10),
         "shutdown deadline",
     );
+    let warned = captured.lines(&[
+        " WARN ",
+        "closing the connections still open after the shutdown timeout",
+        "open=1",
+    ]);
+    assert_eq!(warned.len(), 1, "{warned:#?}");
 }
