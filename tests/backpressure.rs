@@ -77,9 +77,11 @@ async fn app(builder: AppBuilder) -> TestApp {
 #[tokio::test]
 async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
     const BUFFER: usize = 64 * 1024;
+    const SEND_BUFFER: usize = 64 * 1024;
     const CLIENT_RCVBUF: usize = 64 * 1024;
     let app = app(NestFactory::create()
         .buffer_size(BUFFER)
+        .send_buffer(Some(SEND_BUFFER))
         .stall_timeout(Duration::from_secs(60)))
     .await;
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
@@ -87,6 +89,8 @@ async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
         .set_recv_buffer_size(CLIENT_RCVBUF as u32)
         .expect("SO_RCVBUF");
     let mut stream = socket.connect(app.addr()).await.expect("connects");
+    // What the kernel holds for this connection, with the server's configured send buffer.
+    let kernel = support::kernel::buffers(&stream, SEND_BUFFER).await;
     tokio::io::AsyncWriteExt::write_all(&mut stream, b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .expect("request sent");
@@ -99,9 +103,9 @@ async fn a_client_that_reads_nothing_stops_the_stream_at_a_bound() {
     .await;
     let pulled = last - before;
     let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
-    // Our share (the connection buffer and a frame being encoded, plus the frames hyper has
-    // queued but not written: a generous 1 MiB) plus the kernel's.
-    let bound = BUFFER + 2 * 16 * 1024 + (1 << 20) + support::kernel::buffers(CLIENT_RCVBUF);
+    // Our share (the connection buffer, and a frame being encoded with the event that crossed
+    // its 16 KiB, twice for the one hyper holds) plus the kernel's.
+    let bound = BUFFER + 2 * (16 * 1024 + event_len) + kernel;
     eprintln!(
         "a client reading nothing made the server pull {pulled} events ({} bytes; bound {bound})",
         pulled * event_len

@@ -1,7 +1,10 @@
-//! Two methods declaring the same method and path: `build()` refuses, naming both.
-//! (A binary of its own: its route table is deliberately broken.)
+//! The route table at start-up: two methods declaring the same method and path make `build()`
+//! refuse, naming both; a table without them is logged, a sorted line per route. (A binary of
+//! its own: its route table is deliberately broken.)
 
-use nestish_core::{Error, NestFactory, controller, get, sse};
+mod support;
+
+use nestish_core::{Error, NestFactory, controller, get, post, sse};
 
 #[derive(Default)]
 pub struct FirstController;
@@ -48,8 +51,8 @@ fn build_fails_and_names_both_declarations() {
     assert_eq!(
         sources,
         [
-            ("FirstController", "latest", file!(), 12),
-            ("SecondController", "latest_events", file!(), 24),
+            ("FirstController", "latest", file!(), 15),
+            ("SecondController", "latest_events", file!(), 27),
         ]
     );
     let message = error.to_string();
@@ -58,11 +61,73 @@ fn build_fails_and_names_both_declarations() {
         "{message}"
     );
     assert!(
-        message.contains(&format!("FirstController::latest ({}:12)", file!())),
+        message.contains(&format!("FirstController::latest ({}:15)", file!())),
         "{message}"
     );
     assert!(
-        message.contains(&format!("SecondController::latest_events ({}:24)", file!())),
+        message.contains(&format!("SecondController::latest_events ({}:27)", file!())),
         "{message}"
     );
+}
+
+/// Routes of both kinds, declared out of order, for the route table.
+#[derive(Default)]
+pub struct TableController;
+
+#[controller("table")]
+impl TableController {
+    #[post("items")]
+    fn create(&self) -> &'static str {
+        "created"
+    }
+
+    #[sse("feed")]
+    fn feed(&self) -> impl futures::Stream<Item = nestish_core::MessageEvent> + Send + 'static {
+        futures::stream::empty()
+    }
+
+    #[get("items")]
+    fn list(&self) -> &'static str {
+        "items"
+    }
+
+    #[sse("answers", method = "POST")]
+    fn answers(&self) -> impl futures::Stream<Item = nestish_core::MessageEvent> + Send + 'static {
+        futures::stream::empty()
+    }
+
+    #[get]
+    fn root(&self) -> &'static str {
+        "table"
+    }
+}
+
+// Counted here because nothing else in this binary logs a route table: `tracing` decides per
+// call site, for the whole process, whether anyone listens, and another test building an app on
+// another thread meanwhile could make this one's subscriber miss lines.
+#[test]
+fn the_route_table_is_logged_at_start_up_one_sorted_line_per_route() {
+    // `build` logs on this thread, under the subscriber set here.
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
+    let _app = NestFactory::create()
+        .controllers::<(TableController, FirstController)>()
+        .build()
+        .expect("routes without a duplicate build");
+    let table = captured.lines(&[" INFO ", "nestish::routes", "Mapped {"]);
+    let expected = [
+        ("/events/latest, GET", "", "FirstController"),
+        ("/table, GET", "", "TableController"),
+        ("/table/answers, POST", " (SSE)", "TableController"),
+        ("/table/feed, GET", " (SSE)", "TableController"),
+        ("/table/items, GET", "", "TableController"),
+        ("/table/items, POST", "", "TableController"),
+    ];
+    assert_eq!(table.len(), expected.len(), "{table:#?}");
+    // In this order: by path, then method, whatever order the linker gave the routes in.
+    for (line, (route, sse, controller)) in table.iter().zip(expected) {
+        assert!(
+            line.contains(&format!("Mapped {{{route}}}{sse} route")) && line.contains(controller),
+            "{route}{sse} of {controller}: {table:#?}"
+        );
+    }
 }

@@ -66,10 +66,12 @@ async fn request(stream: &mut TcpStream) -> Option<u16> {
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
+// A current-thread runtime: the server's tasks run on this thread, under the subscriber set here.
 #[tokio::test]
 async fn out_of_descriptors_every_client_gets_an_answer_and_service_resumes() {
     const SERVED: u64 = 4;
     const CLIENTS: usize = 20;
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     let running = support::serve(NestFactory::create()).await;
     // The clients' sockets exist before the limit is lowered: only the server's accepts need
     // new descriptors from here on.
@@ -113,4 +115,17 @@ async fn out_of_descriptors_every_client_gets_an_answer_and_service_resumes() {
     }
     restore_descriptor_limit(&old);
     assert_eq!(resumed, Some(200));
+
+    // The episode is logged once, however many clients it refused, and its end with their count.
+    let episode = captured.lines(&["out of file descriptors"]);
+    assert_eq!(episode.len(), 1, "{episode:#?}");
+    let recovered = captured.lines(&["file descriptors available again"]);
+    assert_eq!(recovered.len(), 1, "{recovered:#?}");
+    let answered: usize = recovered[0]
+        .split("answered=")
+        .nth(1)
+        .and_then(|count| count.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("a count: {}", recovered[0]));
+    // Every 503 of the first round, and any the new clients got before one was served.
+    assert!(answered >= refused, "{answered} counted, {refused} refused");
 }

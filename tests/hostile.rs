@@ -43,14 +43,73 @@ impl TargetController {
     }
 }
 
-/// Sends raw bytes and returns everything the server answers until it closes (or 2 s pass).
+/// Sends raw bytes and returns what the server answers: everything up to its close, or one
+/// whole response if it keeps the connection open. A server that does neither within
+/// [`support::PATIENCE`] (it hangs on the request) fails the test.
 async fn exchange(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let (answer, in_time) = send_and_read(addr, bytes, whole_response).await;
+    assert!(
+        in_time,
+        "the server neither answered nor closed the connection within {:?}; got {answer:?}",
+        support::PATIENCE
+    );
+    answer
+}
+
+/// Sends raw bytes the server must refuse and then close the connection on; returns all it
+/// answered. A server that keeps the connection open past [`support::PATIENCE`] fails the test.
+async fn refused_and_closed(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    let (answer, closed) = send_and_read(addr, bytes, |_| false).await;
+    assert!(
+        closed,
+        "the server answered {answer:?} but kept the connection open"
+    );
+    answer
+}
+
+/// Sends raw bytes, then reads until the server closes or `enough` holds for what it sent;
+/// returns that, and whether it happened within [`support::PATIENCE`].
+async fn send_and_read(
+    addr: std::net::SocketAddr,
+    bytes: &[u8],
+    enough: fn(&[u8]) -> bool,
+) -> (String, bool) {
     let mut stream = TcpStream::connect(addr).await.expect("connects");
     // The server may close before taking everything; that is an answer too.
     let _ = stream.write_all(bytes).await;
     let mut answer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer)).await;
-    String::from_utf8_lossy(&answer).into_owned()
+    let in_time = tokio::time::timeout(support::PATIENCE, async {
+        let mut chunk = [0u8; 8192];
+        // A reset (the server closing with our bytes unread) ends the answer as a close does.
+        while let Ok(read @ 1..) = stream.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..read]);
+            if enough(&answer) {
+                break;
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (String::from_utf8_lossy(&answer).into_owned(), in_time)
+}
+
+/// Whether `answer` holds a whole response: its head and a body of `Content-Length` bytes, or
+/// a chunked body up to its last chunk. (Without either, only the close ends the body.)
+fn whole_response(answer: &[u8]) -> bool {
+    let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+    let body = &answer[end + 4..];
+    let value = |name: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    if let Some(len) = value("content-length").and_then(|len| len.parse::<usize>().ok()) {
+        return body.len() >= len;
+    }
+    value("transfer-encoding") == Some("chunked") && body.ends_with(b"0\r\n\r\n")
 }
 
 fn status_of(answer: &str) -> Option<u16> {
@@ -118,14 +177,15 @@ async fn oversized_heads_and_too_many_headers_get_431() {
         "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(64 * 1024)
     );
+    // Refused, and the connection closed.
     assert_eq!(
-        status_of(&exchange(running.addr, big.as_bytes()).await),
+        status_of(&refused_and_closed(running.addr, big.as_bytes()).await),
         Some(431)
     );
     let many: String = (0..40).map(|i| format!("X-H{i}: v\r\n")).collect();
     let many = format!("GET /ok HTTP/1.1\r\nHost: x\r\n{many}\r\n");
     assert_eq!(
-        status_of(&exchange(running.addr, many.as_bytes()).await),
+        status_of(&refused_and_closed(running.addr, many.as_bytes()).await),
         Some(431)
     );
     still_serving_and_clean(&running).await;
@@ -189,7 +249,8 @@ async fn connections_past_the_cap_get_503() {
         running.handle.open_connections() == 2
     })
     .await;
-    let answer = exchange(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    // Answered, then closed.
+    let answer = refused_and_closed(running.addr, b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert_eq!(status_of(&answer), Some(503), "{answer:?}");
     assert!(answer.ends_with(
         r#"{"statusCode":503,"message":"the server is at its connection limit","error":"Service Unavailable"}"#
@@ -333,7 +394,8 @@ async fn a_missing_repeated_or_invalid_host_is_a_400_with_nests_body() {
         ),
     ];
     for (what, bytes) in cases {
-        let answer = exchange(running.addr, bytes).await;
+        // Refused before routing, and the connection closed.
+        let answer = refused_and_closed(running.addr, bytes).await;
         assert_eq!(status_of(&answer), Some(400), "{what}: {answer:?}");
         assert!(answer.contains(r#""statusCode":400"#), "{what}: {answer:?}");
         assert!(answer.contains("Host"), "{what}: {answer:?}");
@@ -349,7 +411,8 @@ async fn a_transfer_coding_other_than_chunked_is_501_and_chunked_twice_400() {
     let running = support::serve(NestFactory::create()).await;
     let gzip = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n\
                  5\r\nhello\r\n0\r\n\r\n";
-    let answer = exchange(running.addr, gzip).await;
+    // Each refused before routing, and the connection closed.
+    let answer = refused_and_closed(running.addr, gzip).await;
     assert_eq!(status_of(&answer), Some(501), "{answer:?}");
     assert!(
         answer.contains("\\\"gzip\\\" is not implemented"),
@@ -357,7 +420,7 @@ async fn a_transfer_coding_other_than_chunked_is_501_and_chunked_twice_400() {
     );
     let twice = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n\
                   5\r\nhello\r\n0\r\n\r\n";
-    let answer = exchange(running.addr, twice).await;
+    let answer = refused_and_closed(running.addr, twice).await;
     assert_eq!(status_of(&answer), Some(400), "{answer:?}");
     still_serving_and_clean(&running).await;
 }

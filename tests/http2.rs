@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
-use nestish_core::{MessageEvent, NestFactory, controller, get, post, sse};
+use nestish_core::{Limits, MessageEvent, NestFactory, controller, get, post, sse};
 use support::h2c::{self, next_data, read_until};
 use support::vectors::{VectorsController, vectors};
 
@@ -255,6 +255,109 @@ async fn the_concurrent_stream_limit_is_advertised_and_kept() {
         .expect("the client task did not panic");
     assert_eq!(status, 200);
     drop(second);
+
+    // A client that does not wait: its third stream is refused, and the connection goes on.
+    let (mut raw, settings) = h2c::Raw::connect(running.addr).await;
+    // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
+    assert_eq!(settings.setting(0x3), Some(2), "{settings:?}");
+    raw.send(
+        &[
+            h2c::get_request(1, "/h2/watched"),
+            h2c::get_request(3, "/h2/watched"),
+        ]
+        .concat(),
+    )
+    .await;
+    raw.until(h2c::kind::HEADERS, 1).await;
+    raw.until(h2c::kind::HEADERS, 3).await;
+    raw.send(&h2c::get_request(5, "/h2/plain")).await;
+    let refused = raw.until(h2c::kind::RST_STREAM, 5).await;
+    assert_eq!(
+        refused.error_code(),
+        h2c::code::REFUSED_STREAM,
+        "{refused:?}"
+    );
+    raw.send(&h2c::frame(h2c::kind::PING, 0, 0, b"stillup!"))
+        .await;
+    let pong = raw.until(h2c::kind::PING, 0).await;
+    assert_eq!((pong.flags, &pong.payload[..]), (0x1, &b"stillup!"[..]));
+}
+
+#[tokio::test]
+async fn a_client_refused_past_the_local_error_reset_limit_gets_goaway() {
+    let running = support::serve(NestFactory::create().http2_max_concurrent_streams(1)).await;
+    let (mut raw, _) = h2c::Raw::connect(running.addr).await;
+    raw.send(&h2c::get_request(1, "/h2/watched")).await;
+    raw.until(h2c::kind::HEADERS, 1).await;
+    // Each stream past the limit is one the server must reset (REFUSED_STREAM) for the client's
+    // error; past its bound of those, the server closes the connection.
+    let limit = Limits::HTTP2_MAX_LOCAL_ERROR_RESETS;
+    let past: Vec<u8> = (1..=limit as u32 + 100)
+        .flat_map(|i| h2c::get_request(2 * i + 1, "/h2/plain"))
+        .collect();
+    let _ = tokio::io::AsyncWriteExt::write_all(raw.stream(), &past).await;
+    let mut refused = 0;
+    let goaway = loop {
+        let frame = raw
+            .next_frame()
+            .await
+            .unwrap_or_else(|| panic!("closed without GOAWAY after {refused} refusals"));
+        match frame.kind {
+            h2c::kind::RST_STREAM => {
+                assert_eq!(frame.error_code(), h2c::code::REFUSED_STREAM, "{frame:?}");
+                refused += 1;
+            }
+            h2c::kind::GOAWAY => break frame,
+            _ => {}
+        }
+    };
+    assert_eq!(refused, limit);
+    closed_calmly(raw, &goaway, &running).await;
+}
+
+/// Checks that `goaway` says `ENHANCE_YOUR_CALM`, then that the server closes `raw`'s
+/// connection and no longer counts it.
+async fn closed_calmly(mut raw: h2c::Raw, goaway: &h2c::Frame, running: &support::Running) {
+    assert_eq!(
+        goaway.error_code(),
+        h2c::code::ENHANCE_YOUR_CALM,
+        "{goaway:?}"
+    );
+    while raw.next_frame().await.is_some() {}
+    support::eventually("the connection is closed", || {
+        running.handle.open_connections() == 0
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn streams_reset_as_fast_as_they_open_get_goaway() {
+    let running = support::serve(NestFactory::create()).await;
+    let (mut raw, _) = h2c::Raw::connect(running.addr).await;
+    // "Rapid reset": each stream opened and cancelled at once, a thousand in one write, so the
+    // server reads them before it has answered any.
+    let flood: Vec<u8> = (0..1_000u32)
+        .flat_map(|i| {
+            let id = 2 * i + 1;
+            [
+                h2c::get_request(id, "/h2/watched"),
+                h2c::rst_stream(id, h2c::code::CANCEL),
+            ]
+            .concat()
+        })
+        .collect();
+    // The server may close before it has read all of it.
+    let _ = tokio::io::AsyncWriteExt::write_all(raw.stream(), &flood).await;
+    let goaway = raw.until(h2c::kind::GOAWAY, 0).await;
+    closed_calmly(raw, &goaway, &running).await;
+    support::eventually("no stream is left open", || {
+        running.handle.open_streams() == 0
+    })
+    .await;
+    let mut client = h2c::connect(running.addr).await;
+    let (head, mut body) = client.get("/h2/plain").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(read_until(&mut body, "h2").await, "plain over h2");
 }
 
 #[tokio::test]

@@ -157,3 +157,64 @@ async fn bad_messages_are_refused_before_publishing() {
     // Nothing was published: the first real message gets id 1.
     assert_eq!(post(&app, "first").await, 1);
 }
+
+#[tokio::test]
+async fn the_default_history_holds_the_last_thousand_events_of_a_topic() {
+    use futures::StreamExt;
+    let hub = Hub::new();
+    for n in 1..=1_001u64 {
+        let id = hub
+            .publish("prices", n.to_string())
+            .await
+            .expect("published");
+        assert_eq!(id, n);
+    }
+    let held = hub.history("prices").await.expect("the history");
+    let ids: Vec<u64> = held.iter().filter_map(|event| event.id()).collect();
+    assert_eq!(ids, (2..=1_001).collect::<Vec<_>>());
+    // A client that saw nothing of it is told the first is gone, then gets the thousand held.
+    let mut resumed = hub.subscribe("prices", Some(0));
+    let notice = resumed.next().await.expect("the missed notice");
+    assert_eq!(
+        notice.encoded(),
+        nestish_core::hub::HubEvent::missed(0, 2).encoded()
+    );
+    let replayed: Vec<u64> = resumed
+        .take(1_000)
+        .filter_map(|event| async move { event.id() })
+        .collect()
+        .await;
+    assert_eq!(replayed, ids);
+}
+
+#[tokio::test]
+async fn the_default_live_buffer_holds_1024_events_for_a_subscriber_that_has_not_read() {
+    use futures::{FutureExt, StreamExt};
+    let hub = Hub::new();
+    for (topic, published) in [("held", 1_024u64), ("overrun", 1_025)] {
+        let mut subscriber = hub.subscribe(topic, None);
+        assert!(subscriber.next().now_or_never().is_none(), "nothing yet");
+        for n in 1..=published {
+            hub.publish(topic, n.to_string()).await.expect("published");
+        }
+        let first = subscriber.next().await.expect("an event");
+        if published == 1_024 {
+            // All of it from the live buffer: the history (1,000) alone no longer has 1 to 24.
+            assert_eq!(first.id(), Some(1));
+            let rest: Vec<u64> = subscriber
+                .take(1_023)
+                .filter_map(|event| async move { event.id() })
+                .collect()
+                .await;
+            assert_eq!(rest, (2..=1_024).collect::<Vec<_>>());
+        } else {
+            // One more than the buffer: resynchronised from the history, which starts at 26.
+            assert_eq!(
+                first.encoded(),
+                nestish_core::hub::HubEvent::missed(0, 26).encoded()
+            );
+            let next = subscriber.next().await.expect("the oldest held");
+            assert_eq!(next.id(), Some(26));
+        }
+    }
+}

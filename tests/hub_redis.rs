@@ -429,6 +429,83 @@ async fn after_redis_lost_its_data_an_old_id_gets_the_missed_notice_never_a_repl
     assert_eq!(again.take(8).await, new_epoch);
 }
 
+/// The milliseconds `key` has left to live (`PTTL`): -1 for a key without expiry, -2 for none.
+async fn pttl(redis: &Redis, key: &str) -> i64 {
+    let answer = redis.command(&["PTTL", key]).await;
+    answer
+        .strip_prefix(':')
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("PTTL {key}: {answer}"))
+}
+
+#[tokio::test]
+async fn a_topic_idle_past_its_expiry_leaves_no_key_and_a_resume_gets_missed() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .idle_expiry(Duration::from_secs(1))
+        .connect()
+        .await
+        .expect("the hub connects to redis-server");
+    // The default, for comparison: a day.
+    let lasting = Hub::redis(redis.url())
+        .key_prefix("lasting:")
+        .connect()
+        .await
+        .expect("the hub connects to redis-server");
+    lasting.publish("kept", "x").await.expect("published");
+    for key in ["lasting:kept:meta", "lasting:kept:events"] {
+        let left = pttl(&redis, key).await;
+        assert!(
+            (86_340_000..=86_400_000).contains(&left),
+            "{key} lives a day after its last publication: {left} ms"
+        );
+    }
+
+    hub.publish("idle", "one").await.expect("published");
+    let last = hub.publish("idle", "two").await.expect("published");
+    let keys = ["nestish:hub:idle:meta", "nestish:hub:idle:events"];
+    for key in keys {
+        let left = pttl(&redis, key).await;
+        assert!(
+            (1..=1_000).contains(&left),
+            "{key} expires a second after its last publication: {left} ms"
+        );
+    }
+    // Once idle for the expiry, the topic is gone from Redis.
+    let deadline = tokio::time::Instant::now() + support::PATIENCE;
+    while redis.command(&["EXISTS", keys[0], keys[1]]).await != ":0" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle topic's keys never expired"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(redis.command(&["EXISTS", "lasting:kept:meta"]).await, ":1");
+
+    // A client resuming from before the expiry is told it missed events, never replayed others.
+    let next = hub.publish("idle", "three").await.expect("published");
+    assert!(
+        next > last,
+        "ids go on above the expired ones: {last}, then {next}"
+    );
+    let mut resumed = hub.subscribe("idle", Some(last));
+    let notice = tokio::time::timeout(support::PATIENCE, futures::StreamExt::next(&mut resumed))
+        .await
+        .expect("a notice in time")
+        .expect("the subscription is open");
+    assert_eq!(
+        String::from_utf8_lossy(notice.encoded()),
+        String::from_utf8_lossy(nestish_core::hub::HubEvent::missed(last, next).encoded())
+    );
+    let event = tokio::time::timeout(support::PATIENCE, futures::StreamExt::next(&mut resumed))
+        .await
+        .expect("an event in time")
+        .expect("the subscription is open");
+    assert_eq!(event.id(), Some(next));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_restarted_mid_stream_streams_stay_open_and_continue_without_loss() {
     let Some(mut pair) = two_instances(1_000).await else {

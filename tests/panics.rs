@@ -1,5 +1,7 @@
 //! A panicking handler or stream ends its own response (500 before the headers, `event: error`
-//! after), and the server keeps serving.
+//! after), is logged, and the server keeps serving.
+
+mod support;
 
 use futures::stream::{self, Stream, StreamExt};
 use nestish_core::testing::{Received, Test, TestApp};
@@ -50,8 +52,10 @@ async fn app() -> TestApp {
         .expect("the panic app starts")
 }
 
+// A current-thread runtime: the app's tasks log on this thread, under the subscriber set here.
 #[tokio::test]
-async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
+async fn a_panicking_handler_answers_500_is_logged_and_the_server_keeps_serving() {
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     let app = app().await;
     for path in ["/sync", "/async", "/before-stream"] {
         app.get(path)
@@ -59,10 +63,23 @@ async fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
             .assert_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");
     }
     assert_eq!(app.get("/ok").await.text(), "still serving");
+    // Each panic is logged with its route and message, and its 500 as a failed request.
+    for (route, message) in [
+        ("/sync", "sync handler bug"),
+        ("/async", "async handler bug"),
+        ("/before-stream", "bug while building the stream"),
+    ] {
+        let route = format!("route=\"{route}\"");
+        let panicked = captured.lines(&[" ERROR ", "route handler panicked", &route, message]);
+        assert_eq!(panicked.len(), 1, "{route}: {panicked:#?}");
+        let failed = captured.lines(&[" WARN ", "failed", &route, "status=500"]);
+        assert_eq!(failed.len(), 1, "{route}: {failed:#?}");
+    }
 }
 
 #[tokio::test]
-async fn a_panicking_stream_ends_with_an_error_event() {
+async fn a_panicking_stream_ends_with_an_error_event_and_is_logged() {
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     let app = app().await;
     let mut events = app.sse("/mid-stream").await;
     assert_eq!(events.status(), 200);
@@ -84,4 +101,11 @@ async fn a_panicking_stream_ends_with_an_error_event() {
         ]
     );
     assert_eq!(app.get("/ok").await.text(), "still serving");
+    let panicked = captured.lines(&[
+        " ERROR ",
+        "SSE stream panicked",
+        "route=\"/mid-stream\"",
+        "bug in the stream at item 1",
+    ]);
+    assert_eq!(panicked.len(), 1, "{panicked:#?}");
 }

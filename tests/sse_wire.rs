@@ -113,12 +113,21 @@ async fn an_http_error_item_ends_the_stream_with_its_message() {
     );
 }
 
+// A current-thread runtime: the server's tasks log on this thread, under the subscriber set here.
 #[tokio::test]
-async fn any_other_error_item_is_not_shown_to_the_client() {
+async fn any_other_error_item_is_not_shown_to_the_client_but_goes_to_the_log() {
+    let (captured, _default) = support::logs::capture(tracing::Level::INFO);
     assert_eq!(
         events("/wire/other-error").await,
         "\nevent: error\ndata: Internal server error\n\n"
     );
+    let logged = captured.lines(&[
+        " ERROR ",
+        "SSE stream failed",
+        "route=\"/wire/other-error\"",
+        "database password is hunter2",
+    ]);
+    assert_eq!(logged.len(), 1, "{logged:#?}");
 }
 
 #[tokio::test]

@@ -185,15 +185,18 @@ async fn heartbeats_keep_a_silent_stream_alive_over_tls() {
 #[tokio::test]
 async fn a_client_that_reads_nothing_over_tls_stops_the_stream_at_a_bound() {
     const BUFFER: usize = 64 * 1024;
+    const SEND_BUFFER: usize = 64 * 1024;
     const CLIENT_RCVBUF: usize = 64 * 1024;
     let cert = Certificate::generate();
     let builder = app()
         .buffer_size(BUFFER)
+        .send_buffer(Some(SEND_BUFFER))
         .stall_timeout(Duration::from_secs(60));
     let running = support::tls::serve(builder, &cert).await;
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(CLIENT_RCVBUF as u32).unwrap();
     let tcp = socket.connect(running.addr).await.unwrap();
+    let kernel = support::kernel::buffers(&tcp, SEND_BUFFER).await;
     let mut tls = cert.handshake(tcp, HTTP11_ONLY).await;
     tls.write_all(b"GET /tls/counted HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
@@ -206,11 +209,15 @@ async fn a_client_that_reads_nothing_over_tls_stops_the_stream_at_a_bound() {
     .await;
     let pulled = last - before;
     let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
-    // As over plain TCP (tests/backpressure.rs: the connection buffer, a frame being encoded,
-    // a generous 1 MiB for what hyper has queued, the kernel's buffers), plus what rustls may
-    // hold in records (64 KiB).
-    let bound =
-        BUFFER + 2 * 16 * 1024 + (1 << 20) + 64 * 1024 + support::kernel::buffers(CLIENT_RCVBUF);
+    // As over plain TCP (tests/backpressure.rs: the connection buffer, a frame being encoded
+    // and the one hyper holds, the kernel's buffers), plus what rustls may hold in records
+    // (64 KiB).
+    let bound = BUFFER + 2 * (16 * 1024 + event_len) + 64 * 1024 + kernel;
+    eprintln!(
+        "a TLS client reading nothing made the server pull {pulled} events ({} bytes; bound \
+         {bound})",
+        pulled * event_len
+    );
     assert!(pulled > 0, "the stream was never pulled");
     assert!(
         pulled * event_len <= bound,
@@ -250,8 +257,29 @@ async fn a_client_that_never_finishes_the_handshake_is_closed_at_the_handshake_t
     .await;
 }
 
+// Under a paused clock (time moves only when every task waits): 10 s in no real time.
+#[tokio::test(start_paused = true)]
+async fn a_client_that_sends_nothing_is_closed_at_the_default_handshake_timeout_of_10_s() {
+    let cert = Certificate::generate();
+    let running = support::tls::serve(app(), &cert).await;
+    let since = tokio::time::Instant::now();
+    let mut silent = TcpStream::connect(running.addr).await.unwrap();
+    let mut sink = [0; 64];
+    let until_closed = async { while let Ok(1..) = silent.read(&mut sink).await {} };
+    tokio::time::timeout(Duration::from_secs(120), until_closed)
+        .await
+        .expect("the server closes the connection");
+    let elapsed = since.elapsed();
+    assert!(
+        Duration::from_secs(10) <= elapsed && elapsed < Duration::from_secs(11),
+        "closed after {elapsed:?}, not at the handshake timeout of 10 s"
+    );
+}
+
 #[tokio::test]
 async fn a_garbage_handshake_is_closed_and_the_next_client_is_served() {
+    // A current-thread runtime: the server's tasks log on this thread, under this subscriber.
+    let (captured, _default) = support::logs::capture(tracing::Level::DEBUG);
     let cert = Certificate::generate();
     let running = support::tls::serve(app(), &cert).await;
     for garbage in [
@@ -269,6 +297,9 @@ async fn a_garbage_handshake_is_closed_and_the_next_client_is_served() {
         // At most a TLS alert record: never HTTP in the clear.
         assert!(answer.is_empty() || answer[0] == 0x15, "{answer:?}");
     }
+    // Each failure is logged at debug, as one client's problem.
+    let failed = captured.lines(&["DEBUG", "TLS handshake failed"]);
+    assert_eq!(failed.len(), 3, "{failed:#?}");
     let mut response = cert.get_http1(running.addr, "/tls/plain").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -473,6 +504,137 @@ async fn a_reloaded_certificate_serves_new_handshakes_and_a_bad_one_is_refused()
     let mut answer = String::new();
     before.read_to_string(&mut answer).await.unwrap();
     assert!(answer.ends_with("plain over tls"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_client_that_offers_only_tls_1_2_gets_an_sse_stream_on_either_protocol() {
+    let cert = Certificate::generate();
+    let running = support::tls::serve(app(), &cert).await;
+    let (cert, addr) = (&cert, running.addr);
+    let tls12 = &[&tokio_rustls::rustls::version::TLS12];
+    let connect = |alpn| async move {
+        let tcp = TcpStream::connect(addr).await.expect("connects");
+        let connector = cert.connector_with_versions(alpn, tls12);
+        let tls = tokio::time::timeout(
+            support::PATIENCE,
+            connector.connect(support::tls::server_name(), tcp),
+        )
+        .await
+        .expect("the handshake ends in time")
+        .expect("a TLS 1.2 handshake succeeds");
+        assert_eq!(
+            tls.get_ref().1.protocol_version(),
+            Some(tokio_rustls::rustls::ProtocolVersion::TLSv1_2)
+        );
+        tls
+    };
+
+    let mut http1 = connect(HTTP11_ONLY).await;
+    http1
+        .write_all(b"GET /tls/tick HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("request sent");
+    let mut answer = Vec::new();
+    while !answer.ends_with(b"data: tick\n\n\r\n") {
+        let mut chunk = [0; 1024];
+        let read = tokio::time::timeout(support::PATIENCE, http1.read(&mut chunk))
+            .await
+            .expect("an event in time")
+            .expect("read succeeds");
+        assert!(read > 0, "closed: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&chunk[..read]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.contains("content-type: text/event-stream\r\n"),
+        "{answer}"
+    );
+
+    let mut client = support::tls::h2_over(connect(H2_FIRST).await).await;
+    let (head, mut body) = client.get("/tls/tick").await;
+    assert_eq!(head.headers["content-type"], "text/event-stream");
+    assert_eq!(
+        read_until(&mut body, "data: tick\n\n").await,
+        "\ndata: tick\n\n"
+    );
+}
+
+/// A new key made by the `openssl` command (`openssl genpkey` with `algorithm`): as PKCS#8,
+/// and in the traditional form `openssl pkey -traditional` writes (PKCS#1 for RSA, SEC1 for EC).
+async fn openssl_key(algorithm: &[&str]) -> (String, String) {
+    let pkcs8 = openssl(&[&["genpkey"], algorithm].concat(), b"").await;
+    let traditional = openssl(&["pkey", "-traditional"], pkcs8.as_bytes()).await;
+    (pkcs8, traditional)
+}
+
+/// What `openssl args` writes, given `input`.
+async fn openssl(args: &[&str], input: &[u8]) -> String {
+    let mut child = tokio::process::Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("openssl runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input).await.expect("openssl reads");
+    drop(stdin);
+    let output = child.wait_with_output().await.expect("openssl ends");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {:?}",
+        output.status
+    );
+    String::from_utf8(output.stdout).expect("PEM")
+}
+
+#[tokio::test]
+async fn pkcs1_and_sec1_keys_as_openssl_writes_them_are_loaded_and_serve() {
+    if !support::tools::available("openssl") {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("nestish-tls-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let forms: [(&str, &[&str], &str); 2] = [
+        (
+            "pkcs1",
+            &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            "-----BEGIN RSA PRIVATE KEY-----",
+        ),
+        (
+            "sec1",
+            &[
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ],
+            "-----BEGIN EC PRIVATE KEY-----",
+        ),
+    ];
+    for (form, algorithm, begins) in forms {
+        let (pkcs8, key_pem) = openssl_key(algorithm).await;
+        assert!(key_pem.starts_with(begins), "{form}: {key_pem}");
+        let cert = Certificate::for_key(&pkcs8, key_pem);
+        let (cert_file, key_file) = (
+            dir.join(format!("{form}-cert.pem")),
+            dir.join(format!("{form}-key.pem")),
+        );
+        std::fs::write(&cert_file, &cert.cert_pem).unwrap();
+        std::fs::write(&key_file, &cert.key_pem).unwrap();
+        let tls = TlsConfig::from_pem_files(&cert_file, &key_file)
+            .unwrap_or_else(|error| panic!("a {form} key is loaded: {error}"));
+        let running = support::tls::serve_with(app(), tls).await;
+        let mut response = cert.get_http1(running.addr, "/tls/plain").await;
+        assert_eq!(response.status(), 200, "{form}");
+        assert_eq!(
+            support::http1::read_until(response.body_mut(), "tls").await,
+            "plain over tls",
+            "{form}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

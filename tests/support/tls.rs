@@ -44,6 +44,23 @@ impl Certificate {
         }
     }
 
+    /// A certificate for the key `pkcs8_pem` (PKCS#8, which rcgen reads), whose key the server
+    /// is given as `key_pem`: the same key in the form under test (PKCS#1, SEC1).
+    pub fn for_key(pkcs8_pem: &str, key_pem: String) -> Self {
+        let key = rcgen::KeyPair::from_pem(pkcs8_pem).expect("rcgen reads the PKCS#8 key");
+        let cert =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .expect("valid names")
+                .self_signed(&key)
+                .expect("rcgen signs the certificate");
+        Self {
+            cert_pem: cert.pem(),
+            key_pem,
+            cert_der: cert.der().clone(),
+            spki: key.subject_public_key_info(),
+        }
+    }
+
     /// The server's configuration for it.
     pub fn config(&self) -> nestish_core::TlsConfig {
         nestish_core::TlsConfig::from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes())
@@ -59,7 +76,17 @@ impl Certificate {
 
     /// A client that trusts this certificate only and offers `alpn`.
     pub fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
-        super::tls_client::trusting(self.cert_der.clone(), alpn)
+        self.connector_with_versions(alpn, rustls::DEFAULT_VERSIONS)
+    }
+
+    /// A client that trusts this certificate only, offers `alpn`, and speaks only the TLS
+    /// `versions` given.
+    pub fn connector_with_versions(
+        &self,
+        alpn: &[&[u8]],
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> TlsConnector {
+        super::tls_client::trusting_with_versions(self.cert_der.clone(), alpn, versions)
     }
 
     /// A finished TLS handshake with the server at `addr`, offering `alpn`.
@@ -91,15 +118,7 @@ impl Certificate {
 
     /// An HTTP/2 connection over TLS (ALPN `h2`), on the `h2` crate as [`super::h2c`]'s.
     pub async fn connect_h2(&self, addr: SocketAddr) -> H2 {
-        let tls = self.connect(addr, H2_FIRST).await;
-        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-        let (send, conn) = h2::client::handshake(tls)
-            .await
-            .expect("an HTTP/2 handshake");
-        H2 {
-            send,
-            conn: tokio::spawn(conn),
-        }
+        h2_over(self.connect(addr, H2_FIRST).await).await
     }
 
     /// `GET path` with hyper's HTTP/1.1 client over TLS (ALPN `http/1.1`); the response with
@@ -123,6 +142,18 @@ impl Certificate {
             .await
             .expect("a response head in time")
             .expect("a response")
+    }
+}
+
+/// An HTTP/2 connection on a finished TLS handshake that chose `h2` by ALPN.
+pub async fn h2_over(tls: TlsStream<TcpStream>) -> H2 {
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (send, conn) = h2::client::handshake(tls)
+        .await
+        .expect("an HTTP/2 handshake");
+    H2 {
+        send,
+        conn: tokio::spawn(conn),
     }
 }
 
