@@ -10,7 +10,8 @@
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
-//!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures.
+//!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures,
+//!   to a scraper with the token of `METRICS_TOKEN` (see [`metrics`]).
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]); a message that
 //!   mentions `@name` reaches that user's `GET /notifications/events` (see [`notifications`]).
 //!
@@ -20,6 +21,7 @@
 pub mod auth;
 pub mod chat;
 pub mod jobs;
+pub mod metrics;
 pub mod notifications;
 pub mod pages;
 
@@ -28,9 +30,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
+use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
-/// The sample application, with its providers and its health and metrics routes:
+/// The sample application, with its providers and its health and metrics routes (the metrics
+/// for a scraper with `METRICS_TOKEN`'s token, see [`metrics`]):
 /// `app().build()?.listen(addr)`. Its session tokens are signed with `SESSION_SECRET` when it
 /// is set (instances that share it share their logged-in users), with a random secret of the
 /// process's own otherwise.
@@ -49,11 +53,15 @@ pub fn app() -> AppBuilder {
 pub fn app_with_sessions(sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
-        .provide(nestish_core::hub::Hub::new())
+        .provide(Hub::with_backend(MemoryBackend::new(
+            HubConfig::default().classify(metrics::topic_class),
+        )))
         .provide_arc(Arc::clone(&sessions))
         .provide(auth::AuthGuard::new(sessions))
         .health_routes("/health")
+        .provide(metrics::MetricsGuard::from_env())
         .metrics_route("/metrics")
+        .metrics_guard::<metrics::MetricsGuard>()
 }
 
 /// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`
