@@ -34,7 +34,8 @@ type Shared = Mutex<Topics>;
 ///
 /// - A topic's live buffer ([`HubConfig::buffer`] slots) exists while it has subscribers; a
 ///   topic with none holds its name and history only, and one with no history either (nothing
-///   published, or `history(0)`) is removed when its last subscriber leaves.
+///   published, or `history(0)`) is removed at once (when its last subscriber leaves, or after
+///   its publication).
 /// - A topic with no subscriber is removed [`HubConfig::idle_expiry`] after its last
 ///   publication or its last subscriber (at the hub's next publication or subscription).
 /// - At most [`HubConfig::max_topics`] topics and [`HubConfig::max_bytes`] of memory by the
@@ -322,8 +323,14 @@ impl Topics {
             self.remove(&key);
             return result;
         }
-        if self.by_name[&key].live.is_none() {
-            self.file_idle(&key, now);
+        let topic = &self.by_name[&key];
+        if topic.live.is_none() {
+            if topic.history.is_empty() {
+                // `history(0)`: nobody to deliver to and nothing to keep.
+                self.remove(&key);
+            } else {
+                self.file_idle(&key, now);
+            }
         }
         result
     }
@@ -918,6 +925,19 @@ mod tests {
         let c = backend.subscribe("c", None);
         assert_eq!(backend.usage().topics, 3);
         drop((a, b, c));
+    }
+
+    #[tokio::test]
+    async fn without_history_a_topic_nobody_subscribes_to_is_not_kept() {
+        let backend = backend(0, 4);
+        publish(&backend, "t", 3).await;
+        assert_eq!(backend.usage().topics, 0);
+        let mut sub = backend.subscribe("t", None);
+        assert_eq!(
+            backend.publish("t", MessageEvent::new("x")).await.unwrap(),
+            4
+        );
+        assert_eq!(sub.next().await.and_then(|event| event.id()), Some(4));
     }
 
     #[tokio::test]
