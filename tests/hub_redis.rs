@@ -706,6 +706,33 @@ async fn a_million_topics_nobody_reads_leave_redis_within_its_bounds() {
     );
 }
 
+/// A read of a topic nobody published on makes its keys too (its epoch): those count toward
+/// `max_topics` as a publication's do.
+#[tokio::test]
+async fn reads_of_made_up_topics_count_toward_max_topics() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .max_topics(10)
+        .connect()
+        .await
+        .expect("the hub connects");
+    for n in 0..50 {
+        // An id this topic never gave: the first read answers with the missed notice.
+        let mut made_up = hub.subscribe(&format!("made-up-{n}"), Some(5));
+        let notice = tokio::time::timeout(support::PATIENCE, made_up.next())
+            .await
+            .expect("the notice arrives in time")
+            .expect("a notice");
+        assert_eq!(notice.id(), None, "the missed notice");
+    }
+    let keys = redis.command(&["DBSIZE"]).await;
+    assert_eq!(keys, ":11", "ten topics' epochs and the index");
+}
+
 #[tokio::test]
 async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
