@@ -687,6 +687,134 @@ async fn a_subscriber_that_fell_behind_is_resynchronised_from_the_stream() {
     assert_eq!(got, ids.into_iter().map(Some).collect::<Vec<_>>());
 }
 
+/// The field `name` of `INFO <section>`, as a number.
+async fn info(redis: &Redis, section: &str, name: &str) -> u64 {
+    let info = redis.command(&["INFO", section]).await;
+    info.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in INFO {section}: {info}"))
+}
+
+/// The attack of a topic per name, on Redis: a million publications on a million distinct
+/// topics nobody reads. Redis ends with at most `max_topics` topics (two keys each, and the
+/// index), every key expiring, in a bounded memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_topics_nobody_reads_leave_redis_within_its_bounds() {
+    use futures::StreamExt;
+
+    const TOPICS: usize = 1_000_000;
+    const MAX_TOPICS: usize = 10_000;
+    /// Redis's memory per topic held: a stream's first node (about 4 KB however small its
+    /// events), the meta hash, the index entry, with room to spare.
+    const PER_TOPIC: u64 = 8 * 1024;
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let idle = Duration::from_secs(3_600);
+    let hub = Hub::redis(redis.url())
+        .max_topics(MAX_TOPICS)
+        .idle_expiry(idle)
+        .connect()
+        .await
+        .expect("the hub connects");
+    let memory_before = info(&redis, "memory", "used_memory").await;
+    let key_bound = (2 * MAX_TOPICS + 1).to_string();
+    let topic = |n: usize| format!("notifications/user-{n}");
+    for batch in (0..TOPICS).step_by(100_000) {
+        // Many in flight on the hub's one connection: the client pipelines them.
+        futures::stream::iter(batch..batch + 100_000)
+            .for_each_concurrent(512, |n| {
+                let hub = hub.clone();
+                async move {
+                    hub.publish(&topic(n), r#"{"from":"mallory"}"#)
+                        .await
+                        .expect("published");
+                }
+            })
+            .await;
+        // Checked as it goes: a hub without bounds fails here, long before Redis is full.
+        let keys = redis.command(&["DBSIZE"]).await;
+        let keys: usize = keys.trim_start_matches(':').parse().expect("a count");
+        assert!(
+            keys <= 2 * MAX_TOPICS + 1,
+            "after {} topics Redis holds {keys} keys, past {key_bound}",
+            batch + 100_000
+        );
+    }
+    let memory = info(&redis, "memory", "used_memory").await;
+    // Every key expires, within the idle expiry.
+    let keyspace = redis.command(&["INFO", "keyspace"]).await;
+    let db0 = keyspace
+        .lines()
+        .find_map(|line| line.strip_prefix("db0:"))
+        .expect("db0 in INFO keyspace");
+    let field = |name: &str| {
+        db0.split(',')
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|value| value.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("no {name} in {db0}"))
+    };
+    println!(
+        "{TOPICS} topics published on Redis: {db0}; used_memory {:.1} MiB -> {:.1} MiB",
+        memory_before as f64 / 1_048_576.0,
+        memory as f64 / 1_048_576.0,
+    );
+    assert!(
+        memory.saturating_sub(memory_before) <= MAX_TOPICS as u64 * PER_TOPIC,
+        "Redis grew by {} bytes",
+        memory.saturating_sub(memory_before)
+    );
+    assert_eq!(field("keys"), 2 * MAX_TOPICS + 1, "{db0}");
+    assert_eq!(
+        field("expires"),
+        field("keys"),
+        "a key without expiry: {db0}"
+    );
+    for key in [
+        "nestish:hub:topics".to_owned(),
+        format!("nestish:hub:{}:events", topic(TOPICS - 1)),
+    ] {
+        let ttl: u64 = redis.command(&["TTL", &key]).await[1..]
+            .parse()
+            .expect("a TTL");
+        assert!(ttl > 0 && ttl <= idle.as_secs(), "{key}: TTL {ttl}");
+    }
+    // The topics published the least recently went first; the newest keep their event.
+    assert!(hub.history(&topic(0)).await.expect("read").is_empty());
+    assert_eq!(
+        hub.history(&topic(TOPICS - 1)).await.expect("read").len(),
+        1
+    );
+}
+
+/// A read of a topic nobody published on makes its keys too (its epoch): those count toward
+/// `max_topics` as a publication's do.
+#[tokio::test]
+async fn reads_of_made_up_topics_count_toward_max_topics() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .max_topics(10)
+        .connect()
+        .await
+        .expect("the hub connects");
+    for n in 0..50 {
+        // An id this topic never gave: the first read answers with the missed notice.
+        let mut made_up = hub.subscribe(&format!("made-up-{n}"), Some(5));
+        let notice = tokio::time::timeout(support::PATIENCE, made_up.next())
+            .await
+            .expect("the notice arrives in time")
+            .expect("a notice");
+        assert_eq!(notice.id(), None, "the missed notice");
+    }
+    let keys = redis.command(&["DBSIZE"]).await;
+    assert_eq!(keys, ":11", "ten topics' epochs and the index");
+}
+
 #[tokio::test]
 async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

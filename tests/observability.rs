@@ -181,7 +181,15 @@ async fn logs_and_metrics_report_a_known_workload_exactly() {
     );
 
     // The hub: events by topic class, and a subscriber older than the history.
-    let hub = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(2)));
+    // Classes the app declares: `user:1` and `user:2` count as one `user`.
+    let classes = HubConfig::default().history(2).classify(|topic| {
+        if topic.starts_with("user:") {
+            "user"
+        } else {
+            "chat"
+        }
+    });
+    let hub = Hub::with_backend(MemoryBackend::new(classes));
     for topic in ["chat", "chat", "chat", "user:1", "user:2"] {
         hub.publish(topic, MessageEvent::new("x"))
             .await

@@ -5,9 +5,7 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
 use futures::Stream;
@@ -15,34 +13,11 @@ use nestish_core::hub::{Hub, HubEvent};
 use nestish_core::{MessageEvent, NestFactory, controller, inject, sse};
 use tokio::io::AsyncWriteExt;
 
-/// Bytes allocated and not yet freed, by the whole process.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-struct Counting;
-
-// SAFETY: every call goes to the system allocator unchanged; only the sizes are counted.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "support/heap.rs"]
+mod heap;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 const TOPIC: &str = "replayed";
 
@@ -109,7 +84,7 @@ async fn stalled_replays_cost_a_bounded_heap_and_send_buffer_each() {
     )
     .await;
 
-    let heap_before = LIVE.load(Ordering::SeqCst);
+    let heap_before = heap::live();
     let kernel_before = tcp_memory();
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
@@ -130,7 +105,7 @@ async fn stalled_replays_cost_a_bounded_heap_and_send_buffer_each() {
     .await;
     // Wait until the kernel's figure stops moving: every server has filled its buffers.
     let last = support::settled("the replays stop being written", tcp_memory).await;
-    let heap = usize::try_from(LIVE.load(Ordering::SeqCst) - heap_before).unwrap_or(0);
+    let heap = heap::grown_since(heap_before);
     let kernel = last.saturating_sub(kernel_before);
     let (heap_each, kernel_each) = (heap / CLIENTS, kernel / CLIENTS);
     // Linux doubles SO_SNDBUF and SO_RCVBUF for its bookkeeping; the client's receive buffer

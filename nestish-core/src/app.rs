@@ -60,6 +60,7 @@ impl NestFactory {
             state,
             health: None,
             metrics: None,
+            metrics_guards: Vec::new(),
             global_guards: Vec::new(),
         }
     }
@@ -84,6 +85,8 @@ pub struct AppBuilder {
     health: Option<String>,
     /// Where the Prometheus text is served, if it is.
     metrics: Option<String>,
+    /// Guards of the metrics route.
+    metrics_guards: Vec<GuardRef>,
     /// Guards of every route, run before the controller's and the route's.
     global_guards: Vec<GuardRef>,
 }
@@ -100,6 +103,7 @@ impl fmt::Debug for AppBuilder {
             .field("global_guards", &self.global_guards.len())
             .field("health", &self.health)
             .field("metrics", &self.metrics)
+            .field("metrics_guards", &self.metrics_guards.len())
             .finish_non_exhaustive()
     }
 }
@@ -324,6 +328,40 @@ impl AppBuilder {
     #[cfg(feature = "metrics")]
     pub fn metrics_route(mut self, path: &str) -> Self {
         self.metrics = Some(path.to_owned());
+        self
+    }
+
+    /// Guards the metrics route with `G`, as `#[use_guards(G)]` guards a route: the metrics
+    /// say how the app is used, so serve them only to whom should read them (Prometheus with a
+    /// token, say). `G` must be provided, like any guard; several run in the order given. The
+    /// app's global guards do not apply to the metrics and health routes. A guard sees the
+    /// request's route as `(metrics)`.
+    ///
+    /// ```standalone_crate
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct ScraperGuard;
+    ///
+    /// impl Guard for ScraperGuard {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         match request.header("authorization") {
+    ///             Some("Bearer s3cret") => Ok(()),
+    ///             _ => Err(HttpError::unauthorized("a token is needed")),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .provide(ScraperGuard)
+    ///     .metrics_route("/metrics")
+    ///     .metrics_guard::<ScraperGuard>()
+    ///     .build()
+    ///     .expect("the guard is provided");
+    /// # let _ = app;
+    /// ```
+    #[cfg(feature = "metrics")]
+    pub fn metrics_guard<G: Guard>(mut self) -> Self {
+        self.metrics_guards.push(guard::guard_ref::<G>());
         self
     }
 
@@ -554,7 +592,8 @@ impl AppBuilder {
     /// [`Error::Config`] for a setting that cannot work (a zero heartbeat interval), and
     /// [`Error::MissingProvider`] when a controller's `#[inject]` constructor needs a provider
     /// that was not registered (the message names both), [`Error::MissingGuard`] when a
-    /// route's guard was not provided (the message names the guard and the route), [`Error::Layer`] when a layer
+    /// route's guard was not provided (the message names the guard and the route),
+    /// [`Error::MissingMetricsGuard`] when the metrics route's guard was not, [`Error::Layer`] when a layer
     /// refuses its configuration, and [`Error::UnknownController`] when a type given to
     /// [`controllers`](Self::controllers) has no `#[controller]` impl.
     ///
@@ -592,7 +631,13 @@ impl AppBuilder {
             routes.push((*record, controller, guards));
         }
         let state = self.state;
-        let builtins = Builtins::new(self.health.as_deref(), self.metrics.as_deref())?;
+        let metrics_guards = guard::resolve_all(&self.metrics_guards, &self.providers)
+            .map_err(|guard| Error::MissingMetricsGuard { guard })?;
+        let builtins = Builtins::new(
+            self.health.as_deref(),
+            self.metrics.as_deref(),
+            metrics_guards,
+        )?;
         let router = Router::new(routes, self.sse_keep_alive, self.limits, &state, builtins)?;
         if records.is_empty() {
             tracing::warn!(

@@ -102,6 +102,15 @@ pub enum Error {
         /// The controller's route.
         route: &'static RouteSource,
     },
+    /// The metrics route is guarded by a type that was not provided.
+    #[error(
+        "the metrics route is guarded by `{guard}`, but no provider of it was registered; \
+         register one with NestFactory::create().provide(...)"
+    )]
+    MissingMetricsGuard {
+        /// The guard's type, as `std::any::type_name` writes it.
+        guard: &'static str,
+    },
     /// The metrics recorder could not be installed (another `metrics` recorder is the
     /// process's already).
     #[error("cannot serve metrics: {0}")]

@@ -16,10 +16,19 @@
 //! | `nestish_hub_missed_total` | counter | `topic_class` | subscriptions told `event: missed` (their id was older than the history) |
 //! | `nestish_hub_resynced_total` | counter | `topic_class` | subscribers that fell behind the live buffer and were resynchronised |
 //!
-//! `route` is the route's template (`/jobs/:name/progress`), never the raw path, and a hub
-//! topic's class is the part of its name before the first `:` (`user:42` counts as `user`), so
-//! every label set stays small however many users or topics there are. Requests no route takes
-//! count under `route="(no route)"`.
+//! | `nestish_hub_evicted_total` | counter | | idle topics the in-process hub removed to stay within its bounds |
+//!
+//! No label is text a client chose, so every label set stays small however many users or topics
+//! there are: `route` is the route's template (`/jobs/:name/progress`), never the raw path
+//! (requests no route takes count under `route="(no route)"`); `method` is one of eight or
+//! `other`; `status` is what the app answered; a hub topic's class is the label the app declares
+//! with [`HubConfig::classify`](crate::hub::HubConfig::classify) (by default `all`, one class),
+//! and at most [`MAX_TOPIC_CLASSES`](crate::hub::MAX_TOPIC_CLASSES) classes are counted apart:
+//! any class after those counts as `topic_class="(overflow)"` ([`OVERFLOW`]).
+//!
+//! The metrics route is public unless guarded:
+//! [`AppBuilder::metrics_guard`](crate::AppBuilder::metrics_guard) runs a guard before it
+//! answers, as `#[use_guards]` does for a route.
 //!
 //! Counting costs no lock per event: each route's counters are made once, when the app is
 //! built, and a frame of events adds to them atomically.
@@ -32,7 +41,7 @@
 //! # let _ = app; Ok(()) }
 //! ```
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -71,8 +80,26 @@ pub(crate) fn status_label(status: u16) -> metrics::SharedString {
     metrics::SharedString::from(status.to_string())
 }
 
-/// The class of a hub topic, for labels: its name up to the first `:`.
-pub(crate) fn topic_class(topic: &str) -> metrics::SharedString {
-    let class = topic.split(':').next().unwrap_or(topic);
-    metrics::SharedString::from(class.to_owned())
+/// A hub topic's class as a label: the class the app declared, while fewer than
+/// [`MAX_TOPIC_CLASSES`](crate::hub::MAX_TOPIC_CLASSES) classes have been seen by this process;
+/// [`OVERFLOW`] for any class after those, so a classifier that hands out many classes cannot
+/// grow the metrics without bound.
+pub(crate) fn topic_class(class: &'static str) -> &'static str {
+    static SEEN: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+    let known = |seen: &[&'static str]| seen.contains(&class);
+    if known(&SEEN.read().unwrap_or_else(PoisonError::into_inner)) {
+        return class;
+    }
+    let mut seen = SEEN.write().unwrap_or_else(PoisonError::into_inner);
+    if known(&seen) {
+        return class;
+    }
+    if seen.len() < crate::hub::MAX_TOPIC_CLASSES {
+        seen.push(class);
+        return class;
+    }
+    OVERFLOW
 }
+
+/// The label of what is past a label's cap.
+pub const OVERFLOW: &str = "(overflow)";

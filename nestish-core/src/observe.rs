@@ -167,38 +167,46 @@ pub(crate) fn connections(delta: f64) {
     metrics::gauge!("nestish_open_connections").increment(delta);
 }
 
-/// An event was published on the hub's `topic`.
+/// An event was published on a hub topic of class `class`.
 #[inline]
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn published(topic: &str) {
+pub(crate) fn published(class: &'static str) {
     #[cfg(feature = "metrics")]
     metrics::counter!(
         "nestish_hub_published_total",
-        "topic_class" => crate::metrics::topic_class(topic)
+        "topic_class" => crate::metrics::topic_class(class)
     )
     .increment(1);
 }
 
-/// A subscriber of `topic` was told `event: missed`.
+/// A subscriber of a topic of class `class` was told `event: missed`.
 #[inline]
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn missed(topic: &str) {
+pub(crate) fn missed(class: &'static str) {
     #[cfg(feature = "metrics")]
     metrics::counter!(
         "nestish_hub_missed_total",
-        "topic_class" => crate::metrics::topic_class(topic)
+        "topic_class" => crate::metrics::topic_class(class)
     )
     .increment(1);
 }
 
-/// A subscriber of `topic` fell behind the live buffer and was resynchronised.
+/// A subscriber of a topic of class `class` fell behind the live buffer and was resynchronised.
 #[inline]
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn resynced(topic: &str) {
+pub(crate) fn resynced(class: &'static str) {
     #[cfg(feature = "metrics")]
     metrics::counter!(
         "nestish_hub_resynced_total",
-        "topic_class" => crate::metrics::topic_class(topic)
+        "topic_class" => crate::metrics::topic_class(class)
     )
     .increment(1);
+}
+
+/// The in-process hub removed `count` idle topics to stay within its bounds.
+#[inline]
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn evicted(count: u64) {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("nestish_hub_evicted_total").increment(count);
 }

@@ -11,7 +11,8 @@
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
-//!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures.
+//!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures,
+//!   to a scraper with the token of `METRICS_TOKEN` (see [`metrics`]).
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]); a message that
 //!   mentions `@name` reaches that user's `GET /notifications/events` (see [`notifications`]).
 //!
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod chat;
 pub mod config;
 pub mod jobs;
+pub mod metrics;
 pub mod notifications;
 pub mod pages;
 
@@ -30,10 +32,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
+use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use nestish_core::{AppBuilder, Error, Html, Json, NestFactory, TlsConfig, controller, get, sse};
 
-/// The sample application, with its providers and its health and metrics routes, configured
-/// from the environment (see [`config`]): `app()?.build()?.listen(addr)`.
+/// The sample application, with its providers and its health and metrics routes (the metrics
+/// for a scraper with `METRICS_TOKEN`'s token, see [`metrics`]), configured from the
+/// environment (see [`config`]): `app()?.build()?.listen(addr)`.
 ///
 /// # Errors
 ///
@@ -48,12 +52,16 @@ pub fn app() -> Result<AppBuilder, config::ConfigError> {
 pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
-        .provide(nestish_core::hub::Hub::new())
+        .provide(Hub::with_backend(MemoryBackend::new(
+            HubConfig::default().classify(metrics::topic_class),
+        )))
         .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))
         .provide(auth::AuthGuard::new(sessions, users))
         .health_routes("/health")
+        .provide(metrics::MetricsGuard::from_env())
         .metrics_route("/metrics")
+        .metrics_guard::<metrics::MetricsGuard>()
 }
 
 /// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`

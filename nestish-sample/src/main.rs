@@ -3,7 +3,8 @@
 //! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2. With
 //! `REDIS_URL` set (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances
 //! act as one. `SAMPLE_USERS` (`name:password,...`) says who may log in (see
-//! `nestish_sample::config`).
+//! `nestish_sample::config`). With `METRICS_TOKEN` set, `GET /metrics` answers a scraper that
+//! sends it as `Authorization: Bearer <token>`; without it, the metrics are off.
 
 use std::process::ExitCode;
 
@@ -30,7 +31,8 @@ async fn main() -> ExitCode {
         }
     };
     if let Ok(url) = std::env::var("REDIS_URL") {
-        match Hub::redis(url).connect().await {
+        let hub = Hub::redis(url).classify(nestish_sample::metrics::topic_class);
+        match hub.connect().await {
             Ok(hub) => {
                 tracing::info!(
                     "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
@@ -42,6 +44,9 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if !nestish_sample::metrics::MetricsGuard::from_env().is_on() {
+        tracing::info!("/metrics is off: set METRICS_TOKEN to scrape it with that bearer token");
     }
     let result = async {
         let tls = nestish_sample::tls(std::env::var_os("TLS_CERT"), std::env::var_os("TLS_KEY"))?;

@@ -3,6 +3,7 @@
 
 use nestish_core::StatusCode;
 use nestish_core::testing::{Test, TestApp};
+use nestish_sample::metrics::MetricsGuard;
 use serde_json::{Value, json};
 
 async fn sample() -> TestApp {
@@ -428,18 +429,65 @@ async fn a_message_mentions_at_most_five_names_and_only_users_are_notified() {
 
 #[tokio::test]
 async fn health_and_metrics_answer_an_operator() {
-    let app = sample().await;
+    // As started with METRICS_TOKEN=scraper-token.
+    let app = Test::module(
+        nestish_sample::app()
+            .expect("the default users")
+            .provide(MetricsGuard::new(Some("scraper-token"))),
+    )
+    .start()
+    .await
+    .expect("the sample starts");
     let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::OK);
     assert_eq!(ready.json::<Value>()["status"], "ok");
     assert_eq!(app.get("/health/live").await.status(), StatusCode::OK);
     app.get("/jobs/list").await;
-    let scraped = app.get("/metrics").await.text();
+    for stranger in [None, Some("Bearer guess")] {
+        let mut scrape = app.get("/metrics");
+        if let Some(authorization) = stranger {
+            scrape = scrape.header("authorization", authorization);
+        }
+        let refused = scrape.await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "{stranger:?}");
+        assert!(
+            refused
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Bearer"))
+        );
+    }
+    let scraped = app
+        .get("/metrics")
+        .header("authorization", "Bearer scraper-token")
+        .await
+        .text();
     assert!(
         scraped
             .lines()
             .any(|line| line.starts_with("nestish_requests_total{")
                 && line.contains(r#"route="/jobs/list""#)),
         "{scraped}"
+    );
+}
+
+#[tokio::test]
+async fn without_metrics_token_the_metrics_are_off() {
+    let app = Test::module(
+        nestish_sample::app()
+            .expect("the default users")
+            .provide(MetricsGuard::new(None)),
+    )
+    .start()
+    .await
+    .expect("the sample starts");
+    let refused = app
+        .get("/metrics")
+        .header("authorization", "Bearer anything")
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        refused.text().contains("METRICS_TOKEN"),
+        "{}",
+        refused.text()
     );
 }

@@ -14,7 +14,7 @@ use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, RouteRecord};
 use crate::routing::router::Endpoint;
 use crate::sse::head_response;
-use crate::{Error, HttpError, IntoResponse};
+use crate::{Error, HttpError, IntoResponse, Response};
 
 type Check<'a> = Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send + 'a>>;
 
@@ -85,20 +85,40 @@ pub(crate) fn resolve(
     record: &'static RouteRecord,
     providers: &Providers,
 ) -> Result<Guards, Error> {
-    global
-        .iter()
-        .chain(record.guards)
+    resolve_all(global.iter().chain(record.guards), providers).map_err(|guard| {
+        Error::MissingGuard {
+            guard,
+            path: record.path,
+            route: &record.source,
+        }
+    })
+}
+
+/// The guards `named`, in order, found among the providers; the name of the first that is not.
+pub(crate) fn resolve_all<'a>(
+    named: impl IntoIterator<Item = &'a GuardRef>,
+    providers: &Providers,
+) -> Result<Guards, &'static str> {
+    named
+        .into_iter()
         .map(|guard| {
             (guard.resolve)(providers)
                 .map(|resolved| resolved.0)
-                .ok_or(Error::MissingGuard {
-                    guard: (guard.name)(),
-                    path: record.path,
-                    route: &record.source,
-                })
+                .ok_or_else(|| (guard.name)())
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Into::into)
+}
+
+/// Runs `guards` on `head`, one after the other: the first refusal, as the response to send.
+pub(crate) async fn check(guards: &Guards, head: &mut GuardRequest<'_>) -> Result<(), Response> {
+    for guard in guards.iter() {
+        guard
+            .check(head)
+            .await
+            .map_err(IntoResponse::into_response)?;
+    }
+    Ok(())
 }
 
 /// Serves a request of a guarded endpoint: its guards on the head, one after the other, then the
@@ -111,10 +131,8 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
     HandlerFuture::boxed(async move {
         let (mut parts, body) = request.into_parts();
         let mut head = GuardRequest::new(&mut parts, context.sse.route);
-        for guard in guards.iter() {
-            if let Err(refusal) = guard.check(&mut head).await {
-                return refusal.into_response();
-            }
+        if let Err(refusal) = check(&guards, &mut head).await {
+            return refusal;
         }
         if head_of_stream {
             return head_response();

@@ -90,9 +90,11 @@ pub use request::GuardRequest;
 
 #[cfg(feature = "testing")]
 pub(crate) use chain::GuardOverride;
+#[cfg(feature = "metrics")]
+pub(crate) use chain::check;
 #[doc(hidden)]
 pub use chain::{GuardRef, ResolvedGuard, guard_ref};
-pub(crate) use chain::{Guards, guarded, resolve};
+pub(crate) use chain::{Guards, guarded, resolve, resolve_all};
 
 use crate::HttpError;
 

@@ -54,4 +54,12 @@ pub trait HubBackend: Send + Sync + 'static {
 
     /// The events the topic's history holds, oldest first.
     fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>>;
+
+    /// The topic's class in the metrics (`topic_class`): a label the app declared
+    /// ([`HubConfig::classify`](super::HubConfig::classify)), never the topic's own text. By
+    /// default one class, `"all"`.
+    fn topic_class(&self, topic: &str) -> &'static str {
+        let _ = topic;
+        "all"
+    }
 }

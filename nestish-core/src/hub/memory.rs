@@ -4,8 +4,13 @@
 //! takes its replay and joins the live channel at one instant: what it replays and what it then
 //! receives neither overlap nor leave a gap. Publishing does little under the lock (encode once,
 //! push, hand to the broadcast channel), and a slow subscriber never holds it.
+//!
+//! The hub's memory follows its subscribers: a topic's live channel is made for its first
+//! subscriber and dropped with its last, and a topic nobody subscribes to holds only its history
+//! until it is removed (see [`MemoryBackend`]).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::mem::size_of;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll};
@@ -14,41 +19,137 @@ use futures_core::Stream;
 use pin_project_lite::pin_project;
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
 
 use super::backend::{BoxFuture, HubBackend, Subscription};
 use super::{HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
-type Topics = Mutex<HashMap<String, Topic>>;
+type Shared = Mutex<Topics>;
 
-/// The in-process [`HubBackend`]: bounded history and live delivery per topic, in memory.
+/// The in-process [`HubBackend`]: bounded history and live delivery per topic, in memory, and
+/// bounded topics and bytes for the whole hub.
+///
+/// # Bounds
+///
+/// - A topic's live buffer ([`HubConfig::buffer`] slots) exists while it has subscribers; a
+///   topic with none holds its name and history only, and one with no history either (nothing
+///   published, or `history(0)`) is removed at once (when its last subscriber leaves, or after
+///   its publication).
+/// - A topic with no subscriber is removed [`HubConfig::idle_expiry`] after its last
+///   publication or its last subscriber (at the hub's next publication or subscription).
+/// - At most [`HubConfig::max_topics`] topics and [`HubConfig::max_bytes`] of memory by the
+///   hub's accounting (see [`HubUsage`]). A publication that would pass either first removes
+///   the topics without a subscriber, least recently active first, and then, for bytes, the
+///   oldest events of its own topic; if that is not enough (every other topic has subscribers),
+///   it is refused with [`HubError::Full`]. A subscription to a new topic
+///   removes an idle topic too when the hub is at `max_topics`, but is never refused: topics
+///   with subscribers are bounded by the subscriptions (the server's connections and streams).
+///
+/// Removal was chosen over refusal because refusing would let whoever fills the hub with topics
+/// nobody reads (a new topic per name mentioned in a chat, say) stop every publication of the
+/// app, while removing the topic idle the longest costs only a replay nobody is waiting for.
+/// The guarantees hold across removals: a topic made anew after a removal starts its ids above
+/// every id a removed topic gave (before any removal, at 1), so a `Last-Event-ID` from before
+/// is answered with the `missed` notice, never with a replay of unrelated events.
 ///
 /// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), nestish_core::hub::HubError> {
 /// use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 ///
-/// let hub = Hub::with_backend(MemoryBackend::new(HubConfig::default().history(100)));
-/// # let _ = hub;
+/// let backend = MemoryBackend::new(HubConfig::default().history(100).max_topics(2));
+/// let hub = Hub::with_backend(backend.clone());
+/// for topic in ["a", "b", "c"] {
+///     hub.publish(topic, "x").await?;
+/// }
+/// assert_eq!(backend.usage().topics, 2, "`a`, idle the longest, was removed");
+/// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct MemoryBackend {
-    topics: Arc<Topics>,
+    topics: Arc<Shared>,
     config: HubConfig,
+}
+
+/// What an in-process hub holds now ([`MemoryBackend::usage`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HubUsage {
+    /// Topics held.
+    pub topics: usize,
+    /// Of those, topics with no subscriber.
+    pub idle: usize,
+    /// Memory held by the topics, by the hub's accounting: per topic its name, its place in the
+    /// hub's tables and its history (per event its bytes, at least 64, and their bookkeeping).
+    /// Live buffers of topics with subscribers are not counted.
+    pub bytes: usize,
+    /// Idle topics removed to stay within the bounds since the hub was made (not those that
+    /// expired).
+    pub evicted: u64,
+}
+
+/// Every topic, and what the bounds need to know of them.
+#[derive(Debug, Default)]
+struct Topics {
+    by_name: HashMap<Arc<str>, Topic>,
+    /// The topics without a subscriber, least recently active first (by activity stamp).
+    idle: BTreeMap<u64, Arc<str>>,
+    /// The next activity stamp.
+    clock: u64,
+    /// The sum of the topics' accounted bytes.
+    bytes: usize,
+    /// The highest id a removed topic gave: a topic made anew starts above it.
+    floor: u64,
+    /// Topics removed at the bounds.
+    evicted: u64,
 }
 
 #[derive(Debug)]
 struct Topic {
     next_id: u64,
     history: VecDeque<HubEvent>,
-    live: broadcast::Sender<HubEvent>,
+    /// The subscribers' channel, while there are subscribers.
+    live: Option<broadcast::Sender<HubEvent>>,
+    /// The activity stamp: its key in [`Topics::idle`] while it has no subscriber.
+    stamp: u64,
+    /// Its last activity (publication, or its last subscriber leaving).
+    active_at: Instant,
+    /// Its accounted bytes besides its events' (see [`Topic::cost`]).
+    base_bytes: usize,
+    /// Its events' accounted bytes.
+    event_bytes: usize,
+}
+
+/// A topic's cost besides its name and events: its entry in the map (with the hash table's
+/// slack, up to half empty) and in the idle index.
+const TOPIC_COST: usize = 2 * size_of::<(Arc<str>, Topic)>() + 2 * size_of::<(u64, Arc<str>)>();
+
+/// An event's cost besides its bytes: the shared buffer's header and the allocator's rounding.
+const EVENT_COST: usize = 64;
+
+/// An event's accounted bytes.
+fn event_cost(event: &HubEvent) -> usize {
+    event.encoded().len().max(64) + EVENT_COST
 }
 
 impl Topic {
-    fn new(config: HubConfig) -> Self {
+    fn new(first_id: u64, name: &str, now: Instant) -> Self {
         Self {
-            next_id: 1,
+            next_id: first_id,
             history: VecDeque::new(),
-            live: broadcast::channel(config.buffer).0,
+            live: None,
+            stamp: 0,
+            active_at: now,
+            // The name twice: the map's key and the `Arc`'s header.
+            base_bytes: TOPIC_COST + name.len() + 16,
+            event_bytes: 0,
         }
+    }
+
+    /// Its accounted bytes: fixed costs, the history's slots, its events.
+    fn cost(&self) -> usize {
+        self.base_bytes + self.history.capacity() * size_of::<HubEvent>() + self.event_bytes
     }
 
     /// The id of the oldest event held (the next one's when none is).
@@ -61,7 +162,8 @@ impl Topic {
 
     /// Moves up to `limit` events after id `cursor` from the history to `out`, after a `missed`
     /// notice if some of them are gone (or `cursor` is an id this topic never gave: a client of
-    /// an earlier run of the server); the last id taken, if the history holds more after it.
+    /// an earlier run of the server, or of the topic before it was removed); the last id taken,
+    /// if the history holds more after it.
     fn take_after(&self, cursor: u64, limit: usize, out: &mut VecDeque<HubEvent>) -> Option<u64> {
         let oldest = self.oldest();
         let mut cursor = cursor;
@@ -77,6 +179,211 @@ impl Topic {
         }
         last.filter(|_| self.history.len() > skip.saturating_add(limit))
     }
+
+    /// Drops its oldest event; the bytes freed.
+    fn pop_oldest(&mut self) -> usize {
+        let before = self.cost();
+        if let Some(event) = self.history.pop_front() {
+            self.event_bytes -= event_cost(&event);
+        }
+        before - self.cost()
+    }
+}
+
+impl Topics {
+    /// Stamps `name`'s activity now and files it among the idle topics (it has no subscriber).
+    fn file_idle(&mut self, name: &Arc<str>, now: Instant) {
+        let stamp = self.clock;
+        self.clock += 1;
+        if let Some(topic) = self.by_name.get_mut(name) {
+            self.idle.remove(&topic.stamp);
+            topic.stamp = stamp;
+            topic.active_at = now;
+            self.idle.insert(stamp, Arc::clone(name));
+        }
+    }
+
+    /// Removes `name`, remembering the ids it gave.
+    fn remove(&mut self, name: &str) {
+        if let Some(topic) = self.by_name.remove(name) {
+            if topic.live.is_none() {
+                self.idle.remove(&topic.stamp);
+            }
+            self.bytes -= topic.cost();
+            self.floor = self.floor.max(topic.next_id - 1);
+        }
+    }
+
+    /// Removes the idle topics whose expiry has passed.
+    fn expire(&mut self, now: Instant, config: &HubConfig) {
+        while let Some(entry) = self.idle.first_entry() {
+            let active_at = self.by_name.get(entry.get()).map(|topic| topic.active_at);
+            match active_at {
+                Some(at) if now.saturating_duration_since(at) < config.idle_expiry => return,
+                Some(_) => {
+                    let name = Arc::clone(entry.get());
+                    self.remove(&name);
+                }
+                None => {
+                    entry.remove();
+                }
+            }
+        }
+    }
+
+    /// Removes the idle topic active the least recently, except `keep`; false if there is none.
+    fn evict_one(&mut self, keep: Option<&str>) -> bool {
+        let oldest = self
+            .idle
+            .values()
+            .take(2)
+            .find(|name| Some(&***name) != keep)
+            .map(Arc::clone);
+        let Some(name) = oldest else {
+            return false;
+        };
+        self.remove(&name);
+        self.evicted += 1;
+        crate::observe::evicted(1);
+        true
+    }
+
+    /// The key of topic `name`, if the hub holds it.
+    fn key(&self, name: &str) -> Option<Arc<str>> {
+        self.by_name
+            .get_key_value(name)
+            .map(|(key, _)| Arc::clone(key))
+    }
+
+    /// Removes idle topics while the hub is at its topic bound; false if it still is.
+    fn room_for_a_topic(&mut self, config: &HubConfig) -> bool {
+        while self.by_name.len() >= config.max_topics {
+            if !self.evict_one(None) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Makes topic `name` (which the hub does not hold), idle, its ids above every removed
+    /// topic's.
+    fn make(&mut self, name: &str, now: Instant) -> Arc<str> {
+        let key: Arc<str> = Arc::from(name);
+        let topic = Topic::new(self.floor + 1, name, now);
+        self.bytes += topic.cost();
+        self.by_name.insert(Arc::clone(&key), topic);
+        self.file_idle(&key, now);
+        key
+    }
+
+    fn full(&self) -> HubError {
+        HubError::Full {
+            topics: self.by_name.len(),
+            bytes: self.bytes,
+        }
+    }
+
+    /// Makes room for `incoming` more bytes on `name`: idle topics go first, least recently
+    /// active first, then `name`'s own oldest events.
+    fn make_room(
+        &mut self,
+        name: &str,
+        incoming: usize,
+        config: &HubConfig,
+    ) -> Result<(), HubError> {
+        while self.bytes + incoming > config.max_bytes {
+            if self.evict_one(Some(name)) {
+                continue;
+            }
+            let freed = match self.by_name.get_mut(name) {
+                Some(topic) if !topic.history.is_empty() => topic.pop_oldest(),
+                _ => return Err(self.full()),
+            };
+            self.bytes -= freed;
+        }
+        Ok(())
+    }
+
+    fn publish(
+        &mut self,
+        name: &str,
+        event: &MessageEvent,
+        config: &HubConfig,
+    ) -> Result<u64, HubError> {
+        let now = Instant::now();
+        self.expire(now, config);
+        let (key, new) = match self.key(name) {
+            Some(key) => (key, false),
+            None if self.room_for_a_topic(config) => (self.make(name, now), true),
+            None => return Err(self.full()),
+        };
+        let result = self.append(&key, event, config);
+        if result.is_err() && new {
+            // Refused: leave nothing of the topic it would have made.
+            self.remove(&key);
+            return result;
+        }
+        let topic = &self.by_name[&key];
+        if topic.live.is_none() {
+            if topic.history.is_empty() {
+                // `history(0)`: nobody to deliver to and nothing to keep.
+                self.remove(&key);
+            } else {
+                self.file_idle(&key, now);
+            }
+        }
+        result
+    }
+
+    /// Gives `event` the next id of `key` (which exists), keeps it within the bounds and hands
+    /// it to the subscribers.
+    fn append(
+        &mut self,
+        key: &Arc<str>,
+        event: &MessageEvent,
+        config: &HubConfig,
+    ) -> Result<u64, HubError> {
+        let topic = self.by_name.get_mut(&**key).expect("the topic exists");
+        let id = topic.next_id;
+        let published = HubEvent::published(id, event);
+        if config.history > 0 {
+            if topic.history.len() >= config.history {
+                let freed = topic.pop_oldest();
+                self.bytes -= freed;
+            }
+            let topic = &self.by_name[key];
+            // The event, and the slots the history takes if it must grow (at most as many as
+            // it has, at least four).
+            let cost = event_cost(&published);
+            let (len, capacity) = (topic.history.len(), topic.history.capacity());
+            let slots = if len == capacity {
+                capacity.max(4) * size_of::<HubEvent>()
+            } else {
+                0
+            };
+            self.make_room(key, cost + slots, config)?;
+            let topic = self
+                .by_name
+                .get_mut(&**key)
+                .expect("room is made without it");
+            let before = topic.cost();
+            if topic.history.capacity() == 0 {
+                // Most topics hold a few events: no room for four before they come.
+                topic.history.reserve_exact(1);
+            }
+            topic.history.push_back(published.clone());
+            topic.event_bytes += cost;
+            let after = topic.cost();
+            self.bytes = self.bytes + after - before;
+        }
+        let topic = self.by_name.get_mut(&**key).expect("the topic exists");
+        topic.next_id += 1;
+        if let Some(live) = &topic.live {
+            // No receiver left is not an error: the last subscriber is leaving.
+            let _ = live.send(published);
+        }
+        Ok(id)
+    }
 }
 
 /// Events copied from the history per look at it: a subscriber replaying a long history holds
@@ -90,7 +397,8 @@ impl Default for MemoryBackend {
 }
 
 impl MemoryBackend {
-    /// A backend with `config`'s bounds.
+    /// A backend with `config`'s bounds. Its clones share its topics: keep one to read
+    /// [`usage`](Self::usage) while a [`Hub`](super::Hub) uses another.
     ///
     /// ```
     /// let backend = nestish_core::hub::MemoryBackend::new(Default::default());
@@ -104,13 +412,38 @@ impl MemoryBackend {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Topic>> {
+    /// What the hub holds now: topics, idle topics, accounted bytes, evictions.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+    /// use nestish_core::hub::{Hub, MemoryBackend};
+    ///
+    /// let backend = MemoryBackend::default();
+    /// Hub::with_backend(backend.clone()).publish("news", "hello").await?;
+    /// let usage = backend.usage();
+    /// assert_eq!((usage.topics, usage.idle), (1, 1));
+    /// assert!(usage.bytes > 0);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn usage(&self) -> HubUsage {
+        let topics = self.lock();
+        HubUsage {
+            topics: topics.by_name.len(),
+            idle: topics.idle.len(),
+            bytes: topics.bytes,
+            evicted: topics.evicted,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Topics> {
         lock(&self.topics)
     }
 }
 
 /// The topics, even if a panic elsewhere poisoned the lock: every update keeps them consistent.
-fn lock(topics: &Topics) -> MutexGuard<'_, HashMap<String, Topic>> {
+fn lock(topics: &Shared) -> MutexGuard<'_, Topics> {
     topics
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -118,32 +451,34 @@ fn lock(topics: &Topics) -> MutexGuard<'_, HashMap<String, Topic>> {
 
 impl HubBackend for MemoryBackend {
     fn publish(&self, topic: &str, event: MessageEvent) -> BoxFuture<Result<u64, HubError>> {
-        let config = self.config;
-        let mut topics = self.lock();
-        let state = topics
-            .entry(topic.to_owned())
-            .or_insert_with(|| Topic::new(config));
-        let id = state.next_id;
-        state.next_id += 1;
-        let published = HubEvent::published(id, &event);
-        if state.history.len() == config.history {
-            state.history.pop_front();
-        }
-        if config.history > 0 {
-            state.history.push_back(published.clone());
-        }
-        // No subscriber is not an error: the event is in the history for those to come.
-        let _ = state.live.send(published);
-        drop(topics);
-        Box::pin(std::future::ready(Ok(id)))
+        let published = self.lock().publish(topic, &event, &self.config);
+        Box::pin(std::future::ready(published))
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
         let config = self.config;
         let mut topics = self.lock();
-        let state = topics
-            .entry(topic.to_owned())
-            .or_insert_with(|| Topic::new(config));
+        let now = Instant::now();
+        topics.expire(now, &config);
+        let key = topics.key(topic).unwrap_or_else(|| {
+            // Past the topic bound if every topic has a subscriber: those are bounded by the
+            // subscriptions.
+            topics.room_for_a_topic(&config);
+            topics.make(topic, now)
+        });
+        let state = topics.by_name.get_mut(&key).expect("the topic exists");
+        let live = match &state.live {
+            Some(live) => live.subscribe(),
+            None => {
+                // Its first subscriber: its live buffer is made, and it is no longer idle.
+                let (sender, receiver) = broadcast::channel(config.buffer);
+                state.live = Some(sender);
+                let stamp = state.stamp;
+                topics.idle.remove(&stamp);
+                receiver
+            }
+        };
+        let state = &topics.by_name[&key];
         // The first batch of the replay is taken at the instant the live channel is joined;
         // the rest, batch by batch as the subscriber reads, by id, so nothing is missed or
         // delivered twice.
@@ -155,27 +490,32 @@ impl HubBackend for MemoryBackend {
             ),
             None => (None, state.next_id - 1),
         };
-        let live = live(state.live.subscribe());
         drop(topics);
         Box::pin(MemorySubscription {
             place: Place {
-                topic: topic.to_owned(),
+                topic: key,
+                class: (config.classify)(topic),
                 topics: Arc::downgrade(&self.topics),
                 replay,
                 cursor,
                 seen,
             },
-            live,
+            live: live_stream(live),
         })
     }
 
     fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
         let history = self
             .lock()
+            .by_name
             .get(topic)
             .map(|state| state.history.iter().cloned().collect())
             .unwrap_or_default();
         Box::pin(std::future::ready(Ok(history)))
+    }
+
+    fn topic_class(&self, topic: &str) -> &'static str {
+        (self.config.classify)(topic)
     }
 }
 
@@ -184,7 +524,7 @@ impl HubBackend for MemoryBackend {
 /// The receive future lives inline in the stream, made anew per event in place: tokio-stream's
 /// `BroadcastStream` keeps it in a reusable box behind a `dyn` call, which cost every delivery
 /// of a fan-out about a tenth more instructions.
-fn live(
+fn live_stream(
     receiver: broadcast::Receiver<HubEvent>,
 ) -> impl Stream<Item = Result<HubEvent, RecvError>> + Send + 'static {
     futures_util::stream::unfold(receiver, |mut receiver| async move {
@@ -202,7 +542,7 @@ pin_project! {
         // Declared first, so dropped first: while `live` still counts as a receiver of the topic
         // (see `Place::drop`).
         place: Place,
-        // The live channel: [`live`]'s stream.
+        // The live channel: [`live_stream`]'s stream.
         #[pin]
         live: L,
     }
@@ -210,8 +550,10 @@ pin_project! {
 
 /// Where a subscriber is in its topic.
 struct Place {
-    topic: String,
-    topics: Weak<Topics>,
+    topic: Arc<str>,
+    /// The topic's class, for the metrics.
+    class: &'static str,
+    topics: Weak<Shared>,
     /// The batch of the replay being delivered.
     replay: VecDeque<HubEvent>,
     /// While the history holds more to replay: the last id taken from it.
@@ -224,7 +566,7 @@ impl Place {
     /// The subscriber fell more than the live buffer behind: what it missed comes from the
     /// history (with a `missed` notice for what the history no longer holds either).
     fn resync(&mut self) {
-        crate::observe::resynced(&self.topic);
+        crate::observe::resynced(self.class);
         self.cursor = Some(self.seen);
     }
 
@@ -235,7 +577,7 @@ impl Place {
         let Some(topics) = self.topics.upgrade() else {
             return;
         };
-        if let Some(state) = lock(&topics).get(&self.topic) {
+        if let Some(state) = lock(&topics).by_name.get(&self.topic) {
             self.cursor = state.take_after(cursor, REPLAY_BATCH, &mut self.replay);
         }
     }
@@ -255,7 +597,7 @@ where
                 match event.id() {
                     Some(id) => place.seen = place.seen.max(id),
                     // The one event without an id is a `missed` notice.
-                    None => crate::observe::missed(&place.topic),
+                    None => crate::observe::missed(place.class),
                 }
                 return Poll::Ready(Some(event));
             }
@@ -281,24 +623,39 @@ where
 }
 
 impl Drop for Place {
-    /// A topic nobody listens to and nothing was published on is forgotten, so subscribing to
-    /// made-up topic names costs nothing once the clients are gone.
+    /// The last subscriber of a topic frees its live buffer; a topic that holds no history then
+    /// (nothing was published, or `history(0)`) is forgotten at once, so subscribing to made-up
+    /// topic names costs nothing once the clients are gone, and one that holds some waits among
+    /// the idle topics for its expiry.
     fn drop(&mut self) {
         let Some(topics) = self.topics.upgrade() else {
             return;
         };
         let mut topics = lock(&topics);
-        let forget = topics.get(&self.topic).is_some_and(|state| {
-            state.history.is_empty() && state.next_id == 1 && state.live.receiver_count() <= 1
-        });
-        if forget {
+        let Some(state) = topics.by_name.get_mut(&self.topic) else {
+            return;
+        };
+        // This subscriber's receiver is dropped after this (field order), so it still counts.
+        if state
+            .live
+            .as_ref()
+            .is_some_and(|live| live.receiver_count() > 1)
+        {
+            return;
+        }
+        state.live = None;
+        if state.history.is_empty() {
             topics.remove(&self.topic);
+        } else {
+            topics.file_idle(&self.topic, Instant::now());
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use futures::StreamExt;
 
     use super::*;
@@ -352,7 +709,7 @@ mod tests {
         for _ in 0..8 {
             tokio::task::yield_now().await;
             // Resume from an id already given: the last one, or one further back.
-            let latest = backend.lock().get("t").map_or(0, |t| t.next_id - 1);
+            let latest = backend.lock().by_name.get("t").map_or(0, |t| t.next_id - 1);
             for after in [latest, latest / 2] {
                 let sub = backend.subscribe("t", Some(after));
                 let wanted = usize::try_from(TOTAL - after).unwrap();
@@ -438,12 +795,172 @@ mod tests {
     async fn topics_only_subscribed_to_are_forgotten_when_their_subscribers_leave() {
         let backend = backend(10, 4);
         drop(backend.subscribe("made-up", Some(5)));
-        assert!(backend.lock().is_empty());
+        assert_eq!(backend.usage().topics, 0);
+        assert_eq!(backend.usage().bytes, 0, "nothing is left of it");
         publish(&backend, "real", 1).await;
         drop(backend.subscribe("real", None));
         assert!(
-            backend.lock().contains_key("real"),
+            backend.lock().by_name.contains_key("real"),
             "a topic with history is kept"
         );
+    }
+
+    #[tokio::test]
+    async fn a_live_buffer_exists_only_while_a_topic_has_subscribers() {
+        let backend = backend(10, 1_024);
+        publish(&backend, "t", 3).await;
+        assert!(backend.lock().by_name["t"].live.is_none(), "nobody listens");
+        let first = backend.subscribe("t", None);
+        let second = backend.subscribe("t", None);
+        assert!(backend.lock().by_name["t"].live.is_some());
+        assert_eq!(backend.usage().idle, 0);
+        drop(first);
+        assert!(
+            backend.lock().by_name["t"].live.is_some(),
+            "one still listens"
+        );
+        drop(second);
+        assert!(backend.lock().by_name["t"].live.is_none());
+        assert_eq!(backend.usage().idle, 1);
+    }
+
+    #[tokio::test]
+    async fn at_the_topic_bound_the_topic_idle_the_longest_goes() {
+        let backend = MemoryBackend::new(HubConfig::default().history(10).max_topics(3));
+        publish(&backend, "a", 1).await;
+        publish(&backend, "b", 1).await;
+        let listening = backend.subscribe("c", None);
+        publish(&backend, "c", 1).await;
+        publish(&backend, "a", 1).await; // `a` is now more recent than `b`
+        publish(&backend, "d", 1).await;
+        let held = |name: &str| backend.lock().by_name.contains_key(name);
+        assert!(!held("b") && held("a") && held("c") && held("d"));
+        publish(&backend, "e", 1).await;
+        assert!(!held("a"), "then `a`; `c` has a subscriber");
+        assert!(held("c"));
+        let usage = backend.usage();
+        assert_eq!((usage.topics, usage.evicted), (3, 2));
+        drop(listening);
+    }
+
+    #[tokio::test]
+    async fn a_topic_made_anew_never_replays_to_an_id_of_its_removed_self() {
+        let backend = MemoryBackend::new(HubConfig::default().history(10).max_topics(1));
+        publish(&backend, "a", 5).await; // ids 1 to 5
+        publish(&backend, "b", 1).await; // `a` goes; `b` gets id 6
+        publish(&backend, "a", 3).await; // `b` goes; `a` anew
+        let ids_of_a: Vec<_> = ids(&backend.history("a").await.unwrap());
+        assert_eq!(
+            ids_of_a,
+            [Some(7), Some(8), Some(9)],
+            "above every id given"
+        );
+        // A client that had seen 3 of the old `a`: told, then the new events, not 4 and 5.
+        let got: Vec<_> = backend.subscribe("a", Some(3)).take(4).collect().await;
+        assert_eq!(ids(&got), [None, Some(7), Some(8), Some(9)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_topic_is_removed_after_its_expiry() {
+        let backend = MemoryBackend::new(
+            HubConfig::default()
+                .history(10)
+                .idle_expiry(Duration::from_secs(60)),
+        );
+        publish(&backend, "old", 2).await;
+        let listening = backend.subscribe("watched", None);
+        publish(&backend, "watched", 1).await;
+        tokio::time::advance(Duration::from_secs(30)).await;
+        publish(&backend, "recent", 1).await;
+        tokio::time::advance(Duration::from_secs(31)).await;
+        publish(&backend, "new", 1).await; // the hub looks at its idle topics
+        let held = |name: &str| backend.lock().by_name.contains_key(name);
+        assert!(!held("old"), "idle for 61 s");
+        assert!(held("recent") && held("new"));
+        assert!(held("watched"), "a topic with a subscriber never expires");
+        drop(listening);
+        tokio::time::advance(Duration::from_secs(61)).await;
+        publish(&backend, "new", 1).await;
+        assert!(!held("watched") && !held("recent"), "idle for 61 s since");
+        assert_eq!(backend.usage().evicted, 0, "expired, not evicted");
+    }
+
+    #[tokio::test]
+    async fn at_the_byte_bound_idle_topics_go_then_the_topics_own_oldest_events() {
+        let backend = MemoryBackend::new(HubConfig::default().history(1_000).max_bytes(64 << 10));
+        publish(&backend, "idle", 50).await;
+        let listening = backend.subscribe("busy", None);
+        let big = "x".repeat(1_000);
+        for _ in 0..200 {
+            backend
+                .publish("busy", MessageEvent::new(big.clone()))
+                .await
+                .expect("room is made: the idle topic, then busy's own oldest events");
+        }
+        let usage = backend.usage();
+        assert!(usage.bytes <= 64 << 10, "{usage:?}");
+        assert!(!backend.lock().by_name.contains_key("idle"));
+        let held = backend.history("busy").await.unwrap();
+        assert!(held.len() < 64, "{} events of 1 KB in 64 KiB", held.len());
+        assert_eq!(held.last().and_then(HubEvent::id), Some(200));
+        drop(listening);
+    }
+
+    #[tokio::test]
+    async fn a_publication_with_no_room_and_nothing_idle_is_refused() {
+        let backend = MemoryBackend::new(HubConfig::default().history(10).max_topics(2));
+        let a = backend.subscribe("a", None);
+        let b = backend.subscribe("b", None);
+        let refused = backend.publish("c", MessageEvent::new("x")).await;
+        assert!(
+            matches!(refused, Err(HubError::Full { topics: 2, .. })),
+            "{refused:?}"
+        );
+        assert!(!backend.lock().by_name.contains_key("c"));
+        assert_eq!(
+            backend.publish("a", MessageEvent::new("x")).await.unwrap(),
+            1
+        );
+        // A subscription is never refused: past the bound, as many as the subscribers.
+        let c = backend.subscribe("c", None);
+        assert_eq!(backend.usage().topics, 3);
+        drop((a, b, c));
+    }
+
+    #[tokio::test]
+    async fn without_history_a_topic_nobody_subscribes_to_is_not_kept() {
+        let backend = backend(0, 4);
+        publish(&backend, "t", 3).await;
+        assert_eq!(backend.usage().topics, 0);
+        let mut sub = backend.subscribe("t", None);
+        assert_eq!(
+            backend.publish("t", MessageEvent::new("x")).await.unwrap(),
+            4
+        );
+        assert_eq!(sub.next().await.and_then(|event| event.id()), Some(4));
+    }
+
+    #[tokio::test]
+    async fn the_accounting_returns_to_nothing_when_every_topic_is_gone() {
+        let backend = MemoryBackend::new(
+            HubConfig::default()
+                .history(5)
+                .max_topics(100)
+                .idle_expiry(Duration::ZERO),
+        );
+        for n in 0..1_000 {
+            publish(&backend, &format!("topic-{n}"), n % 9).await;
+        }
+        let usage = backend.usage();
+        assert!(usage.topics <= 100 && usage.bytes > 0, "{usage:?}");
+        let sub = backend.subscribe("last", None);
+        drop(sub);
+        let usage = backend.usage();
+        assert_eq!(
+            (usage.topics, usage.idle, usage.bytes),
+            (0, 0, 0),
+            "{usage:?}"
+        );
+        assert!(backend.lock().idle.is_empty());
     }
 }

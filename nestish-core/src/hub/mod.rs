@@ -64,10 +64,11 @@ mod memory;
 mod redis;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use backend::{BoxFuture, HubBackend, Subscription};
 pub use event::HubEvent;
-pub use memory::MemoryBackend;
+pub use memory::{HubUsage, MemoryBackend};
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
 
@@ -76,13 +77,28 @@ use crate::{BoxError, MessageEvent};
 /// The event type of the notice that some requested events are no longer held.
 pub const MISSED_EVENT: &str = "missed";
 
-/// The bounds of an in-process hub, per topic.
+/// The bounds of a hub: per topic (history, live buffer), and of the whole hub (topics, bytes,
+/// idle expiry), and the label of its topics in the metrics.
+///
+/// A topic costs nothing until something is published on it or someone subscribes; its live
+/// buffer exists only while it has a subscriber. A topic with no subscriber is removed once it
+/// has been idle for [`idle_expiry`](Self::idle_expiry), or, when the hub reaches
+/// [`max_topics`](Self::max_topics) or [`max_bytes`](Self::max_bytes), before any other idle
+/// topic that was active more recently (see [`MemoryBackend`] for the rules).
 ///
 /// ```
-/// let config = nestish_core::hub::HubConfig::default().history(5_000).buffer(512);
+/// use std::time::Duration;
+///
+/// let config = nestish_core::hub::HubConfig::default()
+///     .history(5_000)
+///     .buffer(512)
+///     .max_topics(10_000)
+///     .max_bytes(16 << 20)
+///     .idle_expiry(Duration::from_secs(600))
+///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" });
 /// # let _ = config;
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct HubConfig {
     /// How many recent events a topic keeps for replay. Default 1,000.
@@ -90,6 +106,18 @@ pub struct HubConfig {
     /// How far a live subscriber may fall behind before it is resynchronised from the history.
     /// Default 1,024.
     pub buffer: usize,
+    /// The most topics the hub holds at once. Default 100,000.
+    pub max_topics: usize,
+    /// The most memory the topics hold, all together, by the in-process hub's accounting (names,
+    /// histories, their bookkeeping; not the live buffers of topics with subscribers, which the
+    /// subscribers bound). Default 64 MiB. The Redis hub leaves bytes to Redis's `maxmemory`.
+    pub max_bytes: usize,
+    /// How long a topic with no subscriber is kept after its last publication (or after its
+    /// last subscriber left). Default one day.
+    pub idle_expiry: Duration,
+    /// A topic's class: the `topic_class` label of the hub's metrics. Default: `"all"` for
+    /// every topic.
+    pub classify: fn(&str) -> &'static str,
 }
 
 impl Default for HubConfig {
@@ -97,6 +125,10 @@ impl Default for HubConfig {
         Self {
             history: 1_000,
             buffer: 1_024,
+            max_topics: 100_000,
+            max_bytes: 64 << 20,
+            idle_expiry: Duration::from_secs(24 * 60 * 60),
+            classify: |_| "all",
         }
     }
 }
@@ -115,9 +147,42 @@ impl HubConfig {
         self.buffer = events.max(1);
         self
     }
+
+    /// Sets the most topics the hub holds at once (at least 1).
+    #[must_use]
+    pub fn max_topics(mut self, topics: usize) -> Self {
+        self.max_topics = topics.max(1);
+        self
+    }
+
+    /// Sets the most memory the in-process hub's topics hold, all together.
+    #[must_use]
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
+    /// Sets how long a topic with no subscriber is kept after its last activity.
+    #[must_use]
+    pub fn idle_expiry(mut self, idle: Duration) -> Self {
+        self.idle_expiry = idle;
+        self
+    }
+
+    /// Sets the class of each topic in the metrics: the app declares it, so a label is never
+    /// text a client chose (a topic named after a user is one series per user otherwise). At
+    /// most [`MAX_TOPIC_CLASSES`] classes are counted apart; others count as `(overflow)`.
+    #[must_use]
+    pub fn classify(mut self, classify: fn(&str) -> &'static str) -> Self {
+        self.classify = classify;
+        self
+    }
 }
 
-/// Why a publication failed (the in-process backend never fails; another engine may).
+/// The most topic classes the metrics count apart; beyond it, `topic_class="(overflow)"`.
+pub const MAX_TOPIC_CLASSES: usize = 64;
+
+/// Why a publication failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HubError {
@@ -132,6 +197,17 @@ pub enum HubError {
         /// Why.
         #[source]
         source: BoxError,
+    },
+    /// The in-process hub is at [`HubConfig::max_topics`] or [`HubConfig::max_bytes`] and every
+    /// other topic it holds has a subscriber: nothing idle is left to remove for this event.
+    #[error(
+        "the hub is full: {topics} topics, {bytes} bytes, and every other topic has a subscriber"
+    )]
+    Full {
+        /// The topics held.
+        topics: usize,
+        /// The bytes held, by the hub's accounting.
+        bytes: usize,
     },
 }
 
@@ -201,7 +277,8 @@ impl Hub {
     ///
     /// # Errors
     ///
-    /// [`HubError::Backend`] when the engine fails; never for the in-process one.
+    /// [`HubError::Backend`] when the engine fails; [`HubError::Full`] when the in-process hub
+    /// is at its bounds and every other topic has a subscriber.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -218,7 +295,7 @@ impl Hub {
         event: impl Into<MessageEvent>,
     ) -> Result<u64, HubError> {
         let id = self.backend.publish(topic, event.into()).await?;
-        crate::observe::published(topic);
+        crate::observe::published(self.backend.topic_class(topic));
         Ok(id)
     }
 

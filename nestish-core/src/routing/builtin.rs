@@ -5,25 +5,45 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::json;
 
+use super::handler::HandlerFuture;
 use super::record::Request;
+use crate::guard::Guards;
 use crate::state::State;
 use crate::{Body, Error, Response};
 
 /// The built-in routes of an application, checked before its own.
-#[derive(Debug, Default)]
 pub(crate) struct Builtins {
     live: Option<String>,
     ready: Option<String>,
     metrics: Option<String>,
+    /// Run before the metrics are served; empty when they are public.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    metrics_guards: Guards,
     #[cfg(feature = "metrics")]
     prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
+
+impl std::fmt::Debug for Builtins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builtins")
+            .field("live", &self.live)
+            .field("ready", &self.ready)
+            .field("metrics", &self.metrics)
+            .field("metrics_guards", &self.metrics_guards.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The route a guard of the metrics sees ([`GuardRequest::route`](crate::GuardRequest::route)).
+#[cfg(feature = "metrics")]
+const METRICS_ROUTE: &str = "(metrics)";
 
 impl Builtins {
     /// The built-ins asked for; `None` when there are none, so that routing pays nothing.
     pub(crate) fn new(
         health: Option<&str>,
         metrics: Option<&str>,
+        metrics_guards: Guards,
     ) -> Result<Option<Box<Self>>, Error> {
         if health.is_none() && metrics.is_none() {
             return Ok(None);
@@ -33,6 +53,7 @@ impl Builtins {
             live: prefix.as_ref().map(|prefix| format!("{prefix}/live")),
             ready: prefix.map(|prefix| format!("{prefix}/ready")),
             metrics: metrics.map(normalise),
+            metrics_guards,
             #[cfg(feature = "metrics")]
             prometheus: metrics.map(|_| crate::metrics::prometheus()).transpose()?,
         })))
@@ -45,18 +66,41 @@ impl Builtins {
             .filter_map(Option::as_deref)
     }
 
-    /// The answer to `request`, if it is for one of these.
-    pub(crate) fn answer(&self, request: &Request, state: &State) -> Option<Response> {
+    /// Which of these `request` is for, if any.
+    pub(crate) fn find(&self, request: &Request) -> Option<Builtin> {
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
             return None;
         }
         let path = Some(request.uri().path());
         if path == self.live.as_deref() {
-            let up = json!({ "process": { "status": "up" } });
-            return Some(terminus(StatusCode::OK, &up, &json!({})));
+            return Some(Builtin::Live);
         }
         if path == self.ready.as_deref() {
-            return Some(if state.is_shutting_down() {
+            return Some(Builtin::Ready);
+        }
+        #[cfg(feature = "metrics")]
+        if path == self.metrics.as_deref()
+            && let Some(prometheus) = &self.prometheus
+        {
+            return Some(Builtin::Metrics(prometheus.clone()));
+        }
+        None
+    }
+
+    /// The answer of `builtin` (which [`find`](Self::find) found) to `request`.
+    #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+    pub(crate) fn answer(
+        &self,
+        builtin: Builtin,
+        request: Request,
+        state: &State,
+    ) -> HandlerFuture {
+        match builtin {
+            Builtin::Live => {
+                let up = json!({ "process": { "status": "up" } });
+                HandlerFuture::ready(terminus(StatusCode::OK, &up, &json!({})))
+            }
+            Builtin::Ready => HandlerFuture::ready(if state.is_shutting_down() {
                 let down = json!({ "server": { "status": "down", "message": "shutting down" } });
                 terminus(StatusCode::SERVICE_UNAVAILABLE, &json!({}), &down)
             } else {
@@ -65,21 +109,44 @@ impl Builtins {
                     &json!({ "server": { "status": "up" } }),
                     &json!({}),
                 )
-            });
+            }),
+            #[cfg(feature = "metrics")]
+            Builtin::Metrics(prometheus) => {
+                if self.metrics_guards.is_empty() {
+                    return HandlerFuture::ready(prometheus_text(&prometheus));
+                }
+                let guards = std::sync::Arc::clone(&self.metrics_guards);
+                HandlerFuture::boxed(async move {
+                    let (mut parts, _body) = request.into_parts();
+                    let mut head = crate::GuardRequest::new(&mut parts, METRICS_ROUTE);
+                    match crate::guard::check(&guards, &mut head).await {
+                        Ok(()) => prometheus_text(&prometheus),
+                        Err(refusal) => refusal,
+                    }
+                })
+            }
         }
-        #[cfg(feature = "metrics")]
-        if path == self.metrics.as_deref()
-            && let Some(prometheus) = &self.prometheus
-        {
-            let mut response = Response::new(Body::from(prometheus.render()));
-            response.headers_mut().insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-            );
-            return Some(response);
-        }
-        None
     }
+}
+
+/// One of the built-in routes.
+pub(crate) enum Builtin {
+    Live,
+    Ready,
+    /// The metrics, with the recorder's handle to render them.
+    #[cfg(feature = "metrics")]
+    Metrics(metrics_exporter_prometheus::PrometheusHandle),
+}
+
+/// The metrics in Prometheus's text format.
+#[cfg(feature = "metrics")]
+fn prometheus_text(prometheus: &metrics_exporter_prometheus::PrometheusHandle) -> Response {
+    let mut response = Response::new(Body::from(prometheus.render()));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
 }
 
 /// `path` with one leading slash.

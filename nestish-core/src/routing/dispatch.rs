@@ -24,9 +24,10 @@ use crate::{HttpError, IntoResponse, Response};
 /// Routes `request` through `router`.
 pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
     if let Some(builtins) = &router.builtins
-        && let Some(response) = builtins.answer(&request, &router.state)
+        && let Some(builtin) = builtins.find(&request)
     {
-        return Dispatch::new(HandlerFuture::ready(response), "(built-in)", None);
+        let answer = builtins.answer(builtin, request, &router.state);
+        return Dispatch::new(answer, "(built-in)", None);
     }
     let observed = Observed::start(&request);
     let future = match router.lookup(request.method(), request.uri().path()) {

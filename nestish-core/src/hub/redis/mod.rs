@@ -30,9 +30,6 @@ use super::backend::{BoxFuture, HubBackend, Subscription};
 use super::{Hub, HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
-/// How long a topic nobody publishes on keeps its history in Redis, by default: one day.
-const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
-
 /// The builder of a hub on Redis Streams: [`Hub::redis`], its bounds, then [`RedisHub::connect`].
 ///
 /// ```no_run
@@ -43,6 +40,8 @@ const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 /// let hub = nestish_core::hub::Hub::redis("redis://127.0.0.1:6379")
 ///     .history(10_000)
 ///     .idle_expiry(Duration::from_secs(3_600))
+///     .max_topics(50_000)
+///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" })
 ///     .key_prefix("chat-app:")
 ///     .connect()
 ///     .await?;
@@ -55,7 +54,20 @@ const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 /// Per topic, Redis holds two keys: `<prefix><topic>:meta`, a hash with the topic's epoch
 /// (`base`) and its last id (`last`), and `<prefix><topic>:events`, a stream whose entry ids are
 /// the event ids (`<id>-0`) and whose entries hold the event's bytes without its id
-/// ([`HubEvent::stored`]), encoded once by the publisher.
+/// ([`HubEvent::stored`]), encoded once by the publisher. One more key, `<prefix>topics`, a
+/// sorted set, indexes the topics by their last publication. Every key expires.
+///
+/// - **Bounds.** A topic's keys expire [`idle_expiry`](Self::idle_expiry) after its last
+///   publication, and Redis holds at most [`max_topics`](Self::max_topics) topics: the
+///   publication (or first read) of a new topic past it deletes the keys of the topic published
+///   the least recently, in the same script. Redis cannot tell whether a topic has subscribers
+///   on some instance, so that topic goes whoever listens: its subscribers see what they see
+///   after an expiry (the `missed` notice with its next event, a new epoch). So Redis holds at
+///   most `2 × max_topics + 1` keys, each topic a history of about
+///   [`history`](Self::history) events (a stream's first node takes about 4 KB of Redis memory
+///   however small its events); bound Redis's bytes with its own `maxmemory`. The script deletes
+///   keys it is not given (the evicted topic's), which a single Redis allows and Redis Cluster
+///   does not.
 ///
 /// - **Ids.** A Lua script takes the next id (`HINCRBY last`), appends the event (`XADD ...
 ///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on one Pub/Sub channel,
@@ -95,7 +107,6 @@ const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct RedisHub {
     url: String,
     config: HubConfig,
-    idle_expiry: Duration,
     prefix: String,
 }
 
@@ -105,7 +116,6 @@ impl std::fmt::Debug for RedisHub {
         f.debug_struct("RedisHub")
             .field("url", &redacted(&self.url))
             .field("config", &self.config)
-            .field("idle_expiry", &self.idle_expiry)
             .field("prefix", &self.prefix)
             .finish()
     }
@@ -116,7 +126,6 @@ impl RedisHub {
         Self {
             url,
             config: HubConfig::default(),
-            idle_expiry: DEFAULT_IDLE_EXPIRY,
             prefix: "nestish:hub:".to_owned(),
         }
     }
@@ -140,7 +149,20 @@ impl RedisHub {
     /// still open on the topic when its next event comes (its ids start a new epoch, and
     /// nothing tells what they may have missed). Default one day.
     pub fn idle_expiry(mut self, idle: Duration) -> Self {
-        self.idle_expiry = idle;
+        self.config = self.config.idle_expiry(idle);
+        self
+    }
+
+    /// The most topics Redis holds for this hub (at least 1); a new topic past it deletes the
+    /// topic published the least recently (see "Bounds" above). Default 100,000.
+    pub fn max_topics(mut self, topics: usize) -> Self {
+        self.config = self.config.max_topics(topics);
+        self
+    }
+
+    /// The class of each topic in the metrics (see [`HubConfig::classify`]). Default `"all"`.
+    pub fn classify(mut self, classify: fn(&str) -> &'static str) -> Self {
+        self.config = self.config.classify(classify);
         self
     }
 
@@ -190,8 +212,8 @@ impl RedisHub {
             conn,
             keys,
             config: self.config,
-            ttl_seconds: (self.idle_expiry.as_secs()
-                + u64::from(self.idle_expiry.subsec_nanos() > 0))
+            ttl_seconds: (self.config.idle_expiry.as_secs()
+                + u64::from(self.config.idle_expiry.subsec_nanos() > 0))
             .max(1),
             topics: Mutex::default(),
         });
@@ -269,6 +291,10 @@ impl HubBackend for RedisBackend {
                 .await
                 .map_err(|error| HubError::Backend(Box::new(error)))
         })
+    }
+
+    fn topic_class(&self, topic: &str) -> &'static str {
+        (self.shared.config.classify)(topic)
     }
 }
 

@@ -13,12 +13,25 @@ use crate::hub::HubEvent;
 pub(super) struct Keys {
     prefix: String,
     channel: String,
+    index: String,
 }
 
 impl Keys {
     pub(super) fn new(prefix: String) -> Self {
         let channel = format!("{prefix}published");
-        Self { prefix, channel }
+        let index = format!("{prefix}topics");
+        Self {
+            prefix,
+            channel,
+            index,
+        }
+    }
+
+    /// The sorted set of the topics, scored by their last publication (µs of the Redis clock):
+    /// the least recently published goes first at the bound. (No topic's key can be named so:
+    /// theirs end in `:meta` or `:events`.)
+    fn index(&self) -> &str {
+        &self.index
     }
 
     /// The hash of a topic's epoch (`base`) and last id (`last`).
@@ -37,24 +50,52 @@ impl Keys {
     }
 }
 
-/// Creates the topic's epoch if it has none. The base is Redis's clock in microseconds, so ids of
-/// a topic created anew (its keys lost) are above the ids it gave before (see the module docs).
-/// `string.format('%d')` because Lua prints large numbers in exponent form.
+/// Creates the topic's epoch if it has none (and says so in `created`). The base is Redis's
+/// clock in microseconds, so ids of a topic created anew (its keys lost) are above the ids it
+/// gave before (see the module docs). `string.format('%d')` because Lua prints large numbers in
+/// exponent form.
 const ENSURE_EPOCH: &str = r"
 local base = redis.call('HGET', KEYS[1], 'base')
+local created = false
 if not base then
   local now = redis.call('TIME')
   base = string.format('%d', tonumber(now[1]) * 1000000 + tonumber(now[2]))
   redis.call('HSET', KEYS[1], 'base', base, 'last', base)
   redis.call('EXPIRE', KEYS[1], ARGV[1])
+  created = true
 end
 ";
 
-/// KEYS: meta, events. ARGV: ttl, stored event, history, channel, topic.
-/// Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
+/// `index(topic, max, prefix)`: files `topic` in the index (KEYS[3]) as published now, after
+/// dropping the entries of expired topics and, if `topic` is new there and the index holds
+/// `max` topics, deleting the keys of the least recently published ones; the index expires
+/// with its newest topic. ARGV[1] is the ttl.
+const INDEX: &str = r"
+local function index(topic, max, prefix)
+  local now = redis.call('TIME')
+  local us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('(%d', us - tonumber(ARGV[1]) * 1000000))
+  if not redis.call('ZSCORE', KEYS[3], topic) then
+    local over = redis.call('ZCARD', KEYS[3]) + 1 - tonumber(max)
+    if over > 0 then
+      local gone = redis.call('ZPOPMIN', KEYS[3], over)
+      for i = 1, #gone, 2 do
+        redis.call('DEL', prefix .. gone[i] .. ':meta', prefix .. gone[i] .. ':events')
+      end
+    end
+  end
+  redis.call('ZADD', KEYS[3], string.format('%d', us), topic)
+  redis.call('EXPIRE', KEYS[3], ARGV[1])
+end
+";
+
+/// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics,
+/// prefix. Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        "{ENSURE_EPOCH}
+        "{INDEX}
+index(ARGV[5], ARGV[6], ARGV[7])
+{ENSURE_EPOCH}
 local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
@@ -64,12 +105,15 @@ return {{id, base}}"
     ))
 });
 
-/// KEYS: meta, events. ARGV: ttl, cursor (empty: none), count.
+/// KEYS: meta, events, index. ARGV: ttl, cursor (empty: none), count, topic, max topics, prefix.
 /// Returns `{base, last, entries}`: the entries after the cursor, or after the base when the
-/// cursor is not an id of this epoch (0, older, or never given); none without a cursor.
+/// cursor is not an id of this epoch (0, older, or never given); none without a cursor. A topic
+/// it creates is indexed, as a publication's.
 static SYNC: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
-        "{ENSURE_EPOCH}
+        "{INDEX}
+{ENSURE_EPOCH}
+if created then index(ARGV[4], ARGV[5], ARGV[6]) end
 local last = redis.call('HGET', KEYS[1], 'last')
 if ARGV[2] == '' then return {{base, last, {{}}}} end
 local from = ARGV[2]
@@ -88,11 +132,14 @@ pub(super) async fn publish(shared: &Shared, topic: &str, stored: &[u8]) -> Redi
     let (id, _base): (u64, u64) = PUBLISH
         .key(shared.keys.meta(topic))
         .key(shared.keys.events(topic))
+        .key(shared.keys.index())
         .arg(shared.ttl_seconds)
         .arg(stored)
         .arg(shared.config.history)
         .arg(shared.keys.channel())
         .arg(topic)
+        .arg(shared.config.max_topics)
+        .arg(&shared.keys.prefix)
         .invoke_async(&mut conn)
         .await?;
     Ok(id)
@@ -122,9 +169,13 @@ pub(super) async fn sync(
     let (base, last, entries): (u64, u64, Vec<Entry>) = SYNC
         .key(shared.keys.meta(topic))
         .key(shared.keys.events(topic))
+        .key(shared.keys.index())
         .arg(shared.ttl_seconds)
         .arg(cursor.map(|cursor| cursor.to_string()).unwrap_or_default())
         .arg(count)
+        .arg(topic)
+        .arg(shared.config.max_topics)
+        .arg(&shared.keys.prefix)
         .invoke_async(&mut conn)
         .await?;
     let full = entries.len() >= count && cursor.is_some();

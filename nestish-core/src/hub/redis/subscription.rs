@@ -57,6 +57,7 @@ pub(super) fn subscribe(
         read,
         seen,
         base,
+        class: (shared.config.classify)(topic),
     };
     Box::pin(futures_util::stream::unfold(
         state,
@@ -94,6 +95,8 @@ struct Subscriber {
     seen: u64,
     /// The epoch `seen` belongs to.
     base: u64,
+    /// The topic's class, for the metrics.
+    class: &'static str,
 }
 
 impl Subscriber {
@@ -139,6 +142,7 @@ impl Subscriber {
                         continue;
                     }
                     Err(RecvError::Lagged(_)) => {
+                        crate::observe::resynced(self.class);
                         self.read = Read::From;
                         continue;
                     }
@@ -194,6 +198,7 @@ impl Subscriber {
         let after = if cursor == 0 || foreign { base } else { cursor };
         let oldest = events.first().and_then(HubEvent::id).unwrap_or(last + 1);
         if foreign || (after < last && oldest != after + 1) {
+            crate::observe::missed(self.class);
             self.pending.push_back(HubEvent::missed(cursor, oldest));
         }
         self.seen = events
