@@ -21,6 +21,7 @@ use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::heartbeat::Heartbeat;
 use super::signal::SseSetup;
+use crate::budget::SendBudget;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
 use crate::state::OpenGuard;
@@ -344,6 +345,17 @@ where
                 this.finish(shutting_down);
             }
         }
+        // On an HTTP/2 connection, its streams share one queue: while it is full, nothing more
+        // is pulled, and a waiting stream keeps no buffer of its own.
+        let budget = SendBudget::current();
+        if let Some(budget) = &budget {
+            if this.stream.is_some() && budget.poll_room(cx).is_pending() {
+                if this.buf.is_empty() {
+                    *this.buf = BytesMut::new();
+                }
+                return Poll::Pending;
+            }
+        }
         let Filled {
             waiting,
             events,
@@ -352,7 +364,14 @@ where
         if let Some(shared) = shared {
             this.heartbeat.wrote();
             this.stats.sent(this.config, events, shared.len());
-            return Poll::Ready(Some(Ok(Frame::data(shared))));
+            let frame = match &budget {
+                Some(budget) => {
+                    let size = shared.len();
+                    budget.charge(shared, size)
+                }
+                None => shared,
+            };
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
         if this.buf.is_empty() && this.stream.is_some() {
             let due = this
@@ -369,6 +388,14 @@ where
             return Poll::Ready(None);
         }
         this.heartbeat.wrote();
+        if let Some(budget) = &budget {
+            // The frame takes the whole buffer, so that what it keeps allocated is what it is
+            // charged; the next frame starts a buffer of its own.
+            let frame = std::mem::take(this.buf);
+            let size = frame.capacity();
+            this.stats.sent(this.config, events, frame.len());
+            return Poll::Ready(Some(Ok(Frame::data(budget.charge(frame.freeze(), size)))));
+        }
         // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
         // whole buffer to this frame, so an idle connection holds no buffer at all.
         let frame = if waiting || this.stream.is_none() {
