@@ -91,8 +91,7 @@ async fn a_connection_is_closed_once_its_last_stream_has_ended_and_kept_while_on
     let running = support::serve(short_idle()).await;
     // A connection with a stream open from before the idle client below connected.
     let mut busy = h2c::connect(running.addr).await;
-    let (_, mut quiet) = busy.get("/limits/quiet").await;
-    assert_eq!(next_data(&mut quiet).await.as_deref(), Some(&b"\n"[..]));
+    let (_, quiet) = busy.get("/limits/quiet").await;
 
     let mut idle = h2c::connect(running.addr).await;
     let (head, mut body) = idle.get("/limits/plain").await;

@@ -373,7 +373,11 @@ where
             };
             return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
-        if this.buf.is_empty() && this.stream.is_some() {
+        // Over HTTP/2 the response's HEADERS frame goes out at once, and fires the browser's
+        // `open` by itself: the opening line break (or `retry`) waits to lead the first event or
+        // heartbeat, so that a burst of new streams queues a HEADERS frame each and no DATA.
+        let opening = budget.is_some() && this.stats.bytes == 0 && events == 0;
+        if (this.buf.is_empty() || opening) && this.stream.is_some() {
             let due = this
                 .config
                 .heartbeat
@@ -454,6 +458,32 @@ mod tests {
         let frame = body.frame().await?.expect("infallible");
         let data = frame.into_data().expect("a data frame");
         Some(String::from_utf8(data.to_vec()).expect("UTF-8"))
+    }
+
+    #[tokio::test]
+    async fn on_an_http2_connection_the_opening_line_break_leads_the_first_event_and_is_charged() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
+        let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(events, config(None)));
+        let connection = Arc::new(SendBudget::new(1 << 20));
+        let mut current = Some(Arc::clone(&connection));
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut poll = || {
+            SendBudget::polling(&mut current, || {
+                http_body::Body::poll_frame(body.as_mut(), &mut cx)
+            })
+        };
+        assert!(poll().is_pending(), "nothing goes out alone");
+        tx.send(MessageEvent::new("a")).unwrap();
+        let Poll::Ready(Some(Ok(frame))) = poll() else {
+            panic!("a frame");
+        };
+        let data = frame.into_data().expect("data");
+        assert_eq!(&data[..], b"\ndata: a\n\n");
+        assert!(connection.queued() >= data.len(), "charged while queued");
+        drop(data);
+        assert_eq!(connection.queued(), 0, "released once dropped");
     }
 
     #[tokio::test(start_paused = true)]
