@@ -235,7 +235,10 @@ where
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                     if stalled(&error) {
-                        // Its streams are dropped here, and learn why they end.
+                        // An HTTP/1.1 stream is dropped here, and learns why it ends. (HTTP/2's
+                        // streams live on tasks of their own, and learn it from their
+                        // connection: see `http2::streams`; hyper's HTTP/2 error does not even
+                        // name the I/O error.)
                         let mut phase = serve.phase;
                         dropping_for(CloseReason::StallTimeout, || phase.set(Phase::Closed));
                     }
