@@ -161,6 +161,22 @@ fn the_readme_states_every_default_that_limits_default_has() {
                 Count(Limits::HTTP2_MAX_PENDING_RESET_STREAMS),
                 Count(Limits::HTTP2_MAX_LOCAL_ERROR_RESETS),
             ]
+        } else if setter.contains(".http2_connection_buffer(") {
+            // The floor: `tests/http2_limits.rs` has start-up refuse a smaller one.
+            vec![Bytes(limits.http2_connection_buffer), Bytes(16 * 1024)]
+        } else if setter.contains(".http2_idle_timeout(") {
+            vec![Time(limits.http2_idle_timeout)]
+        } else if setter.contains(".http2_keep_alive(") {
+            vec![
+                Time(
+                    limits
+                        .http2_keep_alive_interval
+                        .expect("PINGs on by default"),
+                ),
+                Time(limits.http2_keep_alive_timeout),
+            ]
+        } else if setter.contains(".http2_noop_frame_budget(") {
+            vec![Count(limits.http2_noop_frame_budget as usize), Count(100)]
         } else {
             panic!("a limit this test does not check: {limit} ({setter})");
         };

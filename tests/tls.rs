@@ -152,13 +152,13 @@ async fn many_sse_streams_share_one_http2_connection_and_are_counted() {
     let mut h2 = cert.connect_h2(running.addr).await;
     let mut bodies = Vec::new();
     for _ in 0..12 {
-        let (head, mut body) = h2.get("/tls/tick").await;
+        let (head, body) = h2.get("/tls/tick").await;
         assert_eq!(head.headers["content-type"], "text/event-stream");
-        assert_eq!(next_data(&mut body).await.as_deref(), Some(&b"\n"[..]));
         bodies.push(body);
     }
+    // Over HTTP/2 the opening line break leads the first event.
     for body in &mut bodies {
-        assert_eq!(read_until(body, "\n\n").await, "data: tick\n\n");
+        assert_eq!(read_until(body, "\n\n").await, "\ndata: tick\n\n");
     }
     assert_eq!(running.handle.open_streams(), 12);
     assert_eq!(running.handle.open_connections(), 1);
@@ -176,7 +176,8 @@ async fn heartbeats_keep_a_silent_stream_alive_over_tls() {
     let running = support::tls::serve(app(), &cert).await;
     let mut h2 = cert.connect_h2(running.addr).await;
     let (_, mut body) = h2.get("/tls/beating").await;
-    assert_eq!(next_data(&mut body).await.as_deref(), Some(&b"\n"[..]));
+    // Over HTTP/2 the opening line break leads the first frame of data: here a heartbeat.
+    assert_eq!(next_data(&mut body).await.as_deref(), Some(&b"\n:\n\n"[..]));
     for _ in 0..2 {
         assert_eq!(next_data(&mut body).await.as_deref(), Some(&b":\n\n"[..]));
     }
@@ -440,8 +441,8 @@ async fn shutdown_ends_streams_cleanly_with_close_notify_and_goaway() {
     }
 
     let mut h2 = cert.connect_h2(running.addr).await;
+    // Its head is the stream opened: over HTTP/2 the opening line break waits for an event.
     let (_, mut body) = h2.get("/tls/announced").await;
-    assert_eq!(next_data(&mut body).await.as_deref(), Some(&b"\n"[..]));
     assert_eq!(running.handle.open_streams(), 2);
     assert_eq!(running.handle.open_connections(), 2);
 
@@ -455,7 +456,7 @@ async fn shutdown_ends_streams_cleanly_with_close_notify_and_goaway() {
     let event = "event: shutdown\ndata: server restarting\n\n";
     assert_eq!(rest, format!("{:x}\r\n{event}\r\n0\r\n\r\n", event.len()));
 
-    assert_eq!(read_until(&mut body, "\n\n").await, event);
+    assert_eq!(read_until(&mut body, "\n\n").await, format!("\n{event}"));
     assert_eq!(next_data(&mut body).await, None, "END_STREAM, not a reset");
     let ended = tokio::time::timeout(support::PATIENCE, h2.conn)
         .await
@@ -785,23 +786,50 @@ async fn until_sources(browser: &Browser, what: &str, condition: impl Fn(&[(bool
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chromium_opens_twelve_event_sources_over_http2_where_http11_stops_at_six() {
-    let cert = Certificate::generate();
-    // Chromium trusts this certificate's key, and no other certificate error is ignored.
+/// Chromium (trusting `cert`'s key, and ignoring no other certificate error) on a page of the
+/// app served over TLS with `cert`; `None` where `Browser::launch_with` finds no Chromium.
+async fn chromium_on_a_tls_page(cert: &Certificate) -> Option<(Browser, support::Running)> {
     let trust = format!(
         "--ignore-certificate-errors-spki-list={}",
         cert.spki_sha256_base64()
     );
-    let Some(browser) = Browser::launch_with(&[trust]).await else {
-        return;
-    };
-
-    // Over TLS, ALPN gives HTTP/2: all twelve open on one connection and receive events.
-    let tls = support::tls::serve(app(), &cert).await;
+    let browser = Browser::launch_with(&[trust]).await?;
+    let tls = support::tls::serve(app(), cert).await;
     browser
         .goto(&format!("https://{}/tls/page", tls.addr))
         .await;
+    Some((browser, tls))
+}
+
+/// One `EventSource` on a stream that sends no event.
+const OPEN_QUIET_SOURCE: &str = "
+    const entry = { source: new EventSource('/tls/announced'), opened: false, received: 0 };
+    entry.source.onopen = () => { entry.opened = true; };
+    entry.source.onmessage = () => { entry.received += 1; };
+    window.sources = [entry];";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_fires_open_over_http2_on_the_response_head_alone() {
+    // Over HTTP/2 nothing of the body goes out before the stream's first event: the HEADERS
+    // frame alone must fire `open`, at once.
+    let Some((browser, tls)) = chromium_on_a_tls_page(&Certificate::generate()).await else {
+        return;
+    };
+    browser.execute(OPEN_QUIET_SOURCE, json!([])).await;
+    until_sources(&browser, "the quiet source opens", |seen| {
+        seen.len() == 1 && seen[0].0
+    })
+    .await;
+    assert_eq!(sources(&browser).await, [(true, 0)]);
+    assert_eq!(tls.handle.open_streams(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_opens_twelve_event_sources_over_http2_where_http11_stops_at_six() {
+    // Over TLS, ALPN gives HTTP/2: all twelve open on one connection and receive events.
+    let Some((browser, tls)) = chromium_on_a_tls_page(&Certificate::generate()).await else {
+        return;
+    };
     browser.execute(OPEN_SOURCES, json!([12])).await;
     until_sources(&browser, "all twelve receive three events each", |seen| {
         seen.len() == 12

@@ -523,6 +523,60 @@ impl AppBuilder {
         self
     }
 
+    /// Sets how long an HTTP/2 connection may have no open stream before it is sent GOAWAY and
+    /// closed. Default 30 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().http2_idle_timeout(Duration::from_secs(60));
+    /// # let _ = builder;
+    /// ```
+    pub fn http2_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.http2_idle_timeout = timeout;
+        self
+    }
+
+    /// Sets how long an HTTP/2 client may send nothing before the server PINGs it (`None`: no
+    /// PINGs), and how long it then has to answer before its connection is closed. Default
+    /// 30 s and 20 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .http2_keep_alive(Some(Duration::from_secs(60)), Duration::from_secs(10));
+    /// # let _ = builder;
+    /// ```
+    pub fn http2_keep_alive(mut self, interval: Option<Duration>, timeout: Duration) -> Self {
+        self.limits.http2_keep_alive_interval = interval;
+        self.limits.http2_keep_alive_timeout = timeout;
+        self
+    }
+
+    /// Sets the most, in bytes, that all the SSE streams of one HTTP/2 connection may have
+    /// queued together for a client that does not read. Default 256 KiB, at least 16 KiB.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().http2_connection_buffer(256 * 1024);
+    /// # let _ = builder;
+    /// ```
+    pub fn http2_connection_buffer(mut self, bytes: usize) -> Self {
+        self.limits.http2_connection_buffer = bytes;
+        self
+    }
+
+    /// Sets how many frames that do no work (PRIORITY, WINDOW_UPDATE, PING, SETTINGS, empty
+    /// DATA) an HTTP/2 client may send beyond what the server's frames earn it, before GOAWAY.
+    /// Default 1,000, at least 100.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().http2_noop_frame_budget(5_000);
+    /// # let _ = builder;
+    /// ```
+    pub fn http2_noop_frame_budget(mut self, frames: u32) -> Self {
+        self.limits.http2_noop_frame_budget = frames;
+        self
+    }
+
     /// Sets how long a client of a TLS listener may take to finish the TLS handshake before its
     /// connection is closed (feature `tls`). Default 10 s.
     ///
@@ -697,6 +751,17 @@ impl AppBuilder {
             "max_connections must be at least 1"
         } else if limits.http2_max_concurrent_streams == 0 {
             "http2_max_concurrent_streams must be at least 1"
+        } else if limits.http2_idle_timeout.is_zero() {
+            "http2_idle_timeout must be longer than zero"
+        } else if limits.http2_keep_alive_timeout.is_zero()
+            || limits.http2_keep_alive_interval == Some(Duration::ZERO)
+        {
+            "http2_keep_alive_interval and http2_keep_alive_timeout must be longer than zero; \
+             pass None as the interval for no PINGs"
+        } else if limits.http2_connection_buffer < 16 * 1024 {
+            "http2_connection_buffer must be at least 16 KiB (16384 bytes)"
+        } else if limits.http2_noop_frame_budget < 100 {
+            "http2_noop_frame_budget must be at least 100"
         } else if limits.sse_max_lifetime == Some(Duration::ZERO) {
             "sse_max_lifetime must be longer than zero; pass None for no limit"
         } else {

@@ -61,8 +61,10 @@
 
 // The layers, each using only those below it: `app` builds the routes and runs `server`;
 // `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
-// `hub` feeds streams. `state`, `limits`, `error`, `panic` and `downcast` are shared leaves.
+// `hub` feeds streams. `state`, `limits`, `error`, `panic`, `downcast`, `observe` and `budget`
+// are shared leaves.
 mod app;
+mod budget;
 mod controller_set;
 mod downcast;
 mod error;

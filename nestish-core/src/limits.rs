@@ -58,6 +58,30 @@ pub struct Limits {
     /// feature `tls`) may take to finish the TLS handshake; then the connection is closed, as a
     /// slow request head is. The header read timeout starts after it. Default 10 s.
     pub tls_handshake_timeout: Duration,
+    /// How long an HTTP/2 connection may have no open stream (from its start, or since its last
+    /// stream ended) before it is sent GOAWAY and closed, as an idle HTTP/1.1 connection is by
+    /// the header read timeout; h2c and TLS alike, a client that sent only its preface (or only
+    /// its TLS handshake) included. Default 30 s.
+    pub http2_idle_timeout: Duration,
+    /// How long an HTTP/2 connection may send the server nothing before the server PINGs it;
+    /// `None`: no PINGs. A client that does not answer within
+    /// [`http2_keep_alive_timeout`](Self::http2_keep_alive_timeout) is closed, so a vanished
+    /// client whose streams are all quiet is found. Default 30 s.
+    pub http2_keep_alive_interval: Option<Duration>,
+    /// How long the server waits for the answer to a PING (liveness, or the one that follows a
+    /// graceful GOAWAY) before it closes the connection. Default 20 s.
+    pub http2_keep_alive_timeout: Duration,
+    /// The most all the SSE streams of one HTTP/2 connection may have queued together, in bytes,
+    /// for a client that does not read: a stream past it waits (and is not pulled) until the
+    /// queue drains, and the stall timeout closes a client that never reads. Default 256 KiB,
+    /// at least 16 KiB.
+    pub http2_connection_buffer: usize,
+    /// Frames that do no work (PRIORITY, WINDOW_UPDATE, PING, SETTINGS, empty DATA, unknown
+    /// types) an HTTP/2 client may send beyond those the server's own frames earn: each frame
+    /// the server sends, and each HEADERS or non-empty DATA frame the client sends, earns one
+    /// back, up to this many. At zero the connection is sent GOAWAY (`ENHANCE_YOUR_CALM`) and
+    /// closed. Default 1,000, at least 100.
+    pub http2_noop_frame_budget: u32,
 }
 
 impl Limits {
@@ -86,6 +110,11 @@ impl Default for Limits {
             shutdown_timeout: Duration::from_secs(10),
             http2_max_concurrent_streams: 200,
             tls_handshake_timeout: Duration::from_secs(10),
+            http2_idle_timeout: Duration::from_secs(30),
+            http2_keep_alive_interval: Some(Duration::from_secs(30)),
+            http2_keep_alive_timeout: Duration::from_secs(20),
+            http2_connection_buffer: 256 * 1024,
+            http2_noop_frame_budget: 1_000,
         }
     }
 }

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use hyper::body::Incoming;
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
 use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::futures::OwnedNotified;
 use tokio::time::Sleep;
 
+use super::http2::Http2Connection;
 use super::peer::{self, Fd};
 use super::sniff::{Protocol, Rewind, Sniff};
 use super::stall::StallGuard;
@@ -50,7 +51,6 @@ impl hyper::service::Service<http::Request<Incoming>> for HyperService {
 /// What every connection of a server is built with.
 pub(crate) struct Builders {
     pub(crate) http1: http1::Builder,
-    pub(crate) http2: http2::Builder<TokioExecutor>,
     pub(crate) service: HyperService,
     pub(crate) limits: Limits,
 }
@@ -72,7 +72,7 @@ pin_project! {
         // Boxed: an HTTP/2 connection's state is twice an HTTP/1 one's, and an enum is as large
         // as its largest variant, so inline it would be paid by every HTTP/1.1 connection
         // (one per idle SSE client); an HTTP/2 connection carries many streams.
-        Http2 { conn: Pin<Box<http2::Connection<Io<I>, HyperService, TokioExecutor>>> },
+        Http2 { conn: Pin<Box<Http2Connection<StallGuard<Rewind<I>>>>> },
         // Over: what it served is dropped.
         Closed,
     }
@@ -144,14 +144,14 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     fn serve(protocol: Protocol, io: Rewind<I>, with: &Builders) -> Self {
-        let io = TokioIo::new(StallGuard::new(io, with.limits.stall_timeout));
+        let io = StallGuard::new(io, with.limits.stall_timeout);
         let service = with.service.clone();
         match protocol {
             Protocol::Http1 => Self::Http1 {
-                conn: with.http1.serve_connection(io, service),
+                conn: with.http1.serve_connection(TokioIo::new(io), service),
             },
             Protocol::Http2 => Self::Http2 {
-                conn: Box::pin(with.http2.serve_connection(io, service)),
+                conn: Box::pin(Http2Connection::new(io, service, &with.limits)),
             },
         }
     }
@@ -235,7 +235,10 @@ where
                 if let Err(error) = result {
                     tracing::debug!(%error, "connection ended with an error");
                     if stalled(&error) {
-                        // Its streams are dropped here, and learn why they end.
+                        // An HTTP/1.1 stream is dropped here, and learns why it ends. (HTTP/2's
+                        // streams live on tasks of their own, and learn it from their
+                        // connection: see `http2::streams`; hyper's HTTP/2 error does not even
+                        // name the I/O error.)
                         let mut phase = serve.phase;
                         dropping_for(CloseReason::StallTimeout, || phase.set(Phase::Closed));
                     }

@@ -3,6 +3,7 @@
 
 mod accept;
 mod connection;
+mod http2;
 mod peer;
 mod sniff;
 mod stall;
@@ -16,12 +17,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::state::{ServerHandle, State};
-use crate::{App, Error, Limits};
+use crate::{App, Error};
 use accept::{Acceptor, Transport};
 use connection::{Builders, HyperService};
 #[cfg(feature = "tls")]
@@ -260,7 +261,8 @@ async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListene
     }))
 }
 
-/// hyper's settings for both protocols, from the application's limits.
+/// hyper's settings for HTTP/1.1 (HTTP/2's are made per connection: `http2::Http2Connection`),
+/// from the application's limits.
 fn builders(app: &App) -> Builders {
     let limits = app.limits;
     let mut http1 = http1::Builder::new();
@@ -269,22 +271,8 @@ fn builders(app: &App) -> Builders {
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(limits.max_headers)
         .max_buf_size(limits.buffer_size);
-    let mut http2 = http2::Builder::new(TokioExecutor::new());
-    let buffer = u32::try_from(limits.buffer_size).unwrap_or(u32::MAX);
-    http2
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(limits.http2_max_concurrent_streams)
-        // What a stream may queue for a client that does not read (or grants no window), as
-        // HTTP/1's buffer bounds a connection's.
-        .max_send_buf_size(limits.buffer_size)
-        .max_header_list_size(buffer)
-        // hyper's defaults, spelled out: the bounds against a flood of resets (CVE-2023-44487,
-        // "rapid reset") and of streams the server had to reset itself.
-        .max_pending_accept_reset_streams(Some(Limits::HTTP2_MAX_PENDING_RESET_STREAMS))
-        .max_local_error_reset_streams(Some(Limits::HTTP2_MAX_LOCAL_ERROR_RESETS));
     Builders {
         http1,
-        http2,
         service: HyperService {
             routes: app.routes.clone(),
             head_limit: limits.buffer_size,

@@ -21,6 +21,7 @@ use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::heartbeat::Heartbeat;
 use super::signal::SseSetup;
+use crate::budget::SendBudget;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
 use crate::state::OpenGuard;
@@ -344,6 +345,17 @@ where
                 this.finish(shutting_down);
             }
         }
+        // On an HTTP/2 connection, its streams share one queue: while it is full, nothing more
+        // is pulled, and a waiting stream keeps no buffer of its own.
+        let budget = SendBudget::current();
+        if let Some(budget) = &budget {
+            if this.stream.is_some() && budget.poll_room(cx).is_pending() {
+                if this.buf.is_empty() {
+                    *this.buf = BytesMut::new();
+                }
+                return Poll::Pending;
+            }
+        }
         let Filled {
             waiting,
             events,
@@ -352,9 +364,20 @@ where
         if let Some(shared) = shared {
             this.heartbeat.wrote();
             this.stats.sent(this.config, events, shared.len());
-            return Poll::Ready(Some(Ok(Frame::data(shared))));
+            let frame = match &budget {
+                Some(budget) => {
+                    let size = shared.len();
+                    budget.charge(shared, size)
+                }
+                None => shared,
+            };
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
-        if this.buf.is_empty() && this.stream.is_some() {
+        // Over HTTP/2 the response's HEADERS frame goes out at once, and fires the browser's
+        // `open` by itself: the opening line break (or `retry`) waits to lead the first event or
+        // heartbeat, so that a burst of new streams queues a HEADERS frame each and no DATA.
+        let opening = budget.is_some() && this.stats.bytes == 0 && events == 0;
+        if (this.buf.is_empty() || opening) && this.stream.is_some() {
             let due = this
                 .config
                 .heartbeat
@@ -369,6 +392,14 @@ where
             return Poll::Ready(None);
         }
         this.heartbeat.wrote();
+        if let Some(budget) = &budget {
+            // The frame takes the whole buffer, so that what it keeps allocated is what it is
+            // charged; the next frame starts a buffer of its own.
+            let frame = std::mem::take(this.buf);
+            let size = frame.capacity();
+            this.stats.sent(this.config, events, frame.len());
+            return Poll::Ready(Some(Ok(Frame::data(budget.charge(frame.freeze(), size)))));
+        }
         // A busy stream keeps the buffer's spare room for the next frame; a waiting one hands the
         // whole buffer to this frame, so an idle connection holds no buffer at all.
         let frame = if waiting || this.stream.is_none() {
@@ -427,6 +458,32 @@ mod tests {
         let frame = body.frame().await?.expect("infallible");
         let data = frame.into_data().expect("a data frame");
         Some(String::from_utf8(data.to_vec()).expect("UTF-8"))
+    }
+
+    #[tokio::test]
+    async fn on_an_http2_connection_the_opening_line_break_leads_the_first_event_and_is_charged() {
+        let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
+        let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(events, config(None)));
+        let connection = Arc::new(SendBudget::new(1 << 20));
+        let mut current = Some(Arc::clone(&connection));
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut poll = || {
+            SendBudget::polling(&mut current, || {
+                http_body::Body::poll_frame(body.as_mut(), &mut cx)
+            })
+        };
+        assert!(poll().is_pending(), "nothing goes out alone");
+        tx.send(MessageEvent::new("a")).unwrap();
+        let Poll::Ready(Some(Ok(frame))) = poll() else {
+            panic!("a frame");
+        };
+        let data = frame.into_data().expect("data");
+        assert_eq!(&data[..], b"\ndata: a\n\n");
+        assert!(connection.queued() >= data.len(), "charged while queued");
+        drop(data);
+        assert_eq!(connection.queued(), 0, "released once dropped");
     }
 
     #[tokio::test(start_paused = true)]
