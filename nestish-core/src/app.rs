@@ -15,11 +15,15 @@ use crate::guard::{self, Guard, GuardRef};
 use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::routing::builtin::Builtins;
+use crate::routing::placement::Placement;
 use crate::routing::record::{self, Controller, Request, RouteKind};
-use crate::routing::router::Router;
+use crate::routing::router::{Entry, Router};
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
-use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Routes, ServerHandle};
+use crate::{
+    BoxError, ControllerSet, Error, GlobalPrefix, Limits, RequestBody, Response, Routes,
+    ServerHandle, Versioning,
+};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -61,6 +65,8 @@ impl NestFactory {
             health: None,
             metrics: None,
             global_guards: Vec::new(),
+            global_prefix: None,
+            versioning: None,
         }
     }
 }
@@ -86,6 +92,10 @@ pub struct AppBuilder {
     metrics: Option<String>,
     /// Guards of every route, run before the controller's and the route's.
     global_guards: Vec<GuardRef>,
+    /// In front of every route's path, but those it excludes.
+    global_prefix: Option<GlobalPrefix>,
+    /// URI versioning, when on.
+    versioning: Option<Versioning>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -100,6 +110,8 @@ impl fmt::Debug for AppBuilder {
             .field("global_guards", &self.global_guards.len())
             .field("health", &self.health)
             .field("metrics", &self.metrics)
+            .field("global_prefix", &self.global_prefix)
+            .field("versioning", &self.versioning)
             .finish_non_exhaustive()
     }
 }
@@ -297,6 +309,42 @@ impl AppBuilder {
         ServerHandle {
             state: Arc::clone(&self.state),
         }
+    }
+
+    /// Serves every route under `prefix`, NestJS's `app.setGlobalPrefix('api')`: `/api/cats`
+    /// for `#[controller("cats")]`, the health and metrics routes included, but the paths
+    /// [excluded](GlobalPrefix::exclude). A version segment, if any, comes after it
+    /// (`/api/v1/cats`). Checked by [`build`](Self::build): it may hold no parameter.
+    ///
+    /// ```
+    /// use nestish_core::GlobalPrefix;
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .global_prefix(GlobalPrefix::new("api").exclude("health/*"));
+    /// let builder = builder.global_prefix("api"); // no exclusion
+    /// # let _ = builder;
+    /// ```
+    pub fn global_prefix(mut self, prefix: impl Into<GlobalPrefix>) -> Self {
+        self.global_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Turns on URI versioning, NestJS's `app.enableVersioning({ type: VersioningType.URI })`:
+    /// a route of `#[controller("cats", version = "1")]` (or with its own `version = "2"`) is
+    /// served at `/v1/cats`; `version = ["1", "2"]` serves both; `VERSION_NEUTRAL` and routes
+    /// without a version have no version segment, unless
+    /// [a default version](Versioning::default_version) is set. Without it, a route that
+    /// declares a version fails [`build`](Self::build) ([`Error::VersioningOff`]).
+    ///
+    /// ```
+    /// use nestish_core::Versioning;
+    ///
+    /// let builder = nestish_core::NestFactory::create().enable_versioning(Versioning::uri());
+    /// # let _ = builder;
+    /// ```
+    pub fn enable_versioning(mut self, versioning: Versioning) -> Self {
+        self.versioning = Some(versioning);
+        self
     }
 
     /// Answers health checks under `prefix`, as NestJS's terminus does: `GET {prefix}/live`
@@ -573,8 +621,9 @@ impl AppBuilder {
             }
             records.retain(|r| chosen.iter().any(|(id, _)| (r.controller_type)() == *id));
         }
+        let mut placement = Placement::new(self.global_prefix.as_ref(), self.versioning.as_ref())?;
         let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
-        let mut routes = Vec::with_capacity(records.len());
+        let mut entries = Vec::with_capacity(records.len());
         for record in &records {
             let controller = match controllers.entry((record.controller_type)()) {
                 std::collections::hash_map::Entry::Occupied(built) => Arc::clone(built.get()),
@@ -588,19 +637,39 @@ impl AppBuilder {
                     Arc::clone(slot.insert(built))
                 }
             };
-            let guards = guard::resolve(&self.global_guards, record, &self.providers)?;
-            routes.push((*record, controller, guards));
+            for placed in placement.place(record)? {
+                let guards =
+                    guard::resolve(&self.global_guards, record, placed.path, &self.providers)?;
+                entries.push(Entry {
+                    record,
+                    path: placed.path,
+                    pattern: placed.pattern,
+                    controller: Arc::clone(&controller),
+                    guards,
+                });
+            }
         }
+        // The router takes them by pattern, then method; the rest makes the order (and so
+        // which of two duplicates is named first) the same at every start.
+        entries.sort_by_key(|e| {
+            let source = &e.record.source;
+            let at = (source.controller, source.method, source.file, source.line);
+            (e.pattern, e.record.verb, at)
+        });
+        let health = self.health.as_deref().map(|path| placement.builtin(path));
+        let metrics = self.metrics.as_deref().map(|path| placement.builtin(path));
+        placement.check_exclusions()?;
         let state = self.state;
-        let builtins = Builtins::new(self.health.as_deref(), self.metrics.as_deref())?;
-        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state, builtins)?;
+        let builtins = Builtins::new(health.as_deref(), metrics.as_deref())?;
         if records.is_empty() {
             tracing::warn!(
                 target: "nestish::routes",
                 "no routes: no #[controller] is linked into this binary"
             );
         }
-        for record in &records {
+        let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
+        let router = Router::new(entries, self.sse_keep_alive, self.limits, &state, builtins)?;
+        for (path, record) in table {
             let sse = if record.kind == RouteKind::Sse {
                 " (SSE)"
             } else {
@@ -610,7 +679,7 @@ impl AppBuilder {
                 target: "nestish::routes",
                 controller = record.source.controller,
                 "Mapped {{{}, {}}}{sse} route",
-                record.path,
+                path,
                 record.verb.as_str(),
             );
         }

@@ -78,6 +78,33 @@ pub enum Error {
         "{0} was chosen as a controller, but no #[controller] impl of it with routes is linked into this binary"
     )]
     UnknownController(&'static str),
+    /// A path known only at start-up breaks the rules a route path follows: a `const`
+    /// controller prefix, the global prefix or one of its exclusions, a version.
+    #[error("invalid route path {path:?} in {what}: {reason}")]
+    InvalidPath {
+        /// What the path is, like "the prefix of OrdersController".
+        what: String,
+        /// The path as given.
+        path: String,
+        /// What is wrong with it, and how to write it.
+        reason: String,
+    },
+    /// A route (or its controller) declares a `version`, but the app does not version its
+    /// routes.
+    #[error(
+        "{route} declares a version, but versioning is off; turn it on with \
+         NestFactory::create().enable_versioning(Versioning::uri()), or remove the version"
+    )]
+    VersioningOff {
+        /// The route.
+        route: &'static RouteSource,
+    },
+    /// A [`GlobalPrefix::exclude`](crate::GlobalPrefix::exclude) path that matches no route.
+    #[error(
+        "the global prefix exclusion {0:?} matches no route; write a controller's prefix and \
+         route path joined, like \"health/live\", or a subtree, like \"health/*\""
+    )]
+    UnusedExclusion(String),
     /// An application setting that cannot work.
     #[error("invalid configuration: {0}")]
     Config(&'static str),

@@ -79,10 +79,12 @@ impl<G: Guard> GuardOverride<G> {
     }
 }
 
-/// The guards of `record`: the app's `global` ones, then the record's (controller, then route).
+/// The guards of `record`, served at `path`: the app's `global` ones, then the record's
+/// (controller, then route).
 pub(crate) fn resolve(
     global: &[GuardRef],
     record: &'static RouteRecord,
+    path: &'static str,
     providers: &Providers,
 ) -> Result<Guards, Error> {
     global
@@ -93,7 +95,7 @@ pub(crate) fn resolve(
                 .map(|resolved| resolved.0)
                 .ok_or(Error::MissingGuard {
                     guard: (guard.name)(),
-                    path: record.path,
+                    path,
                     route: &record.source,
                 })
         })
