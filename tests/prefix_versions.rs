@@ -232,7 +232,17 @@ fn a_version_without_versioning_fails_start_up_naming_the_route() {
         .controllers::<(OrdersController,)>()
         .build()
         .unwrap_err();
-    assert!(matches!(error, Error::VersioningOff { .. }), "{error}");
+    // One problem a versioned route, all of them at once.
+    let Error::Several(problems) = &error else {
+        panic!("expected every versioned route: {error:?}");
+    };
+    assert_eq!(problems.len(), 4, "{error}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| matches!(p, Error::VersioningOff { .. })),
+        "{error}"
+    );
     let message = error.to_string();
     assert!(message.contains("OrdersController::"), "{message}");
     assert!(message.contains("enable_versioning"), "{message}");

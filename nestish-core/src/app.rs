@@ -1,10 +1,8 @@
 //! [`NestFactory`] → [`AppBuilder`] → [`App`]: collect the routes, build the controllers, check.
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -12,12 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::guard::{self, Guard, GuardRef};
-use crate::panic::message as panic_message;
 use crate::providers::Providers;
-use crate::routing::builtin::Builtins;
-use crate::routing::placement::Placement;
-use crate::routing::record::{self, Controller, Request, RouteKind};
-use crate::routing::router::{Entry, Router};
+use crate::providers::factory::{Factory, Pending};
+use crate::routing::record::Request;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
 use crate::{
@@ -67,9 +62,12 @@ impl NestFactory {
             global_guards: Vec::new(),
             global_prefix: None,
             versioning: None,
+            factories: Vec::new(),
         }
     }
 }
+
+mod start;
 
 /// A layer given to [`AppBuilder::layer`], kept until the routes exist, with its type's name.
 type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);
@@ -96,6 +94,8 @@ pub struct AppBuilder {
     global_prefix: Option<GlobalPrefix>,
     /// URI versioning, when on.
     versioning: Option<Versioning>,
+    /// Providers made by async factories at [`init`](Self::init), one per type.
+    factories: Vec<Pending>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -112,6 +112,7 @@ impl fmt::Debug for AppBuilder {
             .field("metrics", &self.metrics)
             .field("global_prefix", &self.global_prefix)
             .field("versioning", &self.versioning)
+            .field("factories", &self.factories.len())
             .finish_non_exhaustive()
     }
 }
@@ -145,7 +146,47 @@ impl AppBuilder {
     /// # let _ = builder;
     /// ```
     pub fn provide_arc<T: Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.factories.retain(|f| f.output != TypeId::of::<T>());
         self.providers.insert(provider);
+        self
+    }
+
+    /// Registers a provider made at start-up by an async factory, NestJS's
+    /// `{ provide: Pool, useFactory: async (config) => ..., inject: [Config] }`: the factory's
+    /// arguments (`Arc<T>` or `Option<Arc<T>>`, at most eight) are the providers it takes, and
+    /// its future gives `Result<Provider, E>`. [`init`](Self::init) awaits every factory once,
+    /// each after the factories of the providers it takes; the app then starts with `.init().await`
+    /// rather than `.build()`. One provider per type: a factory replaces a value of its type
+    /// given before, and a value given after replaces the factory (as a test's override does).
+    ///
+    /// Start-up fails naming the provider when its factory fails ([`Error::Factory`]) or takes
+    /// a provider that does not exist, and naming each of them when factories take each other
+    /// in a cycle ([`Error::ProviderCycle`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// pub struct Config { pub database_url: String }
+    /// pub struct Database { pub url: String }
+    ///
+    /// impl Database {
+    ///     async fn connect(url: &str) -> Result<Self, std::io::Error> {
+    ///         Ok(Self { url: url.to_owned() })
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .provide(Config { database_url: "postgres://localhost/app".into() })
+    ///     .provide_factory(|config: Arc<Config>| async move {
+    ///         Database::connect(&config.database_url).await
+    ///     });
+    /// # let _ = builder;
+    /// ```
+    pub fn provide_factory<Args, F: Factory<Args>>(mut self, factory: F) -> Self {
+        let factory = Pending::new(factory);
+        self.providers.remove(factory.output);
+        self.factories.retain(|f| f.output != factory.output);
+        self.factories.push(factory);
         self
     }
 
@@ -194,6 +235,7 @@ impl AppBuilder {
     /// # let _ = app;
     /// ```
     pub fn provide_dyn<T: ?Sized + Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.factories.retain(|f| f.output != TypeId::of::<T>());
         self.providers.insert(provider);
         self
     }
@@ -610,96 +652,58 @@ impl AppBuilder {
     /// let app = nestish_core::NestFactory::create().build().expect("routes are valid");
     /// # let _ = app;
     /// ```
-    pub fn build(self) -> Result<App, Error> {
-        self.check()?;
-        let mut records = record::routes();
-        if let Some(chosen) = &self.chosen {
-            for (type_id, name) in chosen {
-                if !records.iter().any(|r| (r.controller_type)() == *type_id) {
-                    return Err(Error::UnknownController(name));
-                }
+    pub fn build(mut self) -> Result<App, Error> {
+        if let Some(factory) = self.factories.first() {
+            return Err(Error::NeedsInit {
+                provider: factory.name,
+            });
+        }
+        let plan = self.plan()?;
+        self.finish(plan)
+    }
+
+    /// Starts the application as NestJS's `await app.init()` does: checks it as
+    /// [`build`](Self::build) does, then awaits each provider's async factory, in dependency
+    /// order (see [`provide_factory`](Self::provide_factory)), then builds it. An app without
+    /// async factories may use either.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build); every missing provider, guard or factory argument at
+    /// once ([`Error::Several`] when there are more than one); [`Error::ProviderCycle`] naming
+    /// the providers whose factories take each other; [`Error::Factory`] naming the provider
+    /// whose factory failed.
+    ///
+    /// ```standalone_crate
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    ///
+    /// pub struct Settings { pub url: String }
+    /// pub struct Pool { pub url: String }
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .provide(Settings { url: "postgres://db".into() })
+    ///     .provide_factory(|settings: Arc<Settings>| async move {
+    ///         Ok::<_, std::io::Error>(Pool { url: settings.url.clone() })
+    ///     })
+    ///     .init()
+    ///     .await
+    ///     .expect("every provider is made");
+    /// # let _ = app;
+    /// # }
+    /// ```
+    pub async fn init(mut self) -> Result<App, Error> {
+        let plan = self.plan()?;
+        let mut factories: Vec<_> = std::mem::take(&mut self.factories)
+            .into_iter()
+            .map(Some)
+            .collect();
+        for &index in &plan.order {
+            if let Some(factory) = factories[index].take() {
+                factory.run(&mut self.providers).await?;
             }
-            records.retain(|r| chosen.iter().any(|(id, _)| (r.controller_type)() == *id));
         }
-        let mut placement = Placement::new(self.global_prefix.as_ref(), self.versioning.as_ref())?;
-        let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
-        let mut entries = Vec::with_capacity(records.len());
-        for record in &records {
-            let controller = match controllers.entry((record.controller_type)()) {
-                std::collections::hash_map::Entry::Occupied(built) => Arc::clone(built.get()),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    let built = (record.construct)(&self.providers).map_err(|missing| {
-                        Error::MissingProvider {
-                            controller: record.source.controller,
-                            provider: missing.type_name,
-                        }
-                    })?;
-                    Arc::clone(slot.insert(built))
-                }
-            };
-            for placed in placement.place(record)? {
-                let guards =
-                    guard::resolve(&self.global_guards, record, placed.path, &self.providers)?;
-                entries.push(Entry {
-                    record,
-                    path: placed.path,
-                    pattern: placed.pattern,
-                    controller: Arc::clone(&controller),
-                    guards,
-                });
-            }
-        }
-        // The router takes them by pattern, then method; the rest makes the order (and so
-        // which of two duplicates is named first) the same at every start.
-        entries.sort_by_key(|e| {
-            let source = &e.record.source;
-            let at = (source.controller, source.method, source.file, source.line);
-            (e.pattern, e.record.verb, at)
-        });
-        let health = self.health.as_deref().map(|path| placement.builtin(path));
-        let metrics = self.metrics.as_deref().map(|path| placement.builtin(path));
-        placement.check_exclusions()?;
-        let state = self.state;
-        let builtins = Builtins::new(health.as_deref(), metrics.as_deref())?;
-        if records.is_empty() {
-            tracing::warn!(
-                target: "nestish::routes",
-                "no routes: no #[controller] is linked into this binary"
-            );
-        }
-        let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
-        let router = Router::new(entries, self.sse_keep_alive, self.limits, &state, builtins)?;
-        for (path, record) in table {
-            let sse = if record.kind == RouteKind::Sse {
-                " (SSE)"
-            } else {
-                ""
-            };
-            tracing::info!(
-                target: "nestish::routes",
-                controller = record.source.controller,
-                "Mapped {{{}, {}}}{sse} route",
-                path,
-                record.verb.as_str(),
-            );
-        }
-        let mut routes = Routes::new(Arc::new(router));
-        for (index, (layer, type_name)) in self.layers.into_iter().enumerate() {
-            // Layers check their configuration when applied, some by panicking (tower-http's
-            // `CorsLayer`): a start-up mistake, so an error naming the layer, not a crash.
-            routes =
-                catch_unwind(AssertUnwindSafe(|| layer(routes))).map_err(|panic| Error::Layer {
-                    index: index + 1,
-                    type_name,
-                    message: panic_message(&*panic).to_owned(),
-                })?;
-        }
-        Ok(App {
-            routes,
-            state,
-            limits: self.limits,
-            signals: self.signals,
-        })
+        self.finish(plan)
     }
 
     /// Refuses settings that cannot work.

@@ -72,6 +72,45 @@ pub enum Error {
         /// Where the route was declared.
         route: &'static RouteSource,
     },
+    /// The async factory of a provider takes a provider that was not registered.
+    #[error(
+        "cannot make `{provider}`: its factory takes a provider of type `{dependency}`; \
+         register one with NestFactory::create().provide(...) or .provide_factory(...)"
+    )]
+    FactoryDependency {
+        /// The provider the factory makes.
+        provider: &'static str,
+        /// The missing type.
+        dependency: &'static str,
+    },
+    /// Async factories take each other's providers in a circle, so none can be made first.
+    #[error("the factories of these providers take each other in a cycle: {}", .members.join(" -> "))]
+    ProviderCycle {
+        /// The providers on the cycle, the first repeated at the end.
+        members: Vec<&'static str>,
+    },
+    /// A provider's async factory failed.
+    #[error("cannot make `{provider}`: its factory failed: {source}")]
+    Factory {
+        /// The provider the factory makes.
+        provider: &'static str,
+        /// The factory's error.
+        source: BoxError,
+    },
+    /// [`AppBuilder::build`](crate::AppBuilder::build) was called on an app with an async
+    /// provider, which only [`AppBuilder::init`](crate::AppBuilder::init) can await.
+    #[error(
+        "`{provider}` is made by an async factory: start the app with `.init().await` rather \
+         than `.build()`"
+    )]
+    NeedsInit {
+        /// The provider the factory makes.
+        provider: &'static str,
+    },
+    /// Several start-up mistakes, each its own error, found together (every missing provider at
+    /// once, rather than one a build).
+    #[error("{} start-up problems:{}", .0.len(), list(.0))]
+    Several(Vec<Error>),
     /// A type given to [`AppBuilder::controllers`](crate::AppBuilder::controllers) has no
     /// `#[controller]` impl linked into the binary.
     #[error(
@@ -145,6 +184,25 @@ pub enum Error {
     #[cfg(feature = "tls")]
     #[error(transparent)]
     Tls(#[from] crate::TlsError),
+}
+
+impl Error {
+    /// One error from `problems`: none is `Ok`, one is itself, more are [`Error::Several`].
+    pub(crate) fn from_all(mut problems: Vec<Error>) -> Result<(), Error> {
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(problems.remove(0)),
+            _ => Err(Error::Several(problems)),
+        }
+    }
+}
+
+/// Each error on a line of its own.
+fn list(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|error| format!("\n  - {error}"))
+        .collect()
 }
 
 /// Where a route was declared: the controller, the method and the source location.

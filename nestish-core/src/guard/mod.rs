@@ -92,7 +92,7 @@ pub use request::GuardRequest;
 pub(crate) use chain::GuardOverride;
 #[doc(hidden)]
 pub use chain::{GuardRef, ResolvedGuard, guard_ref};
-pub(crate) use chain::{Guards, guarded, resolve};
+pub(crate) use chain::{Guards, guarded, missing, resolve};
 
 use crate::HttpError;
 

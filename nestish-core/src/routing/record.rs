@@ -7,7 +7,7 @@ use crate::RouteSource;
 use crate::extract::PathParams;
 use crate::extract::{BodyLimits, RequestBody};
 use crate::guard::GuardRef;
-use crate::providers::{MissingProvider, Providers};
+use crate::providers::{Dependency, MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
 use crate::state::State;
@@ -147,6 +147,8 @@ pub struct RouteRecord {
     pub controller_type: fn() -> TypeId,
     /// Builds the controller.
     pub construct: ConstructFn,
+    /// The providers its constructor takes, checked before anything is built.
+    pub dependencies: fn() -> Vec<Dependency>,
     /// The shim that serves a request.
     pub handler: HandlerFn,
     /// Stream settings (SSE routes only).

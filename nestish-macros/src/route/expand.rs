@@ -128,6 +128,7 @@ impl Route {
                     },
                     controller_type: #private::controller_type::<#self_ty>,
                     construct: #construct,
+                    dependencies: __nestish_dependencies,
                     handler: #handler,
                     sse: #sse_options,
                     guards: #guards,
