@@ -12,11 +12,12 @@ use bytes::Bytes;
 use crate::guard::{self, Guard, GuardRef};
 use crate::providers::Providers;
 use crate::providers::factory::{Factory, Pending};
+use crate::providers::lifecycle::{HookRef, Hooks};
 use crate::routing::record::Request;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
 use crate::{
-    BoxError, ControllerSet, Error, GlobalPrefix, Limits, RequestBody, Response, Routes,
+    BoxError, ControllerSet, Error, GlobalPrefix, Lifecycle, Limits, RequestBody, Response, Routes,
     ServerHandle, Versioning,
 };
 
@@ -63,6 +64,7 @@ impl NestFactory {
             global_prefix: None,
             versioning: None,
             factories: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 }
@@ -96,6 +98,8 @@ pub struct AppBuilder {
     versioning: Option<Versioning>,
     /// Providers made by async factories at [`init`](Self::init), one per type.
     factories: Vec<Pending>,
+    /// The providers whose lifecycle hooks are called, as registered.
+    hooks: Vec<HookRef>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -656,6 +660,13 @@ impl AppBuilder {
         if let Some(factory) = self.factories.first() {
             return Err(Error::NeedsInit {
                 provider: factory.name,
+                why: "is made by an async factory",
+            });
+        }
+        if let Some(hooks) = self.hooks.first() {
+            return Err(Error::NeedsInit {
+                provider: hooks.name,
+                why: "has lifecycle hooks",
             });
         }
         let plan = self.plan()?;
@@ -698,12 +709,53 @@ impl AppBuilder {
             .into_iter()
             .map(Some)
             .collect();
+        // Hooks run in the order providers are made: values first, as registered, then what
+        // factories make, each after what it takes.
+        let mut hook_refs = std::mem::take(&mut self.hooks);
+        hook_refs.sort_by_key(|hook| {
+            plan.order.iter().position(|&index| {
+                factories[index]
+                    .as_ref()
+                    .is_some_and(|factory| factory.output == hook.type_id)
+            })
+        });
         for &index in &plan.order {
             if let Some(factory) = factories[index].take() {
                 factory.run(&mut self.providers).await?;
             }
         }
-        self.finish(plan)
+        let hooks = Hooks::new(&hook_refs, &self.providers);
+        let mut app = self.finish(plan)?;
+        hooks.start().await?;
+        app.hooks = hooks;
+        Ok(app)
+    }
+
+    /// Calls the [`Lifecycle`] hooks of provider `T` (given as a value or made by a factory), as
+    /// NestJS calls those of a provider that implements `OnModuleInit` and its kin: start-up
+    /// ones in dependency order at [`init`](Self::init), shutdown ones in reverse when the
+    /// server stops. Rust cannot see that a provider implements a trait, so it is said here.
+    ///
+    /// ```
+    /// use nestish_core::{BoxError, Lifecycle};
+    ///
+    /// pub struct Cache;
+    ///
+    /// impl Lifecycle for Cache {
+    ///     async fn on_application_bootstrap(&self) -> Result<(), BoxError> {
+    ///         Ok(()) // warm it
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create().provide(Cache).lifecycle::<Cache>();
+    /// # let _ = builder;
+    /// ```
+    pub fn lifecycle<T: Lifecycle>(mut self) -> Self {
+        let hook = HookRef::of::<T>();
+        if !self.hooks.iter().any(|h| h.type_id == hook.type_id) {
+            self.hooks.push(hook);
+        }
+        self
     }
 
     /// Refuses settings that cannot work.
@@ -764,6 +816,8 @@ pub struct App {
     pub(crate) state: Arc<State>,
     pub(crate) limits: Limits,
     pub(crate) signals: bool,
+    /// The providers' lifecycle hooks, for the server's shutdown.
+    pub(crate) hooks: Hooks,
 }
 
 impl fmt::Debug for App {

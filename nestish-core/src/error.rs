@@ -99,13 +99,28 @@ pub enum Error {
     },
     /// [`AppBuilder::build`](crate::AppBuilder::build) was called on an app with an async
     /// provider, which only [`AppBuilder::init`](crate::AppBuilder::init) can await.
-    #[error(
-        "`{provider}` is made by an async factory: start the app with `.init().await` rather \
-         than `.build()`"
-    )]
+    #[error("`{provider}` {why}: start the app with `.init().await` rather than `.build()`")]
     NeedsInit {
-        /// The provider the factory makes.
+        /// The provider.
         provider: &'static str,
+        /// What it has that needs awaiting: "is made by an async factory", "has lifecycle hooks".
+        why: &'static str,
+    },
+    /// Lifecycle hooks were registered for a type that nothing provides.
+    #[error(
+        "the lifecycle hooks of `{0}` are registered, but no provider of it is; register one \
+         with NestFactory::create().provide(...) or .provide_factory(...)"
+    )]
+    HooksWithoutProvider(&'static str),
+    /// A provider's `on_module_init` or `on_application_bootstrap` hook failed.
+    #[error("the {hook} hook of `{provider}` failed: {source}")]
+    Hook {
+        /// The provider.
+        provider: &'static str,
+        /// The hook, `on_module_init` or `on_application_bootstrap`.
+        hook: &'static str,
+        /// Its error.
+        source: BoxError,
     },
     /// Several start-up mistakes, each its own error, found together (every missing provider at
     /// once, rather than one a build).

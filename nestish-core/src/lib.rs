@@ -109,7 +109,9 @@ pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;
 pub use limits::Limits;
-pub use providers::{Dependency, Factory, FactoryFuture, Inject, MissingProvider, Providers};
+pub use providers::{
+    Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
+};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::placement::{GlobalPrefix, Versioning};
 pub use routing::service::{Routes, RoutesFuture};

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 pub(crate) mod factory;
 pub(crate) mod graph;
+pub(crate) mod lifecycle;
 
 pub use factory::{Factory, FactoryFuture};
+pub use lifecycle::Lifecycle;
 
 /// The services an application was given with
 /// [`AppBuilder::provide`](crate::AppBuilder::provide), one per type, each shared as an `Arc`.

@@ -11,6 +11,7 @@ use super::{App, AppBuilder};
 use crate::guard;
 use crate::panic::message as panic_message;
 use crate::providers::graph::Graph;
+use crate::providers::lifecycle::Hooks;
 use crate::routing::builtin::Builtins;
 use crate::routing::placement::{Placed, Placement};
 use crate::routing::record::{self, Controller, RouteKind, RouteRecord};
@@ -71,6 +72,11 @@ impl AppBuilder {
         }
         let health = self.health.as_deref().map(|path| placement.builtin(path));
         let metrics = self.metrics.as_deref().map(|path| placement.builtin(path));
+        for hooks in &self.hooks {
+            if !graph.has(hooks.type_id) {
+                problems.push(Error::HooksWithoutProvider(hooks.name));
+            }
+        }
         if let Err(problem) = placement.check_exclusions() {
             problems.push(problem);
         }
@@ -161,6 +167,7 @@ impl AppBuilder {
             state,
             limits: self.limits,
             signals: self.signals,
+            hooks: Hooks::default(),
         })
     }
 }

@@ -20,6 +20,7 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::net::{TcpListener, ToSocketAddrs};
 
+use crate::providers::lifecycle::Hook;
 use crate::state::{ServerHandle, State};
 use crate::{App, Error, Limits};
 use accept::{Acceptor, Transport};
@@ -225,7 +226,14 @@ impl Server {
         }
         // Stop listening: new clients are refused by the kernel from here on.
         drop(acceptor);
+        let hooks = &app.hooks;
+        hooks
+            .stop(Hook::BeforeApplicationShutdown, app.limits.shutdown_timeout)
+            .await;
         drain(&state, app.limits.shutdown_timeout).await;
+        hooks
+            .stop(Hook::ApplicationShutdown, app.limits.shutdown_timeout)
+            .await;
         if let Some(signals) = signals {
             signals.abort();
         }
