@@ -65,6 +65,8 @@ impl NestFactory {
             versioning: None,
             factories: Vec::new(),
             hooks: Vec::new(),
+            problems: Vec::new(),
+            reported: Vec::new(),
         }
     }
 }
@@ -100,6 +102,11 @@ pub struct AppBuilder {
     factories: Vec<Pending>,
     /// The providers whose lifecycle hooks are called, as registered.
     hooks: Vec<HookRef>,
+    /// Mistakes found while configuring (a configuration that cannot be read), reported by
+    /// [`build`](Self::build) with the rest.
+    problems: Vec<Error>,
+    /// The providers those mistakes leave out, not to be reported missing again.
+    reported: Vec<TypeId>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -729,6 +736,89 @@ impl AppBuilder {
         hooks.start().await?;
         app.hooks = hooks;
         Ok(app)
+    }
+
+    /// Reads configuration `T` from `source` (NestJS's `ConfigModule.forRoot()`), and provides it
+    /// as `Arc<T>` to controllers, guards and async factories (feature `config`). A field is
+    /// set by the variable of its name in upper case (`port` by `PORT`), from the environment
+    /// or the `.env` file; `Option` and `#[serde(default)]` fields may be absent. When variables
+    /// are missing or bad, [`build`](Self::build) and [`init`](Self::init) fail with
+    /// [`Error::Configuration`] naming each of them (not their values, which may be secret).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use nestish_core::ConfigSource;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// pub struct AppConfig {
+    ///     pub port: u16,
+    ///     pub redis_url: Option<String>,
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .config::<AppConfig>(ConfigSource::new().vars([("PORT", "3000")]))
+    ///     .provide_factory(|config: Arc<AppConfig>| async move {
+    ///         Ok::<_, std::io::Error>(format!("listening on {}", config.port))
+    ///     });
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "config")]
+    pub fn config<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
+        self,
+        source: crate::ConfigSource,
+    ) -> Self {
+        let read = crate::config::read::<T>(&source);
+        self.configured(read)
+    }
+
+    /// As [`config`](Self::config), then checks `T`'s garde rules (features `config` and
+    /// `validation`): every variable that breaks one is named, with the missing and bad ones,
+    /// in one error.
+    ///
+    /// ```
+    /// use nestish_core::ConfigSource;
+    ///
+    /// #[derive(serde::Deserialize, garde::Validate)]
+    /// pub struct AppConfig {
+    ///     #[garde(range(min = 1))]
+    ///     pub port: u16,
+    /// }
+    ///
+    /// let error = nestish_core::NestFactory::create()
+    ///     .validated_config::<AppConfig>(ConfigSource::new().without_env_file().vars([("PORT", "0")]))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("PORT: invalid"));
+    /// ```
+    #[cfg(all(feature = "config", feature = "validation"))]
+    pub fn validated_config<T>(self, source: crate::ConfigSource) -> Self
+    where
+        T: serde::de::DeserializeOwned + garde::Validate + Send + Sync + 'static,
+        T::Context: Default,
+    {
+        let read = crate::config::read::<T>(&source)
+            .and_then(|config| crate::config::validate(&config).map(|()| config));
+        self.configured(read)
+    }
+
+    /// Provides a configuration read, or keeps its problems for start-up to report.
+    #[cfg(feature = "config")]
+    fn configured<T: Send + Sync + 'static>(
+        mut self,
+        read: Result<T, Vec<crate::ConfigProblem>>,
+    ) -> Self {
+        match read {
+            Ok(config) => self.provide(config),
+            Err(problems) => {
+                self.reported.push(TypeId::of::<T>());
+                self.problems
+                    .push(Error::Configuration(crate::ConfigProblems {
+                        config: std::any::type_name::<T>(),
+                        problems,
+                    }));
+                self
+            }
+        }
     }
 
     /// Calls the [`Lifecycle`] hooks of provider `T` (given as a value or made by a factory), as

@@ -122,6 +122,11 @@ pub enum Error {
         /// Its error.
         source: BoxError,
     },
+    /// A configuration read with [`AppBuilder::config`](crate::AppBuilder::config) has missing
+    /// or bad variables: each is named (feature `config`).
+    #[cfg(feature = "config")]
+    #[error("{0}")]
+    Configuration(crate::ConfigProblems),
     /// Several start-up mistakes, each its own error, found together (every missing provider at
     /// once, rather than one a build).
     #[error("{} start-up problems:{}", .0.len(), list(.0))]

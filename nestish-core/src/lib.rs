@@ -71,6 +71,8 @@
 // `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
 // `hub` feeds streams. `state`, `limits`, `error`, `panic` and `downcast` are shared leaves.
 mod app;
+#[cfg(feature = "config")]
+mod config;
 mod controller_set;
 mod downcast;
 mod error;
@@ -98,6 +100,8 @@ pub mod __private;
 pub use app::{App, AppBuilder, NestFactory};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
+#[cfg(feature = "config")]
+pub use config::{ConfigProblem, ConfigProblems, ConfigSource};
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
 #[cfg(feature = "validation")]

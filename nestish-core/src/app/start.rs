@@ -42,8 +42,9 @@ impl AppBuilder {
             records.retain(|r| chosen.iter().any(|(id, _)| (r.controller_type)() == *id));
         }
         let mut placement = Placement::new(self.global_prefix.as_ref(), self.versioning.as_ref())?;
-        let graph = Graph::new(&self.providers, &self.factories);
-        let mut problems = Vec::new();
+        let mut graph = Graph::new(&self.providers, &self.factories);
+        graph.assume(&self.reported);
+        let mut problems = std::mem::take(&mut self.problems);
         let order = graph.order(&mut problems);
         let mut controllers = HashSet::new();
         let mut routes = Vec::with_capacity(records.len());

@@ -32,6 +32,12 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// Counts these types as provided: their absence is reported already (a configuration that
+    /// could not be read), and would otherwise be reported again by everything that takes them.
+    pub(crate) fn assume(&mut self, reported: &[TypeId]) {
+        self.available.extend(reported);
+    }
+
     /// Whether a provider of this type will exist.
     pub(crate) fn has(&self, type_id: TypeId) -> bool {
         self.available.contains(&type_id)
