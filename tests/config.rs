@@ -86,19 +86,26 @@ async fn the_configuration_is_read_from_variables_and_the_env_file_and_injected(
     );
 }
 
-#[test]
-fn every_missing_bad_or_invalid_variable_is_named_in_one_error() {
-    let source = ConfigSource::new().without_env_file().vars([
-        ("PORT", "0"),
-        ("SESSION_SECRET", "too-short-secret"),
-        ("DEBUG", "maybe"),
-    ]);
-    let error = NestFactory::create()
+/// Why the app does not start with these variables.
+fn start_up_error(vars: &[(&str, &str)]) -> Error {
+    let source = ConfigSource::new()
+        .without_env_file()
+        .vars(vars.iter().copied());
+    NestFactory::create()
         .controllers::<(ConfigController,)>()
         .provide(Greeting(String::new()))
         .validated_config::<AppConfig>(source)
         .build()
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[test]
+fn every_missing_bad_or_invalid_variable_is_named_in_one_error() {
+    let error = start_up_error(&[
+        ("PORT", "0"),
+        ("SESSION_SECRET", "too-short-secret"),
+        ("DEBUG", "maybe"),
+    ]);
     assert!(matches!(error, Error::Configuration(_)), "{error:?}");
     let Error::Configuration(problems) = &error else {
         unreachable!()
@@ -125,18 +132,12 @@ fn every_missing_bad_or_invalid_variable_is_named_in_one_error() {
     assert!(!message.contains("maybe"), "{message}");
 
     // Once every variable is there and well-formed, the rules are checked, all of them.
-    let source = ConfigSource::new().without_env_file().vars([
+    let error = start_up_error(&[
         ("PORT", "0"),
         ("SESSION_SECRET", "too-short-secret"),
         ("DEBUG", "false"),
         ("REDIS_URL", "redis://localhost"),
     ]);
-    let error = NestFactory::create()
-        .controllers::<(ConfigController,)>()
-        .provide(Greeting(String::new()))
-        .validated_config::<AppConfig>(source)
-        .build()
-        .unwrap_err();
     let message = error.to_string();
     assert!(message.contains("PORT: invalid: "), "{message}");
     assert!(message.contains("SESSION_SECRET: invalid: "), "{message}");
