@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::guard::{self, Guard, GuardRef};
+use crate::module::{Module, ModuleBuilder, ModuleGraph};
 use crate::providers::Providers;
 use crate::providers::factory::{Factory, Pending};
 use crate::providers::lifecycle::{HookRef, Hooks};
@@ -36,6 +37,29 @@ use crate::{
 pub struct NestFactory;
 
 impl NestFactory {
+    /// Starts building the application from module `M` (NestJS's `NestFactory.create(AppModule)`):
+    /// exactly the controllers of `M` and the modules it imports, their providers, and
+    /// NestJS's encapsulation, checked at start-up (see [`Module`]). Providers given to the
+    /// builder itself are global.
+    ///
+    /// ```
+    /// use nestish_core::{Module, ModuleBuilder};
+    ///
+    /// pub struct AppModule;
+    ///
+    /// impl Module for AppModule {
+    ///     fn register(module: ModuleBuilder) -> ModuleBuilder {
+    ///         module
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create_module::<AppModule>();
+    /// # let _ = builder;
+    /// ```
+    pub fn create_module<M: Module>() -> AppBuilder {
+        Self::create().with_modules(ModuleBuilder::of::<M>())
+    }
+
     /// Starts building the application from every `#[controller]` linked into the binary.
     ///
     /// ```
@@ -67,6 +91,7 @@ impl NestFactory {
             hooks: Vec::new(),
             problems: Vec::new(),
             reported: Vec::new(),
+            modules: None,
         }
     }
 }
@@ -85,7 +110,7 @@ pub struct AppBuilder {
     providers: Providers,
     layers: Vec<LayerFn>,
     /// The controllers to serve, when not every linked one.
-    chosen: Option<Vec<(TypeId, &'static str)>>,
+    pub(crate) chosen: Option<Vec<(TypeId, &'static str)>>,
     /// The application's shared state, made first so that its handle can be injected.
     state: Arc<State>,
     /// Where the health routes answer, if they do.
@@ -104,9 +129,11 @@ pub struct AppBuilder {
     hooks: Vec<HookRef>,
     /// Mistakes found while configuring (a configuration that cannot be read), reported by
     /// [`build`](Self::build) with the rest.
-    problems: Vec<Error>,
+    pub(crate) problems: Vec<Error>,
     /// The providers those mistakes leave out, not to be reported missing again.
     reported: Vec<TypeId>,
+    /// The module graph, for an app made from modules.
+    pub(crate) modules: Option<ModuleGraph>,
 }
 
 impl fmt::Debug for AppBuilder {

@@ -127,6 +127,48 @@ pub enum Error {
     #[cfg(feature = "config")]
     #[error("{0}")]
     Configuration(crate::ConfigProblems),
+    /// A controller or a module's factory takes a provider that its module can not see: not
+    /// its own, and not exported by a module it imports (NestJS's encapsulation).
+    #[error(
+        "{consumer} of {module} takes `{provider}`, which {module} can not see: it is provided by \
+         {owner}; export it from {owner} and import {owner} into {module}"
+    )]
+    Invisible {
+        /// The consumer's module.
+        module: &'static str,
+        /// The controller, or "the factory of `T`".
+        consumer: String,
+        /// The provider's type.
+        provider: &'static str,
+        /// The module that provides it.
+        owner: &'static str,
+    },
+    /// A module exports a provider it neither holds nor imports from a module that exports it.
+    #[error(
+        "{module} exports `{provider}`, which it neither provides nor imports from a module that \
+         exports it"
+    )]
+    ExportNotProvided {
+        /// The module.
+        module: &'static str,
+        /// The provider's type.
+        provider: &'static str,
+    },
+    /// Two modules provide the same type (nestish keeps one instance of each type).
+    #[error(
+        "`{provider}` is provided by both {first} and {second}; provide it in one and export it"
+    )]
+    ProvidedTwice {
+        /// The provider's type.
+        provider: &'static str,
+        /// The module met first.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// Modules that import each other in a circle.
+    #[error("these modules import each other in a cycle: {}", .0.join(" -> "))]
+    ModuleCycle(Vec<&'static str>),
     /// Several start-up mistakes, each its own error, found together (every missing provider at
     /// once, rather than one a build).
     #[error("{} start-up problems:{}", .0.len(), list(.0))]

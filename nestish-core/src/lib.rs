@@ -82,6 +82,7 @@ pub mod hub;
 mod limits;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+mod module;
 mod observe;
 mod panic;
 mod providers;
@@ -113,6 +114,7 @@ pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;
 pub use limits::Limits;
+pub use module::{Module, ModuleBuilder};
 pub use providers::{
     Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
 };

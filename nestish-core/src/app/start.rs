@@ -46,6 +46,9 @@ impl AppBuilder {
         graph.assume(&self.reported);
         let mut problems = std::mem::take(&mut self.problems);
         let order = graph.order(&mut problems);
+        if let Some(modules) = &self.modules {
+            modules.check(&records, &mut problems);
+        }
         let mut controllers = HashSet::new();
         let mut routes = Vec::with_capacity(records.len());
         for record in records {

@@ -67,7 +67,7 @@ pub use parse::{Event, Received};
 pub use sse::{EventStream, SseRequest, StreamError};
 
 use crate::guard::GuardOverride;
-use crate::{AppBuilder, ControllerSet, Error, Factory, Guard, NestFactory, ServerHandle};
+use crate::{AppBuilder, ControllerSet, Error, Factory, Guard, Module, NestFactory, ServerHandle};
 
 /// Where a testing module starts: NestJS's `Test`.
 ///
@@ -88,6 +88,28 @@ impl Test {
     /// ```
     pub fn create_testing_module() -> TestingModule {
         Self::module(NestFactory::create())
+    }
+
+    /// A testing module of module `M` and what it imports (see
+    /// [`NestFactory::create_module`]), NestJS's `Test.createTestingModule({ imports: [M] })`;
+    /// any provider can then be overridden, however the module makes it.
+    ///
+    /// ```
+    /// use nestish_core::{Module, ModuleBuilder};
+    ///
+    /// pub struct AppModule;
+    ///
+    /// impl Module for AppModule {
+    ///     fn register(module: ModuleBuilder) -> ModuleBuilder {
+    ///         module
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_module::<AppModule>();
+    /// # let _ = module;
+    /// ```
+    pub fn create_module<M: Module>() -> TestingModule {
+        Self::module(NestFactory::create_module::<M>())
     }
 
     /// A testing module of an app builder the application already has (its controllers,
