@@ -823,8 +823,7 @@ impl AppBuilder {
         T: serde::de::DeserializeOwned + garde::Validate + Send + Sync + 'static,
         T::Context: Default,
     {
-        let read = crate::config::read::<T>(&source)
-            .and_then(|config| crate::config::validate(&config).map(|()| config));
+        let read = crate::config::read_validated::<T>(&source);
         self.configured(read)
     }
 
@@ -838,11 +837,7 @@ impl AppBuilder {
             Ok(config) => self.provide(config),
             Err(problems) => {
                 self.reported.push(TypeId::of::<T>());
-                self.problems
-                    .push(Error::Configuration(crate::ConfigProblems {
-                        config: std::any::type_name::<T>(),
-                        problems,
-                    }));
+                self.problems.push(crate::config::named::<T>(problems));
                 self
             }
         }

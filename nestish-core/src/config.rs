@@ -79,6 +79,40 @@ impl ConfigSource {
         self
     }
 
+    /// Reads configuration `T` from here, as [`AppBuilder::config`](crate::AppBuilder::config)
+    /// does, for a program that needs it before the app (its port, its certificate).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](crate::Error::Configuration) naming each missing or bad variable.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// pub struct Settings { pub port: u16 }
+    ///
+    /// let source = nestish_core::ConfigSource::new().without_env_file().vars([("PORT", "8080")]);
+    /// assert_eq!(source.read::<Settings>().unwrap().port, 8080);
+    /// ```
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, crate::Error> {
+        read(self).map_err(|problems| named::<T>(problems))
+    }
+
+    /// As [`read`](Self::read), then checks `T`'s garde rules (feature `validation`), as
+    /// [`AppBuilder::validated_config`](crate::AppBuilder::validated_config) does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`](crate::Error::Configuration) naming each missing, bad or
+    /// rule-breaking variable.
+    #[cfg(feature = "validation")]
+    pub fn read_validated<T>(&self) -> Result<T, crate::Error>
+    where
+        T: DeserializeOwned + garde::Validate,
+        T::Context: Default,
+    {
+        read_validated(self).map_err(|problems| named::<T>(problems))
+    }
+
     /// Every variable, by field name (lower case): the file's, then the environment's over them.
     fn gather(&self) -> Result<BTreeMap<String, String>, ConfigProblem> {
         let mut all = BTreeMap::new();
@@ -147,6 +181,14 @@ impl fmt::Display for ConfigProblems {
     }
 }
 
+/// `problems` as the start-up error of configuration `T`.
+pub(crate) fn named<T>(problems: Vec<ConfigProblem>) -> crate::Error {
+    crate::Error::Configuration(ConfigProblems {
+        config: std::any::type_name::<T>(),
+        problems,
+    })
+}
+
 /// The values a field is tried with after it failed, so that the fields after it are read too:
 /// one of them fits most field types (text, numbers, flags, lists).
 fn stand_ins() -> [Value; 4] {
@@ -160,7 +202,46 @@ fn stand_ins() -> [Value; 4] {
 
 /// Reads `T` from `source`, naming every missing or bad variable when it cannot.
 pub(crate) fn read<T: DeserializeOwned>(source: &ConfigSource) -> Result<T, Vec<ConfigProblem>> {
-    let gathered = source.gather().map_err(|problem| vec![problem])?;
+    match read_all::<T>(source) {
+        (Some(config), problems) if problems.is_empty() => Ok(config),
+        (_, problems) => Err(problems),
+    }
+}
+
+/// As [`read`], then checks `T`'s garde rules. When variables are missing or bad, the rules
+/// are still checked on the rest (with stand-ins for those), so one error names them all.
+#[cfg(feature = "validation")]
+pub(crate) fn read_validated<T>(source: &ConfigSource) -> Result<T, Vec<ConfigProblem>>
+where
+    T: DeserializeOwned + garde::Validate,
+    T::Context: Default,
+{
+    let (config, mut problems) = read_all::<T>(source);
+    let Some(config) = config else {
+        return Err(problems);
+    };
+    if let Err(broken) = validate(&config) {
+        for problem in broken {
+            // A stand-in's own rule breaking says nothing new about its variable.
+            if !problems.iter().any(|p| p.variable == problem.variable) {
+                problems.push(problem);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+/// `T` as read (with stand-ins for the fields that could not be), if it could be made at all,
+/// and every missing or bad variable.
+fn read_all<T: DeserializeOwned>(source: &ConfigSource) -> (Option<T>, Vec<ConfigProblem>) {
+    let gathered = match source.gather() {
+        Ok(gathered) => gathered,
+        Err(problem) => return (None, vec![problem]),
+    };
     let mut values: BTreeMap<String, Value> = gathered
         .into_iter()
         .map(|(key, value)| {
@@ -173,8 +254,7 @@ pub(crate) fn read<T: DeserializeOwned>(source: &ConfigSource) -> Result<T, Vec<
     loop {
         let figment = Figment::from(Serialized::defaults(&values));
         let error = match figment.extract::<T>() {
-            Ok(config) if problems.is_empty() => return Ok(config),
-            Ok(_) => return Err(problems),
+            Ok(config) => return (Some(config), problems),
             Err(error) => error,
         };
         let field = match &error.kind {
@@ -186,7 +266,7 @@ pub(crate) fn read<T: DeserializeOwned>(source: &ConfigSource) -> Result<T, Vec<
                 variable: "(configuration)".to_owned(),
                 problem: describe(&error.kind),
             });
-            return Err(problems);
+            return (None, problems);
         };
         let attempts = tried.entry(field.clone()).or_insert(0);
         if *attempts == 0 {
@@ -197,7 +277,7 @@ pub(crate) fn read<T: DeserializeOwned>(source: &ConfigSource) -> Result<T, Vec<
         }
         let Some(stand_in) = stand_ins().into_iter().nth(*attempts) else {
             // No stand-in fits this field: what was found so far is the answer.
-            return Err(problems);
+            return (None, problems);
         };
         *attempts += 1;
         values.insert(field, stand_in);
@@ -220,7 +300,7 @@ fn describe(kind: &Kind) -> String {
 
 /// The rules `T` breaks, by variable.
 #[cfg(feature = "validation")]
-pub(crate) fn validate<T: garde::Validate>(config: &T) -> Result<(), Vec<ConfigProblem>>
+fn validate<T: garde::Validate>(config: &T) -> Result<(), Vec<ConfigProblem>>
 where
     T::Context: Default,
 {

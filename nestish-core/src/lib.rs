@@ -114,7 +114,7 @@ pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;
 pub use limits::Limits;
-pub use module::{Module, ModuleBuilder};
+pub use module::{HubModule, Module, ModuleBuilder};
 pub use providers::{
     Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
 };

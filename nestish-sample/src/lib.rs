@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod chat;
 pub mod jobs;
+pub mod modules;
 pub mod notifications;
 pub mod pages;
 

@@ -52,12 +52,14 @@
 //! ```
 
 mod graph;
+mod hub;
 
 use std::any::{TypeId, type_name};
 use std::fmt;
 use std::sync::Arc;
 
 pub(crate) use graph::ModuleGraph;
+pub use hub::HubModule;
 
 use crate::providers::Dependency;
 use crate::{AppBuilder, ControllerSet, Factory};

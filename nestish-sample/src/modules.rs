@@ -1,0 +1,146 @@
+//! The sample's settings and modules, NestJS's `ConfigModule` and `@Module`s: each controller in
+//! the module of its feature, the chat's hub through the hub module, on Redis when `REDIS_URL`
+//! says so, and every setting read, and checked, at start-up.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use nestish_core::hub::Hub;
+use nestish_core::{AppBuilder, HubModule, Module, ModuleBuilder, NestFactory};
+use serde::Deserialize;
+
+use crate::AppController;
+use crate::auth::{AuthController, AuthGuard, Sessions};
+use crate::chat::ChatController;
+use crate::jobs::{JobBoard, JobsController};
+use crate::notifications::NotificationsController;
+use crate::pages::PagesController;
+
+/// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`,
+/// `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`) in the environment or a `.env` file; a bad value
+/// fails start-up naming the variable.
+#[derive(Debug, Deserialize, garde::Validate)]
+pub struct SampleConfig {
+    /// The port to listen on; 3000 without `PORT`.
+    #[serde(default = "default_port")]
+    #[garde(skip)]
+    pub port: u16,
+    /// The hub on Redis (`redis://127.0.0.1:6379`), so several instances act as one.
+    #[garde(skip)]
+    pub redis_url: Option<String>,
+    /// What session tokens are signed with: instances that share it share their users. A random
+    /// secret of the process's own without it.
+    #[garde(inner(length(min = 1)))]
+    pub session_secret: Option<String>,
+    /// The certificate chain to serve HTTPS with (PEM), with `TLS_KEY`.
+    #[garde(skip)]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), with `TLS_CERT`.
+    #[garde(skip)]
+    pub tls_key: Option<PathBuf>,
+}
+
+fn default_port() -> u16 {
+    3000
+}
+
+/// Logging in: the sessions (signed with `SESSION_SECRET`), the guard that reads them, and
+/// `POST /login`.
+pub struct AuthModule;
+
+impl Module for AuthModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .provide_factory(|config: Arc<SampleConfig>| async move {
+                match &config.session_secret {
+                    Some(secret) => Ok(Sessions::with_secret(secret.as_bytes())),
+                    None => Sessions::random(),
+                }
+            })
+            .provide_factory(|sessions: Arc<Sessions>| async move {
+                Ok::<_, Infallible>(AuthGuard::new(sessions))
+            })
+            .controllers::<(AuthController,)>()
+            .exports::<(Sessions, AuthGuard)>()
+    }
+}
+
+/// The pages and the 28-sse stream.
+pub struct PagesModule;
+
+impl Module for PagesModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module.controllers::<(AppController, PagesController)>()
+    }
+}
+
+/// The jobs and their progress streams.
+pub struct JobsModule;
+
+impl Module for JobsModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .provide(JobBoard::default())
+            .controllers::<(JobsController,)>()
+    }
+}
+
+/// The chat, on the hub: in this process, or on Redis when `REDIS_URL` is set.
+pub struct ChatModule;
+
+impl Module for ChatModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import_module(HubModule::for_root_async(
+                |config: Arc<SampleConfig>| async move {
+                    match &config.redis_url {
+                        Some(url) => {
+                            let hub = Hub::redis(url.as_str()).connect().await?;
+                            tracing::info!(
+                                "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
+                            );
+                            Ok::<_, nestish_core::hub::HubError>(hub)
+                        }
+                        None => Ok(Hub::new()),
+                    }
+                },
+            ))
+            .controllers::<(ChatController,)>()
+            .exports::<(Hub,)>()
+    }
+}
+
+/// Each user's mentions, from the chat's hub.
+pub struct NotificationsModule;
+
+impl Module for NotificationsModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import::<ChatModule>()
+            .controllers::<(NotificationsController,)>()
+    }
+}
+
+/// The whole sample.
+pub struct AppModule;
+
+impl Module for AppModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import::<AuthModule>()
+            .import::<PagesModule>()
+            .import::<JobsModule>()
+            .import::<ChatModule>()
+            .import::<NotificationsModule>()
+    }
+}
+
+/// The sample built from its modules and `config`, with its health and metrics routes; start
+/// it with `.init().await` (its hub and sessions are made by async factories).
+pub fn app_module(config: Arc<SampleConfig>) -> AppBuilder {
+    NestFactory::create_module::<AppModule>()
+        .provide_arc(config)
+        .health_routes("/health")
+        .metrics_route("/metrics")
+}
