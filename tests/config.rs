@@ -150,6 +150,21 @@ fn every_missing_bad_or_invalid_variable_is_named_in_one_error() {
 }
 
 #[test]
+fn text_that_looks_like_a_number_or_a_flag_stays_text_where_the_field_is_text() {
+    let source = ConfigSource::new().without_env_file().vars([
+        ("PORT", "8080"),
+        ("REDIS_URL", "true"),
+        ("SESSION_SECRET", "12345678901234567890123456789012"),
+        ("DEBUG", "false"),
+    ]);
+    let config = source.read_validated::<AppConfig>().unwrap();
+    assert_eq!(config.port, 8080);
+    assert_eq!(config.redis_url, "true");
+    assert_eq!(config.session_secret, "12345678901234567890123456789012");
+    assert!(!config.debug);
+}
+
+#[test]
 fn an_unreadable_env_file_is_named() {
     let file = env_file("unreadable", "PORT=1\nTHIS IS NOT A VARIABLE\n");
     let error = NestFactory::create()

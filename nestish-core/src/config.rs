@@ -242,18 +242,17 @@ fn read_all<T: DeserializeOwned>(source: &ConfigSource) -> (Option<T>, Vec<Confi
         Ok(gathered) => gathered,
         Err(problem) => return (None, vec![problem]),
     };
+    // Kept as text: figment's lossy reading makes a number or a flag of it only where the
+    // field is one, so `SESSION_SECRET=12345` stays the text it is.
     let mut values: BTreeMap<String, Value> = gathered
         .into_iter()
-        .map(|(key, value)| {
-            let parsed = value.parse::<Value>().unwrap_or(Value::from(value));
-            (key, parsed)
-        })
+        .map(|(key, value)| (key, Value::from(value)))
         .collect();
     let mut problems: Vec<ConfigProblem> = Vec::new();
     let mut tried: HashMap<String, usize> = HashMap::new();
     loop {
         let figment = Figment::from(Serialized::defaults(&values));
-        let error = match figment.extract::<T>() {
+        let error = match figment.extract_lossy::<T>() {
             Ok(config) => return (Some(config), problems),
             Err(error) => error,
         };
