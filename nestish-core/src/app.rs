@@ -1,10 +1,8 @@
 //! [`NestFactory`] → [`AppBuilder`] → [`App`]: collect the routes, build the controllers, check.
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -12,14 +10,17 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::guard::{self, Guard, GuardRef};
-use crate::panic::message as panic_message;
+use crate::module::{Module, ModuleBuilder, ModuleGraph};
 use crate::providers::Providers;
-use crate::routing::builtin::Builtins;
-use crate::routing::record::{self, Controller, Request, RouteKind};
-use crate::routing::router::Router;
+use crate::providers::factory::{Factory, Pending};
+use crate::providers::lifecycle::{HookRef, Hooks};
+use crate::routing::record::Request;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
-use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Routes, ServerHandle};
+use crate::{
+    BoxError, ControllerSet, Error, GlobalPrefix, Lifecycle, Limits, RequestBody, Response, Routes,
+    ServerHandle, Versioning,
+};
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
 ///
@@ -36,6 +37,29 @@ use crate::{BoxError, ControllerSet, Error, Limits, RequestBody, Response, Route
 pub struct NestFactory;
 
 impl NestFactory {
+    /// Starts building the application from module `M` (NestJS's `NestFactory.create(AppModule)`):
+    /// exactly the controllers of `M` and the modules it imports, their providers, and
+    /// NestJS's encapsulation, checked at start-up (see [`Module`]). Providers given to the
+    /// builder itself are global.
+    ///
+    /// ```
+    /// use nestish_core::{Module, ModuleBuilder};
+    ///
+    /// pub struct AppModule;
+    ///
+    /// impl Module for AppModule {
+    ///     fn register(module: ModuleBuilder) -> ModuleBuilder {
+    ///         module
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create_module::<AppModule>();
+    /// # let _ = builder;
+    /// ```
+    pub fn create_module<M: Module>() -> AppBuilder {
+        Self::create().with_modules(ModuleBuilder::of::<M>())
+    }
+
     /// Starts building the application from every `#[controller]` linked into the binary.
     ///
     /// ```
@@ -62,9 +86,18 @@ impl NestFactory {
             metrics: None,
             metrics_guards: Vec::new(),
             global_guards: Vec::new(),
+            global_prefix: None,
+            versioning: None,
+            factories: Vec::new(),
+            hooks: Vec::new(),
+            problems: Vec::new(),
+            reported: Vec::new(),
+            modules: None,
         }
     }
 }
+
+mod start;
 
 /// A layer given to [`AppBuilder::layer`], kept until the routes exist, with its type's name.
 type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);
@@ -78,7 +111,7 @@ pub struct AppBuilder {
     providers: Providers,
     layers: Vec<LayerFn>,
     /// The controllers to serve, when not every linked one.
-    chosen: Option<Vec<(TypeId, &'static str)>>,
+    pub(crate) chosen: Option<Vec<(TypeId, &'static str)>>,
     /// The application's shared state, made first so that its handle can be injected.
     state: Arc<State>,
     /// Where the health routes answer, if they do.
@@ -89,6 +122,21 @@ pub struct AppBuilder {
     metrics_guards: Vec<GuardRef>,
     /// Guards of every route, run before the controller's and the route's.
     global_guards: Vec<GuardRef>,
+    /// In front of every route's path, but those it excludes.
+    global_prefix: Option<GlobalPrefix>,
+    /// URI versioning, when on.
+    versioning: Option<Versioning>,
+    /// Providers made by async factories at [`init`](Self::init), one per type.
+    factories: Vec<Pending>,
+    /// The providers whose lifecycle hooks are called, as registered.
+    hooks: Vec<HookRef>,
+    /// Mistakes found while configuring (a configuration that cannot be read), reported by
+    /// [`build`](Self::build) with the rest.
+    pub(crate) problems: Vec<Error>,
+    /// The providers those mistakes leave out, not to be reported missing again.
+    reported: Vec<TypeId>,
+    /// The module graph, for an app made from modules.
+    pub(crate) modules: Option<ModuleGraph>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -104,6 +152,9 @@ impl fmt::Debug for AppBuilder {
             .field("health", &self.health)
             .field("metrics", &self.metrics)
             .field("metrics_guards", &self.metrics_guards.len())
+            .field("global_prefix", &self.global_prefix)
+            .field("versioning", &self.versioning)
+            .field("factories", &self.factories.len())
             .finish_non_exhaustive()
     }
 }
@@ -137,7 +188,47 @@ impl AppBuilder {
     /// # let _ = builder;
     /// ```
     pub fn provide_arc<T: Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.factories.retain(|f| f.output != TypeId::of::<T>());
         self.providers.insert(provider);
+        self
+    }
+
+    /// Registers a provider made at start-up by an async factory, NestJS's
+    /// `{ provide: Pool, useFactory: async (config) => ..., inject: [Config] }`: the factory's
+    /// arguments (`Arc<T>` or `Option<Arc<T>>`, at most eight) are the providers it takes, and
+    /// its future gives `Result<Provider, E>`. [`init`](Self::init) awaits every factory once,
+    /// each after the factories of the providers it takes; the app then starts with `.init().await`
+    /// rather than `.build()`. One provider per type: a factory replaces a value of its type
+    /// given before, and a value given after replaces the factory (as a test's override does).
+    ///
+    /// Start-up fails naming the provider when its factory fails ([`Error::Factory`]) or takes
+    /// a provider that does not exist, and naming each of them when factories take each other
+    /// in a cycle ([`Error::ProviderCycle`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// pub struct Config { pub database_url: String }
+    /// pub struct Database { pub url: String }
+    ///
+    /// impl Database {
+    ///     async fn connect(url: &str) -> Result<Self, std::io::Error> {
+    ///         Ok(Self { url: url.to_owned() })
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .provide(Config { database_url: "postgres://localhost/app".into() })
+    ///     .provide_factory(|config: Arc<Config>| async move {
+    ///         Database::connect(&config.database_url).await
+    ///     });
+    /// # let _ = builder;
+    /// ```
+    pub fn provide_factory<Args, F: Factory<Args>>(mut self, factory: F) -> Self {
+        let factory = Pending::new(factory);
+        self.providers.remove(factory.output);
+        self.factories.retain(|f| f.output != factory.output);
+        self.factories.push(factory);
         self
     }
 
@@ -186,6 +277,7 @@ impl AppBuilder {
     /// # let _ = app;
     /// ```
     pub fn provide_dyn<T: ?Sized + Send + Sync + 'static>(mut self, provider: Arc<T>) -> Self {
+        self.factories.retain(|f| f.output != TypeId::of::<T>());
         self.providers.insert(provider);
         self
     }
@@ -301,6 +393,42 @@ impl AppBuilder {
         ServerHandle {
             state: Arc::clone(&self.state),
         }
+    }
+
+    /// Serves every route under `prefix`, NestJS's `app.setGlobalPrefix('api')`: `/api/cats`
+    /// for `#[controller("cats")]`, the health and metrics routes included, but the paths
+    /// [excluded](GlobalPrefix::exclude). A version segment, if any, comes after it
+    /// (`/api/v1/cats`). Checked by [`build`](Self::build): it may hold no parameter.
+    ///
+    /// ```
+    /// use nestish_core::GlobalPrefix;
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .global_prefix(GlobalPrefix::new("api").exclude("health/*"));
+    /// let builder = builder.global_prefix("api"); // no exclusion
+    /// # let _ = builder;
+    /// ```
+    pub fn global_prefix(mut self, prefix: impl Into<GlobalPrefix>) -> Self {
+        self.global_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Turns on URI versioning, NestJS's `app.enableVersioning({ type: VersioningType.URI })`:
+    /// a route of `#[controller("cats", version = "1")]` (or with its own `version = "2"`) is
+    /// served at `/v1/cats`; `version = ["1", "2"]` serves both; `VERSION_NEUTRAL` and routes
+    /// without a version have no version segment, unless
+    /// [a default version](Versioning::default_version) is set. Without it, a route that
+    /// declares a version fails [`build`](Self::build) ([`Error::VersioningOff`]).
+    ///
+    /// ```
+    /// use nestish_core::Versioning;
+    ///
+    /// let builder = nestish_core::NestFactory::create().enable_versioning(Versioning::uri());
+    /// # let _ = builder;
+    /// ```
+    pub fn enable_versioning(mut self, versioning: Versioning) -> Self {
+        self.versioning = Some(versioning);
+        self
     }
 
     /// Answers health checks under `prefix`, as NestJS's terminus does: `GET {prefix}/live`
@@ -655,81 +783,184 @@ impl AppBuilder {
     /// let app = nestish_core::NestFactory::create().build().expect("routes are valid");
     /// # let _ = app;
     /// ```
-    pub fn build(self) -> Result<App, Error> {
-        self.check()?;
-        let mut records = record::routes();
-        if let Some(chosen) = &self.chosen {
-            for (type_id, name) in chosen {
-                if !records.iter().any(|r| (r.controller_type)() == *type_id) {
-                    return Err(Error::UnknownController(name));
-                }
+    pub fn build(mut self) -> Result<App, Error> {
+        if let Some(factory) = self.factories.first() {
+            return Err(Error::NeedsInit {
+                provider: factory.name,
+                why: "is made by an async factory",
+            });
+        }
+        if let Some(hooks) = self.hooks.first() {
+            return Err(Error::NeedsInit {
+                provider: hooks.name,
+                why: "has lifecycle hooks",
+            });
+        }
+        let plan = self.plan()?;
+        self.finish(plan)
+    }
+
+    /// Starts the application as NestJS's `await app.init()` does: checks it as
+    /// [`build`](Self::build) does, then awaits each provider's async factory, in dependency
+    /// order (see [`provide_factory`](Self::provide_factory)), then builds it. An app without
+    /// async factories may use either.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`build`](Self::build); every missing provider, guard or factory argument at
+    /// once ([`Error::Several`] when there are more than one); [`Error::ProviderCycle`] naming
+    /// the providers whose factories take each other; [`Error::Factory`] naming the provider
+    /// whose factory failed.
+    ///
+    /// ```standalone_crate
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::sync::Arc;
+    ///
+    /// pub struct Settings { pub url: String }
+    /// pub struct Pool { pub url: String }
+    ///
+    /// let app = nestish_core::NestFactory::create()
+    ///     .provide(Settings { url: "postgres://db".into() })
+    ///     .provide_factory(|settings: Arc<Settings>| async move {
+    ///         Ok::<_, std::io::Error>(Pool { url: settings.url.clone() })
+    ///     })
+    ///     .init()
+    ///     .await
+    ///     .expect("every provider is made");
+    /// # let _ = app;
+    /// # }
+    /// ```
+    pub async fn init(mut self) -> Result<App, Error> {
+        let plan = self.plan()?;
+        let mut factories: Vec<_> = std::mem::take(&mut self.factories)
+            .into_iter()
+            .map(Some)
+            .collect();
+        // Hooks run in the order providers are made: values first, as registered, then what
+        // factories make, each after what it takes.
+        let mut hook_refs = std::mem::take(&mut self.hooks);
+        hook_refs.sort_by_key(|hook| {
+            plan.order.iter().position(|&index| {
+                factories[index]
+                    .as_ref()
+                    .is_some_and(|factory| factory.output == hook.type_id)
+            })
+        });
+        for &index in &plan.order {
+            if let Some(factory) = factories[index].take() {
+                factory.run(&mut self.providers).await?;
             }
-            records.retain(|r| chosen.iter().any(|(id, _)| (r.controller_type)() == *id));
         }
-        let mut controllers: HashMap<TypeId, Controller> = HashMap::new();
-        let mut routes = Vec::with_capacity(records.len());
-        for record in &records {
-            let controller = match controllers.entry((record.controller_type)()) {
-                std::collections::hash_map::Entry::Occupied(built) => Arc::clone(built.get()),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    let built = (record.construct)(&self.providers).map_err(|missing| {
-                        Error::MissingProvider {
-                            controller: record.source.controller,
-                            provider: missing.type_name,
-                        }
-                    })?;
-                    Arc::clone(slot.insert(built))
-                }
-            };
-            let guards = guard::resolve(&self.global_guards, record, &self.providers)?;
-            routes.push((*record, controller, guards));
+        let hooks = Hooks::new(&hook_refs, &self.providers);
+        let mut app = self.finish(plan)?;
+        hooks.start().await?;
+        app.hooks = hooks;
+        Ok(app)
+    }
+
+    /// Reads configuration `T` from `source` (NestJS's `ConfigModule.forRoot()`), and provides it
+    /// as `Arc<T>` to controllers, guards and async factories (feature `config`). A field is
+    /// set by the variable of its name in upper case (`port` by `PORT`), from the environment
+    /// or the `.env` file; `Option` and `#[serde(default)]` fields may be absent. When variables
+    /// are missing or bad, [`build`](Self::build) and [`init`](Self::init) fail with
+    /// [`Error::Configuration`] naming each of them (not their values, which may be secret).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use nestish_core::ConfigSource;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// pub struct AppConfig {
+    ///     pub port: u16,
+    ///     pub redis_url: Option<String>,
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .config::<AppConfig>(ConfigSource::new().vars([("PORT", "3000")]))
+    ///     .provide_factory(|config: Arc<AppConfig>| async move {
+    ///         Ok::<_, std::io::Error>(format!("listening on {}", config.port))
+    ///     });
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "config")]
+    pub fn config<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
+        self,
+        source: crate::ConfigSource,
+    ) -> Self {
+        let read = crate::config::read::<T>(&source);
+        self.configured(read)
+    }
+
+    /// As [`config`](Self::config), then checks `T`'s garde rules (features `config` and
+    /// `validation`): every variable that breaks one is named, with the missing and bad ones,
+    /// in one error.
+    ///
+    /// ```
+    /// use nestish_core::ConfigSource;
+    ///
+    /// #[derive(serde::Deserialize, garde::Validate)]
+    /// pub struct AppConfig {
+    ///     #[garde(range(min = 1))]
+    ///     pub port: u16,
+    /// }
+    ///
+    /// let error = nestish_core::NestFactory::create()
+    ///     .validated_config::<AppConfig>(ConfigSource::new().without_env_file().vars([("PORT", "0")]))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("PORT: invalid"));
+    /// ```
+    #[cfg(all(feature = "config", feature = "validation"))]
+    pub fn validated_config<T>(self, source: crate::ConfigSource) -> Self
+    where
+        T: serde::de::DeserializeOwned + garde::Validate + Send + Sync + 'static,
+        T::Context: Default,
+    {
+        let read = crate::config::read_validated::<T>(&source);
+        self.configured(read)
+    }
+
+    /// Provides a configuration read, or keeps its problems for start-up to report.
+    #[cfg(feature = "config")]
+    fn configured<T: Send + Sync + 'static>(
+        mut self,
+        read: Result<T, Vec<crate::ConfigProblem>>,
+    ) -> Self {
+        match read {
+            Ok(config) => self.provide(config),
+            Err(problems) => {
+                self.reported.push(TypeId::of::<T>());
+                self.problems.push(crate::config::named::<T>(problems));
+                self
+            }
         }
-        let state = self.state;
-        let metrics_guards = guard::resolve_all(&self.metrics_guards, &self.providers)
-            .map_err(|guard| Error::MissingMetricsGuard { guard })?;
-        let builtins = Builtins::new(
-            self.health.as_deref(),
-            self.metrics.as_deref(),
-            metrics_guards,
-        )?;
-        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state, builtins)?;
-        if records.is_empty() {
-            tracing::warn!(
-                target: "nestish::routes",
-                "no routes: no #[controller] is linked into this binary"
-            );
+    }
+
+    /// Calls the [`Lifecycle`] hooks of provider `T` (given as a value or made by a factory), as
+    /// NestJS calls those of a provider that implements `OnModuleInit` and its kin: start-up
+    /// ones in dependency order at [`init`](Self::init), shutdown ones in reverse when the
+    /// server stops. Rust cannot see that a provider implements a trait, so it is said here.
+    ///
+    /// ```
+    /// use nestish_core::{BoxError, Lifecycle};
+    ///
+    /// pub struct Cache;
+    ///
+    /// impl Lifecycle for Cache {
+    ///     async fn on_application_bootstrap(&self) -> Result<(), BoxError> {
+    ///         Ok(()) // warm it
+    ///     }
+    /// }
+    ///
+    /// let builder = nestish_core::NestFactory::create().provide(Cache).lifecycle::<Cache>();
+    /// # let _ = builder;
+    /// ```
+    pub fn lifecycle<T: Lifecycle>(mut self) -> Self {
+        let hook = HookRef::of::<T>();
+        if !self.hooks.iter().any(|h| h.type_id == hook.type_id) {
+            self.hooks.push(hook);
         }
-        for record in &records {
-            let sse = if record.kind == RouteKind::Sse {
-                " (SSE)"
-            } else {
-                ""
-            };
-            tracing::info!(
-                target: "nestish::routes",
-                controller = record.source.controller,
-                "Mapped {{{}, {}}}{sse} route",
-                record.path,
-                record.verb.as_str(),
-            );
-        }
-        let mut routes = Routes::new(Arc::new(router));
-        for (index, (layer, type_name)) in self.layers.into_iter().enumerate() {
-            // Layers check their configuration when applied, some by panicking (tower-http's
-            // `CorsLayer`): a start-up mistake, so an error naming the layer, not a crash.
-            routes =
-                catch_unwind(AssertUnwindSafe(|| layer(routes))).map_err(|panic| Error::Layer {
-                    index: index + 1,
-                    type_name,
-                    message: panic_message(&*panic).to_owned(),
-                })?;
-        }
-        Ok(App {
-            routes,
-            state,
-            limits: self.limits,
-            signals: self.signals,
-        })
+        self
     }
 
     /// Refuses settings that cannot work.
@@ -801,6 +1032,8 @@ pub struct App {
     pub(crate) state: Arc<State>,
     pub(crate) limits: Limits,
     pub(crate) signals: bool,
+    /// The providers' lifecycle hooks, for the server's shutdown.
+    pub(crate) hooks: Hooks,
 }
 
 impl fmt::Debug for App {

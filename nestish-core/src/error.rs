@@ -72,12 +72,140 @@ pub enum Error {
         /// Where the route was declared.
         route: &'static RouteSource,
     },
+    /// The async factory of a provider takes a provider that was not registered.
+    #[error(
+        "cannot make `{provider}`: its factory takes a provider of type `{dependency}`; \
+         register one with NestFactory::create().provide(...) or .provide_factory(...)"
+    )]
+    FactoryDependency {
+        /// The provider the factory makes.
+        provider: &'static str,
+        /// The missing type.
+        dependency: &'static str,
+    },
+    /// Async factories take each other's providers in a circle, so none can be made first.
+    #[error("the factories of these providers take each other in a cycle: {}", .members.join(" -> "))]
+    ProviderCycle {
+        /// The providers on the cycle, the first repeated at the end.
+        members: Vec<&'static str>,
+    },
+    /// A provider's async factory failed.
+    #[error("cannot make `{provider}`: its factory failed: {source}")]
+    Factory {
+        /// The provider the factory makes.
+        provider: &'static str,
+        /// The factory's error.
+        source: BoxError,
+    },
+    /// [`AppBuilder::build`](crate::AppBuilder::build) was called on an app with an async
+    /// provider, which only [`AppBuilder::init`](crate::AppBuilder::init) can await.
+    #[error("`{provider}` {why}: start the app with `.init().await` rather than `.build()`")]
+    NeedsInit {
+        /// The provider.
+        provider: &'static str,
+        /// What it has that needs awaiting: "is made by an async factory", "has lifecycle hooks".
+        why: &'static str,
+    },
+    /// Lifecycle hooks were registered for a type that nothing provides.
+    #[error(
+        "the lifecycle hooks of `{0}` are registered, but no provider of it is; register one \
+         with NestFactory::create().provide(...) or .provide_factory(...)"
+    )]
+    HooksWithoutProvider(&'static str),
+    /// A provider's `on_module_init` or `on_application_bootstrap` hook failed.
+    #[error("the {hook} hook of `{provider}` failed: {source}")]
+    Hook {
+        /// The provider.
+        provider: &'static str,
+        /// The hook, `on_module_init` or `on_application_bootstrap`.
+        hook: &'static str,
+        /// Its error.
+        source: BoxError,
+    },
+    /// A configuration read with [`AppBuilder::config`](crate::AppBuilder::config) has missing
+    /// or bad variables: each is named (feature `config`).
+    #[cfg(feature = "config")]
+    #[error("{0}")]
+    Configuration(crate::ConfigProblems),
+    /// A controller or a module's factory takes a provider that its module can not see: not
+    /// its own, and not exported by a module it imports (NestJS's encapsulation).
+    #[error(
+        "{consumer} of {module} takes `{provider}`, which {module} can not see: it is provided by \
+         {owner}; export it from {owner} and import {owner} into {module}"
+    )]
+    Invisible {
+        /// The consumer's module.
+        module: &'static str,
+        /// The controller, or "the factory of `T`".
+        consumer: String,
+        /// The provider's type.
+        provider: &'static str,
+        /// The module that provides it.
+        owner: &'static str,
+    },
+    /// A module exports a provider it neither holds nor imports from a module that exports it.
+    #[error(
+        "{module} exports `{provider}`, which it neither provides nor imports from a module that \
+         exports it"
+    )]
+    ExportNotProvided {
+        /// The module.
+        module: &'static str,
+        /// The provider's type.
+        provider: &'static str,
+    },
+    /// Two modules provide the same type (nestish keeps one instance of each type).
+    #[error(
+        "`{provider}` is provided by both {first} and {second}; provide it in one and export it"
+    )]
+    ProvidedTwice {
+        /// The provider's type.
+        provider: &'static str,
+        /// The module met first.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// Modules that import each other in a circle.
+    #[error("these modules import each other in a cycle: {}", .0.join(" -> "))]
+    ModuleCycle(Vec<&'static str>),
+    /// Several start-up mistakes, each its own error, found together (every missing provider at
+    /// once, rather than one a build).
+    #[error("{} start-up problems:{}", .0.len(), list(.0))]
+    Several(Vec<Error>),
     /// A type given to [`AppBuilder::controllers`](crate::AppBuilder::controllers) has no
     /// `#[controller]` impl linked into the binary.
     #[error(
         "{0} was chosen as a controller, but no #[controller] impl of it with routes is linked into this binary"
     )]
     UnknownController(&'static str),
+    /// A path known only at start-up breaks the rules a route path follows: a `const`
+    /// controller prefix, the global prefix or one of its exclusions, a version.
+    #[error("invalid route path {path:?} in {what}: {reason}")]
+    InvalidPath {
+        /// What the path is, like "the prefix of OrdersController".
+        what: String,
+        /// The path as given.
+        path: String,
+        /// What is wrong with it, and how to write it.
+        reason: String,
+    },
+    /// A route (or its controller) declares a `version`, but the app does not version its
+    /// routes.
+    #[error(
+        "{route} declares a version, but versioning is off; turn it on with \
+         NestFactory::create().enable_versioning(Versioning::uri()), or remove the version"
+    )]
+    VersioningOff {
+        /// The route.
+        route: &'static RouteSource,
+    },
+    /// A [`GlobalPrefix::exclude`](crate::GlobalPrefix::exclude) path that matches no route.
+    #[error(
+        "the global prefix exclusion {0:?} matches no route; write a controller's prefix and \
+         route path joined, like \"health/live\", or a subtree, like \"health/*\""
+    )]
+    UnusedExclusion(String),
     /// An application setting that cannot work.
     #[error("invalid configuration: {0}")]
     Config(&'static str),
@@ -127,6 +255,25 @@ pub enum Error {
     #[cfg(feature = "tls")]
     #[error(transparent)]
     Tls(#[from] crate::TlsError),
+}
+
+impl Error {
+    /// One error from `problems`: none is `Ok`, one is itself, more are [`Error::Several`].
+    pub(crate) fn from_all(mut problems: Vec<Error>) -> Result<(), Error> {
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(problems.remove(0)),
+            _ => Err(Error::Several(problems)),
+        }
+    }
+}
+
+/// Each error on a line of its own.
+fn list(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|error| format!("\n  - {error}"))
+        .collect()
 }
 
 /// Where a route was declared: the controller, the method and the source location.

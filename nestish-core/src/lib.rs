@@ -40,6 +40,14 @@
 //! request path with one trailing slash finds the route without it. An unknown path answers
 //! 404 and a known path with another method 405, both with NestJS's JSON error body.
 //!
+//! The prefix may be a `const &str` (`#[controller(ORDERS)]` or `#[controller(path = ORDERS)]`),
+//! checked at start-up by the same rules, without parameters. [`AppBuilder::global_prefix`]
+//! puts a prefix in front of every route (NestJS's `setGlobalPrefix`, with exclusions), and
+//! [`AppBuilder::enable_versioning`] serves `#[controller("orders", version = "1")]` at
+//! `/v1/orders` (NestJS's URI versioning): `/api/v1/orders` with both. A route's own
+//! `version = "2"` overrides its controller's; `version = ["1", "2"]` serves both;
+//! `version = VERSION_NEUTRAL` serves it without a version segment.
+//!
 //! Route methods take `&self` and may be `fn` or `async fn`. Each controller is built once, with
 //! `Default`, and shared by every request.
 //!
@@ -65,6 +73,8 @@
 // are shared leaves.
 mod app;
 mod budget;
+#[cfg(feature = "config")]
+mod config;
 mod controller_set;
 mod downcast;
 mod error;
@@ -74,6 +84,7 @@ pub mod hub;
 mod limits;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+mod module;
 mod observe;
 mod panic;
 mod providers;
@@ -92,6 +103,8 @@ pub mod __private;
 pub use app::{App, AppBuilder, NestFactory};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
+#[cfg(feature = "config")]
+pub use config::{ConfigProblem, ConfigProblems, ConfigSource};
 pub use controller_set::ControllerSet;
 pub use error::{BoxError, Error, RouteSource};
 #[cfg(feature = "validation")]
@@ -103,8 +116,12 @@ pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;
 pub use limits::Limits;
-pub use providers::{Inject, MissingProvider, Providers};
+pub use module::{HubModule, Module, ModuleBuilder};
+pub use providers::{
+    Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
+};
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
+pub use routing::placement::{GlobalPrefix, Versioning};
 pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
 #[cfg(feature = "tls")]
@@ -117,7 +134,11 @@ pub use state::ServerHandle;
 
 /// Marks an inherent impl block as a controller whose route methods nestish serves.
 ///
-/// `#[controller]` or `#[controller("prefix")]`. Inside it, mark methods with [`#[sse]`](sse),
+/// `#[controller]`, `#[controller("prefix")]`, `#[controller(PREFIX)]` with a `const &str`
+/// (checked at start-up, without parameters), or `#[controller(path = PREFIX)]`; with
+/// `version = "1"`, `version = ["1", "2"]` or `version = VERSION_NEUTRAL` for the routes that
+/// give no version of their own, when the app
+/// [versions its routes](crate::AppBuilder::enable_versioning). Inside it, mark methods with [`#[sse]`](sse),
 /// [`#[get]`](get), [`#[post]`](post), [`#[put]`](put), [`#[patch]`](patch) or
 /// [`#[delete]`](delete). The controller type must implement `Default` (a unit struct needs
 /// `#[derive(Default)]`); it is built once and shared by all requests.
@@ -135,6 +156,29 @@ pub use state::ServerHandle;
 ///         "This action returns all cats" // GET /cats
 ///     }
 /// }
+///
+/// pub const DOGS: &str = "dogs";
+///
+/// #[derive(Default)]
+/// pub struct DogsController;
+///
+/// #[controller(DOGS, version = "1")]
+/// impl DogsController {
+///     #[get] // GET /v1/dogs, with .enable_versioning(Versioning::uri())
+///     fn find_all(&self) -> &'static str {
+///         "version 1"
+///     }
+///
+///     #[get(version = "2")] // GET /v2/dogs
+///     fn find_all_v2(&self) -> &'static str {
+///         "version 2"
+///     }
+///
+///     #[get("count", version = VERSION_NEUTRAL)] // GET /dogs/count
+///     fn count(&self) -> &'static str {
+///         "2"
+///     }
+/// }
 /// ```
 pub use nestish_macros::controller;
 
@@ -146,6 +190,8 @@ pub use nestish_macros::controller;
 ///
 /// Arguments, all optional: `#[sse("path", keep_alive = "15s", retry = "3s")]`
 /// - the path, relative to the controller's prefix;
+/// - `version`: the route's own version, as on [`#[controller]`](controller) (every route
+///   attribute takes it);
 /// - `keep_alive`: how long the stream may stay silent before a heartbeat comment (`:` and a
 ///   blank line) is written, as `"500ms"`, `"15s"` or `"2m"`; `keep_alive = false` switches
 ///   heartbeats off. Default: the application's, see
@@ -178,7 +224,8 @@ pub use nestish_macros::controller;
 /// ```
 pub use nestish_macros::sse;
 
-/// A `GET` route (also answering `HEAD`), in a [`#[controller]`](controller) impl.
+/// A `GET` route (also answering `HEAD`), in a [`#[controller]`](controller) impl:
+/// `#[get]`, `#[get("path")]`, `#[get("path", version = "2")]` (as every route attribute).
 ///
 /// ```
 /// # use nestish_core::{controller, get};

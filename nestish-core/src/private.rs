@@ -18,7 +18,9 @@ use crate::extract::{
 };
 pub use crate::guard::{GuardRef, guard_ref};
 pub use crate::routing::handler::HandlerFuture;
-pub use crate::routing::record::{Controller, Request, RouteContext, RouteKind, RouteRecord, Verb};
+pub use crate::routing::record::{
+    Controller, Prefix, Request, RouteContext, RouteKind, RouteRecord, Verb, Version,
+};
 use crate::sse::{CloseSignal, Sse, SseStream, sse_response};
 pub use crate::sse::{KeepAlive, SseConfig, SseOptions, SseSetup};
 use crate::{HttpError, IntoResponse, Response};
@@ -101,8 +103,8 @@ pub fn instance_arc<T: Send + Sync + 'static>(context: &RouteContext) -> Option<
 
 /// The answer when a shim is handed another controller than its own: a bug in nestish, not in
 /// the application, but a 500 rather than a panic.
-pub fn wrong_controller(route: &'static str) -> HandlerFuture {
-    tracing::error!(route, "route called with a controller of another type");
+pub fn wrong_controller(method: &'static str) -> HandlerFuture {
+    tracing::error!(method, "route called with a controller of another type");
     HandlerFuture::ready(HttpError::internal().into_response())
 }
 

@@ -5,6 +5,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+pub(crate) mod factory;
+pub(crate) mod graph;
+pub(crate) mod lifecycle;
+
+pub use factory::{Factory, FactoryFuture};
+pub use lifecycle::Lifecycle;
+
 /// The services an application was given with
 /// [`AppBuilder::provide`](crate::AppBuilder::provide), one per type, each shared as an `Arc`.
 ///
@@ -56,6 +63,15 @@ impl Providers {
         self.by_type.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
+    pub(crate) fn remove(&mut self, type_id: TypeId) {
+        self.by_type.remove(&type_id);
+    }
+
+    /// The type of every provider registered.
+    pub(crate) fn type_ids(&self) -> impl Iterator<Item = TypeId> + '_ {
+        self.by_type.keys().copied()
+    }
+
     /// The provider of type `T` (a type, or `dyn Trait`), if one was registered.
     ///
     /// ```
@@ -92,6 +108,12 @@ pub trait Inject: Sized {
     ///
     /// [`MissingProvider`] naming the type when a required provider is absent.
     fn inject(providers: &Providers) -> Result<Self, MissingProvider>;
+
+    /// The provider it takes, if any: start-up checks that it exists before anything is made
+    /// (reporting every missing one at once), and makes it first when a factory makes it.
+    fn dependency() -> Option<Dependency> {
+        None
+    }
 }
 
 impl<T: ?Sized + Send + Sync + 'static> Inject for Arc<T> {
@@ -100,11 +122,51 @@ impl<T: ?Sized + Send + Sync + 'static> Inject for Arc<T> {
             type_name: type_name::<T>(),
         })
     }
+
+    fn dependency() -> Option<Dependency> {
+        Some(Dependency::of::<T>(true))
+    }
 }
 
 impl<T: ?Sized + Send + Sync + 'static> Inject for Option<Arc<T>> {
     fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
         Ok(providers.get())
+    }
+
+    fn dependency() -> Option<Dependency> {
+        Some(Dependency::of::<T>(false))
+    }
+}
+
+/// A provider that a constructor or a factory takes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use nestish_core::Inject;
+///
+/// let dependency = <Option<Arc<String>> as Inject>::dependency().unwrap();
+/// assert_eq!(dependency.type_name, "alloc::string::String");
+/// assert!(!dependency.required);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    /// Its type (a type, or `dyn Trait`).
+    pub type_id: TypeId,
+    /// The same, as `std::any::type_name` writes it.
+    pub type_name: &'static str,
+    /// Whether start-up fails without it (`Arc<T>`), or the argument is `None` (`Option<Arc<T>>`).
+    pub required: bool,
+}
+
+impl Dependency {
+    /// The dependency on a provider of type `T`.
+    #[must_use]
+    pub fn of<T: ?Sized + 'static>(required: bool) -> Self {
+        Self {
+            type_id: TypeId::of::<T>(),
+            type_name: type_name::<T>(),
+            required,
+        }
     }
 }
 

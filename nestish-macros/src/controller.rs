@@ -1,9 +1,10 @@
 //! `#[controller]`: parse the impl, read every route method, emit the impl and the routes.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
-use syn::{ImplItem, ItemImpl, LitStr, Type};
+use syn::spanned::Spanned;
+use syn::{ImplItem, ItemImpl, LitStr, Token, Type};
 
 use crate::diag::Errors;
 use crate::guards;
@@ -11,6 +12,7 @@ use crate::inject;
 use crate::marker::mark_read;
 use crate::path::PathLit;
 use crate::route::{Route, RouteKind};
+use crate::version::Version;
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match syn::parse2::<ItemImpl>(input.clone()) {
@@ -35,10 +37,25 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
+/// What every route of a controller shares, for its expansion.
+pub(crate) struct Owner<'a> {
+    pub(crate) self_ty: &'a Type,
+    /// The controller's name, for messages.
+    pub(crate) name: &'a str,
+    /// The path of its constructor shim.
+    pub(crate) construct: TokenStream,
+    /// The guards of its impl.
+    pub(crate) guards: &'a [syn::Path],
+    /// The route record's `Prefix`.
+    pub(crate) prefix: TokenStream,
+    /// Its version, which a route's own overrides.
+    pub(crate) version: Option<&'a Version>,
+}
+
 /// Parse → validate → expand; every error of the impl is reported together.
 fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let prefix = errors.ok(parse_prefix.parse2(args)).unwrap_or_default();
+    let args = errors.ok(parse_args.parse2(args)).unwrap_or_default();
     if let Some((_, trait_path, _)) = &item.trait_ {
         errors.push(syn::Error::new_spanned(
             trait_path,
@@ -54,20 +71,21 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
     let controller = errors.ok(controller_name(&item.self_ty));
     let controller_guards = guards::take(&mut item.attrs, &mut errors);
     let constructor = inject::find(item, &mut errors);
-    let routes = read_routes(item, &prefix, &mut errors);
+    let routes = read_routes(item, &args.prefix.literal(), &mut errors);
     errors.finish()?;
 
     let controller = controller.unwrap_or_default();
     let self_ty = &item.self_ty;
     let construct = inject::expand(self_ty, constructor.as_ref());
-    let routes = routes.iter().map(|route| {
-        route.expand(
-            self_ty,
-            &controller,
-            &quote!(__nestish_construct),
-            &controller_guards,
-        )
-    });
+    let owner = Owner {
+        self_ty,
+        name: &controller,
+        construct: quote!(__nestish_construct),
+        guards: &controller_guards,
+        prefix: args.prefix.expand(),
+        version: args.version.as_ref(),
+    };
+    let routes = routes.iter().map(|route| route.expand(&owner));
     Ok(quote! {
         const _: () = {
             #construct
@@ -76,31 +94,112 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
     })
 }
 
-/// `#[controller]` or `#[controller("prefix")]`.
-fn parse_prefix(input: ParseStream) -> syn::Result<PathLit> {
-    if input.is_empty() {
-        return Ok(PathLit::default());
+/// What `#[controller(...)]` says: its prefix and its version.
+#[derive(Default)]
+pub(crate) struct ControllerArgs {
+    pub(crate) prefix: Prefix,
+    pub(crate) version: Option<Version>,
+}
+
+/// A controller's prefix: a literal, checked now, or a `const`, checked at start-up by the
+/// same rules (`nestish-path`).
+pub(crate) enum Prefix {
+    Literal(PathLit),
+    Const(syn::Path),
+}
+
+impl Default for Prefix {
+    fn default() -> Self {
+        Self::Literal(PathLit::default())
     }
-    let lit: LitStr = input.parse().map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            "expected the route prefix as a string literal, like #[controller(\"cats\")]",
-        )
-    })?;
-    let prefix = PathLit::parse(lit)?;
-    if !input.is_empty() {
-        input.parse::<syn::Token![,]>()?;
-        if !input.is_empty() {
-            let key: syn::Ident = input.parse()?;
-            return Err(syn::Error::new(
-                key.span(),
-                format!(
-                    "unknown argument `{key}`: #[controller] takes only a prefix, like #[controller(\"cats\")]"
-                ),
-            ));
+}
+
+impl Prefix {
+    /// The literal prefix, empty for a `const` one (whose parameters the runtime refuses).
+    pub(crate) fn literal(&self) -> PathLit {
+        match self {
+            Self::Literal(lit) => lit.clone(),
+            Self::Const(_) => PathLit::default(),
         }
     }
-    Ok(prefix)
+
+    /// The route record's `Prefix`; a `const` is spanned on itself, so a const of another type
+    /// is reported there.
+    pub(crate) fn expand(&self) -> TokenStream {
+        match self {
+            Self::Literal(lit) => {
+                let value = &lit.value;
+                quote!(::nestish_core::__private::Prefix::Literal(#value))
+            }
+            Self::Const(path) => quote_spanned! {path.span()=>
+                ::nestish_core::__private::Prefix::Const(#path)
+            },
+        }
+    }
+}
+
+const TAKES: &str = "#[controller] takes a prefix and a version, like #[controller(\"cats\", version = \"1\")], #[controller(CATS)] or #[controller(path = CATS)]";
+
+/// `#[controller]`, `#[controller("prefix")]`, `#[controller(PREFIX)]`, then `path = ...` and
+/// `version = ...` in any order.
+fn parse_args(input: ParseStream) -> syn::Result<ControllerArgs> {
+    let mut args = ControllerArgs::default();
+    let mut prefix_given = false;
+    let starts_with_key = input.peek(syn::Ident) && input.peek2(Token![=]);
+    if !input.is_empty() && !starts_with_key {
+        args.prefix = parse_prefix(input)?;
+        prefix_given = true;
+    }
+    while !input.is_empty() {
+        if prefix_given || args.version.is_some() || input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if input.is_empty() {
+            break;
+        }
+        let key: syn::Ident = input.parse()?;
+        let duplicate = || syn::Error::new(key.span(), format!("`{key}` is given twice"));
+        match key.to_string().as_str() {
+            "path" => {
+                input.parse::<Token![=]>()?;
+                if prefix_given {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "the prefix is given twice: write it once, as #[controller(\"cats\")] or #[controller(path = CATS)]",
+                    ));
+                }
+                args.prefix = parse_prefix(input)?;
+                prefix_given = true;
+            }
+            "version" => {
+                input.parse::<Token![=]>()?;
+                if args.version.is_some() {
+                    return Err(duplicate());
+                }
+                args.version = Some(Version::parse(input)?);
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown argument `{key}`: {TAKES}"),
+                ));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// A prefix: a string literal, or the path of a `const &str`.
+fn parse_prefix(input: ParseStream) -> syn::Result<Prefix> {
+    if input.peek(LitStr) {
+        return Ok(Prefix::Literal(PathLit::parse(input.parse()?)?));
+    }
+    if input.peek(syn::Ident) || input.peek(Token![::]) {
+        return Ok(Prefix::Const(input.parse()?));
+    }
+    Err(input.error(format!(
+        "expected the route prefix as a string literal or a const: {TAKES}"
+    )))
 }
 
 /// The controller's name for messages and logs: the last segment of the type's path.

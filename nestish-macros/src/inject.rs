@@ -95,10 +95,11 @@ fn check(method: &ImplItemFn) -> syn::Result<Constructor> {
     })
 }
 
-/// `__nestish_construct`: builds the controller from the providers, through the `#[inject]`
-/// constructor or, without one, `Default`.
+/// `__nestish_construct`, which builds the controller from the providers, through the `#[inject]`
+/// constructor or, without one, `Default`; and `__nestish_dependencies`, the providers it takes.
 pub(crate) fn expand(self_ty: &Type, constructor: Option<&Constructor>) -> TokenStream {
     let private = quote!(::nestish_core::__private);
+    let dependencies = constructor.map_or_else(Vec::new, |c| c.args.clone());
     let body = match constructor {
         Some(Constructor { ident, args }) => {
             let args = args.iter().map(|ty| {
@@ -117,6 +118,12 @@ pub(crate) fn expand(self_ty: &Type, constructor: Option<&Constructor>) -> Token
             __providers: &::nestish_core::Providers,
         ) -> ::core::result::Result<#private::Controller, ::nestish_core::MissingProvider> {
             ::core::result::Result::Ok(#body)
+        }
+
+        fn __nestish_dependencies() -> ::std::vec::Vec<::nestish_core::Dependency> {
+            let __all: ::std::vec::Vec<::core::option::Option<::nestish_core::Dependency>> =
+                ::std::vec![#(<#dependencies as ::nestish_core::Inject>::dependency()),*];
+            __all.into_iter().flatten().collect()
         }
     }
 }

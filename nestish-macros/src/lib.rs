@@ -14,6 +14,7 @@ mod marker;
 mod path;
 mod route;
 mod types;
+mod version;
 
 use proc_macro::TokenStream;
 

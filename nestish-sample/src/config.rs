@@ -41,12 +41,29 @@ pub fn users() -> Result<Users, ConfigError> {
         problem,
     };
     match std::env::var("SAMPLE_USERS") {
-        Ok(list) => Users::parse(&list).map_err(error),
-        Err(VarError::NotPresent) => {
+        Ok(list) => users_from(Some(&list)),
+        Err(VarError::NotPresent) => users_from(None),
+        Err(VarError::NotUnicode(_)) => Err(error("is not valid UTF-8".to_owned())),
+    }
+}
+
+/// The users of `list` (`SAMPLE_USERS`'s value, see [`Users::parse`]), or [`DEFAULT_USERS`]
+/// when there is none, their passwords hashed.
+///
+/// # Errors
+///
+/// A [`ConfigError`] naming `SAMPLE_USERS` and the bad entry.
+pub fn users_from(list: Option<&str>) -> Result<Users, ConfigError> {
+    let error = |problem| ConfigError {
+        variable: "SAMPLE_USERS",
+        problem,
+    };
+    match list {
+        Some(list) => Users::parse(list).map_err(error),
+        None => {
             tracing::warn!("SAMPLE_USERS is not set: the users are ann and bob, for a local run");
             Users::parse(DEFAULT_USERS).map_err(error)
         }
-        Err(VarError::NotUnicode(_)) => Err(error("is not valid UTF-8".to_owned())),
     }
 }
 

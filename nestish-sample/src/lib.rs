@@ -24,6 +24,7 @@ pub mod chat;
 pub mod config;
 pub mod jobs;
 pub mod metrics;
+pub mod modules;
 pub mod notifications;
 pub mod pages;
 

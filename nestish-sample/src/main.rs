@@ -4,54 +4,32 @@
 //! `REDIS_URL` set (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances
 //! act as one. `SAMPLE_USERS` (`name:password,...`) says who may log in (see
 //! `nestish_sample::config`). With `METRICS_TOKEN` set, `GET /metrics` answers a scraper that
-//! sends it as `Authorization: Bearer <token>`; without it, the metrics are off.
+//! sends it as `Authorization: Bearer <token>`; without it, the metrics are off. The variables
+//! may also be in a `.env` file; a bad one fails start-up naming it.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use nestish_core::hub::Hub;
+use nestish_core::ConfigSource;
+use nestish_sample::metrics::MetricsGuard;
+use nestish_sample::modules::{SampleConfig, app_module};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
-    let port = match std::env::var("PORT") {
-        Ok(port) => match port.parse::<u16>() {
-            Ok(port) => port,
-            Err(_) => {
-                eprintln!("PORT must be a port number, not {port:?}");
-                return ExitCode::FAILURE;
-            }
-        },
-        Err(_) => 3000,
-    };
-    let mut app = match nestish_sample::app() {
-        Ok(app) => app,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        let hub = Hub::redis(url).classify(nestish_sample::metrics::topic_class);
-        match hub.connect().await {
-            Ok(hub) => {
-                tracing::info!(
-                    "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
-                );
-                app = app.provide(hub);
-            }
-            Err(error) => {
-                eprintln!("error: REDIS_URL: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    if !nestish_sample::metrics::MetricsGuard::from_env().is_on() {
-        tracing::info!("/metrics is off: set METRICS_TOKEN to scrape it with that bearer token");
-    }
     let result = async {
-        let tls = nestish_sample::tls(std::env::var_os("TLS_CERT"), std::env::var_os("TLS_KEY"))?;
-        let app = app.build()?;
-        let addr = ("127.0.0.1", port);
+        let config = Arc::new(ConfigSource::new().read_validated::<SampleConfig>()?);
+        if !MetricsGuard::new(config.metrics_token.as_deref()).is_on() {
+            tracing::info!(
+                "/metrics is off: set METRICS_TOKEN to scrape it with that bearer token"
+            );
+        }
+        let tls = nestish_sample::tls(
+            config.tls_cert.clone().map(Into::into),
+            config.tls_key.clone().map(Into::into),
+        )?;
+        let app = app_module(Arc::clone(&config)).init().await?;
+        let addr = ("127.0.0.1", config.port);
         let (server, scheme) = match tls {
             Some(tls) => (app.bind_tls(addr, tls).await?, "https"),
             None => (app.bind(addr).await?, "http"),

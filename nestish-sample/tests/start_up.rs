@@ -22,16 +22,19 @@ async fn a_malformed_sample_users_stops_the_start_up_naming_the_variable_and_the
     for (list, expected) in [
         (
             "ann:ann-password,bob",
-            "error: SAMPLE_USERS: entry 2 (\"bob\") is not name:password\n",
+            "error: cannot make `nestish_sample::auth::users::Users`: its factory failed: \
+             SAMPLE_USERS: entry 2 (\"bob\") is not name:password\n",
         ),
         (
             "ann:ann-password,b c:secret",
-            "error: SAMPLE_USERS: entry 2 (\"b c\"): a name is 1 to 40 ASCII letters, \
+            "error: cannot make `nestish_sample::auth::users::Users`: its factory failed: \
+             SAMPLE_USERS: entry 2 (\"b c\"): a name is 1 to 40 ASCII letters, \
              digits, '_' or '-'\n",
         ),
         (
             "ann:,bob:bob-password",
-            "error: SAMPLE_USERS: entry 1 (\"ann\"): the password is empty\n",
+            "error: cannot make `nestish_sample::auth::users::Users`: its factory failed: \
+             SAMPLE_USERS: entry 1 (\"ann\"): the password is empty\n",
         ),
     ] {
         let (status, stderr) = support::run_to_exit(&[("SAMPLE_USERS", list)]).await;

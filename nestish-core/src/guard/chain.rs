@@ -1,7 +1,7 @@
 //! Guards after start-up: each route's chain (global, controller, route), resolved once from the
 //! providers, and the request path that runs it before the handler.
 
-use std::any::type_name;
+use std::any::{TypeId, type_name};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::{Guard, GuardRequest};
 use crate::extract::PathParams;
 use crate::providers::Providers;
+use crate::providers::graph::Graph;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, RouteRecord};
 use crate::routing::router::Endpoint;
@@ -39,6 +40,8 @@ pub(crate) type Guards = Arc<[Arc<dyn ErasedGuard>]>;
 pub struct GuardRef {
     name: fn() -> &'static str,
     resolve: fn(&Providers) -> Option<ResolvedGuard>,
+    /// The guard's type and its testing stand-in's: either provided will do.
+    type_ids: fn() -> [TypeId; 2],
 }
 
 /// A guard found among the providers.
@@ -51,7 +54,40 @@ pub const fn guard_ref<G: Guard>() -> GuardRef {
     GuardRef {
         name: type_name::<G>,
         resolve: resolve_one::<G>,
+        type_ids: type_ids::<G>,
     }
+}
+
+fn type_ids<G: Guard>() -> [TypeId; 2] {
+    [TypeId::of::<G>(), TypeId::of::<GuardOverride<G>>()]
+}
+
+/// Every guard of `record` (after the `global` ones) that start-up will not have, as errors
+/// naming the guard and the route served at `path`.
+pub(crate) fn missing(
+    global: &[GuardRef],
+    record: &'static RouteRecord,
+    path: &'static str,
+    graph: &Graph<'_>,
+) -> Vec<Error> {
+    unprovided(global.iter().chain(record.guards), graph)
+        .map(move |guard| Error::MissingGuard {
+            guard,
+            path,
+            route: &record.source,
+        })
+        .collect()
+}
+
+/// The names of the guards `named` that start-up will not have.
+pub(crate) fn unprovided<'a>(
+    named: impl IntoIterator<Item = &'a GuardRef>,
+    graph: &Graph<'_>,
+) -> impl Iterator<Item = &'static str> {
+    named
+        .into_iter()
+        .filter(|guard| !(guard.type_ids)().iter().any(|id| graph.has(*id)))
+        .map(|guard| (guard.name)())
 }
 
 fn resolve_one<G: Guard>(providers: &Providers) -> Option<ResolvedGuard> {
@@ -79,16 +115,18 @@ impl<G: Guard> GuardOverride<G> {
     }
 }
 
-/// The guards of `record`: the app's `global` ones, then the record's (controller, then route).
+/// The guards of `record`, served at `path`: the app's `global` ones, then the record's
+/// (controller, then route).
 pub(crate) fn resolve(
     global: &[GuardRef],
     record: &'static RouteRecord,
+    path: &'static str,
     providers: &Providers,
 ) -> Result<Guards, Error> {
     resolve_all(global.iter().chain(record.guards), providers).map_err(|guard| {
         Error::MissingGuard {
             guard,
-            path: record.path,
+            path,
             route: &record.source,
         }
     })

@@ -94,7 +94,7 @@ pub(crate) use chain::GuardOverride;
 pub(crate) use chain::check;
 #[doc(hidden)]
 pub use chain::{GuardRef, ResolvedGuard, guard_ref};
-pub(crate) use chain::{Guards, guarded, resolve, resolve_all};
+pub(crate) use chain::{Guards, guarded, missing, resolve, resolve_all, unprovided};
 
 use crate::HttpError;
 

@@ -32,7 +32,7 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
     let observed = Observed::start(&request);
     let future = match router.lookup(request.method(), request.uri().path()) {
         Lookup::Found(endpoint, params) => {
-            let route = endpoint.record.path;
+            let route = endpoint.path;
             let observed = observed.map(|observed| observed.route(route));
             if !endpoint.guards.is_empty() {
                 return Dispatch::new(guard::guarded(endpoint, request, params), route, observed);

@@ -4,6 +4,7 @@
 pub(crate) mod builtin;
 pub(crate) mod dispatch;
 pub(crate) mod handler;
+pub(crate) mod placement;
 pub(crate) mod record;
 pub(crate) mod router;
 pub(crate) mod service;

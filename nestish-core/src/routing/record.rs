@@ -7,7 +7,7 @@ use crate::RouteSource;
 use crate::extract::PathParams;
 use crate::extract::{BodyLimits, RequestBody};
 use crate::guard::GuardRef;
-use crate::providers::{MissingProvider, Providers};
+use crate::providers::{Dependency, MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
 use crate::state::State;
@@ -107,15 +107,38 @@ pub enum RouteKind {
     Sse,
 }
 
+/// A controller's prefix, as `#[controller]` was given it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefix {
+    /// A string literal, checked at compile time, without slashes at either end.
+    Literal(&'static str),
+    /// A `const`, checked at start-up by the same rules; it may hold no parameter.
+    Const(&'static str),
+}
+
+/// The version a route is served under (URI versioning, see
+/// [`AppBuilder::enable_versioning`](crate::AppBuilder::enable_versioning)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// None given: the app's default version, if it has one.
+    AppDefault,
+    /// `VERSION_NEUTRAL`: served without a version segment.
+    Neutral,
+    /// `version = "1"` or `version = ["1", "2"]`, checked at compile time.
+    Of(&'static [&'static str]),
+}
+
 /// One route, as `#[controller]` declares it.
 pub struct RouteRecord {
     /// The HTTP method.
     pub verb: Verb,
-    /// The full, normalised path as written, NestJS style (`/cats/:id`), for messages.
+    /// The controller's prefix.
+    pub prefix: Prefix,
+    /// The route's own path, normalised, without slashes at either end (`:id`); the full path
+    /// is made at start-up, from the global prefix, the version, the prefix and this.
     pub path: &'static str,
-    /// The same path in the router's syntax, parameters named by position (`/cats/{p0}`), so
-    /// that `/cats/:id` and `/cats/:name` are the same path.
-    pub pattern: &'static str,
+    /// The route's version (its own, else its controller's).
+    pub version: Version,
     /// Plain or SSE.
     pub kind: RouteKind,
     /// Where it was declared, for messages.
@@ -124,6 +147,8 @@ pub struct RouteRecord {
     pub controller_type: fn() -> TypeId,
     /// Builds the controller.
     pub construct: ConstructFn,
+    /// The providers its constructor takes, checked before anything is built.
+    pub dependencies: fn() -> Vec<Dependency>,
     /// The shim that serves a request.
     pub handler: HandlerFn,
     /// Stream settings (SSE routes only).
@@ -134,14 +159,12 @@ pub struct RouteRecord {
 
 inventory::collect!(RouteRecord);
 
-/// Every route linked into the binary, in a deterministic order: by pattern, then method, then
-/// where they were declared (`inventory` gives them in no particular order).
+/// Every route linked into the binary, in a deterministic order: by where they were declared
+/// (`inventory` gives them in no particular order); the router sorts them again by final path.
 pub(crate) fn routes() -> Vec<&'static RouteRecord> {
     let mut routes: Vec<_> = inventory::iter::<RouteRecord>.into_iter().collect();
     routes.sort_by_key(|r| {
         (
-            r.pattern,
-            r.verb,
             r.source.controller,
             r.source.method,
             r.source.file,

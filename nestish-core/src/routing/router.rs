@@ -12,10 +12,23 @@ use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
 use crate::sse::{KeepAlive, SseConfig};
 
+/// A route to register: its record, where it is served, its controller and its guards.
+pub(crate) struct Entry {
+    pub(crate) record: &'static RouteRecord,
+    /// The full path, NestJS style (`/api/v1/cats/:id`): it names the route in logs and metrics.
+    pub(crate) path: &'static str,
+    /// The same in the router's syntax, parameters named by position (`/api/v1/cats/{p0}`).
+    pub(crate) pattern: &'static str,
+    pub(crate) controller: Controller,
+    pub(crate) guards: Guards,
+}
+
 /// One registered route, with the controller instance it calls.
 pub(crate) struct Endpoint {
-    /// The route as declared: its template names it in logs and metrics.
+    /// The route as declared.
     pub(crate) record: &'static RouteRecord,
+    /// Its full path: its template names it in logs and metrics.
+    pub(crate) path: &'static str,
     pub(crate) verb: Verb,
     pub(crate) kind: RouteKind,
     pub(crate) handler: HandlerFn,
@@ -46,7 +59,7 @@ impl Router {
     /// Registers the routes, which come sorted by pattern then method, with their controllers.
     /// `keep_alive` is the application's heartbeat interval, for routes that set none.
     pub(crate) fn new(
-        routes: impl IntoIterator<Item = (&'static RouteRecord, Controller, Guards)>,
+        routes: impl IntoIterator<Item = Entry>,
         keep_alive: Option<Duration>,
         limits: Limits,
         state: &Arc<State>,
@@ -58,17 +71,25 @@ impl Router {
             builtins: None,
             state: Arc::clone(state),
         };
-        let mut previous: Option<&'static RouteRecord> = None;
-        for (record, controller, guards) in routes {
+        let mut previous: Option<(&'static RouteRecord, &'static str)> = None;
+        for Entry {
+            record,
+            path,
+            pattern,
+            controller,
+            guards,
+        } in routes
+        {
             let endpoint = Endpoint {
                 record,
+                path,
                 verb: record.verb,
                 kind: record.kind,
                 handler: record.handler,
                 context: RouteContext {
                     controller,
                     sse: Arc::new(SseConfig {
-                        route: record.path,
+                        route: path,
                         heartbeat: match record.sse.keep_alive {
                             KeepAlive::AppDefault => keep_alive,
                             KeepAlive::Off => None,
@@ -78,8 +99,7 @@ impl Router {
                         retry: record.sse.retry,
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,
-                        metrics: (record.kind == RouteKind::Sse)
-                            .then(|| RouteMetrics::new(record.path)),
+                        metrics: (record.kind == RouteKind::Sse).then(|| RouteMetrics::new(path)),
                     }),
                     body: BodyLimits {
                         size: limits.body_limit,
@@ -91,9 +111,14 @@ impl Router {
                 guards,
             };
             match previous {
-                Some(prev) if prev.pattern == record.pattern => {
+                Some((prev, prev_pattern)) if prev_pattern == pattern => {
                     if prev.verb == record.verb {
-                        return Err(duplicate(prev, record));
+                        return Err(Error::DuplicateRoute {
+                            method: prev.verb.as_str(),
+                            path,
+                            first: &prev.source,
+                            second: &record.source,
+                        });
                     }
                     if let Some(last) = router.endpoints.last_mut() {
                         last.push(endpoint);
@@ -102,16 +127,16 @@ impl Router {
                 _ => {
                     router
                         .paths
-                        .insert(record.pattern, router.endpoints.len())
+                        .insert(pattern, router.endpoints.len())
                         .map_err(|err| Error::InvalidRoute {
-                            path: record.path,
+                            path,
                             source_route: &record.source,
                             reason: err.to_string(),
                         })?;
                     router.endpoints.push(vec![endpoint]);
                 }
             }
-            previous = Some(record);
+            previous = Some((record, pattern));
         }
         if let Some(builtins) = &builtins {
             for path in builtins.paths() {
@@ -148,14 +173,5 @@ impl Router {
             }
             None => Lookup::MethodNotAllowed(endpoints),
         }
-    }
-}
-
-fn duplicate(first: &'static RouteRecord, second: &'static RouteRecord) -> Error {
-    Error::DuplicateRoute {
-        method: first.verb.as_str(),
-        path: first.path,
-        first: &first.source,
-        second: &second.source,
     }
 }

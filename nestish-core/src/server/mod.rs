@@ -21,6 +21,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioTimer;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
+use crate::providers::lifecycle::Hook;
 use crate::state::{ServerHandle, State};
 use crate::{App, Error};
 use accept::{Acceptor, Transport};
@@ -226,7 +227,14 @@ impl Server {
         }
         // Stop listening: new clients are refused by the kernel from here on.
         drop(acceptor);
+        let hooks = &app.hooks;
+        hooks
+            .stop(Hook::BeforeApplicationShutdown, app.limits.shutdown_timeout)
+            .await;
         drain(&state, app.limits.shutdown_timeout).await;
+        hooks
+            .stop(Hook::ApplicationShutdown, app.limits.shutdown_timeout)
+            .await;
         if let Some(signals) = signals {
             signals.abort();
         }

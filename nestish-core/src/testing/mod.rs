@@ -67,7 +67,7 @@ pub use parse::{Event, Received};
 pub use sse::{EventStream, SseRequest, StreamError};
 
 use crate::guard::GuardOverride;
-use crate::{AppBuilder, ControllerSet, Error, Guard, NestFactory, ServerHandle};
+use crate::{AppBuilder, ControllerSet, Error, Factory, Guard, Module, NestFactory, ServerHandle};
 
 /// Where a testing module starts: NestJS's `Test`.
 ///
@@ -88,6 +88,28 @@ impl Test {
     /// ```
     pub fn create_testing_module() -> TestingModule {
         Self::module(NestFactory::create())
+    }
+
+    /// A testing module of module `M` and what it imports (see
+    /// [`NestFactory::create_module`]), NestJS's `Test.createTestingModule({ imports: [M] })`;
+    /// any provider can then be overridden, however the module makes it.
+    ///
+    /// ```
+    /// use nestish_core::{Module, ModuleBuilder};
+    ///
+    /// pub struct AppModule;
+    ///
+    /// impl Module for AppModule {
+    ///     fn register(module: ModuleBuilder) -> ModuleBuilder {
+    ///         module
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_module::<AppModule>();
+    /// # let _ = module;
+    /// ```
+    pub fn create_module<M: Module>() -> TestingModule {
+        Self::module(NestFactory::create_module::<M>())
     }
 
     /// A testing module of an app builder the application already has (its controllers,
@@ -207,6 +229,44 @@ impl TestingModule {
         self
     }
 
+    /// Registers a provider made by an async factory (see [`AppBuilder::provide_factory`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// pub struct Config { pub seed: u64 }
+    /// pub struct Random { pub seed: u64 }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .provide(Config { seed: 7 })
+    ///     .provide_factory(|config: Arc<Config>| async move {
+    ///         Ok::<_, std::convert::Infallible>(Random { seed: config.seed })
+    ///     });
+    /// # let _ = module;
+    /// ```
+    pub fn provide_factory<Args, F: Factory<Args>>(self, factory: F) -> Self {
+        self.configure(|builder| builder.provide_factory(factory))
+    }
+
+    /// Replaces the provider of the factory's type with what this factory makes, whatever the
+    /// builder registered for it (a value or another factory) and in whatever order: NestJS's
+    /// `overrideProvider(T).useFactory(...)`. A value stands in for a factory with
+    /// [`override_provider`](Self::override_provider).
+    ///
+    /// ```
+    /// pub struct Database { pub url: String }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_factory(|| async {
+    ///         Ok::<_, std::convert::Infallible>(Database { url: "sqlite::memory:".into() })
+    ///     });
+    /// # let _ = module;
+    /// ```
+    pub fn override_factory<Args, F: Factory<Args>>(mut self, factory: F) -> Self {
+        self.overrides
+            .push(Box::new(move |builder| builder.provide_factory(factory)));
+        self
+    }
+
     /// Replaces the provider of trait object type `T` (see
     /// [`AppBuilder::provide_dyn`]): the app's real service for a fake.
     ///
@@ -289,8 +349,8 @@ impl TestingModule {
     ///
     /// # Errors
     ///
-    /// What [`AppBuilder::build`] or [`App::bind`](crate::App::bind) returns: a duplicate
-    /// route, a missing provider, a refused setting.
+    /// What [`AppBuilder::init`] or [`App::bind`](crate::App::bind) returns: a duplicate
+    /// route, a missing provider, a failed factory, a refused setting.
     ///
     /// ```
     /// # async fn run() -> Result<(), nestish_core::Error> {
@@ -302,7 +362,7 @@ impl TestingModule {
             .overrides
             .into_iter()
             .fold(self.builder, |builder, apply| apply(builder));
-        let app = builder.handle_signals(false).build()?;
+        let app = builder.handle_signals(false).init().await?;
         let shutdown_patience = app.limits.shutdown_timeout + DEFAULT_TIMEOUT;
         let server = app.bind("127.0.0.1:0").await?;
         let addr = server.local_addr();

@@ -7,6 +7,7 @@ use syn::{Attribute, LitStr, Token};
 
 use super::RouteKind;
 use crate::path::PathLit;
+use crate::version::Version;
 
 /// What a route attribute says.
 #[derive(Default)]
@@ -21,6 +22,8 @@ pub(crate) struct RouteArgs {
     pub(crate) post: bool,
     /// `shutdown_event = "..."`: the data of the `event: shutdown` sent when the server stops.
     shutdown_event: Option<LitStr>,
+    /// `version = "2"`: the route's own version, over its controller's.
+    pub(crate) version: Option<Version>,
 }
 
 impl RouteArgs {
@@ -62,6 +65,13 @@ impl RouteArgs {
         let name = kind.name();
         let duplicate = || syn::Error::new(key.span(), format!("`{key}` is given twice"));
         match key.to_string().as_str() {
+            "version" => {
+                input.parse::<Token![=]>()?;
+                if self.version.is_some() {
+                    return Err(duplicate());
+                }
+                self.version = Some(Version::parse(input)?);
+            }
             "keep_alive" if kind == RouteKind::Sse => {
                 input.parse::<Token![=]>()?;
                 if self.keep_alive.is_some() {
@@ -126,9 +136,9 @@ impl RouteArgs {
             }
             _ => {
                 let takes = if kind == RouteKind::Sse {
-                    "a path, `keep_alive`, `retry`, `method` and `shutdown_event`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
+                    "a path, `keep_alive`, `retry`, `method`, `shutdown_event` and `version`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
                 } else {
-                    format!("only a path, like #[{name}(\"events\")]")
+                    format!("a path and a `version`, like #[{name}(\"events\", version = \"2\")]")
                 };
                 return Err(syn::Error::new(
                     key.span(),

@@ -5,14 +5,16 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+use syn::ReturnType;
 use syn::spanned::Spanned;
-use syn::{Path, ReturnType, Type};
 
 use super::RouteKind;
 use super::ast::Route;
 use super::params::{Param, Source};
+use crate::controller::Owner;
 use crate::guards;
 use crate::types::type_argument;
+use crate::version::Version;
 
 impl Route {
     fn verb(&self) -> TokenStream {
@@ -23,19 +25,19 @@ impl Route {
         }
     }
 
-    /// The handler shim and the `inventory::submit!` of the route record. `construct` is the
-    /// path of the controller's constructor shim, `controller_guards` those of its impl.
-    pub(crate) fn expand(
-        &self,
-        self_ty: &Type,
-        controller: &str,
-        construct: &TokenStream,
-        controller_guards: &[Path],
-    ) -> TokenStream {
-        let guards = guards::expand(controller_guards.iter().chain(&self.guards));
+    /// The handler shim and the `inventory::submit!` of the route record.
+    pub(crate) fn expand(&self, owner: &Owner<'_>) -> TokenStream {
+        let Owner {
+            self_ty,
+            name: controller,
+            construct,
+            ..
+        } = owner;
+        let guards = guards::expand(owner.guards.iter().chain(&self.guards));
         let private = quote!(::nestish_core::__private);
-        let full_path = &self.full_path;
-        let pattern = &self.pattern.pattern;
+        let path = &self.args.path.value;
+        let prefix = &owner.prefix;
+        let version = Version::expand(self.args.version.as_ref(), owner.version);
         let method = &self.sig.ident;
         let method_name = method.to_string();
         let handler = format_ident!("__nestish_handler_{}", method);
@@ -104,7 +106,7 @@ impl Route {
                 let ::core::option::Option::Some(__this) =
                     #private::#instance::<#self_ty>(__context)
                 else {
-                    return #private::wrong_controller(#full_path);
+                    return #private::wrong_controller(#method_name);
                 };
                 #sse_setup
                 let __limit = __context.body_limit();
@@ -114,8 +116,9 @@ impl Route {
             #private::inventory::submit! {
                 #private::RouteRecord {
                     verb: #verb,
-                    path: #full_path,
-                    pattern: #pattern,
+                    prefix: #prefix,
+                    path: #path,
+                    version: #version,
                     kind: #private::RouteKind::#kind,
                     source: #private::RouteSource {
                         controller: #controller,
@@ -125,6 +128,7 @@ impl Route {
                     },
                     controller_type: #private::controller_type::<#self_ty>,
                     construct: #construct,
+                    dependencies: __nestish_dependencies,
                     handler: #handler,
                     sse: #sse_options,
                     guards: #guards,

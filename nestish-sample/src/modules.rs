@@ -1,0 +1,170 @@
+//! The sample's settings and modules, NestJS's `ConfigModule` and `@Module`s: each controller in
+//! the module of its feature, the chat's hub through the hub module, on Redis when `REDIS_URL`
+//! says so, and every setting read, and checked, at start-up.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
+use nestish_core::{AppBuilder, HubModule, Module, ModuleBuilder, NestFactory};
+use serde::Deserialize;
+
+use crate::AppController;
+use crate::auth::{AuthController, AuthGuard, Sessions, Users};
+use crate::chat::ChatController;
+use crate::jobs::{JobBoard, JobsController};
+use crate::metrics::{self, MetricsGuard};
+use crate::notifications::NotificationsController;
+use crate::pages::PagesController;
+
+/// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`,
+/// `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`, `SAMPLE_USERS`, `METRICS_TOKEN`) in the environment or a `.env` file; a bad value
+/// fails start-up naming the variable.
+#[derive(Debug, Deserialize, garde::Validate)]
+pub struct SampleConfig {
+    /// The port to listen on; 3000 without `PORT`.
+    #[serde(default = "default_port")]
+    #[garde(skip)]
+    pub port: u16,
+    /// The hub on Redis (`redis://127.0.0.1:6379`), so several instances act as one.
+    #[garde(skip)]
+    pub redis_url: Option<String>,
+    /// What session tokens are signed with: instances that share it share their users. A random
+    /// secret of the process's own without it.
+    #[garde(inner(length(min = 1)))]
+    pub session_secret: Option<String>,
+    /// The certificate chain to serve HTTPS with (PEM), with `TLS_KEY`.
+    #[garde(skip)]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM), with `TLS_CERT`.
+    #[garde(skip)]
+    pub tls_key: Option<PathBuf>,
+    /// Who may log in, as `name:password` pairs, comma-separated; `ann` and `bob` without it
+    /// (see [`crate::config::DEFAULT_USERS`]).
+    #[garde(skip)]
+    pub sample_users: Option<String>,
+    /// The bearer token a scraper of `/metrics` sends; the metrics are off without it.
+    #[garde(skip)]
+    pub metrics_token: Option<String>,
+}
+
+fn default_port() -> u16 {
+    3000
+}
+
+/// Logging in: the sessions (signed with `SESSION_SECRET`), the guard that reads them, and
+/// `POST /login`.
+pub struct AuthModule;
+
+impl Module for AuthModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .provide_factory(|config: Arc<SampleConfig>| async move {
+                crate::config::users_from(config.sample_users.as_deref())
+            })
+            .provide_factory(|config: Arc<SampleConfig>| async move {
+                let sessions = match &config.session_secret {
+                    Some(secret) => Sessions::with_secret(secret.as_bytes()),
+                    None => Sessions::random()?,
+                };
+                // Served over HTTPS (see `main.rs`), the session cookie is `Secure`.
+                Ok::<_, getrandom::Error>(sessions.secure_cookies(config.tls_cert.is_some()))
+            })
+            .provide_factory(|sessions: Arc<Sessions>, users: Arc<Users>| async move {
+                Ok::<_, Infallible>(AuthGuard::new(sessions, users))
+            })
+            .controllers::<(AuthController,)>()
+            .exports::<(Sessions, AuthGuard, Users)>()
+    }
+}
+
+/// The pages and the 28-sse stream.
+pub struct PagesModule;
+
+impl Module for PagesModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module.controllers::<(AppController, PagesController)>()
+    }
+}
+
+/// The jobs and their progress streams.
+pub struct JobsModule;
+
+impl Module for JobsModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .provide(JobBoard::default())
+            .controllers::<(JobsController,)>()
+    }
+}
+
+/// The chat, on the hub: in this process, or on Redis when `REDIS_URL` is set.
+pub struct ChatModule;
+
+impl Module for ChatModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import_module(HubModule::for_root_async(
+                |config: Arc<SampleConfig>| async move {
+                    match &config.redis_url {
+                        Some(url) => {
+                            let hub = Hub::redis(url.as_str())
+                                .classify(metrics::topic_class)
+                                .connect()
+                                .await?;
+                            tracing::info!(
+                                "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
+                            );
+                            Ok::<_, nestish_core::hub::HubError>(hub)
+                        }
+                        None => Ok(Hub::with_backend(MemoryBackend::new(
+                            HubConfig::default().classify(metrics::topic_class),
+                        ))),
+                    }
+                },
+            ))
+            // The chat mentions users only, and its routes are behind the auth guard.
+            .import::<AuthModule>()
+            .controllers::<(ChatController,)>()
+            .exports::<(Hub,)>()
+    }
+}
+
+/// Each user's mentions, from the chat's hub.
+pub struct NotificationsModule;
+
+impl Module for NotificationsModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import::<ChatModule>()
+            .controllers::<(NotificationsController,)>()
+    }
+}
+
+/// The whole sample.
+pub struct AppModule;
+
+impl Module for AppModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import::<AuthModule>()
+            .import::<PagesModule>()
+            .import::<JobsModule>()
+            .import::<ChatModule>()
+            .import::<NotificationsModule>()
+    }
+}
+
+/// The sample built from its modules and `config`, with its health and metrics routes (the
+/// metrics for a scraper with `METRICS_TOKEN`'s token); start it with `.init().await` (its hub,
+/// users and sessions are made by async factories).
+pub fn app_module(config: Arc<SampleConfig>) -> AppBuilder {
+    let metrics_guard = MetricsGuard::new(config.metrics_token.as_deref());
+    NestFactory::create_module::<AppModule>()
+        .provide_arc(config)
+        .health_routes("/health")
+        .provide(metrics_guard)
+        .metrics_route("/metrics")
+        .metrics_guard::<MetricsGuard>()
+}

@@ -1,0 +1,8 @@
+use nestish_core::NestFactory;
+
+pub struct Pool;
+
+fn main() {
+    let _ = NestFactory::create()
+        .provide_factory(|url: String| async move { Ok::<_, std::io::Error>(Pool) });
+}
