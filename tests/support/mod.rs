@@ -77,6 +77,21 @@ pub fn run(server: nestish_core::Server) -> Running {
     Running { addr, handle, task }
 }
 
+/// Checks that `text` is how a shutdown ends an SSE stream: `before` (the route's
+/// `event: shutdown`, or nothing), then a lone `retry:` within the default drain window.
+pub fn assert_drained(text: &str, before: &str) {
+    let window = nestish_core::Limits::default().drain_window.as_millis();
+    let retry = text
+        .strip_prefix(before)
+        .and_then(|rest| rest.strip_prefix("retry: "))
+        .and_then(|rest| rest.strip_suffix("\n\n"))
+        .and_then(|millis| millis.parse::<u128>().ok());
+    assert!(
+        retry.is_some_and(|millis| millis <= window),
+        "not {before:?} then a retry within the drain window: {text:?}"
+    );
+}
+
 /// Polls `condition` every 20 ms until it holds; panics with `what` after [`PATIENCE`].
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
