@@ -231,6 +231,12 @@ where
             }
             let retry = drain_retry(self.config.drain_window);
             encode(&super::MessageEvent::default().retry(retry), self.buf);
+            tracing::debug!(
+                target: "nestish::sse",
+                route = self.config.route,
+                retry_ms = retry.as_millis() as u64,
+                "stream drained"
+            );
         }
         self.stream.set(None);
         self.stats.reason = Some(if shutting_down {
