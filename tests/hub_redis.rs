@@ -8,13 +8,13 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use nestish_core::hub::Hub;
 use nestish_sample::auth::{Sessions, Users};
 use support::Conn;
+use support::balancer::Balancer;
 use support::redis::Redis;
 use support::webdriver::Browser;
 
@@ -838,51 +838,6 @@ async fn a_redis_that_cannot_be_reached_at_start_up_is_named() {
         .await
         .expect_err("not a Redis URL");
     assert!(error.to_string().contains("http://127.0.0.1"), "{error}");
-}
-
-/// A load balancer in front of two instances: each new connection goes to the instance chosen
-/// now; [`Balancer::move_to_b`] also cuts the connections it has open to A, as when A goes away.
-struct Balancer {
-    addr: SocketAddr,
-    to_b: Arc<AtomicBool>,
-    open: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
-}
-
-impl Balancer {
-    async fn start(a: SocketAddr, b: SocketAddr) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let addr = listener.local_addr().expect("its address");
-        let to_b = Arc::new(AtomicBool::new(false));
-        let open: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
-        let (choice, connections) = (Arc::clone(&to_b), Arc::clone(&open));
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let backend = if choice.load(Ordering::SeqCst) { b } else { a };
-                let relay = tokio::spawn(async move {
-                    if let Ok(mut server) = tokio::net::TcpStream::connect(backend).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-                lock(&connections).push(relay.abort_handle());
-            }
-        });
-        Self { addr, to_b, open }
-    }
-
-    fn move_to_b(&self) {
-        self.to_b.store(true, Ordering::SeqCst);
-        for relay in lock(&self.open).drain(..) {
-            relay.abort();
-        }
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Waits (on the page's own mutations, not by polling) until the chat page shows at least

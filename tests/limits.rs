@@ -161,6 +161,8 @@ fn the_readme_states_every_default_that_limits_default_has() {
                 Count(Limits::HTTP2_MAX_PENDING_RESET_STREAMS),
                 Count(Limits::HTTP2_MAX_LOCAL_ERROR_RESETS),
             ]
+        } else if setter.contains(".drain_window(") {
+            vec![Time(limits.drain_window)]
         } else if setter.contains(".http2_connection_buffer(") {
             // The floor: `tests/http2_limits.rs` has start-up refuse a smaller one.
             vec![Bytes(limits.http2_connection_buffer), Bytes(16 * 1024)]

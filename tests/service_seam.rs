@@ -55,9 +55,9 @@ where
     assert_eq!(read_until(body, "data: one\n\n").await, "\ndata: one\n\n");
     assert_eq!(handle.open_streams(), 1);
     handle.shutdown();
-    assert_eq!(
-        read_until(body, "\n\n").await,
-        "event: shutdown\ndata: bye\n\n"
+    support::assert_drained(
+        &read_until(body, "\n\n").await,
+        "event: shutdown\ndata: bye\n\n",
     );
     assert!(ends_cleanly(body).await, "the stream ended with an error");
 }

@@ -38,6 +38,8 @@ async fn sigterm_ends_open_streams_cleanly_and_serve_returns() {
 
     support::sigterm_self().await;
 
+    let last = conn.chunk().await.expect("a last chunk");
+    support::assert_drained(std::str::from_utf8(&last).expect("UTF-8"), "");
     assert_eq!(
         conn.chunk().await,
         None,

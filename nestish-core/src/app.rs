@@ -731,6 +731,21 @@ impl AppBuilder {
         self
     }
 
+    /// Sets the window a shutdown spreads reconnections over: every SSE stream it ends gets a
+    /// `retry:` (the browser's reconnection delay) drawn at random between zero and `window`,
+    /// so that its clients come back to the remaining instances spread out, each resuming by
+    /// `Last-Event-ID`, rather than all in the same instant. Default 5 s; zero sends `retry: 0` to every stream.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().drain_window(Duration::from_secs(10));
+    /// # let _ = builder;
+    /// ```
+    pub fn drain_window(mut self, window: Duration) -> Self {
+        self.limits.drain_window = window;
+        self
+    }
+
     /// Sets how long an SSE stream may stay silent before nestish writes a heartbeat comment
     /// (`:` and a blank line, which clients ignore) to keep proxies and load balancers from
     /// closing it; `None` switches heartbeats off. Every frame written restarts the wait.

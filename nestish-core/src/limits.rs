@@ -51,6 +51,10 @@ pub struct Limits {
     pub sse_max_lifetime: Option<Duration>,
     /// How long a graceful shutdown waits for open connections before closing them. Default 10 s.
     pub shutdown_timeout: Duration,
+    /// The window a shutdown spreads reconnections over: each SSE stream it ends gets a
+    /// `retry:` drawn at random between zero and this, so its clients come back to the other
+    /// instances spread out rather than all at once. Default 5 s.
+    pub drain_window: Duration,
     /// Most streams a client may have open at once on one HTTP/2 connection (each
     /// `EventSource` is one); one more is refused with `REFUSED_STREAM`. Default 200.
     pub http2_max_concurrent_streams: u32,
@@ -108,6 +112,7 @@ impl Default for Limits {
             backlog: 1_024,
             sse_max_lifetime: None,
             shutdown_timeout: Duration::from_secs(10),
+            drain_window: Duration::from_secs(5),
             http2_max_concurrent_streams: 200,
             tls_handshake_timeout: Duration::from_secs(10),
             http2_idle_timeout: Duration::from_secs(30),

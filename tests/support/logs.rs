@@ -35,6 +35,20 @@ impl Captured {
 /// Captures this thread's log lines up to `level` until the guard is dropped. Use it in a
 /// current-thread test: the server's tasks then run on this thread, under this subscriber.
 pub fn capture(level: tracing::Level) -> (Captured, tracing::subscriber::DefaultGuard) {
+    let (captured, subscriber) = subscriber(level);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+/// Captures every thread's log lines up to `level`, for the rest of the process: for a test
+/// binary of one multi-threaded test, whose server runs on the runtime's workers.
+pub fn capture_process(level: tracing::Level) -> Captured {
+    let (captured, subscriber) = subscriber(level);
+    tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+    captured
+}
+
+/// A subscriber that writes lines up to `level` into what it returns with it.
+fn subscriber(level: tracing::Level) -> (Captured, impl tracing::Subscriber + Send + Sync) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -42,5 +56,5 @@ pub fn capture(level: tracing::Level) -> (Captured, tracing::subscriber::Default
         .with_max_level(level)
         .with_writer(move || writer.clone())
         .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+    (captured, subscriber)
 }

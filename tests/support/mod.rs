@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod balancer;
 pub mod frames;
 pub mod h2c;
 pub mod http1;
@@ -76,6 +77,21 @@ pub fn run(server: nestish_core::Server) -> Running {
     let handle = server.handle();
     let task = tokio::spawn(server.serve());
     Running { addr, handle, task }
+}
+
+/// Checks that `text` is how a shutdown ends an SSE stream: `before` (the route's
+/// `event: shutdown`, or nothing), then a lone `retry:` within the default drain window.
+pub fn assert_drained(text: &str, before: &str) {
+    let window = nestish_core::Limits::default().drain_window.as_millis();
+    let retry = text
+        .strip_prefix(before)
+        .and_then(|rest| rest.strip_prefix("retry: "))
+        .and_then(|rest| rest.strip_suffix("\n\n"))
+        .and_then(|millis| millis.parse::<u128>().ok());
+    assert!(
+        retry.is_some_and(|millis| millis <= window),
+        "not {before:?} then a retry within the drain window: {text:?}"
+    );
 }
 
 /// Polls `condition` every 20 ms until it holds; panics with `what` after [`PATIENCE`].

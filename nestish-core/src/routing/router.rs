@@ -99,6 +99,7 @@ impl Router {
                         retry: record.sse.retry,
                         max_lifetime: limits.sse_max_lifetime,
                         shutdown_event: record.sse.shutdown_event,
+                        drain_window: limits.drain_window,
                         metrics: (record.kind == RouteKind::Sse).then(|| RouteMetrics::new(path)),
                     }),
                     body: BodyLimits {

@@ -7,6 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -135,6 +136,14 @@ impl Stats {
     }
 }
 
+/// The reconnection delay a shutdown gives one stream: uniform between zero and `window`, to
+/// the millisecond (the unit of `retry:`). Drawn when the shutdown is seen, so an open stream
+/// holds no timer and no number for it.
+fn drain_retry(window: Duration) -> Duration {
+    let window = u64::try_from(window.as_millis()).unwrap_or(u64::MAX);
+    Duration::from_millis(fastrand::u64(0..=window))
+}
+
 /// What [`SseBodyProj::fill`] took from the stream.
 struct Filled {
     /// Whether the stream waits for more (rather than a cap being reached, or its end).
@@ -210,12 +219,25 @@ where
         self.stats.reason = Some(CloseReason::Error);
     }
 
-    /// Ends the stream cleanly, after the route's shutdown event if it declares one.
+    /// Ends the stream cleanly. On shutdown, after the route's shutdown event if it declares
+    /// one, a `retry:` drawn across the drain window: the client's `Last-Event-ID` is the last
+    /// event it received whole (what the stream had taken is written, what it had not is left
+    /// for the next instance to replay), and it reconnects after that delay.
     fn finish(&mut self, shutting_down: bool) {
-        if let (true, Some(text)) = (shutting_down, self.config.shutdown_event) {
-            self.buf.extend_from_slice(b"event: shutdown\n");
-            encode_data(text, self.buf);
-            self.buf.extend_from_slice(b"\n");
+        if shutting_down {
+            if let Some(text) = self.config.shutdown_event {
+                self.buf.extend_from_slice(b"event: shutdown\n");
+                encode_data(text, self.buf);
+                self.buf.extend_from_slice(b"\n");
+            }
+            let retry = drain_retry(self.config.drain_window);
+            encode(&super::MessageEvent::default().retry(retry), self.buf);
+            tracing::debug!(
+                target: "nestish::sse",
+                route = self.config.route,
+                retry_ms = retry.as_millis() as u64,
+                "stream drained"
+            );
         }
         self.stream.set(None);
         self.stats.reason = Some(if shutting_down {
@@ -431,7 +453,6 @@ mod tests {
     use super::*;
     use crate::MessageEvent;
     use crate::state::State;
-    use std::time::Duration;
 
     const SECOND: Duration = Duration::from_secs(1);
 
@@ -444,6 +465,7 @@ mod tests {
                 retry: None,
                 max_lifetime: None,
                 shutdown_event: None,
+                drain_window: 5 * SECOND,
                 metrics: None,
             }),
             state,
@@ -604,6 +626,51 @@ mod tests {
             Some("event: error\ndata: gone\n\n")
         );
         assert_eq!(next(&mut body).await, None);
+    }
+
+    /// The `retry:` of a frame that holds only that field, in milliseconds.
+    fn retry_of(frame: &str) -> u64 {
+        frame
+            .strip_prefix("retry: ")
+            .and_then(|rest| rest.strip_suffix("\n\n"))
+            .and_then(|millis| millis.parse().ok())
+            .unwrap_or_else(|| panic!("a lone retry field: {frame:?}"))
+    }
+
+    #[tokio::test]
+    async fn on_shutdown_a_stream_ends_after_what_it_took_with_a_retry_in_the_drain_window() {
+        let setup = config(None);
+        let state = Arc::clone(&setup.state);
+        let (tx, mut rx) = mpsc::unbounded_channel::<MessageEvent>();
+        let events = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(events, setup));
+        assert_eq!(next(&mut body).await.as_deref(), Some("\n"));
+        tx.send(MessageEvent::new("a").id("1").unwrap()).unwrap();
+        assert_eq!(next(&mut body).await.as_deref(), Some("id: 1\ndata: a\n\n"));
+        state.trigger_shutdown();
+        // Not taken before the shutdown: left for the instance the client reconnects to.
+        tx.send(MessageEvent::new("b").id("2").unwrap()).unwrap();
+        let last = next(&mut body).await.expect("a last frame");
+        assert!(retry_of(&last) <= 5_000, "{last:?}");
+        assert_eq!(next(&mut body).await, None);
+    }
+
+    #[test]
+    fn drain_retries_cover_the_window_evenly() {
+        // 10,000 draws in 10 buckets: 1,000 expected in each, with a standard deviation of 30;
+        // 850..=1150 is five of them either side, which a fair draw misses once in millions.
+        let window = Duration::from_millis(999);
+        let mut buckets = [0u32; 10];
+        for _ in 0..10_000 {
+            let retry = drain_retry(window);
+            assert!(retry <= window, "{retry:?}");
+            buckets[retry.as_millis() as usize / 100] += 1;
+        }
+        assert!(
+            buckets.iter().all(|n| (850..=1150).contains(n)),
+            "{buckets:?}"
+        );
+        assert_eq!(drain_retry(Duration::ZERO), Duration::ZERO);
     }
 
     #[tokio::test]

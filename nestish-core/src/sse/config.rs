@@ -22,6 +22,8 @@ pub struct SseConfig {
     pub(crate) max_lifetime: Option<Duration>,
     /// The data of the `event: shutdown` written when the server shuts down, if any.
     pub(crate) shutdown_event: Option<&'static str>,
+    /// The window a shutdown draws each stream's last `retry:` from.
+    pub(crate) drain_window: Duration,
     /// The route's figures (SSE routes only).
     pub(crate) metrics: Option<RouteMetrics>,
 }
