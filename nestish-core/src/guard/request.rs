@@ -7,6 +7,7 @@ use http::{HeaderMap, Method, Uri};
 
 use crate::ConnectionInfo;
 use crate::extract::RequestParts;
+use crate::hub::{Hub, TopicGrant, TopicGrants};
 
 /// The head of a request, as a [`Guard`](crate::Guard) sees it: method, path, the route it
 /// matched, headers, cookies, query and the client's address, and a place to leave values for
@@ -177,6 +178,36 @@ impl<'r> GuardRequest<'r> {
     /// ```
     pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
         self.parts.extensions.insert(value);
+    }
+
+    /// Grants the request's principal `grant` on `hub`: the topics a [`GrantedHub`](crate::hub::GrantedHub) argument of
+    /// the route may then subscribe to or publish on. Grants add up, from every guard of the
+    /// route; a request with none gets 403 from a `GrantedHub` argument. Every grant names the
+    /// same hub (grants on two hubs answer 500: the app's mistake).
+    ///
+    /// ```
+    /// use nestish_core::hub::{Hub, TopicGrant};
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct TenantGuard {
+    ///     pub hub: Hub,
+    /// }
+    ///
+    /// impl Guard for TenantGuard {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         let tenant = request.header("x-tenant").ok_or_else(|| HttpError::unauthorized("who?"))?;
+    ///         let own = format!("tenant:{tenant}:*");
+    ///         request.grant(&self.hub, TopicGrant::all(own));
+    ///         request.grant(&self.hub, TopicGrant::subscribe("announcements"));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn grant(&mut self, hub: &Hub, grant: TopicGrant) {
+        let existing = self.parts.extensions.get_mut::<TopicGrants>();
+        if let Some(first) = TopicGrants::add(existing, hub, grant) {
+            self.parts.extensions.insert(first);
+        }
     }
 
     /// What an earlier guard stored with [`insert`](Self::insert).
