@@ -17,9 +17,7 @@ use support::Conn;
 use support::redis::Redis;
 
 /// Grants the tenant named by the `X-Tenant` header its own topics, `tenant:<name>:*`.
-pub struct TenantGuard {
-    hub: Hub,
-}
+pub struct TenantGuard;
 
 impl Guard for TenantGuard {
     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
@@ -27,7 +25,7 @@ impl Guard for TenantGuard {
             .header("x-tenant")
             .ok_or_else(|| HttpError::unauthorized("no tenant"))?;
         let own = format!("tenant:{tenant}:*");
-        request.grant(&self.hub, TopicGrant::all(own));
+        request.grant(TopicGrant::all(own));
         Ok(())
     }
 }
@@ -87,7 +85,8 @@ impl TopicsController {
 async fn instance(hub: &Hub) -> support::Running {
     let builder = NestFactory::create()
         .controllers::<(TopicsController,)>()
-        .provide(TenantGuard { hub: hub.clone() });
+        .provide(hub.clone())
+        .provide(TenantGuard);
     support::serve(builder).await
 }
 

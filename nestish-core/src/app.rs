@@ -12,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::guard::{self, Guard, GuardRef};
+use crate::hub::Hub;
 use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::routing::builtin::Builtins;
@@ -692,7 +693,16 @@ impl AppBuilder {
             self.metrics.as_deref(),
             metrics_guards,
         )?;
-        let router = Router::new(routes, self.sse_keep_alive, self.limits, &state, builtins)?;
+        // The hub a route's `GrantedHub` argument reaches: the one the app provides.
+        let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
+        let router = Router::new(
+            routes,
+            self.sse_keep_alive,
+            self.limits,
+            &state,
+            builtins,
+            hub,
+        )?;
         if records.is_empty() {
             tracing::warn!(
                 target: "nestish::routes",

@@ -2,7 +2,8 @@
 //! and [`GrantedHub`], the hub handle a route uses, which checks every topic against it.
 //!
 //! A guard grants topic patterns with [`GuardRequest::grant`](crate::GuardRequest::grant); a
-//! route takes a [`GrantedHub`] argument and names its topic. The check runs once per
+//! route takes a [`GrantedHub`] argument (the app's provided [`Hub`], restricted to those
+//! patterns) and names its topic. The check runs once per
 //! subscription or publication, above the backend, so it is the same on every engine; the
 //! events of a granted subscription are not checked again.
 
@@ -131,32 +132,14 @@ impl TopicGrant {
     }
 }
 
-/// The grants a request's guards gave, on the hub they gave them on: kept in the request's
-/// extensions by [`GuardRequest::grant`](crate::GuardRequest::grant).
-#[derive(Clone)]
+/// The grants a request's guards gave: kept in the request's extensions by
+/// [`GuardRequest::grant`](crate::GuardRequest::grant), with the app's hub once every guard has
+/// let the request through.
+#[derive(Clone, Default)]
 pub(crate) struct TopicGrants {
-    hub: Hub,
-    grants: Vec<TopicGrant>,
-    /// A guard granted on another hub than an earlier one did: the app's mistake, answered 500.
-    other_hub: bool,
-}
-
-impl TopicGrants {
-    /// Adds `grant` on `hub` to what `existing` holds.
-    pub(crate) fn add(existing: Option<&mut Self>, hub: &Hub, grant: TopicGrant) -> Option<Self> {
-        match existing {
-            Some(grants) => {
-                grants.other_hub |= !grants.hub.same(hub);
-                grants.grants.push(grant);
-                None
-            }
-            None => Some(Self {
-                hub: hub.clone(),
-                grants: vec![grant],
-                other_hub: false,
-            }),
-        }
-    }
+    pub(crate) grants: Vec<TopicGrant>,
+    /// The hub the app provides (set after the guards ran); `None` when it provides none.
+    pub(crate) hub: Option<Hub>,
 }
 
 /// Why a [`GrantedHub`] refused or failed a publication.
@@ -188,8 +171,10 @@ impl From<GrantError> for HttpError {
 }
 
 /// The hub as a route should use it: only the topics the request's guards granted
-/// ([`GuardRequest::grant`](crate::GuardRequest::grant)). Take it as a route argument, with no
-/// attribute. A request no guard granted a topic is answered 403 before the handler runs.
+/// ([`GuardRequest::grant`](crate::GuardRequest::grant)), on the [`Hub`] the app provides. Take
+/// it as a route argument, with no attribute. A request no guard granted a topic is answered 403
+/// before the handler runs; one with grants in an app that provides no `Hub`, 500 (the app's
+/// mistake, logged).
 ///
 /// The raw [`Hub`] reaches every topic: it is for trusted server-side code (a guard, a job that
 /// publishes), never for a topic a client's request names.
@@ -201,15 +186,13 @@ impl From<GrantError> for HttpError {
 /// };
 ///
 /// /// Grants the tenant of the `tenant` cookie its own topics.
-/// pub struct TenantGuard {
-///     hub: Hub,
-/// }
+/// pub struct TenantGuard;
 ///
 /// impl Guard for TenantGuard {
 ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
 ///         let tenant = request.cookie("tenant").ok_or_else(|| HttpError::unauthorized("who?"))?;
 ///         let pattern = format!("tenant:{tenant}:*");
-///         request.grant(&self.hub, TopicGrant::all(pattern));
+///         request.grant(TopicGrant::all(pattern));
 ///         Ok(())
 ///     }
 /// }
@@ -241,8 +224,10 @@ impl From<GrantError> for HttpError {
 ///         Ok(hub.publish(&topic, text).await?.to_string())
 ///     }
 /// }
-/// let hub = Hub::new();
-/// let app = nestish_core::NestFactory::create().provide(TenantGuard { hub }).build();
+/// let app = nestish_core::NestFactory::create()
+///     .provide(Hub::new())
+///     .provide(TenantGuard)
+///     .build();
 /// # let _ = app;
 /// ```
 #[derive(Clone)]
@@ -364,16 +349,16 @@ impl FromRequestParts for GrantedHub {
         let Some(granted) = parts.extensions.get::<TopicGrants>() else {
             return Err(HttpError::forbidden("no topic granted"));
         };
-        if granted.other_hub {
+        let Some(hub) = &granted.hub else {
             tracing::error!(
                 path = parts.uri.path(),
-                "the guards of a route granted topics on two different hubs: a {} reaches one",
+                "a route reads {}, but the app provides no Hub: add .provide(Hub::new())",
                 type_name::<GrantedHub>()
             );
             return Err(HttpError::internal());
-        }
+        };
         Ok(Self {
-            hub: granted.hub.clone(),
+            hub: hub.clone(),
             grants: granted.grants.clone(),
         })
     }
@@ -388,31 +373,36 @@ mod tests {
         http::Request::new(()).into_parts().0
     }
 
+    /// The grants that `grants` leave, as the guard chain hands them on with `hub`.
+    fn granted(grants: &[TopicGrant], hub: Option<Hub>) -> Result<GrantedHub, HttpError> {
+        let mut parts = parts();
+        let mut request = GuardRequest::new(&mut parts, "/t");
+        for grant in grants {
+            request.grant(grant.clone());
+        }
+        if let Some(granted) = parts.extensions.get_mut::<TopicGrants>() {
+            granted.hub = hub;
+        }
+        GrantedHub::from_request_parts(&parts)
+    }
+
     #[test]
     fn a_request_without_grants_is_refused_with_403() {
-        let refused = GrantedHub::from_request_parts(&parts()).unwrap_err();
+        let refused = granted(&[], Some(Hub::new())).unwrap_err();
         assert_eq!(refused.status(), http::StatusCode::FORBIDDEN);
     }
 
     #[test]
     fn grants_of_several_guards_add_up() {
-        let hub = Hub::new();
-        let mut parts = parts();
-        let mut request = GuardRequest::new(&mut parts, "/t");
-        request.grant(&hub, TopicGrant::subscribe("a:*"));
-        request.grant(&hub, TopicGrant::publish("b"));
-        let granted = GrantedHub::from_request_parts(&parts).unwrap();
-        assert!(granted.may_subscribe("a:1") && granted.may_publish("b"));
-        assert!(!granted.may_publish("a:1") && !granted.may_subscribe("b"));
+        let grants = [TopicGrant::subscribe("a:*"), TopicGrant::publish("b")];
+        let hub = granted(&grants, Some(Hub::new())).unwrap();
+        assert!(hub.may_subscribe("a:1") && hub.may_publish("b"));
+        assert!(!hub.may_publish("a:1") && !hub.may_subscribe("b"));
     }
 
     #[test]
-    fn grants_on_two_hubs_are_the_apps_mistake_answered_500() {
-        let mut parts = parts();
-        let mut request = GuardRequest::new(&mut parts, "/t");
-        request.grant(&Hub::new(), TopicGrant::subscribe("a"));
-        request.grant(&Hub::new(), TopicGrant::subscribe("b"));
-        let refused = GrantedHub::from_request_parts(&parts).unwrap_err();
+    fn grants_in_an_app_without_a_hub_are_its_mistake_answered_500() {
+        let refused = granted(&[TopicGrant::all("a")], None).unwrap_err();
         assert_eq!(refused.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

@@ -252,11 +252,6 @@ impl Hub {
         Self::with_backend(MemoryBackend::default())
     }
 
-    /// Whether `other` is this hub (a clone of it), not another one.
-    pub(crate) fn same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.backend, &other.backend)
-    }
-
     /// A hub on another engine.
     ///
     /// ```
