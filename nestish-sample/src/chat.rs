@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use futures::Stream;
-use nestish_core::hub::{Hub, HubEvent};
+use nestish_core::hub::{GrantedHub, Hub, Subscription};
 use nestish_core::{
     Guarded, HttpError, Json, MessageEvent, StatusCode, Valid, controller, inject, post, sse,
     use_guards,
@@ -13,6 +12,7 @@ use nestish_core::{
 
 use crate::auth::{AuthGuard, User, Users};
 use crate::notifications::{self, MENTIONS_MAX};
+use crate::topics::TopicsGuard;
 
 /// The hub topic the chat publishes on.
 pub const TOPIC: &str = "chat";
@@ -53,7 +53,7 @@ pub struct ChatController {
 }
 
 #[controller("chat")]
-#[use_guards(AuthGuard)]
+#[use_guards(AuthGuard, TopicsGuard)]
 impl ChatController {
     #[inject]
     fn new(hub: Arc<Hub>, users: Arc<Users>) -> Self {
@@ -96,13 +96,15 @@ impl ChatController {
     }
 
     /// The messages after `Last-Event-ID` (sent by the browser when it reconnects) or after
-    /// `?after=` (a page's first connection: `0` for the whole history), then live ones.
+    /// `?after=` (a page's first connection: `0` for the whole history), then live ones; through
+    /// the user's grants ([`TopicsGuard`]), as every subscription a request asks for.
     #[sse("events", retry = "500ms")]
     fn events(
         &self,
+        hub: GrantedHub,
         #[last_event_id] seen: Option<u64>,
         #[query("after")] after: Option<u64>,
-    ) -> impl Stream<Item = HubEvent> + Send + 'static {
-        self.hub.subscribe(TOPIC, seen.or(after))
+    ) -> Result<Subscription, HttpError> {
+        hub.subscribe(TOPIC, seen.or(after))
     }
 }

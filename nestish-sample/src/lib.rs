@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod modules;
 pub mod notifications;
 pub mod pages;
+pub mod topics;
 
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
         .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))
         .provide(auth::AuthGuard::new(sessions, users))
+        .provide(topics::TopicsGuard)
         .health_routes("/health")
         .provide(metrics::MetricsGuard::from_env())
         .metrics_route("/metrics")

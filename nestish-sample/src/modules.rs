@@ -17,6 +17,7 @@ use crate::jobs::{JobBoard, JobsController};
 use crate::metrics::{self, MetricsGuard};
 use crate::notifications::NotificationsController;
 use crate::pages::PagesController;
+use crate::topics::TopicsGuard;
 
 /// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`,
 /// `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`, `SAMPLE_USERS`, `METRICS_TOKEN`) in the environment or a `.env` file; a bad value
@@ -53,8 +54,8 @@ fn default_port() -> u16 {
     3000
 }
 
-/// Logging in: the sessions (signed with `SESSION_SECRET`), the guard that reads them, and
-/// `POST /login`.
+/// Logging in: the users (`SAMPLE_USERS`), the sessions (signed with `SESSION_SECRET`), the
+/// guard that reads them, the guard that grants each user its hub topics, and `POST /login`.
 pub struct AuthModule;
 
 impl Module for AuthModule {
@@ -74,8 +75,10 @@ impl Module for AuthModule {
             .provide_factory(|sessions: Arc<Sessions>, users: Arc<Users>| async move {
                 Ok::<_, Infallible>(AuthGuard::new(sessions, users))
             })
+            // Which hub topics a logged-in user may read: the chat and their own notifications.
+            .provide(TopicsGuard)
             .controllers::<(AuthController,)>()
-            .exports::<(Sessions, AuthGuard, Users)>()
+            .exports::<(Sessions, AuthGuard, TopicsGuard, Users)>()
     }
 }
 

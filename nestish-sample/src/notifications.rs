@@ -2,14 +2,11 @@
 //! chat messages that mention them (`@name`). One hub topic per user, and only per user: a
 //! mention of a name that is not a user publishes nothing, and a message mentions at most
 //! [`MENTIONS_MAX`] names, so a message costs at most that many publications.
-
-use std::sync::Arc;
-
-use futures::Stream;
-use nestish_core::hub::{Hub, HubEvent};
-use nestish_core::{Guarded, controller, inject, sse, use_guards};
+use nestish_core::hub::{GrantedHub, Subscription};
+use nestish_core::{Guarded, HttpError, controller, sse, use_guards};
 
 use crate::auth::{AuthGuard, User, is_name_char};
+use crate::topics::TopicsGuard;
 
 /// The most names one chat message may mention (`@ann @bob`, each counted once, users or not);
 /// a message with more is refused with 400 before anything is published.
@@ -36,26 +33,22 @@ pub fn mentions(text: &str) -> Vec<&str> {
 }
 
 /// `/notifications`: the logged-in user's stream.
-pub struct NotificationsController {
-    hub: Arc<Hub>,
-}
+#[derive(Default)]
+pub struct NotificationsController;
 
 #[controller("notifications")]
-#[use_guards(AuthGuard)]
+#[use_guards(AuthGuard, TopicsGuard)]
 impl NotificationsController {
-    #[inject]
-    fn new(hub: Arc<Hub>) -> Self {
-        Self { hub }
-    }
-
-    /// The user's notifications after `Last-Event-ID`, then live ones.
+    /// The user's notifications after `Last-Event-ID`, then live ones: their own topic, the one
+    /// [`TopicsGuard`] grants them.
     #[sse("events", retry = "500ms")]
     fn events(
         &self,
+        hub: GrantedHub,
         user: Guarded<User>,
         #[last_event_id] seen: Option<u64>,
-    ) -> impl Stream<Item = HubEvent> + Send + 'static {
-        self.hub.subscribe(&topic(&user.name), seen)
+    ) -> Result<Subscription, HttpError> {
+        hub.subscribe(&topic(&user.name), seen)
     }
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::{App, AppBuilder};
 use crate::guard;
+use crate::hub::Hub;
 use crate::panic::message as panic_message;
 use crate::providers::graph::Graph;
 use crate::providers::lifecycle::Hooks;
@@ -150,7 +151,16 @@ impl AppBuilder {
             );
         }
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
-        let router = Router::new(entries, self.sse_keep_alive, self.limits, &state, builtins)?;
+        // The hub a route's `GrantedHub` argument reaches: the one the app provides.
+        let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
+        let router = Router::new(
+            entries,
+            self.sse_keep_alive,
+            self.limits,
+            &state,
+            builtins,
+            hub,
+        )?;
         for (path, record) in table {
             let sse = if record.kind == RouteKind::Sse {
                 " (SSE)"

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::{Guard, GuardRequest};
 use crate::extract::PathParams;
+use crate::hub::TopicGrants;
 use crate::providers::Providers;
 use crate::providers::graph::Graph;
 use crate::routing::handler::HandlerFuture;
@@ -166,11 +167,15 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
     let context = endpoint.context.clone();
     let handler = endpoint.handler;
     let head_of_stream = endpoint.kind == RouteKind::Sse && request.method() == http::Method::HEAD;
+    let hub = endpoint.hub.clone();
     HandlerFuture::boxed(async move {
         let (mut parts, body) = request.into_parts();
         let mut head = GuardRequest::new(&mut parts, context.sse.route);
         if let Err(refusal) = check(&guards, &mut head).await {
             return refusal;
+        }
+        if let Some(grants) = parts.extensions.get_mut::<TopicGrants>() {
+            grants.hub = hub;
         }
         if head_of_stream {
             return head_response();

@@ -7,6 +7,7 @@ use http::{HeaderMap, Method, Uri};
 
 use crate::ConnectionInfo;
 use crate::extract::RequestParts;
+use crate::hub::{TopicGrant, TopicGrants};
 
 /// The head of a request, as a [`Guard`](crate::Guard) sees it: method, path, the route it
 /// matched, headers, cookies, query and the client's address, and a place to leave values for
@@ -177,6 +178,35 @@ impl<'r> GuardRequest<'r> {
     /// ```
     pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, value: T) {
         self.parts.extensions.insert(value);
+    }
+
+    /// Grants the request's principal `grant`: the topics a
+    /// [`GrantedHub`](crate::hub::GrantedHub) argument of the route (the app's provided hub)
+    /// may then subscribe to or publish on. Grants add up, from every guard of the route; a
+    /// request with none gets 403 from a `GrantedHub` argument.
+    ///
+    /// ```
+    /// use nestish_core::hub::TopicGrant;
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct TenantGuard;
+    ///
+    /// impl Guard for TenantGuard {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         let tenant = request.header("x-tenant").ok_or_else(|| HttpError::unauthorized("who?"))?;
+    ///         let own = format!("tenant:{tenant}:*");
+    ///         request.grant(TopicGrant::all(own));
+    ///         request.grant(TopicGrant::subscribe("announcements"));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn grant(&mut self, grant: TopicGrant) {
+        let extensions = &mut self.parts.extensions;
+        extensions
+            .get_or_insert_default::<TopicGrants>()
+            .grants
+            .push(grant);
     }
 
     /// What an earlier guard stored with [`insert`](Self::insert).

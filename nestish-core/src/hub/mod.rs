@@ -40,6 +40,14 @@
 //! // With `NestFactory::create().provide(Hub::new())`.
 //! ```
 //!
+//! # Who may subscribe to what
+//!
+//! The hub above reaches every topic: it is for trusted server-side code. A route that names a
+//! topic from the request (a path, a query, a body) takes a [`GrantedHub`] instead, which
+//! subscribes and publishes only on the topics the request's guards granted
+//! ([`GuardRequest::grant`](crate::GuardRequest::grant) with a [`TopicGrant`]): a refused
+//! subscription is 403 before any SSE header, a refused publication a [`GrantError`].
+//!
 //! # Slow subscribers
 //!
 //! A subscriber is never waited for: publishing hands the event to a bounded broadcast buffer.
@@ -59,6 +67,7 @@
 
 mod backend;
 mod event;
+mod grant;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
@@ -68,6 +77,8 @@ use std::time::Duration;
 
 pub use backend::{BoxFuture, HubBackend, Subscription};
 pub use event::HubEvent;
+pub(crate) use grant::TopicGrants;
+pub use grant::{GrantError, GrantedHub, TopicGrant};
 pub use memory::{HubUsage, MemoryBackend};
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
@@ -273,7 +284,7 @@ impl Hub {
         RedisHub::new(url.into())
     }
 
-    /// Publishes `event` on `topic` and returns the id it got (any id it had is replaced).
+    /// Publishes `event` on `topic`, whatever the topic, and returns the id it got (any id it had is replaced).
     ///
     /// # Errors
     ///
@@ -299,7 +310,10 @@ impl Hub {
         Ok(id)
     }
 
-    /// The events of `topic` after `last_event_id` still in the history, then live ones;
+    /// The events of `topic` after `last_event_id` still in the history, then live ones, whatever
+    /// the topic: for a topic the server chose; a topic from the request goes through a
+    /// [`GrantedHub`], which checks it against the request's grants.
+    ///
     /// `None` for live ones only, `Some(0)` for the whole history first. Return it from an
     /// `#[sse]` method: each event carries its id, so the browser resumes on its own.
     ///

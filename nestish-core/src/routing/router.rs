@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::extract::{BodyLimits, PathParams};
 use crate::guard::Guards;
+use crate::hub::Hub;
 use crate::observe::RouteMetrics;
 use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
@@ -35,6 +36,8 @@ pub(crate) struct Endpoint {
     pub(crate) context: RouteContext,
     /// Run before the handler; empty when the route has none.
     pub(crate) guards: Guards,
+    /// The app's hub, for the topics its guards grant (`GrantedHub`); `None` without one.
+    pub(crate) hub: Option<Hub>,
 }
 
 /// What a request's method and path found.
@@ -64,6 +67,7 @@ impl Router {
         limits: Limits,
         state: &Arc<State>,
         builtins: Option<Box<Builtins>>,
+        hub: Option<Hub>,
     ) -> Result<Self, Error> {
         let mut router = Self {
             paths: matchit::Router::new(),
@@ -110,6 +114,7 @@ impl Router {
                     state: Arc::clone(state),
                 },
                 guards,
+                hub: hub.clone(),
             };
             match previous {
                 Some((prev, prev_pattern)) if prev_pattern == pattern => {
