@@ -2,18 +2,16 @@
 //! with heartbeats while it is silent; ends cleanly on shutdown or at the maximum lifetime.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
-use tokio::sync::futures::OwnedNotified;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
@@ -21,11 +19,12 @@ use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::heartbeat::Heartbeat;
+use super::shutdown::ShutdownWait;
 use super::signal::SseSetup;
 use crate::budget::SendBudget;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
-use crate::state::OpenGuard;
+use crate::state::StreamGuard;
 use crate::{BoxError, HttpError};
 
 /// Events already produced by the stream are sent together in one frame, up to these caps, so a
@@ -57,14 +56,11 @@ pin_project! {
         // Dropped with the body, which completes the handler's `CloseSignal`.
         _close: Option<oneshot::Sender<Infallible>>,
         // Counts the stream as open for as long as the body lives; the way to the app's state.
-        open: OpenGuard,
-        // Woken when the application starts shutting down. The body's own, so that a stream
-        // ends on shutdown whoever polls it: an HTTP/2 stream's task, axum's server, a test.
-        #[pin]
-        shutdown: OwnedNotified,
-        // The waker `shutdown` was last polled with: polling it takes the lock every stream of
-        // the application shares, so it is polled again only when the waker changes.
-        registered: Option<Waker>,
+        open: StreamGuard,
+        // Its place in the application's shutdown wake list, with the waker it last registered
+        // there: the stream ends on shutdown whoever polls it (an HTTP/2 stream's task, axum's
+        // server, a test), and takes the list's lock again only when the waker changes.
+        shutdown: ShutdownWait,
         // What the close log line and the metrics report.
         stats: Stats,
     }
@@ -75,6 +71,7 @@ pin_project! {
             if let Some(wheel) = &this.config.heartbeat {
                 wheel.remove(this.heartbeat);
             }
+            this.open.state().shutdown_wakers.remove(this.shutdown);
             this.stats.closed(this.config, this.stream.is_some());
         }
     }
@@ -190,9 +187,7 @@ where
             expires,
             config,
             _close: close,
-            // Created before the flag is first read, so a shutdown in between still wakes it.
-            shutdown: state.shutdown_notified(),
-            registered: None,
+            shutdown: ShutdownWait::default(),
             open: state.stream_opened(),
             stats,
         }
@@ -324,16 +319,17 @@ where
     /// Whether the stream must end now: the server is shutting down, or its lifetime is over;
     /// if not, makes sure the task is woken when either happens.
     fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
-        if self.open.state().is_shutting_down() {
+        let state = self.open.state();
+        if state.is_shutting_down() {
             return Some(true);
         }
-        let waker = cx.waker();
-        if !self.registered.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            if self.shutdown.as_mut().poll(cx).is_ready() {
-                // Notified only once the flag is set.
+        if !self.shutdown.will_wake(cx.waker()) {
+            state.shutdown_wakers.register(self.shutdown, cx.waker());
+            // Read again: a shutdown that went through the list before this waker was in it
+            // set the flag first.
+            if state.is_shutting_down() {
                 return Some(true);
             }
-            *self.registered = Some(waker.clone());
         }
         let expired = self
             .expires
@@ -358,10 +354,7 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let mut this = self.project();
-        let new_waker = !this
-            .registered
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()));
+        let new_waker = !this.shutdown.will_wake(cx.waker());
         if this.stream.is_some() {
             if let Some(shutting_down) = this.must_end(cx) {
                 this.finish(shutting_down);
@@ -574,7 +567,7 @@ mod tests {
             http_body::Body::poll_frame(body.as_mut(), &mut cx).is_pending(),
             "silent: registered"
         );
-        // Held by the wheel, and by the body's shutdown waiter.
+        // Held by the wheel, and by the body and the shutdown wake list.
         assert!(Arc::strong_count(&counting) > 2);
         drop(body);
         // The wheel dropped its waker at once, not at the heartbeat's tick: a closed

@@ -296,7 +296,8 @@ impl Drop for Wheel {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks `mutex`: the heartbeat wheels' and the shutdown wake list's.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; if something did, the data is still whole.
     mutex
         .lock()

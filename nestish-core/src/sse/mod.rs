@@ -13,6 +13,7 @@ mod heartbeat;
 mod interval;
 mod item;
 mod response;
+mod shutdown;
 mod signal;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
@@ -22,4 +23,5 @@ pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
 pub use response::Sse;
 pub(crate) use response::{head_response, sse_response};
+pub(crate) use shutdown::ShutdownWakers;
 pub use signal::{CloseSignal, SseSetup};
