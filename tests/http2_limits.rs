@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use futures::{Stream, stream};
 use nestish_core::{MessageEvent, NestFactory, controller, get, sse};
-use support::frames::{self, ENHANCE_YOUR_CALM, GOAWAY, PING, PRIORITY, WINDOW_UPDATE, frame};
-use support::h2c::{self, next_data, read_until};
+use support::h2c::code::ENHANCE_YOUR_CALM;
+use support::h2c::kind::{GOAWAY, PING, PRIORITY, WINDOW_UPDATE};
+use support::h2c::{self, frame, next_data, read_until};
 use support::tls::{Certificate, H2_FIRST};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -59,12 +60,12 @@ async fn released(running: &support::Running) {
 async fn an_h2c_client_that_sends_only_its_preface_is_sent_goaway_and_closed() {
     let running = support::serve(short_idle()).await;
     let mut tcp = TcpStream::connect(running.addr).await.unwrap();
-    tcp.write_all(frames::PREFACE).await.unwrap();
-    let frames = frames::until_closed(&mut tcp).await;
+    tcp.write_all(h2c::PREFACE).await.unwrap();
+    let frames = h2c::until_closed(&mut tcp).await;
     assert!(
         frames
             .iter()
-            .any(|f| f.kind == GOAWAY && f.error_code() == Some(0)),
+            .any(|f| f.kind == GOAWAY && f.error_code() == 0),
         "a graceful GOAWAY before the close: {frames:?}"
     );
     released(&running).await;
@@ -127,11 +128,11 @@ async fn a_client_that_does_not_answer_pings_is_closed_though_its_stream_is_open
     )
     .await;
     let mut tcp = TcpStream::connect(running.addr).await.unwrap();
-    let mut hello = frames::opening();
-    hello.extend(frames::get(1, "/limits/quiet"));
+    let mut hello = h2c::opening();
+    hello.extend(h2c::get_request(1, "/limits/quiet"));
     tcp.write_all(&hello).await.unwrap();
     // The client reads what comes, and answers nothing: not even the PINGs.
-    let frames = frames::until_closed(&mut tcp).await;
+    let frames = h2c::until_closed(&mut tcp).await;
     assert!(
         frames.iter().any(|f| f.kind == PING && f.flags == 0),
         "the server PINGed the quiet client: {frames:?}"
@@ -162,8 +163,8 @@ async fn a_flood_of_frames_that_do_no_work_is_answered_with_goaway() {
     const BUDGET: u32 = 100;
     let running = support::serve(NestFactory::create().http2_noop_frame_budget(BUDGET)).await;
     let mut tcp = TcpStream::connect(running.addr).await.unwrap();
-    let mut hello = frames::opening();
-    hello.extend(frames::get(1, "/limits/plain"));
+    let mut hello = h2c::opening();
+    hello.extend(h2c::get_request(1, "/limits/plain"));
     tcp.write_all(&hello).await.unwrap();
     // The request's answer first, so that stream 1 is closed.
     let mut seen = Vec::new();
@@ -175,12 +176,12 @@ async fn a_flood_of_frames_that_do_no_work_is_answered_with_goaway() {
     tcp.write_all(&noop_frames(2 * BUDGET as usize))
         .await
         .unwrap();
-    let frames = frames::until_closed(&mut tcp).await;
+    let frames = h2c::until_closed(&mut tcp).await;
     let goaway = frames
         .iter()
         .find(|f| f.kind == GOAWAY)
         .unwrap_or_else(|| panic!("a GOAWAY: {frames:?}"));
-    assert_eq!(goaway.error_code(), Some(ENHANCE_YOUR_CALM));
+    assert_eq!(goaway.error_code(), ENHANCE_YOUR_CALM);
     assert_eq!(
         &goaway.payload[..4],
         &1u32.to_be_bytes(),

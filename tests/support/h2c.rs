@@ -94,12 +94,18 @@ pub async fn read_until(body: &mut RecvStream, suffix: &str) -> String {
 
 /// HTTP/2 frame types (RFC 9113 §6) the raw client reads and writes.
 pub mod kind {
+    pub const DATA: u8 = 0x0;
     pub const HEADERS: u8 = 0x1;
+    pub const PRIORITY: u8 = 0x2;
     pub const RST_STREAM: u8 = 0x3;
     pub const SETTINGS: u8 = 0x4;
     pub const PING: u8 = 0x6;
     pub const GOAWAY: u8 = 0x7;
+    pub const WINDOW_UPDATE: u8 = 0x8;
 }
+
+/// The client connection preface (RFC 9113 §3.4).
+pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// HTTP/2 error codes (RFC 9113 §7).
 pub mod code {
@@ -157,6 +163,41 @@ pub fn get_request(stream: u32, path: &str) -> Vec<u8> {
     frame(kind::HEADERS, 0x1 | 0x4, stream, &block)
 }
 
+/// The preface and an empty SETTINGS frame: what a client sends first.
+pub fn opening() -> Vec<u8> {
+    let mut bytes = PREFACE.to_vec();
+    bytes.extend(frame(kind::SETTINGS, 0, 0, &[]));
+    bytes
+}
+
+/// The frames the server sends on `io` until it closes the connection (its end, or a reset),
+/// for a client that reads and answers nothing; panics if it is still open after [`PATIENCE`]
+/// without a frame.
+pub async fn until_closed(io: &mut (impl tokio::io::AsyncRead + Unpin)) -> Vec<Frame> {
+    use tokio::io::AsyncReadExt;
+    let mut frames = Vec::new();
+    loop {
+        let mut header = [0u8; 9];
+        let read = tokio::time::timeout(PATIENCE, io.read_exact(&mut header))
+            .await
+            .unwrap_or_else(|_| panic!("the connection is still open; frames so far: {frames:?}"));
+        if read.is_err() {
+            return frames;
+        }
+        let len = u32::from_be_bytes([0, header[0], header[1], header[2]]) as usize;
+        let mut payload = vec![0; len];
+        if io.read_exact(&mut payload).await.is_err() {
+            return frames;
+        }
+        frames.push(Frame {
+            kind: header[3],
+            flags: header[4],
+            stream: u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff,
+            payload,
+        });
+    }
+}
+
 /// A RST_STREAM frame ending stream `stream` with `code`.
 pub fn rst_stream(stream: u32, code: u32) -> Vec<u8> {
     frame(kind::RST_STREAM, 0, stream, &code.to_be_bytes())
@@ -178,9 +219,7 @@ impl Raw {
             stream,
             buf: Vec::new(),
         };
-        let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
-        hello.extend(frame(kind::SETTINGS, 0, 0, &[]));
-        raw.send(&hello).await;
+        raw.send(&opening()).await;
         let settings = raw
             .next_frame()
             .await

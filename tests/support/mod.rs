@@ -6,7 +6,6 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 pub mod balancer;
-pub mod frames;
 pub mod h2c;
 pub mod http1;
 pub mod kernel;
