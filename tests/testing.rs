@@ -10,8 +10,8 @@ use futures::stream::{self, Stream, StreamExt};
 use http_body::Frame;
 use nestish_core::testing::{Received, Test, TestApp};
 use nestish_core::{
-    Body, Json, MessageEvent, RequestParts, Response, StatusCode, controller, delete, get, inject,
-    patch, post, put, sse,
+    Body, Json, MessageEvent, Method, RequestParts, Response, StatusCode, controller, delete, get,
+    inject, patch, post, put, sse,
 };
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -432,6 +432,54 @@ async fn comments_are_seen_when_asked_for_and_skipped_by_next_event() {
     let seen = events.seen();
     assert_eq!(seen.len(), 6, "{seen:?}");
     assert_eq!(seen[4], Received::Comment(String::new()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_event_for_a_while_is_asserted_past_heartbeats_on_a_paused_clock() {
+    let app = streams_app().await;
+    let mut events = app.sse("/streams/beating").await;
+    assert_eq!(events.next_event().await.data, "one");
+    // The heartbeats at 1 s and 2 s are not events; the event at 3.5 s is after the quiet.
+    let started = tokio::time::Instant::now();
+    events.assert_no_event_for(Duration::from_millis(2_500)).await;
+    assert_eq!(started.elapsed(), Duration::from_millis(2_500), "virtual time");
+    let heartbeats = events.seen()[2..].to_vec();
+    assert_eq!(heartbeats, vec![Received::Comment(String::new()); 2]);
+    assert_eq!(events.next_event().await.data, "two");
+}
+
+#[tokio::test(start_paused = true)]
+#[should_panic(
+    expected = "expected no event for 4s, got Event { event: \"message\", \
+                           data: \"two\""
+)]
+async fn an_event_within_the_quiet_fails_the_test_naming_it() {
+    let app = streams_app().await;
+    let mut events = app.sse("/streams/beating").await;
+    assert_eq!(events.next_event().await.data, "one");
+    events.assert_no_event_for(Duration::from_secs(4)).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "expected an open stream with no event for 1s: the event stream ended")]
+async fn a_stream_that_ends_within_the_quiet_fails_the_test() {
+    let app = streams_app().await;
+    let mut events = app.sse("/streams/one-then-end").await;
+    assert_eq!(events.next_event().await.data, "only");
+    events.assert_no_event_for(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_request_of_any_method_is_sent_as_asked() {
+    let app = echo_app().await;
+    let purge = Method::from_bytes(b"PURGE").expect("a method");
+    let response = app.request(purge, "/echo").await;
+    response.assert_error(StatusCode::METHOD_NOT_ALLOWED, "Cannot PURGE /echo");
+    let echo: Value = app.request(Method::PUT, "/echo").text("x").await.json();
+    assert_eq!(
+        (echo["method"].as_str(), &echo["body"]),
+        (Some("PUT"), &json!([120]))
+    );
 }
 
 #[tokio::test]

@@ -112,6 +112,8 @@ pub use extract::Valid;
 pub use extract::{ConnectionInfo, Guarded, RequestBody, RequestParts};
 pub use guard::{Guard, GuardRequest};
 pub use http::HeaderMap;
+/// An HTTP method: a route's verb, and the method of a test request.
+pub use http::Method;
 pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;

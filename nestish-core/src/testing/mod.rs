@@ -67,7 +67,9 @@ pub use parse::{Event, Received};
 pub use sse::{EventStream, SseRequest, StreamError};
 
 use crate::guard::GuardOverride;
-use crate::{AppBuilder, ControllerSet, Error, Factory, Guard, Module, NestFactory, ServerHandle};
+use crate::{
+    AppBuilder, ControllerSet, Error, Factory, Guard, Method, Module, NestFactory, ServerHandle,
+};
 
 /// Where a testing module starts: NestJS's `Test`.
 ///
@@ -442,6 +444,20 @@ impl TestApp {
     #[must_use]
     pub fn handle(&self) -> &ServerHandle {
         &self.handle
+    }
+
+    /// A request of any method (see [`TestClient::request`]): `OPTIONS`, `HEAD`, or one of
+    /// the app's own.
+    ///
+    /// ```
+    /// # async fn show(app: &nestish_core::testing::TestApp) {
+    /// use nestish_core::Method;
+    /// let response = app.request(Method::OPTIONS, "/orders").await;
+    /// # let _ = response;
+    /// # }
+    /// ```
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        self.client.request(method, path)
     }
 
     /// `GET path` (see [`TestClient::get`]).

@@ -379,6 +379,47 @@ impl EventStream {
         }
     }
 
+    /// Asserts that no event arrives for `quiet`: comments (heartbeats) may come and are kept
+    /// in [`seen`](Self::seen), an event fails the test, and so does the stream ending or
+    /// breaking off. The wait is on tokio's clock, so under a paused clock
+    /// (`#[tokio::test(start_paused = true)]`) a minute of quiet costs no real minute.
+    ///
+    /// # Panics
+    ///
+    /// When an event arrives, or the stream ends or breaks off, within `quiet`: the message
+    /// shows everything received so far.
+    ///
+    /// ```
+    /// # async fn show(events: &mut nestish_core::testing::EventStream) {
+    /// use std::time::Duration;
+    /// // Filtered out: another tenant's event must not reach this stream.
+    /// events.assert_no_event_for(Duration::from_secs(2)).await;
+    /// # }
+    /// ```
+    pub async fn assert_no_event_for(&mut self, quiet: Duration) {
+        let until_event = async {
+            loop {
+                match poll_fn(|cx| self.poll_received(cx)).await {
+                    Some(Ok(Received::Event(event))) => break Ok(event),
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => break Err(error.to_string()),
+                    None => break Err("the event stream ended".to_owned()),
+                }
+            }
+        };
+        match tokio::time::timeout(quiet, until_event).await {
+            Err(_) => {}
+            Ok(Ok(event)) => panic!(
+                "expected no event for {quiet:?}, got {event:?}; received {}",
+                self.transcript()
+            ),
+            Ok(Err(error)) => panic!(
+                "expected an open stream with no event for {quiet:?}: {error}; received {}",
+                self.transcript()
+            ),
+        }
+    }
+
     /// Waits for the next item, failing the test with what was received so far.
     async fn expect(&mut self, what: &str) -> Received {
         let timeout = self.timeout;
