@@ -160,7 +160,8 @@ async fn logs_and_metrics_report_a_known_workload_exactly() {
     let stalls = captured.lines(&["stream closed", "route=\"/obs/flood\"", "stall_timeout"]);
     assert_eq!(stalls.len(), 1, "{stalls:?}");
     assert_eq!(captured.lines(&["stream closed"]).len(), 6);
-    // The access log: refusals at INFO, answers at DEBUG, by route template.
+    // The access log: one line per request, at INFO, by route template, with the span's
+    // fields so it reads alone, and the time as a person reads it.
     let refused = captured.lines(&[" INFO ", "refused"]);
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(
@@ -173,12 +174,24 @@ async fn logs_and_metrics_report_a_known_workload_exactly() {
             .iter()
             .any(|l| l.contains("route=\"/obs/items/:id\"") && l.contains("status=400"))
     );
-    assert_eq!(
-        captured
-            .lines(&["DEBUG", "answered", "route=\"/obs/ok\"", "status=200"])
-            .len(),
-        2
-    );
+    let answered = captured.lines(&[" INFO ", "answered", "route=\"/obs/ok\"", "status=200"]);
+    assert_eq!(answered.len(), 2, "{answered:?}");
+    for line in answered.iter().chain(&refused) {
+        for field in ["method=GET", "peer=127.0.0.1:", "version=HTTP/1.1"] {
+            assert!(line.contains(field), "{field} in {line}");
+        }
+        let ms = line
+            .split("ms=")
+            .nth(1)
+            .expect("ms")
+            .split(' ')
+            .next()
+            .unwrap();
+        let decimals = ms.split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 3, "ms to the microsecond: {line}");
+    }
+    // One line per request: the two answers of /obs/ok have no second line at another level.
+    assert_eq!(captured.lines(&["route=\"/obs/ok\"", "status="]).len(), 2);
 
     // The hub: events by topic class, and a subscriber older than the history.
     // Classes the app declares: `user:1` and `user:2` count as one `user`.

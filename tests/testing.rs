@@ -441,8 +441,14 @@ async fn no_event_for_a_while_is_asserted_past_heartbeats_on_a_paused_clock() {
     assert_eq!(events.next_event().await.data, "one");
     // The heartbeats at 1 s and 2 s are not events; the event at 3.5 s is after the quiet.
     let started = tokio::time::Instant::now();
-    events.assert_no_event_for(Duration::from_millis(2_500)).await;
-    assert_eq!(started.elapsed(), Duration::from_millis(2_500), "virtual time");
+    events
+        .assert_no_event_for(Duration::from_millis(2_500))
+        .await;
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(2_500),
+        "virtual time"
+    );
     let heartbeats = events.seen()[2..].to_vec();
     assert_eq!(heartbeats, vec![Received::Comment(String::new()); 2]);
     assert_eq!(events.next_event().await.data, "two");

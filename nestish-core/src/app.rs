@@ -76,6 +76,7 @@ impl NestFactory {
         }));
         AppBuilder {
             sse_keep_alive: Some(AppBuilder::DEFAULT_SSE_KEEP_ALIVE),
+            access_log: None,
             limits: Limits::default(),
             signals: true,
             providers,
@@ -106,6 +107,8 @@ type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);
 #[must_use = "an AppBuilder does nothing until `.build()` is called"]
 pub struct AppBuilder {
     sse_keep_alive: Option<Duration>,
+    /// Whether nestish logs an access line per request; `None` until chosen (on).
+    access_log: Option<bool>,
     limits: Limits,
     signals: bool,
     providers: Providers,
@@ -763,6 +766,23 @@ impl AppBuilder {
     /// ```
     pub fn sse_keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.sse_keep_alive = interval;
+        self
+    }
+
+    /// Whether nestish logs one access line per request (default `true`): target
+    /// `nestish::request`, `answered` (2xx, 3xx) and `refused` (4xx) at `INFO`, `failed` (5xx)
+    /// at `WARN`, each with `method`, `route` (the template), `peer`, `version`, `status` and
+    /// `ms` (the time to the response head, to the microsecond). Turn it off when another
+    /// layer writes the access log, such as tower-http's `TraceLayer` with its `on_response` at
+    /// `INFO`, so each request still gets one line; the request span stays either way, so
+    /// the handler's own lines still name their route.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().access_log(false);
+    /// # let _ = builder;
+    /// ```
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.access_log = Some(on);
         self
     }
 

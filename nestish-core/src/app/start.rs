@@ -153,7 +153,7 @@ impl AppBuilder {
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
         let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
-        let router = Router::new(
+        let mut router = Router::new(
             entries,
             self.sse_keep_alive,
             self.limits,
@@ -161,6 +161,18 @@ impl AppBuilder {
             builtins,
             hub,
         )?;
+        router.access_log = self.access_log.unwrap_or(true);
+        if self.access_log.is_none()
+            && let Some((_, trace)) = self.layers.iter().find(|(_, name)| is_trace_layer(name))
+        {
+            // Two access logs would write two lines per request: say how to keep one.
+            tracing::info!(
+                target: "nestish",
+                layer = trace,
+                "a TraceLayer is applied and nestish writes an access line per request too: \
+                 keep one (`.access_log(false)`, or the layer's `.on_response(())`)"
+            );
+        }
         for (path, record) in table {
             let sse = if record.kind == RouteKind::Sse {
                 " (SSE)"
@@ -210,4 +222,10 @@ fn once_each(problems: Vec<Error>) -> Vec<Error> {
             seen.insert(key)
         })
         .collect()
+}
+
+/// Whether a layer given to [`AppBuilder::layer`] is tower-http's `TraceLayer`, which logs
+/// requests too.
+fn is_trace_layer(type_name: &str) -> bool {
+    type_name.starts_with("tower_http::trace::layer::TraceLayer")
 }

@@ -29,7 +29,7 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
         let answer = builtins.answer(builtin, request, &router.state);
         return Dispatch::new(answer, "(built-in)", None);
     }
-    let observed = Observed::start(&request);
+    let observed = Observed::start(&request, router.access_log);
     let future = match router.lookup(request.method(), request.uri().path()) {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.path;
@@ -85,12 +85,17 @@ struct Observed {
     /// The client's address, when the server that runs the app knows it.
     peer: Option<SocketAddr>,
     version: Version,
+    /// Whether the answer gets its access line (otherwise only the metrics want it).
+    log: bool,
 }
 
 impl Observed {
-    fn start(request: &Request) -> Option<Box<Self>> {
+    fn start(request: &Request, access_log: bool) -> Option<Box<Self>> {
+        // WARN: a subscriber that shows only failures still gets the line of a 5xx.
+        let log = access_log && tracing::enabled!(target: "nestish::request", tracing::Level::WARN);
         let wanted = cfg!(feature = "metrics")
-            || tracing::enabled!(target: "nestish::request", tracing::Level::INFO);
+            || log
+            || tracing::enabled!(target: "nestish::request", tracing::Level::DEBUG);
         wanted.then(|| {
             Box::new(Self {
                 span: tracing::Span::none(),
@@ -102,6 +107,7 @@ impl Observed {
                     .get::<ConnectionInfo>()
                     .map(ConnectionInfo::peer_addr),
                 version: request.version(),
+                log,
             })
         })
     }
@@ -120,23 +126,34 @@ impl Observed {
         self
     }
 
-    /// The response head is ready: one log line (refusals and failures at a level of their
-    /// own, so they can be turned on alone) and the request's figures.
+    /// The response head is ready: the access line (failures at a level of their own, so
+    /// they can be turned on alone), with the span's fields so it reads alone, and the
+    /// request's figures.
     fn answered(&self, status: StatusCode) {
         let took = self.started.elapsed();
         let (method, route, status) = (&self.method, self.route, status.as_u16());
-        let ms = took.as_secs_f64() * 1e3;
-        let _entered = self.span.enter();
-        match status {
-            ..400 => {
-                tracing::debug!(target: "nestish::request", %method, route, status, ms, "answered")
-            }
-            400..500 => {
-                tracing::info!(target: "nestish::request", %method, route, status, ms, "refused")
-            }
-            _ => tracing::warn!(target: "nestish::request", %method, route, status, ms, "failed"),
-        }
         crate::observe::answered(route, method, status, took);
+        if !self.log {
+            return;
+        }
+        // To the microsecond: `ms=0.496`, not the float's 17 digits.
+        let ms = took.as_micros() as f64 / 1e3;
+        let peer = self.peer.map(tracing::field::display);
+        let version = self.version;
+        let _entered = self.span.enter();
+        macro_rules! line {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    target: "nestish::request",
+                    %method, route, peer, ?version, status, ms, $message
+                )
+            };
+        }
+        match status {
+            ..400 => line!(info, "answered"),
+            400..500 => line!(info, "refused"),
+            _ => line!(warn, "failed"),
+        }
     }
 }
 

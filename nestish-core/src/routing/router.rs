@@ -56,6 +56,8 @@ pub(crate) struct Router {
     pub(crate) builtins: Option<Box<Builtins>>,
     /// The application's state, for the built-in routes.
     pub(crate) state: Arc<State>,
+    /// Whether each request gets its access line ([`crate::AppBuilder::access_log`]).
+    pub(crate) access_log: bool,
 }
 
 impl Router {
@@ -74,6 +76,7 @@ impl Router {
             endpoints: Vec::new(),
             builtins: None,
             state: Arc::clone(state),
+            access_log: true,
         };
         let mut previous: Option<(&'static RouteRecord, &'static str)> = None;
         for Entry {
