@@ -1,15 +1,103 @@
 //! NestJS's global prefix (with exclusions) and URI versioning, and a controller prefix given as
 //! a `const`, over a socket: each route answers at its final path and nowhere else; a mistake
-//! the macros cannot see fails start-up naming it. The route table's log lines are checked in
-//! `route_table.rs`, a binary of one test: a log capture races the other tests' first log calls.
+//! the macros cannot see fails start-up naming it; the route table shows the final paths.
+
+mod support;
 
 use nestish_core::testing::Test;
-use nestish_core::{Error, GlobalPrefix, NestFactory, Versioning, controller, get};
+use nestish_core::{
+    Error, GlobalPrefix, MessageEvent, NestFactory, Versioning, controller, get, sse,
+};
+use support::logs;
 
-#[path = "support/versioned_api.rs"]
-mod versioned_api;
+#[derive(Default)]
+pub struct OrdersController;
 
-use versioned_api::{OrdersController, PagesController, PlainController, StatusController, api};
+#[controller("orders", version = "1")]
+impl OrdersController {
+    #[get]
+    fn list(&self) -> &'static str {
+        "orders v1"
+    }
+
+    /// A route's own version overrides its controller's.
+    #[get(":id", version = "2")]
+    fn find(&self, #[param("id")] id: u32) -> String {
+        format!("order {id} v2")
+    }
+
+    #[get("count", version = ["1", "2"])]
+    fn count(&self) -> &'static str {
+        "3"
+    }
+
+    #[get("all", version = VERSION_NEUTRAL)]
+    fn all(&self) -> &'static str {
+        "every version"
+    }
+
+    #[sse("live", version = "2")]
+    fn live(&self) -> impl futures::Stream<Item = MessageEvent> + Send + 'static {
+        futures::stream::iter([MessageEvent::new("placed")])
+    }
+}
+
+/// Parameters in a literal prefix keep their places behind the global prefix and the version.
+#[derive(Default)]
+pub struct TenantOrdersController;
+
+#[controller("tenants/:tenant/orders", version = "1")]
+impl TenantOrdersController {
+    #[get(":id")]
+    fn find(&self, #[param("tenant")] tenant: String, #[param("id")] id: u32) -> String {
+        format!("{tenant}/{id}")
+    }
+}
+
+pub const PAGES: &str = "/pages/";
+
+#[derive(Default)]
+pub struct PagesController;
+
+#[controller(PAGES)]
+impl PagesController {
+    #[get]
+    fn index(&self) -> &'static str {
+        "pages"
+    }
+
+    #[get(":name")]
+    fn page(&self, #[param("name")] name: String) -> String {
+        format!("page {name}")
+    }
+}
+
+pub mod paths {
+    pub const STATUS: &str = "status";
+}
+
+#[derive(Default)]
+pub struct StatusController;
+
+#[controller(path = paths::STATUS)]
+impl StatusController {
+    #[get]
+    fn status(&self) -> &'static str {
+        "up"
+    }
+}
+
+/// Without a version: the app's default version, if it has one.
+#[derive(Default)]
+pub struct PlainController;
+
+#[controller("plain")]
+impl PlainController {
+    #[get]
+    fn plain(&self) -> &'static str {
+        "plain"
+    }
+}
 
 pub const DOUBLE_SLASH: &str = "a//b";
 
@@ -35,6 +123,20 @@ impl ParamConstController {
     fn index(&self) -> &'static str {
         "never"
     }
+}
+
+fn api() -> nestish_core::AppBuilder {
+    NestFactory::create()
+        .controllers::<(
+            OrdersController,
+            TenantOrdersController,
+            PagesController,
+            StatusController,
+            PlainController,
+        )>()
+        .global_prefix(GlobalPrefix::new("api").exclude("pages/*"))
+        .enable_versioning(Versioning::uri())
+        .health_routes("health")
 }
 
 #[tokio::test]
@@ -180,4 +282,29 @@ fn bad_prefixes_versions_and_exclusions_fail_start_up_naming_them() {
         message.starts_with("the global prefix exclusion \"plian\" matches no route"),
         "{message}"
     );
+}
+
+#[test]
+fn the_route_table_shows_the_final_paths() {
+    let (captured, guard) = logs::capture(tracing::Level::INFO);
+    let _app = api().build().unwrap();
+    drop(guard);
+    for line in [
+        "Mapped {/api/v1/orders, GET} route",
+        "Mapped {/api/v2/orders/:id, GET} route",
+        "Mapped {/api/v1/orders/count, GET} route",
+        "Mapped {/api/v2/orders/count, GET} route",
+        "Mapped {/api/orders/all, GET} route",
+        "Mapped {/api/v2/orders/live, GET} (SSE) route",
+        "Mapped {/api/v1/tenants/:tenant/orders/:id, GET} route",
+        "Mapped {/pages/:name, GET} route",
+        "Mapped {/api/status, GET} route",
+    ] {
+        assert_eq!(
+            captured.lines(&[line]).len(),
+            1,
+            "{line} not logged once in:\n{:?}",
+            captured.lines(&["Mapped"])
+        );
+    }
 }
