@@ -350,7 +350,7 @@ impl AppBuilder {
     /// # let _ = builder;
     /// ```
     pub fn use_global_guard<G: Guard>(mut self) -> Self {
-        self.global_guards.push(guard::guard_ref::<G>());
+        self.global_guards.push(guard::GuardRef::of::<G>());
         self
     }
 
@@ -489,7 +489,7 @@ impl AppBuilder {
     /// ```
     #[cfg(feature = "metrics")]
     pub fn metrics_guard<G: Guard>(mut self) -> Self {
-        self.metrics_guards.push(guard::guard_ref::<G>());
+        self.metrics_guards.push(guard::GuardRef::of::<G>());
         self
     }
 

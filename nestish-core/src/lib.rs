@@ -96,9 +96,10 @@ mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
+// Not public API: what generated code names, in a module whose name carries the crate's version
+// (`__private_0_1_0`), written by `build.rs`.
+mod private;
+include!(concat!(env!("OUT_DIR"), "/private.rs"));
 
 pub use app::{App, AppBuilder, NestFactory};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
@@ -126,6 +127,7 @@ pub use routing::service::{Routes, RoutesFuture};
 pub use server::Server;
 #[cfg(feature = "tls")]
 pub use server::{TlsConfig, TlsError};
+pub use sse::IntoSse;
 pub use sse::{
     CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, Sse, SseItem, SseStream,
     interval,

@@ -162,7 +162,7 @@ impl AppBuilder {
             hub,
         )?;
         for (path, record) in table {
-            let sse = if record.kind == RouteKind::Sse {
+            let sse = if record.kind() == RouteKind::Sse {
                 " (SSE)"
             } else {
                 ""

@@ -46,16 +46,16 @@ pub struct GuardRef {
 }
 
 /// A guard found among the providers.
-///
-/// Not public API.
-pub struct ResolvedGuard(Arc<dyn ErasedGuard>);
+pub(crate) struct ResolvedGuard(Arc<dyn ErasedGuard>);
 
-/// The [`GuardRef`] of guard type `G`.
-pub const fn guard_ref<G: Guard>() -> GuardRef {
-    GuardRef {
-        name: type_name::<G>,
-        resolve: resolve_one::<G>,
-        type_ids: type_ids::<G>,
+impl GuardRef {
+    /// The reference of guard type `G`.
+    pub const fn of<G: Guard>() -> Self {
+        Self {
+            name: type_name::<G>,
+            resolve: resolve_one::<G>,
+            type_ids: type_ids::<G>,
+        }
     }
 }
 
@@ -180,6 +180,6 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
         if head_of_stream {
             return head_response();
         }
-        handler(&context, Request::from_parts(parts, body), params).await
+        handler(&context, parts, body, params).await
     })
 }

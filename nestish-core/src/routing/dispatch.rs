@@ -44,7 +44,8 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             // Logs of the handler's synchronous part belong to its request.
             let entered = observed.as_ref().map(|observed| observed.span.enter());
             let called = catch_unwind(AssertUnwindSafe(|| {
-                handler(&endpoint.context, request, params)
+                let (parts, body) = request.into_parts();
+                handler(&endpoint.context, parts, body, params)
             }));
             drop(entered);
             let future =
