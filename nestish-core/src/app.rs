@@ -97,7 +97,10 @@ impl NestFactory {
     }
 }
 
+mod serve;
 mod start;
+
+pub use serve::Server;
 
 /// A layer given to [`AppBuilder::layer`], kept until the routes exist, with its type's name.
 type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);

@@ -14,6 +14,7 @@ use crate::panic::message as panic_message;
 use crate::providers::graph::Graph;
 use crate::providers::lifecycle::Hooks;
 use crate::routing::builtin::Builtins;
+use crate::routing::guarded;
 use crate::routing::placement::{Placed, Placement};
 use crate::routing::record::{self, Controller, RouteKind, RouteRecord};
 use crate::routing::router::{Entry, Router};
@@ -67,7 +68,7 @@ impl AppBuilder {
                 Ok(places) => {
                     for placed in &places {
                         let missing =
-                            guard::missing(&self.global_guards, record, placed.path, &graph);
+                            guarded::missing(&self.global_guards, record, placed.path, &graph);
                         problems.extend(missing);
                     }
                     routes.push((record, places));
@@ -119,7 +120,7 @@ impl AppBuilder {
             };
             for placed in places {
                 let guards =
-                    guard::resolve(&self.global_guards, record, placed.path, &self.providers)?;
+                    guarded::resolve(&self.global_guards, record, placed.path, &self.providers)?;
                 entries.push(Entry {
                     record,
                     path: placed.path,

@@ -90,9 +90,7 @@ pub use request::GuardRequest;
 
 #[cfg(feature = "testing")]
 pub(crate) use chain::GuardOverride;
-#[cfg(feature = "metrics")]
-pub(crate) use chain::check;
-pub(crate) use chain::{GuardRef, Guards, guarded, missing, resolve, resolve_all, unprovided};
+pub(crate) use chain::{GuardRef, Guards, check, resolve_all, unprovided};
 
 use crate::HttpError;
 
