@@ -76,8 +76,18 @@ impl AppBuilder {
                 Err(problem) => problems.push(problem),
             }
         }
-        let health = self.health.as_deref().map(|path| placement.builtin(path));
-        let metrics = self.metrics.as_deref().map(|path| placement.builtin(path));
+        let mut builtin = |what: &str, path: Option<&str>| match path
+            .map(|path| placement.builtin(what, path))
+            .transpose()
+        {
+            Ok(placed) => placed,
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let health = builtin("the health routes", self.health.as_deref());
+        let metrics = builtin("the metrics route", self.metrics.as_deref());
         problems.extend(
             guard::unprovided(&self.metrics_guards, &graph)
                 .map(|guard| Error::MissingMetricsGuard { guard }),
