@@ -63,6 +63,9 @@ impl ModuleGraph {
             provides.push((provided.type_id, provided.name, provided.dependencies));
             apply.push(provided.apply);
         }
+        for lifecycle in module.lifecycles {
+            apply.push(Box::new(lifecycle));
+        }
         self.modules.push(ModuleInfo {
             name: module.name,
             controllers: module.controllers,
