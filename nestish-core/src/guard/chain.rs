@@ -43,6 +43,16 @@ pub struct GuardRef {
 pub(crate) struct ResolvedGuard(Arc<dyn ErasedGuard>);
 
 impl GuardRef {
+    /// The guard's type name, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        (self.name)()
+    }
+
+    /// The guard's type.
+    pub(crate) fn type_id(&self) -> TypeId {
+        (self.type_ids)()[0]
+    }
+
     /// The reference of guard type `G`.
     pub const fn of<G: Guard>() -> Self {
         Self {
