@@ -293,3 +293,57 @@ fn the_reader_finds_the_paths_a_use_names() {
     let lib = "// The layers, from the top:\n//   app, module\n//   error\n\nmod app;";
     assert_eq!(layers(lib), [vec!["app", "module"], vec!["error"]]);
 }
+
+/// The items of `src/private.rs`, the module generated code names: `pub use` names (a group
+/// counted item by item) and `pub` items.
+fn private_items(code: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    for statement in code.split(';') {
+        let statement = statement.trim();
+        if let Some(path) = statement.strip_prefix("pub use ") {
+            match path.find('{') {
+                Some(open) => items.extend(
+                    path[open + 1..]
+                        .trim_end_matches('}')
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned),
+                ),
+                None => items.push(path.rsplit("::").next().unwrap_or(path).to_owned()),
+            }
+        }
+    }
+    for line in code.lines() {
+        for kind in [
+            "pub fn ",
+            "pub trait ",
+            "pub struct ",
+            "pub enum ",
+            "pub type ",
+            "pub const ",
+        ] {
+            if let Some(rest) = line.strip_prefix(kind) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                items.push(name);
+            }
+        }
+    }
+    items
+}
+
+#[test]
+fn the_private_contract_of_the_macros_stays_within_a_dozen_items() {
+    let code =
+        strip_comments(&fs::read_to_string(src().join("private.rs")).expect("src/private.rs"));
+    let items = private_items(&code);
+    assert!(
+        items.len() <= 12,
+        "__private exposes {} items; the macros' contract is traits, not helpers: {items:?}",
+        items.len()
+    );
+    assert!(items.contains(&"RouteRecord".to_owned()), "{items:?}");
+}
