@@ -91,7 +91,7 @@ impl App {
 
     /// As [`bind`](Self::bind), for a server that speaks TLS on every connection it accepts
     /// (feature `tls`). Each client's handshake runs on its connection's own task, within
-    /// [`Limits::tls_handshake_timeout`]; ALPN offers HTTP/2 (`h2`), then HTTP/1.1. Every limit
+    /// [`Limits::tls_handshake_timeout`](crate::Limits::tls_handshake_timeout); ALPN offers HTTP/2 (`h2`), then HTTP/1.1. Every limit
     /// holds as on a plain listener; at the connection cap a TLS client is closed without an
     /// answer (a 503 would cost the handshake the cap is there to save).
     ///
