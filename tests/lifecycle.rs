@@ -237,3 +237,66 @@ async fn a_hanging_shutdown_hook_is_bounded_by_the_shutdown_timeout() {
         ]
     );
 }
+
+/// The trail of the module below, whose `register` has no other way to reach the test.
+static MODULE_TRAIL: std::sync::LazyLock<Arc<Trail>> = std::sync::LazyLock::new(Arc::default);
+
+/// A provider that records its start-up and its last hook.
+pub struct Store(Arc<Trail>, &'static str);
+
+impl Lifecycle for Store {
+    async fn on_module_init(&self) -> Result<(), BoxError> {
+        self.0.push(format!("init:{}", self.1));
+        Ok(())
+    }
+    async fn on_application_shutdown(&self) -> Result<(), BoxError> {
+        self.0.push(format!("shutdown:{}", self.1));
+        Ok(())
+    }
+}
+
+/// Made from a `Store`, so started after it and stopped before it.
+pub struct Cache(Store);
+
+impl Lifecycle for Cache {
+    async fn on_module_init(&self) -> Result<(), BoxError> {
+        self.0.on_module_init().await
+    }
+    async fn on_application_shutdown(&self) -> Result<(), BoxError> {
+        self.0.on_application_shutdown().await
+    }
+}
+
+pub struct StoreModule;
+
+impl nestish_core::Module for StoreModule {
+    fn register(module: nestish_core::ModuleBuilder) -> nestish_core::ModuleBuilder {
+        module
+            .provide_arc(Arc::clone(&MODULE_TRAIL))
+            .provide_factory(|_: Arc<Store>, trail: Arc<Trail>| async move {
+                Ok::<_, BoxError>(Cache(Store(trail, "cache")))
+            })
+            .provide_factory(
+                |trail: Arc<Trail>| async move { Ok::<_, BoxError>(Store(trail, "store")) },
+            )
+            // Said out of order: the provider graph orders the hooks.
+            .lifecycle::<Cache>()
+            .lifecycle::<Store>()
+    }
+}
+
+#[tokio::test]
+async fn a_module_asks_for_the_hooks_of_its_providers() {
+    let app = Test::create_module::<StoreModule>().start().await.unwrap();
+    assert_eq!(MODULE_TRAIL.steps(), ["init:store", "init:cache"]);
+    app.shutdown().await.unwrap();
+    assert_eq!(
+        MODULE_TRAIL.steps(),
+        [
+            "init:store",
+            "init:cache",
+            "shutdown:cache",
+            "shutdown:store"
+        ]
+    );
+}

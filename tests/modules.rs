@@ -322,3 +322,117 @@ async fn a_provider_re_exported_by_an_import_is_visible() {
     assert_eq!(app.get("/users").await.text(), "user1");
     assert_eq!(app.get("/orders").await.status(), 404);
 }
+
+/// A guard that admits whoever sends a `user` cookie.
+pub struct CookieGuard;
+
+impl nestish_core::Guard for CookieGuard {
+    async fn can_activate(
+        &self,
+        request: &mut nestish_core::GuardRequest<'_>,
+    ) -> Result<(), nestish_core::HttpError> {
+        request
+            .cookie("user")
+            .map(|_| ())
+            .ok_or_else(|| nestish_core::HttpError::unauthorized("who are you?"))
+    }
+}
+
+/// Holds the guard without exporting it.
+pub struct AuthModule;
+
+impl Module for AuthModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module.provide(CookieGuard)
+    }
+}
+
+/// Exports it.
+pub struct OpenAuthModule;
+
+impl Module for OpenAuthModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module.provide(CookieGuard).exports::<(CookieGuard,)>()
+    }
+}
+
+#[derive(Default)]
+pub struct VaultController;
+
+#[controller("vault")]
+#[nestish_core::use_guards(CookieGuard)]
+impl VaultController {
+    #[get]
+    fn open(&self) -> &'static str {
+        "gold"
+    }
+
+    #[get("inventory")]
+    fn inventory(&self) -> &'static str {
+        "gold, silver"
+    }
+}
+
+/// Guards its routes with a guard it can not see, and takes a provider it can not see.
+pub struct VaultModule;
+
+impl Module for VaultModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .controllers::<(VaultController, SnoopController)>()
+            .import::<AuthModule>()
+            .import::<OrdersModule>()
+    }
+}
+
+/// The same, importing the module that exports the guard.
+pub struct SharedVaultModule;
+
+impl Module for SharedVaultModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .controllers::<(VaultController,)>()
+            .import::<OpenAuthModule>()
+    }
+}
+
+#[tokio::test]
+async fn a_guard_its_module_can_not_see_fails_start_up_with_every_other_problem() {
+    let error = NestFactory::create_module::<VaultModule>()
+        .provide(settings())
+        .init()
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    // Every problem at once: the guard (once for its controller of two routes) and the
+    // snoop's provider.
+    assert!(matches!(error, Error::Several(_)), "{message}");
+    assert_eq!(message.matches("CookieGuard").count(), 1, "{message}");
+    assert!(
+        message.contains(
+            "the #[use_guards] of VaultController of VaultModule takes `modules::CookieGuard`, \
+             which VaultModule can not see: it is provided by AuthModule; export it from \
+             AuthModule and import AuthModule into VaultModule"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains(
+            "SnoopController of VaultModule takes `modules::OrdersRepository`, which VaultModule \
+             can not see"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_guard_an_import_exports_guards_the_module_routes() {
+    let app = Test::create_module::<SharedVaultModule>()
+        .start()
+        .await
+        .unwrap();
+    app.get("/vault")
+        .await
+        .assert_error(nestish_core::StatusCode::UNAUTHORIZED, "who are you?");
+    assert_eq!(app.get("/vault").cookie("user", "ada").await.text(), "gold");
+}

@@ -308,3 +308,20 @@ fn the_route_table_shows_the_final_paths() {
         );
     }
 }
+
+#[test]
+fn built_in_routes_follow_the_path_rules_of_every_route() {
+    let plain = || NestFactory::create().controllers::<(PlainController,)>();
+    let message = build_error(plain().health_routes("health//checks"));
+    assert_eq!(
+        message,
+        "invalid route path \"health//checks\" in the health routes: it has an empty segment (`//`); write one slash between segments"
+    );
+    let message = build_error(plain().metrics_route("/metrics/:kind"));
+    assert!(
+        message.starts_with(
+            "invalid route path \"/metrics/:kind\" in the metrics route: `:kind` is a parameter"
+        ),
+        "{message}"
+    );
+}

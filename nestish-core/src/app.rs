@@ -98,7 +98,10 @@ impl NestFactory {
     }
 }
 
+mod serve;
 mod start;
+
+pub use serve::Server;
 
 /// A layer given to [`AppBuilder::layer`], kept until the routes exist, with its type's name.
 type LayerFn = (Box<dyn FnOnce(Routes) -> Routes + Send>, &'static str);
@@ -353,7 +356,7 @@ impl AppBuilder {
     /// # let _ = builder;
     /// ```
     pub fn use_global_guard<G: Guard>(mut self) -> Self {
-        self.global_guards.push(guard::guard_ref::<G>());
+        self.global_guards.push(guard::GuardRef::of::<G>());
         self
     }
 
@@ -492,7 +495,7 @@ impl AppBuilder {
     /// ```
     #[cfg(feature = "metrics")]
     pub fn metrics_guard<G: Guard>(mut self) -> Self {
-        self.metrics_guards.push(guard::guard_ref::<G>());
+        self.metrics_guards.push(guard::GuardRef::of::<G>());
         self
     }
 

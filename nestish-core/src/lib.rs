@@ -67,10 +67,21 @@
 
 #![deny(missing_docs)]
 
-// The layers, each using only those below it: `app` builds the routes and runs `server`;
-// `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
-// `hub` feeds streams. `state`, `limits`, `error`, `panic`, `downcast`, `observe` and `budget`
-// are shared leaves.
+// The layers, from the top: a module uses only the modules of the lines below its own
+// (`tests/layering.rs` keeps this true, and lists the few exceptions with their reasons).
+//   testing
+//   app, module, private
+//   server
+//   routing
+//   guard
+//   hub
+//   sse
+//   state
+//   extract, observe
+//   providers, response, config, metrics, shutdown
+//   error, limits, panic, downcast, budget, controller_set, heartbeat
+// `app` builds the routes and runs `server`; `server` serves `routing`; `routing` runs the
+// `guard`s and calls handlers that use `extract`, `response` and `sse`; `hub` feeds streams.
 mod app;
 mod budget;
 #[cfg(feature = "config")]
@@ -80,6 +91,7 @@ mod downcast;
 mod error;
 pub mod extract;
 pub mod guard;
+mod heartbeat;
 pub mod hub;
 mod limits;
 #[cfg(feature = "metrics")]
@@ -91,16 +103,18 @@ mod providers;
 mod response;
 mod routing;
 mod server;
+mod shutdown;
 mod sse;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
+// Not public API: what generated code names, in a module whose name carries the crate's version
+// (`__private_0_1_0`), written by `build.rs`.
+mod private;
+include!(concat!(env!("OUT_DIR"), "/private.rs"));
 
-pub use app::{App, AppBuilder, NestFactory};
+pub use app::{App, AppBuilder, NestFactory, Server};
 /// A cheaply cloneable chunk of bytes: a `#[body]` argument's raw form.
 pub use bytes::Bytes;
 #[cfg(feature = "config")]
@@ -125,9 +139,9 @@ pub use providers::{
 pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::placement::{GlobalPrefix, Versioning};
 pub use routing::service::{Routes, RoutesFuture};
-pub use server::Server;
 #[cfg(feature = "tls")]
 pub use server::{TlsConfig, TlsError};
+pub use sse::IntoSse;
 pub use sse::{
     CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, Sse, SseItem, SseStream,
     interval,

@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+/// The most topic classes the metrics count apart; beyond it, `topic_class="(overflow)"`.
+pub const MAX_TOPIC_CLASSES: usize = 64;
+
 /// The bounds a server keeps against slow, stalled, greedy or hostile clients. Each has a
 /// default and an [`AppBuilder`](crate::AppBuilder) setter.
 ///

@@ -94,7 +94,7 @@ pub(crate) fn topic_class(class: &'static str) -> &'static str {
     if known(&seen) {
         return class;
     }
-    if seen.len() < crate::hub::MAX_TOPIC_CLASSES {
+    if seen.len() < crate::limits::MAX_TOPIC_CLASSES {
         seen.push(class);
         return class;
     }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
 
-use crate::sse::{Heartbeats, ShutdownWakers};
+use crate::heartbeat::Heartbeats;
+use crate::shutdown::ShutdownWakers;
 
 /// Shared by everything an application runs.
 #[derive(Debug, Default)]

@@ -11,6 +11,7 @@ use crate::guards;
 use crate::inject;
 use crate::marker::mark_read;
 use crate::path::PathLit;
+use crate::private::Private;
 use crate::route::{Route, RouteKind};
 use crate::version::Version;
 
@@ -129,11 +130,13 @@ impl Prefix {
         match self {
             Self::Literal(lit) => {
                 let value = &lit.value;
-                quote!(::nestish_core::__private::Prefix::Literal(#value))
+                let private = Private::here();
+                quote!(#private::Prefix::Literal(#value))
             }
-            Self::Const(path) => quote_spanned! {path.span()=>
-                ::nestish_core::__private::Prefix::Const(#path)
-            },
+            Self::Const(path) => {
+                let private = Private::at(path.span());
+                quote_spanned! {path.span()=> #private::Prefix::Const(#path) }
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use syn::{Attribute, ItemImpl, Path, Token};
 
 use crate::diag::Errors;
 use crate::marker;
+use crate::private::Private;
 
 const NAME: &str = "use_guards";
 
@@ -72,7 +73,8 @@ fn parse(attr: &Attribute) -> syn::Result<Vec<Path>> {
 /// that is not a guard is reported there.
 pub(crate) fn expand<'a>(guards: impl Iterator<Item = &'a Path>) -> TokenStream {
     let refs = guards.map(|path| {
-        quote_spanned! {path.span()=> ::nestish_core::__private::guard_ref::<#path>() }
+        let private = Private::at(path.span());
+        quote_spanned! {path.span()=> #private::GuardRef::of::<#path>() }
     });
     quote!(&[#(#refs),*])
 }

@@ -98,26 +98,28 @@ fn check(method: &ImplItemFn) -> syn::Result<Constructor> {
 /// `__nestish_construct`, which builds the controller from the providers, through the `#[inject]`
 /// constructor or, without one, `Default`; and `__nestish_dependencies`, the providers it takes.
 pub(crate) fn expand(self_ty: &Type, constructor: Option<&Constructor>) -> TokenStream {
-    let private = quote!(::nestish_core::__private);
     let dependencies = constructor.map_or_else(Vec::new, |c| c.args.clone());
     let body = match constructor {
         Some(Constructor { ident, args }) => {
             let args = args.iter().map(|ty| {
                 quote_spanned! {ty.span()=> <#ty as ::nestish_core::Inject>::inject(__providers)? }
             });
-            quote!(#private::controller(<#self_ty>::#ident(#(#args),*)))
+            quote!(<#self_ty>::#ident(#(#args),*))
         }
         None => {
-            let default = quote_spanned! {self_ty.span()=> #private::construct::<#self_ty>() };
-            quote!(#private::controller(#default))
+            let private = crate::private::Private::at(self_ty.span());
+            quote_spanned! {self_ty.span()=> <#self_ty as #private::Construct>::construct() }
         }
     };
     quote! {
         #[allow(unused_variables)]
         fn __nestish_construct(
             __providers: &::nestish_core::Providers,
-        ) -> ::core::result::Result<#private::Controller, ::nestish_core::MissingProvider> {
-            ::core::result::Result::Ok(#body)
+        ) -> ::core::result::Result<
+            ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>,
+            ::nestish_core::MissingProvider,
+        > {
+            ::core::result::Result::Ok(::std::sync::Arc::new(#body))
         }
 
         fn __nestish_dependencies() -> ::std::vec::Vec<::nestish_core::Dependency> {

@@ -12,6 +12,7 @@ mod guards;
 mod inject;
 mod marker;
 mod path;
+mod private;
 mod route;
 mod types;
 mod version;

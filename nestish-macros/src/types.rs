@@ -1,4 +1,4 @@
-//! Reading the shape of a type as written: `Option<T>`, `Result<T, E>`.
+//! Reading the shape of a type as written: the `Result<T, E>` of a fallible `#[sse]` method.
 
 use syn::Type;
 

@@ -61,7 +61,7 @@ impl Version {
     /// The route record's `Version`: the route's own, else its controller's, else the app's
     /// default.
     pub(crate) fn expand(route: Option<&Self>, controller: Option<&Self>) -> TokenStream {
-        let private = quote!(::nestish_core::__private);
+        let private = crate::private::Private::here();
         match route.or(controller) {
             None => quote!(#private::Version::AppDefault),
             Some(Self::Neutral) => quote!(#private::Version::Neutral),

@@ -98,6 +98,8 @@ impl Module for JobsModule {
     fn register(module: ModuleBuilder) -> ModuleBuilder {
         module
             .provide(JobBoard::default())
+            // Its routes are behind the auth guard, which it sees through the auth module.
+            .import::<AuthModule>()
             .controllers::<(JobsController,)>()
     }
 }
@@ -141,6 +143,8 @@ impl Module for NotificationsModule {
     fn register(module: ModuleBuilder) -> ModuleBuilder {
         module
             .import::<ChatModule>()
+            // Its routes are behind the auth and topics guards.
+            .import::<AuthModule>()
             .controllers::<(NotificationsController,)>()
     }
 }

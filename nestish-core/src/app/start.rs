@@ -14,6 +14,7 @@ use crate::panic::message as panic_message;
 use crate::providers::graph::Graph;
 use crate::providers::lifecycle::Hooks;
 use crate::routing::builtin::Builtins;
+use crate::routing::guarded;
 use crate::routing::placement::{Placed, Placement};
 use crate::routing::record::{self, Controller, RouteKind, RouteRecord};
 use crate::routing::router::{Entry, Router};
@@ -67,7 +68,7 @@ impl AppBuilder {
                 Ok(places) => {
                     for placed in &places {
                         let missing =
-                            guard::missing(&self.global_guards, record, placed.path, &graph);
+                            guarded::missing(&self.global_guards, record, placed.path, &graph);
                         problems.extend(missing);
                     }
                     routes.push((record, places));
@@ -75,8 +76,18 @@ impl AppBuilder {
                 Err(problem) => problems.push(problem),
             }
         }
-        let health = self.health.as_deref().map(|path| placement.builtin(path));
-        let metrics = self.metrics.as_deref().map(|path| placement.builtin(path));
+        let mut builtin = |what: &str, path: Option<&str>| match path
+            .map(|path| placement.builtin(what, path))
+            .transpose()
+        {
+            Ok(placed) => placed,
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let health = builtin("the health routes", self.health.as_deref());
+        let metrics = builtin("the metrics route", self.metrics.as_deref());
         problems.extend(
             guard::unprovided(&self.metrics_guards, &graph)
                 .map(|guard| Error::MissingMetricsGuard { guard }),
@@ -119,7 +130,7 @@ impl AppBuilder {
             };
             for placed in places {
                 let guards =
-                    guard::resolve(&self.global_guards, record, placed.path, &self.providers)?;
+                    guarded::resolve(&self.global_guards, record, placed.path, &self.providers)?;
                 entries.push(Entry {
                     record,
                     path: placed.path,
@@ -174,7 +185,7 @@ impl AppBuilder {
             );
         }
         for (path, record) in table {
-            let sse = if record.kind == RouteKind::Sse {
+            let sse = if record.kind() == RouteKind::Sse {
                 " (SSE)"
             } else {
                 ""

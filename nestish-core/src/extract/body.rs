@@ -93,7 +93,7 @@ pub(crate) fn require_json(parts: &RequestParts) -> Result<(), HttpError> {
 
 /// How a `#[body]` argument reads a request body.
 ///
-/// Not public API: generated code passes it through `nestish_core::__private`.
+/// Not public API: generated code reads the body with it.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimits {
     /// The most bytes read (413 past it).
@@ -102,6 +102,17 @@ pub struct BodyLimits {
     pub(crate) read_timeout: Duration,
     /// The longest wait for the body's next bytes (408 past it).
     pub(crate) idle_timeout: Duration,
+}
+
+impl BodyLimits {
+    /// The whole body, read within these limits (see [`read_body`]).
+    ///
+    /// # Errors
+    ///
+    /// 413, 408 or 400, as [`read_body`] says.
+    pub async fn read(self, body: RequestBody, parts: &RequestParts) -> Result<Bytes, HttpError> {
+        read_body(body, parts, self).await
+    }
 }
 
 /// Reads the whole body: 413 past the size limit, 408 when it does not arrive in time or stops

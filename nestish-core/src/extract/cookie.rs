@@ -8,7 +8,8 @@ use std::str::FromStr;
 use http::HeaderMap;
 use http::header::COOKIE;
 
-use super::{RequestParts, parse_value, required};
+use super::marker::{Optional, Parsed};
+use super::{parse_value, required};
 use crate::HttpError;
 
 /// The value of the cookie `name`, as sent (RFC 6265 cookie values are opaque: no decoding;
@@ -31,32 +32,77 @@ pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         })
 }
 
-/// `#[cookie("name")]`: the cookie `name`, parsed; required.
+/// The type of a `#[cookie("name")]` argument: built from the value of the request's cookie
+/// `name` as sent (RFC 6265 cookie values are opaque: no decoding; the double quotes of a quoted
+/// value are removed; the first wins when a name repeats), or from its absence.
 ///
-/// # Errors
+/// Every `T: FromStr` is one, and requires the cookie (its absence is a 400 naming it);
+/// `Option<T>` of any of them is `None` when the request does not send it. A type of yours takes
+/// part by implementing it (`Option<YourType>` works as well):
 ///
-/// 400 when it is absent or does not parse as `T`.
-pub fn cookie<T>(parts: &RequestParts, name: &str) -> Result<T, HttpError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    required("cookie", name, cookie_opt(parts, name)?)
+/// ```
+/// use nestish_core::extract::FromCookie;
+/// use nestish_core::{HttpError, controller, get};
+///
+/// /// A session id: 32 hexadecimal digits.
+/// pub struct SessionId(pub String);
+///
+/// impl FromCookie for SessionId {
+///     fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError> {
+///         match value {
+///             Some(id) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+///                 Ok(SessionId(id.to_owned()))
+///             }
+///             _ => Err(HttpError::unauthorized(format!("no valid {name} cookie"))),
+///         }
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// pub struct MeController;
+///
+/// #[controller("me")]
+/// impl MeController {
+///     #[get]
+///     fn me(&self, #[cookie("session")] session: SessionId) -> String {
+///         session.0
+///     }
+/// }
+/// ```
+///
+/// `M` tells the blanket implementations apart (see [`marker`](super::marker)); leave it out.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a cookie",
+    label = "not readable from #[cookie(\"name\")]",
+    note = "a #[cookie] argument's type implements `FromStr` (or is an `Option` of one), or implements `nestish_core::extract::FromCookie`"
+)]
+pub trait FromCookie<M = ()>: Sized {
+    /// Builds the value from the cookie's value, `None` when the request does not send it;
+    /// `name` is the cookie's name, for messages.
+    ///
+    /// # Errors
+    ///
+    /// The answer when the cookie is missing or does not fit: a 400 naming it, usually.
+    fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError>;
 }
 
-/// `#[cookie("name")]` as an `Option`: `None` when the request does not send it.
-///
-/// # Errors
-///
-/// 400 when it is there but does not parse as `T`.
-pub fn cookie_opt<T>(parts: &RequestParts, name: &str) -> Result<Option<T>, HttpError>
+impl<T> FromCookie<Parsed> for T
 where
     T: FromStr,
     T::Err: Display,
 {
-    find(&parts.headers, name)
-        .map(|text| parse_value("cookie", name, text))
-        .transpose()
+    fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError> {
+        parse_value("cookie", name, required("cookie", name, value)?)
+    }
+}
+
+impl<T: FromCookie<M>, M> FromCookie<Optional<M>> for Option<T> {
+    fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError> {
+        match value {
+            None => Ok(None),
+            Some(_) => T::from_cookie(value, name).map(Some),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,17 +5,23 @@
 //! does not parse answers 400 with NestJS's JSON body naming the parameter and why, before the
 //! method is called (and so before any SSE header is sent).
 //!
-//! | attribute | NestJS | argument type |
+//! | attribute | NestJS | argument type implements |
 //! |---|---|---|
-//! | `#[param("id")]` | `@Param('id')` | `T: FromStr`; the path declares `:id`, or `*id` as its last segment for the rest of the path |
-//! | `#[query("page")]` | `@Query('page')` | `T: FromStr`, or `Option<T>` when it may be absent |
-//! | `#[query]` | `@Query()` | `T: Deserialize`: the whole query string; `Valid<T>` to validate it (feature `validation`) |
-//! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | `T: FromStr`, or `Option<T>` |
-//! | `#[cookie("session")]` | `@Req() req` then `req.cookies.session` | `T: FromStr`, or `Option<T>` |
-//! | `#[last_event_id]` | `@Headers('last-event-id')` | `Option<T>` (`T: FromStr + Display`): what the browser sends on reconnect, in `T`'s canonical form only (`+3`, `03`, ` 3` are 400); `T` when required |
-//! | `#[body]` | `@Body()` | [`Json<T>`](crate::Json) (`T: Deserialize`), `Valid<Json<T>>` (validated, feature `validation`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
+//! | `#[param("id")]` | `@Param('id')` | [`FromParam`]: every `T: FromStr`; the path declares `:id`, or `*id` as its last segment for the rest of the path |
+//! | `#[query("page")]` | `@Query('page')` | [`FromQueryParam`]: every `T: FromStr`, and `Option<T>` of any when it may be absent |
+//! | `#[query]` | `@Query()` | [`FromQuery`]: every `T: Deserialize`, the whole query string; `Valid<T>` to validate it (feature `validation`) |
+//! | `#[header("x-tenant")]` | `@Headers('x-tenant')` | [`FromHeader`]: every `T: FromStr`, and `Option<T>` of any |
+//! | `#[cookie("session")]` | `@Req() req` then `req.cookies.session` | [`FromCookie`]: every `T: FromStr`, and `Option<T>` of any |
+//! | `#[last_event_id]` | `@Headers('last-event-id')` | [`FromLastEventId`]: every `T: FromStr + Display`, read in `T`'s canonical form only (`+3`, `03`, ` 3` are 400), and `Option<T>` of any: what the browser sends on reconnect |
+//! | `#[body]` | `@Body()` | [`FromBody`]: [`Json<T>`](crate::Json) (`T: Deserialize`), `Valid<Json<T>>` (validated, feature `validation`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
-//! | none | a `createParamDecorator` one | `T:` [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
+//! | none | a `createParamDecorator` one | [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
+//!
+//! Each trait is one source's contract between `#[controller]` and the runtime: the macro calls
+//! the trait of the attribute on the argument's type, and nothing else about the type matters to
+//! it. A type of yours takes part by implementing the trait (each has an example); `Option<T>`
+//! and `Valid<T>` take part through the traits' own implementations, so `Option<YourType>` works
+//! as soon as `YourType` does.
 //!
 //! ```
 //! use futures::stream::{self, Stream};
@@ -64,20 +70,25 @@ mod connection;
 pub(crate) mod cookie;
 mod custom;
 mod deserialize;
-pub(crate) mod header;
+mod header;
+pub mod marker;
+mod parts;
 pub(crate) mod path;
 pub(crate) mod query;
 mod request_body;
 #[cfg(feature = "validation")]
-pub(crate) mod valid;
+mod valid;
 
-// The helpers the generated shims call are reached through `nestish_core::__private` only: they
-// are plumbing, not API.
+pub(crate) use body::BodyLimits;
 pub use body::FromBody;
-pub(crate) use body::{BodyLimits, read_body};
 pub use connection::ConnectionInfo;
+pub use cookie::FromCookie;
 pub use custom::{FromRequestParts, Guarded};
+pub use header::{FromHeader, FromLastEventId};
+pub use parts::RequestPartsExt;
+pub use path::FromParam;
 pub(crate) use path::PathParams;
+pub use query::{FromQuery, FromQueryParam};
 pub use request_body::RequestBody;
 #[cfg(feature = "validation")]
 pub use valid::Valid;

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::body::require_json;
-use super::{FromBody, RequestParts, deserialize};
+use super::{FromBody, FromQuery, RequestParts, deserialize};
 use crate::{HttpError, Json};
 
 /// A `#[body] Valid<Json<T>>` or `#[query] Valid<T>` argument: deserialised, then checked with
@@ -81,20 +81,17 @@ where
     }
 }
 
-/// `#[query] Valid<T>`: the whole query string, deserialised and validated.
-///
-/// # Errors
-///
-/// 400 with every problem, as for a body.
-pub fn query_valid<T>(parts: &RequestParts) -> Result<Valid<T>, HttpError>
+impl<T> FromQuery for Valid<T>
 where
     T: DeserializeOwned + garde::Validate,
     T::Context: Default,
 {
-    let value: T = deserialize::query(parts.uri.query().unwrap_or(""))
-        .map_err(|error| HttpError::validation(vec![error]))?;
-    check(&value)?;
-    Ok(Valid(value))
+    fn from_query(query: &str, _name: &str) -> Result<Self, HttpError> {
+        let value: T =
+            deserialize::query(query).map_err(|error| HttpError::validation(vec![error]))?;
+        check(&value)?;
+        Ok(Self(value))
+    }
 }
 
 /// Runs `T`'s rules; every failure is one message, `path: what`.

@@ -1,5 +1,5 @@
-//! Guards after start-up: each route's chain (global, controller, route), resolved once from the
-//! providers, and the request path that runs it before the handler.
+//! Guards after start-up: a chain of guards (global, controller, route), resolved once from the
+//! providers, and what runs it on a request's head.
 
 use std::any::{TypeId, type_name};
 use std::future::Future;
@@ -8,15 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::{Guard, GuardRequest};
-use crate::extract::PathParams;
-use crate::hub::TopicGrants;
 use crate::providers::Providers;
 use crate::providers::graph::Graph;
-use crate::routing::handler::HandlerFuture;
-use crate::routing::record::{Request, RouteKind, RouteRecord};
-use crate::routing::router::Endpoint;
-use crate::sse::head_response;
-use crate::{Error, HttpError, IntoResponse, Response};
+use crate::{HttpError, IntoResponse, Response};
 
 type Check<'a> = Pin<Box<dyn Future<Output = Result<(), HttpError>> + Send + 'a>>;
 
@@ -46,38 +40,31 @@ pub struct GuardRef {
 }
 
 /// A guard found among the providers.
-///
-/// Not public API.
-pub struct ResolvedGuard(Arc<dyn ErasedGuard>);
+pub(crate) struct ResolvedGuard(Arc<dyn ErasedGuard>);
 
-/// The [`GuardRef`] of guard type `G`.
-pub const fn guard_ref<G: Guard>() -> GuardRef {
-    GuardRef {
-        name: type_name::<G>,
-        resolve: resolve_one::<G>,
-        type_ids: type_ids::<G>,
+impl GuardRef {
+    /// The guard's type name, for messages.
+    pub(crate) fn name(&self) -> &'static str {
+        (self.name)()
+    }
+
+    /// The guard's type.
+    pub(crate) fn type_id(&self) -> TypeId {
+        (self.type_ids)()[0]
+    }
+
+    /// The reference of guard type `G`.
+    pub const fn of<G: Guard>() -> Self {
+        Self {
+            name: type_name::<G>,
+            resolve: resolve_one::<G>,
+            type_ids: type_ids::<G>,
+        }
     }
 }
 
 fn type_ids<G: Guard>() -> [TypeId; 2] {
     [TypeId::of::<G>(), TypeId::of::<GuardOverride<G>>()]
-}
-
-/// Every guard of `record` (after the `global` ones) that start-up will not have, as errors
-/// naming the guard and the route served at `path`.
-pub(crate) fn missing(
-    global: &[GuardRef],
-    record: &'static RouteRecord,
-    path: &'static str,
-    graph: &Graph<'_>,
-) -> Vec<Error> {
-    unprovided(global.iter().chain(record.guards), graph)
-        .map(move |guard| Error::MissingGuard {
-            guard,
-            path,
-            route: &record.source,
-        })
-        .collect()
 }
 
 /// The names of the guards `named` that start-up will not have.
@@ -116,23 +103,6 @@ impl<G: Guard> GuardOverride<G> {
     }
 }
 
-/// The guards of `record`, served at `path`: the app's `global` ones, then the record's
-/// (controller, then route).
-pub(crate) fn resolve(
-    global: &[GuardRef],
-    record: &'static RouteRecord,
-    path: &'static str,
-    providers: &Providers,
-) -> Result<Guards, Error> {
-    resolve_all(global.iter().chain(record.guards), providers).map_err(|guard| {
-        Error::MissingGuard {
-            guard,
-            path,
-            route: &record.source,
-        }
-    })
-}
-
 /// The guards `named`, in order, found among the providers; the name of the first that is not.
 pub(crate) fn resolve_all<'a>(
     named: impl IntoIterator<Item = &'a GuardRef>,
@@ -158,28 +128,4 @@ pub(crate) async fn check(guards: &Guards, head: &mut GuardRequest<'_>) -> Resul
             .map_err(IntoResponse::into_response)?;
     }
     Ok(())
-}
-
-/// Serves a request of a guarded endpoint: its guards on the head, one after the other, then the
-/// handler. The body is handed on untouched: a refused request has had none of it read.
-pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams) -> HandlerFuture {
-    let guards = Arc::clone(&endpoint.guards);
-    let context = endpoint.context.clone();
-    let handler = endpoint.handler;
-    let head_of_stream = endpoint.kind == RouteKind::Sse && request.method() == http::Method::HEAD;
-    let hub = endpoint.hub.clone();
-    HandlerFuture::boxed(async move {
-        let (mut parts, body) = request.into_parts();
-        let mut head = GuardRequest::new(&mut parts, context.sse.route);
-        if let Err(refusal) = check(&guards, &mut head).await {
-            return refusal;
-        }
-        if let Some(grants) = parts.extensions.get_mut::<TopicGrants>() {
-            grants.hub = hub;
-        }
-        if head_of_stream {
-            return head_response();
-        }
-        handler(&context, Request::from_parts(parts, body), params).await
-    })
 }

@@ -81,7 +81,7 @@
 //! # let _ = app;
 //! ```
 
-mod chain;
+pub(crate) mod chain;
 mod request;
 
 use std::future::Future;
@@ -90,11 +90,7 @@ pub use request::GuardRequest;
 
 #[cfg(feature = "testing")]
 pub(crate) use chain::GuardOverride;
-#[cfg(feature = "metrics")]
-pub(crate) use chain::check;
-#[doc(hidden)]
-pub use chain::{GuardRef, ResolvedGuard, guard_ref};
-pub(crate) use chain::{Guards, guarded, missing, resolve, resolve_all, unprovided};
+pub(crate) use chain::{GuardRef, Guards, check, resolve_all, unprovided};
 
 use crate::HttpError;
 

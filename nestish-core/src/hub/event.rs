@@ -133,6 +133,9 @@ impl HubEvent {
     }
 }
 
+// An item the encoder writes as it is: sealed, as every item type is.
+impl crate::sse::sealed::Sealed for HubEvent {}
+
 impl SseItem for HubEvent {
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
         buf.extend_from_slice(&self.bytes);

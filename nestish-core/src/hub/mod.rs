@@ -190,8 +190,7 @@ impl HubConfig {
     }
 }
 
-/// The most topic classes the metrics count apart; beyond it, `topic_class="(overflow)"`.
-pub const MAX_TOPIC_CLASSES: usize = 64;
+pub use crate::limits::MAX_TOPIC_CLASSES;
 
 /// Why a publication failed.
 #[derive(Debug, thiserror::Error)]

@@ -63,6 +63,9 @@ impl ModuleGraph {
             provides.push((provided.type_id, provided.name, provided.dependencies));
             apply.push(provided.apply);
         }
+        for lifecycle in module.lifecycles {
+            apply.push(Box::new(lifecycle));
+        }
         self.modules.push(ModuleInfo {
             name: module.name,
             controllers: module.controllers,
@@ -125,6 +128,35 @@ impl ModuleGraph {
                     .any(|(id, ..)| *id == dependency.type_id)
                 || self.imported(module, dependency.type_id)
         };
+        // A guard is taken by its route as a dependency is by its controller: the guard of a
+        // module's route is one the module can see. Once per controller and guard.
+        let mut guarded = Vec::new();
+        for record in records {
+            let Some(&index) = controllers.get(&(record.controller_type)()) else {
+                continue;
+            };
+            let module = &self.modules[index];
+            for guard in record.guards {
+                let key = (record.source.controller, guard.type_id());
+                if guarded.contains(&key) {
+                    continue;
+                }
+                guarded.push(key);
+                let dependency = Dependency {
+                    type_id: guard.type_id(),
+                    type_name: guard.name(),
+                    required: true,
+                };
+                if !visible(module, &dependency) {
+                    problems.push(Error::Invisible {
+                        module: module.name,
+                        consumer: format!("the #[use_guards] of {}", record.source.controller),
+                        provider: guard.name(),
+                        owner: self.modules[owner[&dependency.type_id]].name,
+                    });
+                }
+            }
+        }
         let mut seen = Vec::new();
         for record in records {
             let controller = (record.controller_type)();

@@ -113,6 +113,8 @@ pub struct ModuleBuilder {
     providers: Vec<Provided>,
     imports: Vec<Import>,
     exports: Vec<(TypeId, &'static str)>,
+    /// The providers whose lifecycle hooks it asks for, as `AppBuilder::lifecycle` does.
+    lifecycles: Vec<fn(AppBuilder) -> AppBuilder>,
 }
 
 /// An imported module: a static one is built only when the graph reaches it, so that modules
@@ -156,6 +158,7 @@ impl ModuleBuilder {
             providers: Vec::new(),
             imports: Vec::new(),
             exports: Vec::new(),
+            lifecycles: Vec::new(),
         }
     }
 
@@ -208,6 +211,34 @@ impl ModuleBuilder {
     /// Imports a dynamic module, as `HubModule::for_root(hub)` returns it.
     pub fn import_module(mut self, module: ModuleBuilder) -> Self {
         self.imports.push(Import::Dynamic(module));
+        self
+    }
+
+    /// Calls the [`Lifecycle`](crate::Lifecycle) hooks of provider `T`, as
+    /// [`AppBuilder::lifecycle`] does: a module says so of the providers it holds, as NestJS's
+    /// module providers implement `OnModuleInit` and its kin.
+    ///
+    /// ```
+    /// use nestish_core::{BoxError, Lifecycle, Module, ModuleBuilder};
+    ///
+    /// pub struct Pool;
+    ///
+    /// impl Lifecycle for Pool {
+    ///     async fn on_module_init(&self) -> Result<(), BoxError> {
+    ///         Ok(()) // open the connections
+    ///     }
+    /// }
+    ///
+    /// pub struct DatabaseModule;
+    ///
+    /// impl Module for DatabaseModule {
+    ///     fn register(module: ModuleBuilder) -> ModuleBuilder {
+    ///         module.provide(Pool).lifecycle::<Pool>().exports::<(Pool,)>()
+    ///     }
+    /// }
+    /// ```
+    pub fn lifecycle<T: crate::Lifecycle>(mut self) -> Self {
+        self.lifecycles.push(|app| app.lifecycle::<T>());
         self
     }
 

@@ -48,11 +48,12 @@ impl Builtins {
         if health.is_none() && metrics.is_none() {
             return Ok(None);
         }
-        let prefix = health.map(|prefix| normalise(prefix).trim_end_matches('/').to_owned());
+        // Both are placed and checked already (`Placement::builtin`): `/health`, `/api/metrics`.
+        let prefix = health.map(|prefix| prefix.trim_end_matches('/'));
         Ok(Some(Box::new(Self {
-            live: prefix.as_ref().map(|prefix| format!("{prefix}/live")),
+            live: prefix.map(|prefix| format!("{prefix}/live")),
             ready: prefix.map(|prefix| format!("{prefix}/ready")),
-            metrics: metrics.map(normalise),
+            metrics: metrics.map(str::to_owned),
             metrics_guards,
             #[cfg(feature = "metrics")]
             prometheus: metrics.map(|_| crate::metrics::prometheus()).transpose()?,
@@ -147,11 +148,6 @@ fn prometheus_text(prometheus: &metrics_exporter_prometheus::PrometheusHandle) -
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
-}
-
-/// `path` with one leading slash.
-fn normalise(path: &str) -> String {
-    format!("/{}", path.trim_start_matches('/'))
 }
 
 /// NestJS terminus's body: `status`, then the checks that are up (`info`), those that are

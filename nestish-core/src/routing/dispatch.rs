@@ -13,7 +13,6 @@ use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode, Version};
 
 use crate::ConnectionInfo;
-use crate::guard;
 use crate::panic::message as panic_message;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
@@ -35,7 +34,11 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             let route = endpoint.path;
             let observed = observed.map(|observed| observed.route(route));
             if !endpoint.guards.is_empty() {
-                return Dispatch::new(guard::guarded(endpoint, request, params), route, observed);
+                return Dispatch::new(
+                    crate::routing::guarded::guarded(endpoint, request, params),
+                    route,
+                    observed,
+                );
             }
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
                 return Dispatch::new(HandlerFuture::ready(head_response()), route, observed);
@@ -44,7 +47,8 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             // Logs of the handler's synchronous part belong to its request.
             let entered = observed.as_ref().map(|observed| observed.span.enter());
             let called = catch_unwind(AssertUnwindSafe(|| {
-                handler(&endpoint.context, request, params)
+                let (parts, body) = request.into_parts();
+                handler(&endpoint.context, parts, body, params)
             }));
             drop(entered);
             let future =

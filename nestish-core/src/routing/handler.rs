@@ -31,6 +31,15 @@ impl HandlerFuture {
     pub fn boxed(future: impl Future<Output = Response> + Send + 'static) -> Self {
         Self::Boxed(Box::pin(future))
     }
+
+    /// The answer when a shim is handed another controller than its own: a bug in nestish, not
+    /// in the application, but a 500 rather than a panic.
+    pub fn wrong_controller(method: &'static str) -> Self {
+        tracing::error!(method, "route called with a controller of another type");
+        Self::ready(crate::IntoResponse::into_response(
+            crate::HttpError::internal(),
+        ))
+    }
 }
 
 impl Future for HandlerFuture {

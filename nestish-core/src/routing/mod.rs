@@ -3,6 +3,7 @@
 
 pub(crate) mod builtin;
 pub(crate) mod dispatch;
+pub(crate) mod guarded;
 pub(crate) mod handler;
 pub(crate) mod placement;
 pub(crate) mod record;

@@ -220,14 +220,20 @@ impl Placement {
             .collect())
     }
 
-    /// Where a built-in route (health, metrics) given `path` is served.
-    pub(crate) fn builtin(&mut self, path: &str) -> String {
-        let own = path.trim_matches('/');
-        if self.prefix.is_empty() || self.excluded(own) {
-            nestish_path::join(own, "")
+    /// Where a built-in route (health, metrics, named by `what`) given `path` is served: the
+    /// path checked by the rules of every route path, without parameters (no handler could read
+    /// them), then placed under the global prefix unless excluded.
+    pub(crate) fn builtin(&mut self, what: &str, path: &str) -> Result<String, Error> {
+        let own = nestish_path::check_literal(path).map_err(|reason| Error::InvalidPath {
+            what: what.to_owned(),
+            path: path.to_owned(),
+            reason,
+        })?;
+        Ok(if self.prefix.is_empty() || self.excluded(&own) {
+            nestish_path::join(&own, "")
         } else {
-            nestish_path::join(&self.prefix, own)
-        }
+            nestish_path::join(&self.prefix, &own)
+        })
     }
 
     /// Fails on an exclusion that matched no route: a typo would otherwise go unnoticed.

@@ -4,8 +4,7 @@
 //! Not public API: generated code builds these through `nestish_core::__private`.
 
 use crate::RouteSource;
-use crate::extract::PathParams;
-use crate::extract::{BodyLimits, RequestBody};
+use crate::extract::{BodyLimits, PathParams, RequestBody, RequestParts};
 use crate::guard::GuardRef;
 use crate::providers::{Dependency, MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
@@ -21,14 +20,16 @@ pub type Request = http::Request<RequestBody>;
 pub type Controller = Arc<dyn Any + Send + Sync>;
 
 /// A route's handler shim: finds its controller in the context, extracts the method's arguments
-/// from the request and its path parameters, and calls the method.
-pub type HandlerFn = fn(&RouteContext, Request, PathParams) -> HandlerFuture;
+/// from the request's head, body and path parameters, and calls the method.
+pub type HandlerFn = fn(&RouteContext, RequestParts, RequestBody, PathParams) -> HandlerFuture;
 
 /// Builds a controller from the application's providers.
 pub type ConstructFn = fn(&Providers) -> Result<Controller, MissingProvider>;
 
 /// What a handler shim is given besides the request: its controller and, for an SSE route, the
 /// stream settings resolved against the application's. Cheap to clone: pointers and a copy.
+///
+/// Not public API: generated code reads it through `nestish_core::__private`.
 #[derive(Clone)]
 pub struct RouteContext {
     pub(crate) controller: Controller,
@@ -60,6 +61,8 @@ impl RouteContext {
 }
 
 /// The HTTP method a route answers.
+///
+/// Not public API: generated code names it through `nestish_core::__private`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verb {
     /// `GET` (and `HEAD`, answered from the same route).
@@ -100,7 +103,7 @@ impl Verb {
 
 /// What a route answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteKind {
+pub(crate) enum RouteKind {
     /// A response built by `IntoResponse`.
     Plain,
     /// A `text/event-stream` of the method's stream.
@@ -108,6 +111,8 @@ pub enum RouteKind {
 }
 
 /// A controller's prefix, as `#[controller]` was given it.
+///
+/// Not public API: generated code names it through `nestish_core::__private`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Prefix {
     /// A string literal, checked at compile time, without slashes at either end.
@@ -118,6 +123,8 @@ pub enum Prefix {
 
 /// The version a route is served under (URI versioning, see
 /// [`AppBuilder::enable_versioning`](crate::AppBuilder::enable_versioning)).
+///
+/// Not public API: generated code names it through `nestish_core::__private`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Version {
     /// None given: the app's default version, if it has one.
@@ -129,6 +136,8 @@ pub enum Version {
 }
 
 /// One route, as `#[controller]` declares it.
+///
+/// Not public API: generated code submits it through `nestish_core::__private`.
 pub struct RouteRecord {
     /// The HTTP method.
     pub verb: Verb,
@@ -139,8 +148,6 @@ pub struct RouteRecord {
     pub path: &'static str,
     /// The route's version (its own, else its controller's).
     pub version: Version,
-    /// Plain or SSE.
-    pub kind: RouteKind,
     /// Where it was declared, for messages.
     pub source: RouteSource,
     /// The controller type's id, so each controller is built once.
@@ -151,10 +158,21 @@ pub struct RouteRecord {
     pub dependencies: fn() -> Vec<Dependency>,
     /// The shim that serves a request.
     pub handler: HandlerFn,
-    /// Stream settings (SSE routes only).
-    pub sse: SseOptions,
+    /// An SSE route's stream settings; `None` for a plain route.
+    pub sse: Option<SseOptions>,
     /// The guards of the controller, then of the route, in the order they run.
     pub guards: &'static [GuardRef],
+}
+
+impl RouteRecord {
+    /// Plain or SSE.
+    pub(crate) fn kind(&self) -> RouteKind {
+        if self.sse.is_some() {
+            RouteKind::Sse
+        } else {
+            RouteKind::Plain
+        }
+    }
 }
 
 inventory::collect!(RouteRecord);

@@ -11,7 +11,7 @@ use crate::hub::Hub;
 use crate::observe::RouteMetrics;
 use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
-use crate::sse::{KeepAlive, SseConfig};
+use crate::sse::{KeepAlive, SseConfig, SseOptions};
 
 /// A route to register: its record, where it is served, its controller and its guards.
 pub(crate) struct Entry {
@@ -87,27 +87,28 @@ impl Router {
             guards,
         } in routes
         {
+            let options = record.sse.unwrap_or(SseOptions::DEFAULT);
             let endpoint = Endpoint {
                 record,
                 path,
                 verb: record.verb,
-                kind: record.kind,
+                kind: record.kind(),
                 handler: record.handler,
                 context: RouteContext {
                     controller,
                     sse: Arc::new(SseConfig {
                         route: path,
-                        heartbeat: match record.sse.keep_alive {
+                        heartbeat: match options.keep_alive {
                             KeepAlive::AppDefault => keep_alive,
                             KeepAlive::Off => None,
                             KeepAlive::Every(interval) => Some(interval),
                         }
                         .map(|interval| state.heartbeats.wheel(interval)),
-                        retry: record.sse.retry,
+                        retry: options.retry,
                         max_lifetime: limits.sse_max_lifetime,
-                        shutdown_event: record.sse.shutdown_event,
+                        shutdown_event: options.shutdown_event,
                         drain_window: limits.drain_window,
-                        metrics: (record.kind == RouteKind::Sse).then(|| RouteMetrics::new(path)),
+                        metrics: (record.kind() == RouteKind::Sse).then(|| RouteMetrics::new(path)),
                     }),
                     body: BodyLimits {
                         size: limits.body_limit,

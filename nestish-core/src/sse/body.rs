@@ -18,12 +18,12 @@ use tokio::time::{Instant, Sleep};
 use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
-use super::heartbeat::Heartbeat;
-use super::shutdown::ShutdownWait;
 use super::signal::SseSetup;
 use crate::budget::SendBudget;
+use crate::heartbeat::Heartbeat;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
+use crate::shutdown::ShutdownWait;
 use crate::state::StreamGuard;
 use crate::{BoxError, HttpError};
 

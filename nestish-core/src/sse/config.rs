@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use super::heartbeat::Wheel;
+use crate::heartbeat::Wheel;
 use crate::observe::RouteMetrics;
 
 /// An SSE route's settings, as the response body uses them.

@@ -66,7 +66,6 @@ pub(crate) mod sealed {
     impl<T: Into<super::MessageEvent>> Sealed for T {}
     impl<T> Sealed for crate::Json<T> {}
     impl<T: super::SseItem, E> Sealed for Result<T, E> {}
-    impl Sealed for crate::hub::HubEvent {}
 }
 
 // Not recommended in errors: a wrong item type is reported with `SseItem`'s own message, not as

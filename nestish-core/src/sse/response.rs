@@ -108,6 +108,48 @@ impl<S: SseStream> Sse<S> {
     }
 }
 
+/// What an `#[sse]` method returns: a stream of events ([`SseStream`]), or an [`Sse`] of one
+/// (the stream with a status and headers of its own). A fallible method returns a `Result` of
+/// either, whose error answers instead (its status and NestJS's body), before any SSE header.
+///
+/// ```
+/// use futures::{Stream, StreamExt};
+/// use nestish_core::{IntoSse, MessageEvent, Sse};
+///
+/// fn bare() -> impl IntoSse {
+///     futures::stream::iter([MessageEvent::new("hello")])
+/// }
+///
+/// fn with_head() -> impl IntoSse {
+///     Sse::new(futures::stream::iter(["hello"]))
+/// }
+/// # let _ = (bare, with_head);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a stream of server-sent events",
+    label = "an #[sse] method must return a stream of events",
+    note = "return `impl Stream<Item = MessageEvent> + Send + 'static`, or `Sse<impl Stream<...>>` for a status and headers of its own; items may also be `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, anything with `From<T> for MessageEvent`, or a `Result` of one"
+)]
+pub trait IntoSse: Send + 'static {
+    /// The `text/event-stream` response.
+    #[doc(hidden)]
+    fn into_sse(self, setup: SseSetup) -> Response;
+}
+
+// Not recommended in errors: a wrong return type is reported with `IntoSse`'s own message.
+#[diagnostic::do_not_recommend]
+impl<S: SseStream> IntoSse for S {
+    fn into_sse(self, setup: SseSetup) -> Response {
+        sse_response(self, setup)
+    }
+}
+
+impl<S: SseStream> IntoSse for Sse<S> {
+    fn into_sse(self, setup: SseSetup) -> Response {
+        self.into_response(setup)
+    }
+}
+
 /// The answer to `HEAD` on an SSE route: the headers a `GET` would get, no body, no stream.
 pub(crate) fn head_response() -> Response {
     let mut response = Response::new(Body::empty());

@@ -56,7 +56,7 @@ impl Future for CloseSignal {
 /// What an SSE response is built with: the route's settings, the application's state, and the
 /// sending half of a [`CloseSignal`] when the handler asked for one.
 ///
-/// Not public API: generated code builds it through `nestish_core::__private`.
+/// Not public API: generated code gets it from its route's context.
 pub struct SseSetup {
     pub(crate) config: Arc<SseConfig>,
     pub(crate) state: Arc<State>,
@@ -64,6 +64,11 @@ pub struct SseSetup {
 }
 
 impl SseSetup {
+    /// An `#[sse]` method's return value as the response.
+    pub fn respond<R: super::IntoSse>(self, value: R) -> crate::Response {
+        value.into_sse(self)
+    }
+
     /// A signal that completes when this response is over (`#[signal]`).
     pub fn close_signal(&mut self) -> CloseSignal {
         let (tx, rx) = oneshot::channel();

@@ -13,7 +13,6 @@ use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
-use super::sse::SseRequest;
 use crate::HttpError;
 
 /// How long a request may wait for its answer, or an event stream for its next event, before
@@ -136,20 +135,6 @@ impl TestClient {
     /// ```
     pub fn delete(&self, path: &str) -> TestRequest {
         self.request(Method::DELETE, path)
-    }
-
-    /// Opens an event stream: `GET path` with `Accept: text/event-stream`, as `EventSource`
-    /// sends it. Await it (or its [`send`](SseRequest::send)) for the [`EventStream`](super::EventStream).
-    ///
-    /// ```
-    /// # async fn show(client: &nestish_core::testing::TestClient) {
-    /// let mut events = client.sse("/chat/events").last_event_id("41").await;
-    /// let next = events.next_event().await;
-    /// assert_eq!(next.id.as_deref(), Some("42"));
-    /// # }
-    /// ```
-    pub fn sse(&self, path: &str) -> SseRequest {
-        self.get(path).sse()
     }
 }
 
@@ -304,22 +289,9 @@ impl TestRequest {
         self
     }
 
-    /// Reads the answer as an event stream, for a stream that is not a plain `GET`: NestJS
-    /// v12's POST streams (`#[sse("path", method = "POST")]`). Adds `Accept:
-    /// text/event-stream`, as [`TestClient::sse`] does, unless the request has an `Accept`
-    /// of its own.
-    ///
-    /// ```
-    /// # async fn show(client: &nestish_core::testing::TestClient) {
-    /// let mut words = client.post("/complete").json(&serde_json::json!({"text": "hi"})).sse().await;
-    /// assert_eq!(words.next_event().await.data, "hi");
-    /// # }
-    /// ```
-    pub fn sse(mut self) -> SseRequest {
-        if !self.headers.contains_key(header::ACCEPT) {
-            self = self.header(header::ACCEPT, "text/event-stream");
-        }
-        SseRequest::new(self.header(header::CACHE_CONTROL, "no-cache"))
+    /// Whether the request has a header `name` of its own.
+    pub(super) fn has_header(&self, name: header::HeaderName) -> bool {
+        self.headers.contains_key(name)
     }
 
     pub(super) fn timeout_value(&self) -> Duration {

@@ -14,9 +14,46 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, response};
 use http_body::Body as _;
 
-use super::client::{Connection, TestRequest};
+use super::client::{Connection, TestClient, TestRequest};
 use super::parse::{Event, Parser, Received};
 use crate::BoxError;
+
+// The ways into an event stream, kept here so that the client knows nothing of streams.
+impl TestClient {
+    /// Opens an event stream: `GET path` with `Accept: text/event-stream`, as `EventSource`
+    /// sends it. Await it (or its [`send`](SseRequest::send)) for the [`EventStream`](super::EventStream).
+    ///
+    /// ```
+    /// # async fn show(client: &nestish_core::testing::TestClient) {
+    /// let mut events = client.sse("/chat/events").last_event_id("41").await;
+    /// let next = events.next_event().await;
+    /// assert_eq!(next.id.as_deref(), Some("42"));
+    /// # }
+    /// ```
+    pub fn sse(&self, path: &str) -> SseRequest {
+        self.get(path).sse()
+    }
+}
+
+impl TestRequest {
+    /// Reads the answer as an event stream, for a stream that is not a plain `GET`: NestJS
+    /// v12's POST streams (`#[sse("path", method = "POST")]`). Adds `Accept:
+    /// text/event-stream`, as [`TestClient::sse`] does, unless the request has an `Accept`
+    /// of its own.
+    ///
+    /// ```
+    /// # async fn show(client: &nestish_core::testing::TestClient) {
+    /// let mut words = client.post("/complete").json(&serde_json::json!({"text": "hi"})).sse().await;
+    /// assert_eq!(words.next_event().await.data, "hi");
+    /// # }
+    /// ```
+    pub fn sse(mut self) -> SseRequest {
+        if !self.has_header(http::header::ACCEPT) {
+            self = self.header(http::header::ACCEPT, "text/event-stream");
+        }
+        SseRequest::new(self.header(http::header::CACHE_CONTROL, "no-cache"))
+    }
+}
 
 /// An event stream request being built, from [`TestClient::sse`](super::TestClient::sse).
 /// Await it (or call [`send`](Self::send)) for the [`EventStream`].

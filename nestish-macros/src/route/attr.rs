@@ -171,9 +171,10 @@ impl RouteArgs {
             None => quote!(::core::option::Option::None),
             Some(text) => quote!(::core::option::Option::Some(#text)),
         };
+        let private = crate::private::Private::here();
         quote! {
-            ::nestish_core::__private::SseOptions {
-                keep_alive: ::nestish_core::__private::KeepAlive::#keep_alive,
+            #private::SseOptions {
+                keep_alive: #private::KeepAlive::#keep_alive,
                 retry: #retry,
                 shutdown_event: #shutdown_event,
             }

@@ -13,6 +13,7 @@ use super::ast::Route;
 use super::params::{Param, Source};
 use crate::controller::Owner;
 use crate::guards;
+use crate::private::Private;
 use crate::types::type_argument;
 use crate::version::Version;
 
@@ -34,7 +35,7 @@ impl Route {
             ..
         } = owner;
         let guards = guards::expand(owner.guards.iter().chain(&self.guards));
-        let private = quote!(::nestish_core::__private);
+        let private = Private::here();
         let path = &self.args.path.value;
         let prefix = &owner.prefix;
         let version = Version::expand(self.args.version.as_ref(), owner.version);
@@ -43,11 +44,11 @@ impl Route {
         let handler = format_ident!("__nestish_handler_{}", method);
         let verb = self.verb();
         let sse = self.kind == RouteKind::Sse;
-        let kind = if sse { quote!(Sse) } else { quote!(Plain) };
         let sse_options = if sse {
-            self.args.sse_options()
+            let options = self.args.sse_options();
+            quote!(::core::option::Option::Some(#options))
         } else {
-            quote!(#private::SseOptions::DEFAULT)
+            quote!(::core::option::Option::None)
         };
         let is_async = self.sig.asyncness.is_some();
         let reads_body = self.params.iter().any(|p| matches!(p.source, Source::Body));
@@ -55,10 +56,11 @@ impl Route {
         let sse_setup = sse.then(|| quote!(let mut __sse = __context.sse();));
 
         let respond = self.respond(sse);
+        let rejection = quote!(::nestish_core::IntoResponse::into_response(__error));
         let reject = if boxed {
-            quote!(return #private::rejection(__error))
+            quote!(return #rejection)
         } else {
-            quote!(return #private::HandlerFuture::ready(#private::rejection(__error)))
+            quote!(return #private::HandlerFuture::ready(#rejection))
         };
         let mut bindings = Vec::new();
         let mut args = Vec::new();
@@ -80,10 +82,11 @@ impl Route {
         } else {
             quote!(<#self_ty>::#method(__this, #(#args),*))
         };
+        // The controller, borrowed by a synchronous method, shared with an `async` one's future.
         let instance = if boxed {
-            quote!(instance_arc)
+            quote!(::std::sync::Arc::clone(__context.controller()).downcast::<#self_ty>().ok())
         } else {
-            quote!(instance)
+            quote!(__context.controller().downcast_ref::<#self_ty>())
         };
         let run = quote! {
             #(#bindings)*
@@ -100,17 +103,15 @@ impl Route {
             #[allow(unused_variables, unused_mut)]
             fn #handler(
                 __context: &#private::RouteContext,
-                __request: #private::Request,
+                __parts: ::nestish_core::RequestParts,
+                __body: ::nestish_core::RequestBody,
                 __params: #private::PathParams,
             ) -> #private::HandlerFuture {
-                let ::core::option::Option::Some(__this) =
-                    #private::#instance::<#self_ty>(__context)
-                else {
-                    return #private::wrong_controller(#method_name);
+                let ::core::option::Option::Some(__this) = #instance else {
+                    return #private::HandlerFuture::wrong_controller(#method_name);
                 };
                 #sse_setup
                 let __limit = __context.body_limit();
-                let (__parts, __body) = __request.into_parts();
                 #run
             }
             #private::inventory::submit! {
@@ -119,14 +120,13 @@ impl Route {
                     prefix: #prefix,
                     path: #path,
                     version: #version,
-                    kind: #private::RouteKind::#kind,
-                    source: #private::RouteSource {
+                    source: ::nestish_core::RouteSource {
                         controller: #controller,
                         method: #method_name,
                         file: ::core::file!(),
                         line: #line,
                     },
-                    controller_type: #private::controller_type::<#self_ty>,
+                    controller_type: ::core::any::TypeId::of::<#self_ty>,
                     construct: #construct,
                     dependencies: __nestish_dependencies,
                     handler: #handler,
@@ -137,44 +137,42 @@ impl Route {
         }
     }
 
-    /// The return value as the response. It goes through a trait-bounded function spanned on
-    /// the return type, so a wrong return type is reported there, with the trait's explanation.
+    /// The return value as the response, through the trait of the route's kind (`IntoSse` or
+    /// `IntoResponse`), spanned on the return type, so that a wrong return type is reported
+    /// there, with the trait's explanation. A fallible `#[sse]` method (its return type written
+    /// `Result<..>`) answers its error instead: a stream type cannot tell the compiler it is not
+    /// a `Result`, so this one shape is read from the signature.
     fn respond(&self, sse: bool) -> TokenStream {
-        let (span, fallible, with_head) = match &self.sig.output {
-            ReturnType::Type(_, ty) => {
-                let ok = type_argument(ty, "Result");
-                // `Sse<S>`: the stream with a status and headers of its own.
-                let with_head = type_argument(ok.unwrap_or(ty), "Sse").is_some();
-                (ty.span(), ok.is_some(), with_head)
-            }
-            ReturnType::Default => (self.sig.ident.span(), false, false),
+        let (span, fallible) = match &self.sig.output {
+            ReturnType::Type(_, ty) => (ty.span(), type_argument(ty, "Result").is_some()),
+            ReturnType::Default => (self.sig.ident.span(), false),
         };
-        match (sse, fallible, with_head) {
-            (true, false, false) => {
-                quote_spanned! {span=> ::nestish_core::__private::sse(__value, __sse) }
-            }
-            (true, true, false) => {
-                quote_spanned! {span=> ::nestish_core::__private::sse_result(__value, __sse) }
-            }
-            (true, false, true) => {
-                quote_spanned! {span=> ::nestish_core::__private::sse_head(__value, __sse) }
-            }
-            (true, true, true) => quote_spanned! {span=>
-                ::nestish_core::__private::sse_head_result(__value, __sse)
+        match (sse, fallible) {
+            (true, false) => quote_spanned! {span=> __sse.respond(__value) },
+            (true, true) => quote_spanned! {span=>
+                match __value {
+                    ::core::result::Result::Ok(__ok) => __sse.respond(__ok),
+                    ::core::result::Result::Err(__error) => {
+                        ::nestish_core::IntoResponse::into_response(__error)
+                    }
+                }
             },
-            _ => quote_spanned! {span=> ::nestish_core::__private::respond(__value) },
+            (false, _) => {
+                quote_spanned! {span=> ::nestish_core::IntoResponse::into_response(__value) }
+            }
         }
     }
 
-    /// An expression of type `Result<T, HttpError>` for one argument: spanned on its type, so
-    /// a type the source cannot give is reported on it.
+    /// An expression of type `Result<T, HttpError>` for one argument: the trait of its source,
+    /// called on its type and spanned on it, so that a type the source cannot give is reported
+    /// there, with the trait's explanation. The macro reads nothing of the type itself.
     fn extraction(&self, param: &Param) -> TokenStream {
         let ty = &param.ty;
         let span = ty.span();
         let label = &param.label;
-        let option = type_argument(ty, "Option");
-        match (&param.source, option) {
-            (Source::Param { name }, _) => {
+        let extract = quote!(::nestish_core::extract);
+        match &param.source {
+            Source::Param { name } => {
                 // Validation has checked that the path declares it.
                 let index = self
                     .pattern
@@ -182,60 +180,54 @@ impl Route {
                     .iter()
                     .position(|p| *p == name.value())
                     .unwrap_or_default();
-                quote_spanned! {span=>
-                    ::nestish_core::__private::path_param::<#ty>(&__params, #index, #name)
-                }
+                let convert = quote_spanned! {span=>
+                    <#ty as #extract::FromParam>::from_param(&__text, #name)
+                };
+                quote!(__params.decoded(#index, #name).and_then(|__text| #convert))
             }
-            (Source::Query { name: Some(name) }, Some(inner)) => quote_spanned! {span=>
-                ::nestish_core::__private::query_value_opt::<#inner>(&__parts, #name)
+            Source::Query { name: Some(name) } => quote_spanned! {span=>
+                <#ty as #extract::FromQueryParam<_>>::from_query_param(
+                    #extract::RequestPartsExt::query_param(&__parts, #name).as_deref(),
+                    #name,
+                )
             },
-            (Source::Query { name: Some(name) }, None) => quote_spanned! {span=>
-                ::nestish_core::__private::query_value::<#ty>(&__parts, #name)
+            Source::Query { name: None } => quote_spanned! {span=>
+                <#ty as #extract::FromQuery>::from_query(
+                    __parts.uri.query().unwrap_or_default(),
+                    #label,
+                )
             },
-            (Source::Query { name: None }, _) if type_argument(ty, "Valid").is_some() => {
-                let inner = type_argument(ty, "Valid");
-                quote_spanned! {span=> ::nestish_core::__private::query_valid::<#inner>(&__parts) }
-            }
-            (Source::Query { name: None }, _) => quote_spanned! {span=>
-                ::nestish_core::__private::query_all::<#ty>(&__parts, #label)
+            Source::Header { name } => quote_spanned! {span=>
+                <#ty as #extract::FromHeader<_>>::from_header(__parts.headers.get(#name), #name)
             },
-            (Source::Header { name }, Some(inner)) => quote_spanned! {span=>
-                ::nestish_core::__private::header_opt::<#inner>(&__parts, #name)
+            Source::Cookie { name } => quote_spanned! {span=>
+                <#ty as #extract::FromCookie<_>>::from_cookie(
+                    #extract::RequestPartsExt::cookie(&__parts, #name),
+                    #name,
+                )
             },
-            (Source::Header { name }, None) => quote_spanned! {span=>
-                ::nestish_core::__private::header::<#ty>(&__parts, #name)
+            Source::LastEventId => quote_spanned! {span=>
+                <#ty as #extract::FromLastEventId<_>>::from_last_event_id(
+                    __parts.headers.get("last-event-id"),
+                )
             },
-            (Source::Cookie { name }, Some(inner)) => quote_spanned! {span=>
-                ::nestish_core::__private::cookie_opt::<#inner>(&__parts, #name)
+            Source::Custom => quote_spanned! {span=>
+                <#ty as #extract::FromRequestParts>::from_request_parts(&__parts)
             },
-            (Source::Cookie { name }, None) => quote_spanned! {span=>
-                ::nestish_core::__private::cookie::<#ty>(&__parts, #name)
+            Source::Req => quote_spanned! {span=>
+                ::core::result::Result::<#ty, ::nestish_core::HttpError>::Ok(&__parts)
             },
-            (Source::Custom, _) => quote_spanned! {span=>
-                ::nestish_core::__private::custom::<#ty>(&__parts)
+            Source::Signal => quote_spanned! {span=>
+                ::core::result::Result::<#ty, ::nestish_core::HttpError>::Ok(__sse.close_signal())
             },
-            (Source::LastEventId, Some(inner)) => quote_spanned! {span=>
-                ::nestish_core::__private::last_event_id_opt::<#inner>(&__parts)
-            },
-            (Source::LastEventId, None) => quote_spanned! {span=>
-                ::nestish_core::__private::last_event_id::<#ty>(&__parts)
-            },
-            (Source::Req, _) => quote_spanned! {span=>
-                ::nestish_core::__private::request_parts(&__parts)
-            },
-            (Source::Signal, _) => quote_spanned! {span=>
-                ::nestish_core::__private::close_signal(&mut __sse)
-            },
-            (Source::Body, _) => {
+            Source::Body => {
                 // Reading is not generic; the conversion, spanned on the type, is where a
                 // wrong body type is reported.
                 let convert = quote_spanned! {span=>
-                    ::nestish_core::__private::from_body::<#ty>(&__parts, __bytes)
+                    <#ty as #extract::FromBody>::from_body(&__parts, __bytes)
                 };
                 quote! {
-                    ::nestish_core::__private::body_bytes(__body, &__parts, __limit)
-                        .await
-                        .and_then(|__bytes| #convert)
+                    __limit.read(__body, &__parts).await.and_then(|__bytes| #convert)
                 }
             }
         }

@@ -60,7 +60,8 @@ impl RouteKind {
             Self::Patch => quote!(Patch),
             Self::Delete => quote!(Delete),
         };
-        quote!(::nestish_core::__private::Verb::#verb)
+        let private = crate::private::Private::here();
+        quote!(#private::Verb::#verb)
     }
 }
 

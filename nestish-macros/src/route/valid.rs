@@ -106,8 +106,8 @@ impl Route {
         Ok(())
     }
 
-    /// One body, on a route whose method has one; `#[signal]` on streams only; every
-    /// `#[param]` named in the path.
+    /// One body, on a route whose method has one; `#[signal]` on streams only; `#[req]` a
+    /// borrow; every `#[param]` named in the path.
     fn check_arguments(&self, errors: &mut Errors) {
         let mut bodies = self
             .params
@@ -133,6 +133,14 @@ impl Route {
                     errors.push(syn::Error::new_spanned(
                         &param.attr,
                         "#[signal] tells an #[sse] route that its stream is over; this is not an #[sse] route",
+                    ));
+                }
+                // The request's parts stay the shim's; the method borrows them. The form of the
+                // type (a reference), not its name, is what is read here.
+                Source::Req if !matches!(param.ty, Type::Reference(_)) => {
+                    errors.push(syn::Error::new_spanned(
+                        &param.ty,
+                        "#[req] borrows the request's parts: write `#[req] req: &RequestParts`",
                     ));
                 }
                 Source::Param { name } => errors.ok(self.check_in_path(name)).unwrap_or(()),
@@ -195,7 +203,10 @@ fn check_stream_type(ty: &Type) -> syn::Result<()> {
         Type::ImplTrait(impl_trait) => {
             let is_stream = impl_trait.bounds.iter().any(|bound| match bound {
                 syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| {
-                    s.ident == "Stream" || s.ident == "TryStream" || s.ident == "SseStream"
+                    s.ident == "Stream"
+                        || s.ident == "TryStream"
+                        || s.ident == "SseStream"
+                        || s.ident == "IntoSse"
                 }),
                 _ => false,
             });

@@ -16,7 +16,7 @@
 use std::sync::Mutex;
 use std::task::Waker;
 
-use super::heartbeat::lock;
+use crate::heartbeat::lock;
 
 /// The wakers of an application's open SSE streams.
 #[derive(Debug, Default)]
