@@ -12,18 +12,22 @@
 //! # Ok(()) }
 //! ```
 
+mod conn;
+mod interest;
 mod reader;
 mod scripts;
 mod subscription;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
 use redis::{IntoConnectionInfo, ProtocolVersion};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast, watch};
 
+use self::conn::Conn;
+use self::interest::Local;
 use self::reader::Live;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
@@ -105,18 +109,25 @@ use crate::MessageEvent;
 #[derive(Clone)]
 #[must_use = "a RedisHub does nothing until `.connect().await`"]
 pub struct RedisHub {
+    /// The server's URL, or the cluster's seed nodes' (comma-separated).
     url: String,
+    cluster: bool,
     config: HubConfig,
     prefix: String,
+    linger: Duration,
+    partitions: Option<u32>,
 }
 
 impl std::fmt::Debug for RedisHub {
     /// Without the URL's password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisHub")
-            .field("url", &redacted(&self.url))
+            .field("url", &redacted_list(&self.url))
+            .field("cluster", &self.cluster)
             .field("config", &self.config)
             .field("prefix", &self.prefix)
+            .field("linger", &self.linger)
+            .field("partitions", &self.partitions)
             .finish()
     }
 }
@@ -125,9 +136,38 @@ impl RedisHub {
     pub(super) fn new(url: String) -> Self {
         Self {
             url,
+            cluster: false,
             config: HubConfig::default(),
             prefix: "nestish:hub:".to_owned(),
+            linger: DEFAULT_LINGER,
+            partitions: None,
         }
+    }
+
+    pub(super) fn cluster(seeds: String) -> Self {
+        Self {
+            cluster: true,
+            ..Self::new(seeds)
+        }
+    }
+
+    /// How long the instance keeps listening to a topic after its last local subscriber left, so
+    /// that a page reload (the same client back an instant later) costs Redis no `UNSUBSCRIBE`
+    /// and `SUBSCRIBE`, and the new stream starts live at once. Default 5 s.
+    pub fn linger(mut self, grace: Duration) -> Self {
+        self.linger = grace;
+        self
+    }
+
+    /// Into how many partitions the topics are spread: a topic's keys and channel carry its
+    /// partition's hash tag (`{7}`), so they sit on one slot of a cluster, and the topic bound
+    /// ([`max_topics`](Self::max_topics)) is kept per partition, `max_topics / partitions`
+    /// rounded up each. Default 1 on a single server (the bound is exact), 64 on a cluster (the
+    /// topics spread over the masters; more partitions than masters keeps them even). Every
+    /// instance on one Redis must use the same number.
+    pub fn partitions(mut self, partitions: u32) -> Self {
+        self.partitions = Some(partitions.max(1));
+        self
     }
 
     /// How many recent events a topic keeps in Redis for replay, at least (`XADD ... MAXLEN ~`:
@@ -181,18 +221,52 @@ impl RedisHub {
     /// URL or Redis cannot be reached now. Once connected, a Redis that goes away costs no error
     /// here: the hub reconnects by itself.
     pub async fn connect(self) -> Result<Hub, HubError> {
-        let fail = |source: redis::RedisError| HubError::Connect {
-            url: redacted(&self.url),
-            source: Box::new(source),
+        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let conn = if self.cluster {
+            self.connect_cluster(pushes).await?
+        } else {
+            self.connect_single(pushes).await?
         };
-        let info = self.url.as_str().into_connection_info().map_err(fail)?;
+        let partitions =
+            self.partitions
+                .unwrap_or(if self.cluster { CLUSTER_PARTITIONS } else { 1 });
+        let wake = Arc::new(Notify::new());
+        let shared = Arc::new(Shared {
+            conn,
+            keys: Keys::new(self.prefix, partitions),
+            config: self.config,
+            ttl_seconds: (self.config.idle_expiry.as_secs()
+                + u64::from(self.config.idle_expiry.subsec_nanos() > 0))
+            .max(1),
+            linger: self.linger,
+            local: Mutex::default(),
+            wake: Arc::clone(&wake),
+        });
+        reader::spawn(Arc::downgrade(&shared), received);
+        interest::spawn(Arc::downgrade(&shared), wake);
+        Ok(Hub::with_backend(RedisBackend { shared }))
+    }
+
+    fn connect_error(&self) -> impl Fn(redis::RedisError) -> HubError + '_ {
+        |source| HubError::Connect {
+            url: redacted_list(&self.url),
+            source: Box::new(source),
+        }
+    }
+
+    /// One multiplexed connection to a single server, reconnecting by itself.
+    async fn connect_single(
+        &self,
+        pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    ) -> Result<Conn, HubError> {
+        let fail = self.connect_error();
+        let info = self.url.as_str().into_connection_info().map_err(&fail)?;
         // RESP3 lets the one multiplexed connection carry Pub/Sub messages beside commands.
         let settings = info
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(fail)?;
-        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(&fail)?;
         let manager_config = ConnectionManagerConfig::new()
             .set_push_sender(pushes)
             .set_automatic_resubscription()
@@ -205,21 +279,52 @@ impl RedisHub {
             .set_response_timeout(Some(Duration::from_secs(5)));
         let mut conn = ConnectionManager::new_with_config(client, manager_config)
             .await
-            .map_err(fail)?;
-        let keys = Keys::new(self.prefix);
-        conn.subscribe(keys.channel()).await.map_err(fail)?;
-        let shared = Arc::new(Shared {
-            conn,
-            keys,
-            config: self.config,
-            ttl_seconds: (self.config.idle_expiry.as_secs()
-                + u64::from(self.config.idle_expiry.subsec_nanos() > 0))
-            .max(1),
-            topics: Mutex::default(),
-        });
-        reader::spawn(Arc::downgrade(&shared), received);
-        Ok(Hub::with_backend(RedisBackend { shared }))
+            .map_err(&fail)?;
+        // Reached now, or named now: the manager would otherwise only retry in the background.
+        redis::cmd("PING")
+            .exec_async(&mut conn)
+            .await
+            .map_err(&fail)?;
+        Ok(Conn::Single(conn))
     }
+
+    /// A cluster connection from the seed nodes: one connection per node, following the slots
+    /// (and their moves at a failover), RESP3 so that sharded Pub/Sub messages come on them.
+    async fn connect_cluster(
+        &self,
+        pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    ) -> Result<Conn, HubError> {
+        let fail = self.connect_error();
+        let seeds: Vec<&str> = self
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|seed| !seed.is_empty())
+            .collect();
+        let client = ClusterClientBuilder::new(seeds)
+            .use_protocol(ProtocolVersion::RESP3)
+            .push_sender(pushes)
+            .retries(4)
+            .min_retry_wait(50)
+            .max_retry_wait(500)
+            .connection_timeout(Duration::from_secs(1))
+            .response_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(&fail)?;
+        let conn = client.get_async_connection().await.map_err(&fail)?;
+        Ok(Conn::Cluster(conn))
+    }
+}
+
+/// The default grace before an instance stops listening to a topic nobody serves there any more.
+const DEFAULT_LINGER: Duration = Duration::from_secs(5);
+
+/// The default number of partitions on a cluster.
+const CLUSTER_PARTITIONS: u32 = 64;
+
+/// `urls` (comma-separated) without the passwords they may hold, for error messages.
+fn redacted_list(urls: &str) -> String {
+    urls.split(',').map(redacted).collect::<Vec<_>>().join(",")
 }
 
 /// `url` without the password it may hold, for error messages.
@@ -234,31 +339,46 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// What the backend, the reader task and the subscriptions of one hub share.
+/// What the backend, the reader and interest tasks and the subscriptions of one hub share.
 pub(crate) struct Shared {
-    conn: ConnectionManager,
+    conn: Conn,
     keys: Keys,
     config: HubConfig,
     ttl_seconds: u64,
-    /// The topics this instance has subscribers for: where the reader hands their events.
-    topics: Mutex<HashMap<String, LocalTopic>>,
+    /// How long a topic is listened to after its last local subscriber left.
+    linger: Duration,
+    /// The topics this instance serves: where the reader hands their events.
+    local: Mutex<Local>,
+    /// Wakes the interest task: a topic to listen to, or one left.
+    wake: Arc<Notify>,
 }
 
-/// A topic this instance has subscribers for.
+/// A topic this instance serves, or served until a moment ago.
 struct LocalTopic {
     /// Its subscribers' channel.
     live: broadcast::Sender<Live>,
     /// The epoch and id of the last event handed to them, if any yet.
     last: Option<(u64, u64)>,
+    /// True once the instance listens to the topic's channel.
+    listening: watch::Sender<bool>,
+    /// While nobody subscribes: the stamp of its leave (see [`interest`]).
+    idle: Option<u64>,
 }
 
 impl Shared {
     /// The local topics, even if a panic elsewhere poisoned the lock: every update keeps them
     /// consistent.
-    fn topics(&self) -> MutexGuard<'_, HashMap<String, LocalTopic>> {
-        self.topics
+    fn local(&self) -> MutexGuard<'_, Local> {
+        self.local
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for Shared {
+    /// Lets the interest task see that the hub is gone.
+    fn drop(&mut self) {
+        self.wake.notify_one();
     }
 }
 
@@ -273,6 +393,7 @@ impl HubBackend for RedisBackend {
         let topic = topic.to_owned();
         Box::pin(async move {
             let stored = HubEvent::stored(&event);
+            interest::settled(&shared, &topic).await;
             scripts::publish(&shared, &topic, &stored)
                 .await
                 .map_err(|error| HubError::Backend(Box::new(error)))

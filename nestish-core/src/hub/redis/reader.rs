@@ -37,7 +37,7 @@ pub(super) fn spawn(shared: Weak<Shared>, pushes: UnboundedReceiver<PushInfo>) {
 async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
     while let Some(push) = pushes.recv().await {
         match push.kind {
-            PushKind::Message => {
+            PushKind::Message | PushKind::SMessage => {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
@@ -52,7 +52,7 @@ async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                for local in shared.topics().values() {
+                for local in shared.local().topics.values() {
                     // No receiver left is not an error: the topic is about to be forgotten.
                     let _ = local.live.send(Live::Resync);
                 }
@@ -71,7 +71,7 @@ fn deliver(shared: &Shared, data: &[Value]) {
         tracing::warn!("hub: skipped an announcement that the hub did not write");
         return;
     };
-    if let Some(local) = shared.topics().get_mut(announced.topic) {
+    if let Some(local) = shared.local().topics.get_mut(announced.topic) {
         local.last = announced.event.id().map(|id| (announced.base, id));
         let _ = local.live.send(Live::Event {
             base: announced.base,
@@ -80,18 +80,29 @@ fn deliver(shared: &Shared, data: &[Value]) {
     }
 }
 
-/// Subscribes to the announcements again until Redis answers (which also makes the connection
-/// manager reconnect); false when the hub is gone. The manager re-subscribes by itself after a
-/// reconnection, but does not say whether that worked: subscribing again is harmless, and sure.
+/// Listens to the channels of every topic held again until Redis answers (which also makes the
+/// connection reconnect); false when the hub is gone. The connection subscribes again by itself
+/// after a reconnection, but does not say whether that worked: listening again is harmless, and
+/// sure.
 async fn reconnected(shared: &Weak<Shared>) -> bool {
     loop {
         let Some(strong) = shared.upgrade() else {
             return false;
         };
         let mut conn = strong.conn.clone();
-        let channel = strong.keys.channel().to_owned();
+        let groups = super::interest::every_channel(&strong);
         drop(strong);
-        if conn.subscribe(channel).await.is_ok() {
+        let mut answered = true;
+        if groups.is_empty() {
+            answered = redis::cmd("PING").exec_async(&mut conn).await.is_ok();
+        }
+        for channels in &groups {
+            if conn.listen(channels).await.is_err() {
+                answered = false;
+                break;
+            }
+        }
+        if answered {
             return true;
         }
         tokio::time::sleep(RECONNECT_EVERY).await;

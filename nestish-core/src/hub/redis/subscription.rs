@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
+use super::Shared;
+use super::interest::{self, Joined};
 use super::reader::Live;
 use super::scripts::{self, Synced};
-use super::{LocalTopic, Shared};
 use crate::hub::HubEvent;
 use crate::hub::backend::Subscription;
 
@@ -28,26 +30,24 @@ pub(super) fn subscribe(
     topic: &str,
     last_event_id: Option<u64>,
 ) -> Subscription {
-    // Joined before anything is read from Redis: an event published after that read is
-    // announced after it, and so reaches this receiver.
-    let mut topics = shared.topics();
-    let local = topics
-        .entry(topic.to_owned())
-        .or_insert_with(|| LocalTopic {
-            live: broadcast::channel(shared.config.buffer).0,
-            last: None,
-        });
-    let live = local.live.subscribe();
+    // Joined before anything is read from Redis, which waits until the instance listens to the
+    // topic: an event published after that read is announced after it, and so reaches this
+    // receiver.
+    let Joined {
+        live,
+        last,
+        listening,
+    } = interest::join(shared, topic);
     // New events only: those after the last one this instance handed out (all later ones reach
     // this receiver, so nothing is read from Redis), or, if it has handed out none of this topic
     // yet, from the first it will.
-    let (read, (base, seen)) = match (last_event_id, local.last) {
+    let (read, (base, seen)) = match (last_event_id, last) {
         (Some(id), _) => (Read::Start(Some(id)), (0, 0)),
         (None, Some(last)) => (Read::Nothing, last),
         (None, None) => (Read::FirstLive { skipped: 0 }, (0, 0)),
     };
-    drop(topics);
     let state = Subscriber {
+        listening: Some(listening),
         membership: Membership {
             shared: Arc::clone(shared),
             topic: topic.to_owned(),
@@ -86,6 +86,8 @@ enum Read {
 }
 
 struct Subscriber {
+    /// Until the instance listens to the topic: nothing is read before.
+    listening: Option<watch::Receiver<bool>>,
     membership: Membership,
     live: broadcast::Receiver<Live>,
     /// Events read from the stream, not yet delivered.
@@ -102,6 +104,10 @@ struct Subscriber {
 impl Subscriber {
     /// The next event; `None` when the hub is gone.
     async fn next(&mut self) -> Option<HubEvent> {
+        if let Some(mut listening) = self.listening.take() {
+            // An error: the hub is gone.
+            listening.wait_for(|yes| *yes).await.ok()?;
+        }
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Some(event);
@@ -223,7 +229,8 @@ impl Subscriber {
     }
 }
 
-/// A subscriber's hold on its topic's local broadcast: the last one to go forgets the topic.
+/// A subscriber's hold on its topic's local broadcast: the last one to go starts the grace after
+/// which the instance stops listening to the topic.
 struct Membership {
     shared: Arc<Shared>,
     topic: String,
@@ -231,14 +238,8 @@ struct Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        let mut topics = self.shared.topics();
         // This subscriber's receiver is dropped after this guard (field order), so it still
-        // counts here.
-        let last = topics
-            .get(&self.topic)
-            .is_some_and(|local| local.live.receiver_count() <= 1);
-        if last {
-            topics.remove(&self.topic);
-        }
+        // counts there.
+        interest::leave(&self.shared, &self.topic);
     }
 }
