@@ -17,6 +17,11 @@ pub(super) enum Conn {
 }
 
 impl Conn {
+    /// Whether it is a cluster's.
+    pub(super) fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
     /// The command a publication is announced with, in the publish script.
     pub(super) fn announce_command(&self) -> &'static str {
         match self {

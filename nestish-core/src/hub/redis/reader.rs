@@ -43,6 +43,16 @@ async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
                 };
                 deliver(&shared, &push.data);
             }
+            // Sent by a cluster node whose slot moved (a failover, a resharding): the
+            // instance listens again, on the slot's new master, and the topic's subscribers
+            // re-read what they may have missed meanwhile. (The hub's own unsubscriptions come
+            // back so too, for topics it no longer holds.)
+            PushKind::SUnsubscribe => {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                moved(&shared, &push.data).await;
+            }
             PushKind::Disconnection => {
                 tracing::warn!("hub: the Redis connection was lost; reconnecting");
                 if !reconnected(&shared).await {
@@ -59,6 +69,31 @@ async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
             }
             _ => {}
         }
+    }
+}
+
+/// Listens again to a channel the server unsubscribed the hub from, if its topic is still held,
+/// and tells the topic's subscribers to re-read from their last id.
+async fn moved(shared: &Shared, data: &[Value]) {
+    let Some(Value::BulkString(channel)) = data.first() else {
+        return;
+    };
+    let Some(topic) = std::str::from_utf8(channel)
+        .ok()
+        .and_then(|channel| shared.keys.topic_of(channel))
+    else {
+        return;
+    };
+    if !shared.local().topics.contains_key(topic) {
+        return;
+    }
+    let channels = [shared.keys.channel(topic)];
+    while let Err(error) = shared.conn.clone().listen(&channels).await {
+        tracing::debug!(%error, %topic, "hub: could not listen again to a moved topic; retrying");
+        tokio::time::sleep(RECONNECT_EVERY).await;
+    }
+    if let Some(local) = shared.local().topics.get(topic) {
+        let _ = local.live.send(Live::Resync);
     }
 }
 

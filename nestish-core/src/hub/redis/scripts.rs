@@ -62,6 +62,16 @@ impl Keys {
         format!("{}{topic}:published", self.tagged(topic))
     }
 
+    /// The topic whose channel is `channel`, if it is one of this hub's.
+    pub(super) fn topic_of<'a>(&self, channel: &'a str) -> Option<&'a str> {
+        let tagged = channel
+            .strip_prefix(self.prefix.as_str())?
+            .strip_prefix('{')?;
+        let (partition, rest) = tagged.split_once('}')?;
+        partition.parse::<u32>().ok()?;
+        rest.strip_suffix(":published")
+    }
+
     /// The most topics a partition's index holds: `max` over the partitions, rounded up.
     fn per_partition(&self, max: usize) -> usize {
         max.div_ceil(self.partitions as usize).max(1)
@@ -111,8 +121,8 @@ end
 /// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics of
 /// the partition, tagged prefix, the announcing command (`PUBLISH`, or `SPUBLISH` on a
 /// cluster). Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
-static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+static PUBLISH: LazyLock<[Script; 2]> = LazyLock::new(|| {
+    both(&format!(
         "{INDEX}
 index(ARGV[5], ARGV[6], ARGV[7])
 {ENSURE_EPOCH}
@@ -130,8 +140,8 @@ return {{id, base}}"
 /// Returns `{base, last, entries}`: the entries after the cursor, or after the base when the
 /// cursor is not an id of this epoch (0, older, or never given); none without a cursor. A topic
 /// it creates is indexed, as a publication's.
-static SYNC: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+static SYNC: LazyLock<[Script; 2]> = LazyLock::new(|| {
+    both(&format!(
         "{INDEX}
 {ENSURE_EPOCH}
 if created then index(ARGV[4], ARGV[5], ARGV[6]) end
@@ -144,14 +154,27 @@ return {{base, last, redis.call('XRANGE', KEYS[2], '(' .. from .. '-0', '+', 'CO
     ))
 });
 
+/// A script for a single server, and the same declared as writing (`#!lua`, Redis 7) for a
+/// cluster: every node connection of a cluster client may read from replicas (`READONLY`), and a
+/// master demoted by a failover would run a script without flags until its first write fails
+/// (`READONLY` error, and the client keeps its slot map), where one declared as writing is
+/// answered `MOVED`, so the client follows the new master.
+fn both(body: &str) -> [Script; 2] {
+    [Script::new(body), Script::new(&format!("#!lua\n{body}"))]
+}
+
+/// The variant of `script` for the hub's connection.
+fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
+    &script[usize::from(shared.conn.is_cluster())]
+}
+
 /// A stream entry as Redis returns it: `[id, [field, value, ...]]`.
 type Entry = (String, Vec<Vec<u8>>);
 
 /// Publishes `stored` (from [`HubEvent::stored`]) on `topic`; returns its id.
 pub(super) async fn publish(shared: &Shared, topic: &str, stored: &[u8]) -> RedisResult<u64> {
-    let mut conn = shared.conn.clone();
     let keys = &shared.keys;
-    let (id, _base): (u64, u64) = PUBLISH
+    let (id, _base): (u64, u64) = pick(shared, &PUBLISH)
         .key(keys.meta(topic))
         .key(keys.events(topic))
         .key(keys.index(topic))
@@ -162,8 +185,8 @@ pub(super) async fn publish(shared: &Shared, topic: &str, stored: &[u8]) -> Redi
         .arg(topic)
         .arg(keys.per_partition(shared.config.max_topics))
         .arg(keys.tagged(topic))
-        .arg(conn.announce_command())
-        .invoke_async(&mut conn)
+        .arg(shared.conn.announce_command())
+        .invoke_async(&mut shared.conn.clone())
         .await?;
     Ok(id)
 }
@@ -188,9 +211,8 @@ pub(super) async fn sync(
     cursor: Option<u64>,
     count: usize,
 ) -> RedisResult<Synced> {
-    let mut conn = shared.conn.clone();
     let keys = &shared.keys;
-    let (base, last, entries): (u64, u64, Vec<Entry>) = SYNC
+    let (base, last, entries): (u64, u64, Vec<Entry>) = pick(shared, &SYNC)
         .key(keys.meta(topic))
         .key(keys.events(topic))
         .key(keys.index(topic))
@@ -200,7 +222,7 @@ pub(super) async fn sync(
         .arg(topic)
         .arg(keys.per_partition(shared.config.max_topics))
         .arg(keys.tagged(topic))
-        .invoke_async(&mut conn)
+        .invoke_async(&mut shared.conn.clone())
         .await?;
     let full = entries.len() >= count && cursor.is_some();
     Ok(Synced {
@@ -279,5 +301,14 @@ mod tests {
         );
         assert!(decode_announcement(b"1 2 30\nshort").is_none());
         assert!(decode_announcement(b"garbage").is_none());
+    }
+
+    #[test]
+    fn a_channel_names_its_topic_back() {
+        let keys = Keys::new("app:".to_owned(), 64);
+        let channel = keys.channel("room:{a}:published");
+        assert!(channel.starts_with(&format!("app:{{{}}}", keys.partition("room:{a}:published"))));
+        assert_eq!(keys.topic_of(&channel), Some("room:{a}:published"));
+        assert_eq!(keys.topic_of("other:{1}x:published"), None);
     }
 }

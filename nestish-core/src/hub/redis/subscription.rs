@@ -192,12 +192,22 @@ impl Subscriber {
             events,
             full,
         } = synced;
-        self.base = base;
+        let reading = std::mem::replace(&mut self.base, base);
         let Some(cursor) = cursor else {
             self.seen = last;
             self.read = Read::Nothing;
             return;
         };
+        if reading == base && cursor > last {
+            // This subscriber had an id of this very epoch that Redis no longer has given: the
+            // newest events were lost (a master failed before its replica had them), and their
+            // ids will be given again to new events. Told, it continues with those.
+            crate::observe::missed(self.class);
+            self.pending.push_back(HubEvent::missed(cursor, last + 1));
+            self.seen = last;
+            self.read = Read::Nothing;
+            return;
+        }
         // 0 asks for the epoch's whole history; an id of another epoch, or one never given, is
         // answered from the epoch's start, after the notice.
         let foreign = cursor != 0 && (cursor < base || cursor > last);
