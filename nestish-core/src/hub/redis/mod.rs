@@ -55,39 +55,44 @@ use crate::MessageEvent;
 ///
 /// # How it works
 ///
-/// Per topic, Redis holds two keys: `<prefix><topic>:meta`, a hash with the topic's epoch
-/// (`base`) and its last id (`last`), and `<prefix><topic>:events`, a stream whose entry ids are
-/// the event ids (`<id>-0`) and whose entries hold the event's bytes without its id
-/// ([`HubEvent::stored`]), encoded once by the publisher. One more key, `<prefix>topics`, a
-/// sorted set, indexes the topics by their last publication. Every key expires.
+/// Per topic, Redis holds two keys: `<prefix>{<partition>}<topic>:meta`, a hash with the topic's
+/// epoch (`base`) and its last id (`last`), and `<prefix>{<partition>}<topic>:events`, a stream
+/// whose entry ids are the event ids (`<id>-0`) and whose entries hold the event's bytes without
+/// its id ([`HubEvent::stored`]), encoded once by the publisher. One more key per partition,
+/// `<prefix>{<partition>}topics`, a sorted set, indexes its topics by their last publication.
+/// Every key expires. The partition (see [`partitions`](Self::partitions); one on a single
+/// server) is a hash tag: on a Redis Cluster every name of a topic, and its partition's index,
+/// sit on one slot, so each script touches one slot.
 ///
 /// - **Bounds.** A topic's keys expire [`idle_expiry`](Self::idle_expiry) after its last
-///   publication, and Redis holds at most [`max_topics`](Self::max_topics) topics: the
-///   publication (or first read) of a new topic past it deletes the keys of the topic published
-///   the least recently, in the same script. Redis cannot tell whether a topic has subscribers
-///   on some instance, so that topic goes whoever listens: its subscribers see what they see
-///   after an expiry (the `missed` notice with its next event, a new epoch). So Redis holds at
-///   most `2 × max_topics + 1` keys, each topic a history of about
-///   [`history`](Self::history) events (a stream's first node takes about 4 KB of Redis memory
-///   however small its events); bound Redis's bytes with its own `maxmemory`. The script deletes
-///   keys it is not given (the evicted topic's), which a single Redis allows and Redis Cluster
-///   does not.
+///   publication, and Redis holds at most [`max_topics`](Self::max_topics) topics (per partition
+///   `max_topics / partitions`, rounded up): the publication (or first read) of a new topic past
+///   it deletes the keys of the topic of its partition published the least recently, in the same
+///   script. Redis cannot tell whether a topic has subscribers on some instance, so that topic
+///   goes whoever listens: its subscribers see what they see after an expiry (the `missed` notice
+///   with its next event, a new epoch). So Redis holds at most `2 × max_topics + partitions`
+///   keys, each topic a history of about [`history`](Self::history) events (a stream's first
+///   node takes about 4 KB of Redis memory however small its events); bound Redis's bytes with
+///   its own `maxmemory`.
 ///
 /// - **Ids.** A Lua script takes the next id (`HINCRBY last`), appends the event (`XADD ...
-///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on one Pub/Sub channel,
-///   atomically: ids are strictly increasing across every instance, one by one, and are the SSE
-///   ids.
-/// - **Fan-out stays local.** Each instance holds one Redis connection (multiplexed, RESP3), which
-///   also carries the Pub/Sub messages. Each announcement carries the event, so an instance reads
-///   each event from Redis once and hands it to its local subscribers through an in-process
-///   broadcast channel, however many topics and subscribers it serves. (Every instance gets
-///   every topic's announcements and drops those of topics it serves nobody on: one
-///   subscription, whatever the number of topics, at the cost of that traffic.)
+///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on the topic's
+///   channel (`PUBLISH`, or `SPUBLISH` on a cluster: sharded Pub/Sub stays on the slot's shard
+///   where a `PUBLISH` would be broadcast to every node), atomically: ids are strictly increasing
+///   across every instance, one by one, and are the SSE ids.
+/// - **Fan-out stays local, and reading follows the subscribers.** Each instance holds one Redis
+///   connection (multiplexed, RESP3; on a cluster one per node), which also carries the Pub/Sub
+///   messages. An instance listens to a topic's channel while it has subscribers for it, and
+///   [`linger`](Self::linger) after the last one left; it reads each event of those topics from
+///   Redis once and hands it to its local subscribers through an in-process broadcast channel,
+///   and reads nothing of the topics it does not serve. The topics it lingers on are at most
+///   `max_topics`; those with subscribers are bounded by the subscriptions.
 /// - **New events only** (`subscribe(topic, None)`): those after the last event of the topic
-///   this instance handed out when the subscription was made, or from the next one it hands out;
-///   nothing is read from Redis. (So when an instance serves nobody on a topic yet, an event
-///   published there an instant before may still reach a first subscriber: instances learn of
-///   events a moment after Redis has them.)
+///   this instance handed out when the subscription was made, or from the next one it hands out
+///   once it listens to the topic; nothing is read from Redis. A publication from the same
+///   instance waits for that listening, so it always reaches the subscription; one from another
+///   instance in the instant before the listening may not (instances learn of events a moment
+///   after Redis has them).
 /// - **Resume.** A subscription with a `Last-Event-ID` reads what came after it with `XRANGE`
 ///   (in batches) while already listening, and drops by id what it has seen, so replay and live
 ///   meet with no gap and no duplicate. A live event whose id is not the next one (a lost
@@ -100,6 +105,12 @@ use crate::MessageEvent;
 ///   from before the loss is below the new base, and gets the `missed` notice, never a replay of
 ///   unrelated events. (A consequence: on Redis, ids do not start at 1, and the notice also comes
 ///   after a loss even when the client had in fact seen everything: nobody can tell any more.)
+/// - **Failover (cluster).** A planned failover moves the slot: the old master unsubscribes the
+///   hub (`SUNSUBSCRIBE`), which listens again on the new master and has the topic's subscribers
+///   re-read from their last id. An unplanned one (a master dies) may lose the last events the
+///   replica had not received yet (Redis replicates asynchronously); their ids are then given
+///   again, and a subscriber that had them gets the `missed` notice and continues with the new
+///   events (`tests/hub_redis_cluster.rs`).
 /// - **Faults.** Redis unreachable: `publish` fails (the sample answers 503), open streams stay
 ///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
 ///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
