@@ -455,7 +455,7 @@ async fn a_topic_idle_past_its_expiry_leaves_no_key_and_a_resume_gets_missed() {
         .await
         .expect("the hub connects to redis-server");
     lasting.publish("kept", "x").await.expect("published");
-    for key in ["lasting:kept:meta", "lasting:kept:events"] {
+    for key in ["lasting:{0}kept:meta", "lasting:{0}kept:events"] {
         let left = pttl(&redis, key).await;
         assert!(
             (86_340_000..=86_400_000).contains(&left),
@@ -465,7 +465,7 @@ async fn a_topic_idle_past_its_expiry_leaves_no_key_and_a_resume_gets_missed() {
 
     hub.publish("idle", "one").await.expect("published");
     let last = hub.publish("idle", "two").await.expect("published");
-    let keys = ["nestish:hub:idle:meta", "nestish:hub:idle:events"];
+    let keys = ["nestish:hub:{0}idle:meta", "nestish:hub:{0}idle:events"];
     for key in keys {
         let left = pttl(&redis, key).await;
         assert!(
@@ -482,7 +482,10 @@ async fn a_topic_idle_past_its_expiry_leaves_no_key_and_a_resume_gets_missed() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(redis.command(&["EXISTS", "lasting:kept:meta"]).await, ":1");
+    assert_eq!(
+        redis.command(&["EXISTS", "lasting:{0}kept:meta"]).await,
+        ":1"
+    );
 
     // A client resuming from before the expiry is told it missed events, never replayed others.
     let next = hub.publish("idle", "three").await.expect("published");
@@ -772,8 +775,8 @@ async fn a_million_topics_nobody_reads_leave_redis_within_its_bounds() {
         "a key without expiry: {db0}"
     );
     for key in [
-        "nestish:hub:topics".to_owned(),
-        format!("nestish:hub:{}:events", topic(TOPICS - 1)),
+        "nestish:hub:{0}topics".to_owned(),
+        format!("nestish:hub:{{0}}{}:events", topic(TOPICS - 1)),
     ] {
         let ttl: u64 = redis.command(&["TTL", &key]).await[1..]
             .parse()
@@ -913,4 +916,115 @@ async fn chat_pages_on_both_instances_see_every_message_once_even_a_page_moved_t
     for page in [&on_a, &on_b] {
         assert_eq!(chat_page_shows(page, 10).await, (expected.clone(), false));
     }
+}
+
+/// The channels some instance listens to now (`pubsub_channels` of `INFO stats`).
+async fn channels_listened(redis: &Redis) -> u64 {
+    info(redis, "stats", "pubsub_channels").await
+}
+
+/// Waits until `channels_listened` is `want`.
+async fn until_channels_listened(redis: &Redis, want: u64) {
+    let reached = tokio::time::timeout(support::PATIENCE, async {
+        while channels_listened(redis).await != want {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let now = channels_listened(redis).await;
+    assert!(reached.is_ok(), "{now} channels listened to, not {want}");
+}
+
+/// How many times Redis ran `command` (`cmdstat_<command>:calls=N` of `INFO commandstats`).
+async fn calls(redis: &Redis, command: &str) -> u64 {
+    let info = redis.command(&["INFO", "commandstats"]).await;
+    info.lines()
+        .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+        .and_then(|rest| rest.split(',').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_instance_listens_only_to_the_topics_it_serves_and_leaves_them_after_a_grace() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let connect = || {
+        Hub::redis(redis.url())
+            .linger(Duration::from_millis(200))
+            .connect()
+    };
+    let (a, b) = (connect().await.expect("A"), connect().await.expect("B"));
+    assert_eq!(channels_listened(&redis).await, 0, "nobody serves anything");
+    let mut watched = a.subscribe("watched", None);
+    b.publish("elsewhere", "x").await.expect("published");
+    let id = b.publish("watched", "y").await.expect("published");
+    let event = tokio::time::timeout(support::PATIENCE, watched.next())
+        .await
+        .expect("in time")
+        .expect("an event");
+    assert_eq!(event.id(), Some(id));
+    // A listens to its one topic; B, which serves nobody, to nothing.
+    assert_eq!(channels_listened(&redis).await, 1);
+    drop(watched);
+    until_channels_listened(&redis, 0).await;
+}
+
+#[tokio::test]
+async fn a_reload_within_the_grace_keeps_the_topic_listened_and_loses_nothing() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .linger(Duration::from_secs(60))
+        .connect()
+        .await
+        .expect("the hub connects");
+    let mut page = hub.subscribe("room", Some(0));
+    let first = hub.publish("room", "1").await.expect("published");
+    assert_eq!(page.next().await.and_then(|e| e.id()), Some(first));
+    drop(page);
+    let second = hub.publish("room", "2").await.expect("published");
+    // The page reloads with the last id it had: it gets what came meanwhile, once, then live.
+    let mut reloaded = hub.subscribe("room", Some(first));
+    let third = hub.publish("room", "3").await.expect("published");
+    let got: Vec<_> = tokio::time::timeout(
+        support::PATIENCE,
+        (&mut reloaded).take(2).map(|event| event.id()).collect(),
+    )
+    .await
+    .expect("in time");
+    assert_eq!(got, [Some(second), Some(third)]);
+    assert_eq!(calls(&redis, "subscribe").await, 1, "subscribed once");
+    assert_eq!(calls(&redis, "unsubscribe").await, 0);
+}
+
+#[tokio::test]
+async fn topics_left_linger_at_most_max_topics_whatever_the_clients_asked_for() {
+    use futures::StreamExt;
+
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let hub = Hub::redis(redis.url())
+        .max_topics(2)
+        .linger(Duration::from_secs(600))
+        .connect()
+        .await
+        .expect("the hub connects");
+    for n in 0..6 {
+        let topic = format!("made-up-{n}");
+        let mut subscription = hub.subscribe(&topic, Some(0));
+        let id = hub.publish(&topic, "x").await.expect("published");
+        let event = tokio::time::timeout(support::PATIENCE, subscription.next())
+            .await
+            .expect("in time");
+        assert_eq!(event.and_then(|e| e.id()), Some(id));
+    }
+    // Far within the grace, only `max_topics` of the six topics nobody serves stay listened to.
+    until_channels_listened(&redis, 2).await;
 }

@@ -19,7 +19,7 @@ use crate::notifications::NotificationsController;
 use crate::pages::PagesController;
 use crate::topics::TopicsGuard;
 
-/// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`,
+/// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`, `REDIS_CLUSTER_URLS`,
 /// `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`, `SAMPLE_USERS`, `METRICS_TOKEN`) in the environment or a `.env` file; a bad value
 /// fails start-up naming the variable.
 #[derive(Debug, Deserialize, garde::Validate)]
@@ -31,6 +31,10 @@ pub struct SampleConfig {
     /// The hub on Redis (`redis://127.0.0.1:6379`), so several instances act as one.
     #[garde(skip)]
     pub redis_url: Option<String>,
+    /// The hub on a Redis Cluster instead: its seed nodes' URLs, comma-separated
+    /// (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`). Not with `REDIS_URL`.
+    #[garde(inner(length(min = 1)))]
+    pub redis_cluster_urls: Option<String>,
     /// What session tokens are signed with: instances that share it share their users. A random
     /// secret of the process's own without it.
     #[garde(inner(length(min = 1)))]
@@ -104,7 +108,8 @@ impl Module for JobsModule {
     }
 }
 
-/// The chat, on the hub: in this process, or on Redis when `REDIS_URL` is set.
+/// The chat, on the hub: in this process, or on Redis when `REDIS_URL` (or `REDIS_CLUSTER_URLS`)
+/// is set.
 pub struct ChatModule;
 
 impl Module for ChatModule {
@@ -112,21 +117,28 @@ impl Module for ChatModule {
         module
             .import_module(HubModule::for_root_async(
                 |config: Arc<SampleConfig>| async move {
-                    match &config.redis_url {
-                        Some(url) => {
-                            let hub = Hub::redis(url.as_str())
-                                .classify(metrics::topic_class)
-                                .connect()
-                                .await?;
-                            tracing::info!(
-                                "the chat's hub is on Redis (REDIS_URL): instances on it act as one"
-                            );
-                            Ok::<_, nestish_core::hub::HubError>(hub)
+                    let redis = match (&config.redis_url, &config.redis_cluster_urls) {
+                        (Some(_), Some(_)) => {
+                            return Err(nestish_core::hub::HubError::Connect {
+                                url: "REDIS_URL and REDIS_CLUSTER_URLS".to_owned(),
+                                source: "set one of them: a single Redis or a cluster".into(),
+                            });
                         }
-                        None => Ok(Hub::with_backend(MemoryBackend::new(
+                        (Some(url), None) => Some((Hub::redis(url.as_str()), "Redis (REDIS_URL)")),
+                        (None, Some(seeds)) => Some((
+                            Hub::redis_cluster(seeds.as_str()),
+                            "a Redis Cluster (REDIS_CLUSTER_URLS)",
+                        )),
+                        (None, None) => None,
+                    };
+                    let Some((redis, on)) = redis else {
+                        return Ok(Hub::with_backend(MemoryBackend::new(
                             HubConfig::default().classify(metrics::topic_class),
-                        ))),
-                    }
+                        )));
+                    };
+                    let hub = redis.classify(metrics::topic_class).connect().await?;
+                    tracing::info!("the chat's hub is on {on}: instances on it act as one");
+                    Ok::<_, nestish_core::hub::HubError>(hub)
                 },
             ))
             // The chat mentions users only, and its routes are behind the auth guard.

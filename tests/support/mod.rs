@@ -11,6 +11,7 @@ pub mod http1;
 pub mod kernel;
 pub mod logs;
 pub mod redis;
+pub mod redis_cluster;
 pub mod tls;
 pub mod tls_client;
 pub mod tools;

@@ -51,34 +51,15 @@ impl Redis {
 
     /// Starts `redis-server` and waits until it says it accepts connections.
     async fn launch(&mut self) {
-        let mut child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--logfile", ""])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("redis-server starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        let ready = tokio::time::timeout(PATIENCE, async {
-            while let Some(line) = lines.next_line().await.expect("redis-server's log") {
-                if line.contains("Ready to accept connections") {
-                    return true;
-                }
-            }
-            false
-        })
+        let child = spawn(
+            Command::new("redis-server")
+                .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--logfile", ""])
+                .arg("--dir")
+                .arg(&self.dir),
+            self.port,
+        )
         .await;
-        assert_eq!(
-            ready,
-            Ok(true),
-            "redis-server on port {} never got ready",
-            self.port
-        );
-        // Keep reading its log, so that it never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         assert_eq!(self.command(&["PING"]).await, "+PONG");
         self.child = Some(child);
     }
@@ -125,6 +106,35 @@ impl Redis {
     }
 }
 
+/// Spawns `redis-server` as `command` says (its log on standard output), killed when dropped,
+/// and waits until it says it accepts connections on `port`.
+pub async fn spawn(command: &mut Command, port: u16) -> Child {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let ready = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.expect("redis-server's log") {
+            if line.contains("Ready to accept connections") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(
+        ready,
+        Ok(true),
+        "redis-server on port {port} never got ready"
+    );
+    // Keep reading its log, so that it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    child
+}
+
 /// One connection to a `redis-server`, speaking RESP2.
 pub struct Session {
     stream: TcpStream,
@@ -132,7 +142,8 @@ pub struct Session {
 }
 
 impl Session {
-    async fn open(addr: SocketAddr) -> Option<Self> {
+    /// A connection to the `redis-server` at `addr`; `None` if it refuses.
+    pub async fn open(addr: SocketAddr) -> Option<Self> {
         let stream = TcpStream::connect(addr).await.ok()?;
         Some(Self {
             stream,
@@ -148,7 +159,8 @@ impl Session {
             .unwrap_or_else(|| panic!("redis-server answers {args:?}"))
     }
 
-    async fn try_command(&mut self, args: &[&str]) -> Option<String> {
+    /// As [`Session::command`]; `None` if the connection closed first.
+    pub async fn try_command(&mut self, args: &[&str]) -> Option<String> {
         let mut request = format!("*{}\r\n", args.len());
         for arg in args {
             request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));

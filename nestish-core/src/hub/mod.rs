@@ -283,6 +283,25 @@ impl Hub {
         RedisHub::new(url.into())
     }
 
+    /// A hub on a Redis Cluster (feature `redis`), from a comma-separated list of seed nodes'
+    /// URLs: the rest of the cluster is found from them. The same builder and guarantees as
+    /// [`Hub::redis`]; a topic's keys share a hash tag, and events are announced with sharded
+    /// Pub/Sub (Redis 7 or later).
+    ///
+    /// ```no_run
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+    /// let hub = nestish_core::hub::Hub::redis_cluster("redis://10.0.0.1:7000,redis://10.0.0.2:7000")
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = hub;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis_cluster(seeds: impl Into<String>) -> RedisHub {
+        RedisHub::cluster(seeds.into())
+    }
+
     /// Publishes `event` on `topic`, whatever the topic, and returns the id it got (any id it had is replaced).
     ///
     /// # Errors

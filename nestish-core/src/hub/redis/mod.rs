@@ -12,23 +12,40 @@
 //! # Ok(()) }
 //! ```
 
+mod conn;
+mod interest;
 mod reader;
 mod scripts;
 mod subscription;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
 use redis::{IntoConnectionInfo, ProtocolVersion};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast, watch};
 
-use self::reader::Live;
+use self::conn::Conn;
+use self::interest::Local;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
 use super::{Hub, HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
+
+/// What a local topic's broadcast channel carries to its subscribers.
+#[derive(Clone, Debug)]
+enum Live {
+    /// An event as announced, with the epoch it belongs to.
+    Event {
+        /// The topic's epoch when the event was published.
+        base: u64,
+        /// The event.
+        event: HubEvent,
+    },
+    /// The connection was lost and is back: announcements may have been missed.
+    Resync,
+}
 
 /// The builder of a hub on Redis Streams: [`Hub::redis`], its bounds, then [`RedisHub::connect`].
 ///
@@ -51,39 +68,44 @@ use crate::MessageEvent;
 ///
 /// # How it works
 ///
-/// Per topic, Redis holds two keys: `<prefix><topic>:meta`, a hash with the topic's epoch
-/// (`base`) and its last id (`last`), and `<prefix><topic>:events`, a stream whose entry ids are
-/// the event ids (`<id>-0`) and whose entries hold the event's bytes without its id
-/// ([`HubEvent::stored`]), encoded once by the publisher. One more key, `<prefix>topics`, a
-/// sorted set, indexes the topics by their last publication. Every key expires.
+/// Per topic, Redis holds two keys: `<prefix>{<partition>}<topic>:meta`, a hash with the topic's
+/// epoch (`base`) and its last id (`last`), and `<prefix>{<partition>}<topic>:events`, a stream
+/// whose entry ids are the event ids (`<id>-0`) and whose entries hold the event's bytes without
+/// its id ([`HubEvent::stored`]), encoded once by the publisher. One more key per partition,
+/// `<prefix>{<partition>}topics`, a sorted set, indexes its topics by their last publication.
+/// Every key expires. The partition (see [`partitions`](Self::partitions); one on a single
+/// server) is a hash tag: on a Redis Cluster every name of a topic, and its partition's index,
+/// sit on one slot, so each script touches one slot.
 ///
 /// - **Bounds.** A topic's keys expire [`idle_expiry`](Self::idle_expiry) after its last
-///   publication, and Redis holds at most [`max_topics`](Self::max_topics) topics: the
-///   publication (or first read) of a new topic past it deletes the keys of the topic published
-///   the least recently, in the same script. Redis cannot tell whether a topic has subscribers
-///   on some instance, so that topic goes whoever listens: its subscribers see what they see
-///   after an expiry (the `missed` notice with its next event, a new epoch). So Redis holds at
-///   most `2 × max_topics + 1` keys, each topic a history of about
-///   [`history`](Self::history) events (a stream's first node takes about 4 KB of Redis memory
-///   however small its events); bound Redis's bytes with its own `maxmemory`. The script deletes
-///   keys it is not given (the evicted topic's), which a single Redis allows and Redis Cluster
-///   does not.
+///   publication, and Redis holds at most [`max_topics`](Self::max_topics) topics (per partition
+///   `max_topics / partitions`, rounded up): the publication (or first read) of a new topic past
+///   it deletes the keys of the topic of its partition published the least recently, in the same
+///   script. Redis cannot tell whether a topic has subscribers on some instance, so that topic
+///   goes whoever listens: its subscribers see what they see after an expiry (the `missed` notice
+///   with its next event, a new epoch). So Redis holds at most `2 × max_topics + partitions`
+///   keys, each topic a history of about [`history`](Self::history) events (a stream's first
+///   node takes about 4 KB of Redis memory however small its events); bound Redis's bytes with
+///   its own `maxmemory`.
 ///
 /// - **Ids.** A Lua script takes the next id (`HINCRBY last`), appends the event (`XADD ...
-///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on one Pub/Sub channel,
-///   atomically: ids are strictly increasing across every instance, one by one, and are the SSE
-///   ids.
-/// - **Fan-out stays local.** Each instance holds one Redis connection (multiplexed, RESP3), which
-///   also carries the Pub/Sub messages. Each announcement carries the event, so an instance reads
-///   each event from Redis once and hands it to its local subscribers through an in-process
-///   broadcast channel, however many topics and subscribers it serves. (Every instance gets
-///   every topic's announcements and drops those of topics it serves nobody on: one
-///   subscription, whatever the number of topics, at the cost of that traffic.)
+///   MAXLEN ~ history`), refreshes the keys' expiry and announces the event on the topic's
+///   channel (`PUBLISH`, or `SPUBLISH` on a cluster: sharded Pub/Sub stays on the slot's shard
+///   where a `PUBLISH` would be broadcast to every node), atomically: ids are strictly increasing
+///   across every instance, one by one, and are the SSE ids.
+/// - **Fan-out stays local, and reading follows the subscribers.** Each instance holds one Redis
+///   connection (multiplexed, RESP3; on a cluster one per node), which also carries the Pub/Sub
+///   messages. An instance listens to a topic's channel while it has subscribers for it, and
+///   [`linger`](Self::linger) after the last one left; it reads each event of those topics from
+///   Redis once and hands it to its local subscribers through an in-process broadcast channel,
+///   and reads nothing of the topics it does not serve. The topics it lingers on are at most
+///   `max_topics`; those with subscribers are bounded by the subscriptions.
 /// - **New events only** (`subscribe(topic, None)`): those after the last event of the topic
-///   this instance handed out when the subscription was made, or from the next one it hands out;
-///   nothing is read from Redis. (So when an instance serves nobody on a topic yet, an event
-///   published there an instant before may still reach a first subscriber: instances learn of
-///   events a moment after Redis has them.)
+///   this instance handed out when the subscription was made, or from the next one it hands out
+///   once it listens to the topic; nothing is read from Redis. A publication from the same
+///   instance waits for that listening, so it always reaches the subscription; one from another
+///   instance in the instant before the listening may not (instances learn of events a moment
+///   after Redis has them).
 /// - **Resume.** A subscription with a `Last-Event-ID` reads what came after it with `XRANGE`
 ///   (in batches) while already listening, and drops by id what it has seen, so replay and live
 ///   meet with no gap and no duplicate. A live event whose id is not the next one (a lost
@@ -96,6 +118,12 @@ use crate::MessageEvent;
 ///   from before the loss is below the new base, and gets the `missed` notice, never a replay of
 ///   unrelated events. (A consequence: on Redis, ids do not start at 1, and the notice also comes
 ///   after a loss even when the client had in fact seen everything: nobody can tell any more.)
+/// - **Failover (cluster).** A planned failover moves the slot: the old master unsubscribes the
+///   hub (`SUNSUBSCRIBE`), which listens again on the new master and has the topic's subscribers
+///   re-read from their last id. An unplanned one (a master dies) may lose the last events the
+///   replica had not received yet (Redis replicates asynchronously); their ids are then given
+///   again, and a subscriber that had them gets the `missed` notice and continues with the new
+///   events (`tests/hub_redis_cluster.rs`).
 /// - **Faults.** Redis unreachable: `publish` fails (the sample answers 503), open streams stay
 ///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
 ///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
@@ -105,18 +133,25 @@ use crate::MessageEvent;
 #[derive(Clone)]
 #[must_use = "a RedisHub does nothing until `.connect().await`"]
 pub struct RedisHub {
+    /// The server's URL, or the cluster's seed nodes' (comma-separated).
     url: String,
+    cluster: bool,
     config: HubConfig,
     prefix: String,
+    linger: Duration,
+    partitions: Option<u32>,
 }
 
 impl std::fmt::Debug for RedisHub {
     /// Without the URL's password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisHub")
-            .field("url", &redacted(&self.url))
+            .field("url", &redacted_list(&self.url))
+            .field("cluster", &self.cluster)
             .field("config", &self.config)
             .field("prefix", &self.prefix)
+            .field("linger", &self.linger)
+            .field("partitions", &self.partitions)
             .finish()
     }
 }
@@ -125,9 +160,38 @@ impl RedisHub {
     pub(super) fn new(url: String) -> Self {
         Self {
             url,
+            cluster: false,
             config: HubConfig::default(),
             prefix: "nestish:hub:".to_owned(),
+            linger: DEFAULT_LINGER,
+            partitions: None,
         }
+    }
+
+    pub(super) fn cluster(seeds: String) -> Self {
+        Self {
+            cluster: true,
+            ..Self::new(seeds)
+        }
+    }
+
+    /// How long the instance keeps listening to a topic after its last local subscriber left, so
+    /// that a page reload (the same client back an instant later) costs Redis no `UNSUBSCRIBE`
+    /// and `SUBSCRIBE`, and the new stream starts live at once. Default 5 s.
+    pub fn linger(mut self, grace: Duration) -> Self {
+        self.linger = grace;
+        self
+    }
+
+    /// Into how many partitions the topics are spread: a topic's keys and channel carry its
+    /// partition's hash tag (`{7}`), so they sit on one slot of a cluster, and the topic bound
+    /// ([`max_topics`](Self::max_topics)) is kept per partition, `max_topics / partitions`
+    /// rounded up each. Default 1 on a single server (the bound is exact), 64 on a cluster (the
+    /// topics spread over the masters; more partitions than masters keeps them even). Every
+    /// instance on one Redis must use the same number.
+    pub fn partitions(mut self, partitions: u32) -> Self {
+        self.partitions = Some(partitions.max(1));
+        self
     }
 
     /// How many recent events a topic keeps in Redis for replay, at least (`XADD ... MAXLEN ~`:
@@ -181,18 +245,52 @@ impl RedisHub {
     /// URL or Redis cannot be reached now. Once connected, a Redis that goes away costs no error
     /// here: the hub reconnects by itself.
     pub async fn connect(self) -> Result<Hub, HubError> {
-        let fail = |source: redis::RedisError| HubError::Connect {
-            url: redacted(&self.url),
-            source: Box::new(source),
+        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let conn = if self.cluster {
+            self.connect_cluster(pushes).await?
+        } else {
+            self.connect_single(pushes).await?
         };
-        let info = self.url.as_str().into_connection_info().map_err(fail)?;
+        let partitions =
+            self.partitions
+                .unwrap_or(if self.cluster { CLUSTER_PARTITIONS } else { 1 });
+        let wake = Arc::new(Notify::new());
+        let shared = Arc::new(Shared {
+            conn,
+            keys: Keys::new(self.prefix, partitions),
+            config: self.config,
+            ttl_seconds: (self.config.idle_expiry.as_secs()
+                + u64::from(self.config.idle_expiry.subsec_nanos() > 0))
+            .max(1),
+            linger: self.linger,
+            local: Mutex::default(),
+            wake: Arc::clone(&wake),
+        });
+        reader::spawn(Arc::downgrade(&shared), received);
+        interest::spawn(Arc::downgrade(&shared), wake);
+        Ok(Hub::with_backend(RedisBackend { shared }))
+    }
+
+    fn connect_error(&self) -> impl Fn(redis::RedisError) -> HubError + '_ {
+        |source| HubError::Connect {
+            url: redacted_list(&self.url),
+            source: Box::new(source),
+        }
+    }
+
+    /// One multiplexed connection to a single server, reconnecting by itself.
+    async fn connect_single(
+        &self,
+        pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    ) -> Result<Conn, HubError> {
+        let fail = self.connect_error();
+        let info = self.url.as_str().into_connection_info().map_err(&fail)?;
         // RESP3 lets the one multiplexed connection carry Pub/Sub messages beside commands.
         let settings = info
             .redis_settings()
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(fail)?;
-        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(&fail)?;
         let manager_config = ConnectionManagerConfig::new()
             .set_push_sender(pushes)
             .set_automatic_resubscription()
@@ -205,21 +303,52 @@ impl RedisHub {
             .set_response_timeout(Some(Duration::from_secs(5)));
         let mut conn = ConnectionManager::new_with_config(client, manager_config)
             .await
-            .map_err(fail)?;
-        let keys = Keys::new(self.prefix);
-        conn.subscribe(keys.channel()).await.map_err(fail)?;
-        let shared = Arc::new(Shared {
-            conn,
-            keys,
-            config: self.config,
-            ttl_seconds: (self.config.idle_expiry.as_secs()
-                + u64::from(self.config.idle_expiry.subsec_nanos() > 0))
-            .max(1),
-            topics: Mutex::default(),
-        });
-        reader::spawn(Arc::downgrade(&shared), received);
-        Ok(Hub::with_backend(RedisBackend { shared }))
+            .map_err(&fail)?;
+        // Reached now, or named now: the manager would otherwise only retry in the background.
+        redis::cmd("PING")
+            .exec_async(&mut conn)
+            .await
+            .map_err(&fail)?;
+        Ok(Conn::Single(conn))
     }
+
+    /// A cluster connection from the seed nodes: one connection per node, following the slots
+    /// (and their moves at a failover), RESP3 so that sharded Pub/Sub messages come on them.
+    async fn connect_cluster(
+        &self,
+        pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    ) -> Result<Conn, HubError> {
+        let fail = self.connect_error();
+        let seeds: Vec<&str> = self
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|seed| !seed.is_empty())
+            .collect();
+        let client = ClusterClientBuilder::new(seeds)
+            .use_protocol(ProtocolVersion::RESP3)
+            .push_sender(pushes)
+            .retries(4)
+            .min_retry_wait(50)
+            .max_retry_wait(500)
+            .connection_timeout(Duration::from_secs(1))
+            .response_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(&fail)?;
+        let conn = client.get_async_connection().await.map_err(&fail)?;
+        Ok(Conn::Cluster(conn))
+    }
+}
+
+/// The default grace before an instance stops listening to a topic nobody serves there any more.
+const DEFAULT_LINGER: Duration = Duration::from_secs(5);
+
+/// The default number of partitions on a cluster.
+const CLUSTER_PARTITIONS: u32 = 64;
+
+/// `urls` (comma-separated) without the passwords they may hold, for error messages.
+fn redacted_list(urls: &str) -> String {
+    urls.split(',').map(redacted).collect::<Vec<_>>().join(",")
 }
 
 /// `url` without the password it may hold, for error messages.
@@ -234,31 +363,46 @@ fn redacted(url: &str) -> String {
     }
 }
 
-/// What the backend, the reader task and the subscriptions of one hub share.
+/// What the backend, the reader and interest tasks and the subscriptions of one hub share.
 pub(crate) struct Shared {
-    conn: ConnectionManager,
+    conn: Conn,
     keys: Keys,
     config: HubConfig,
     ttl_seconds: u64,
-    /// The topics this instance has subscribers for: where the reader hands their events.
-    topics: Mutex<HashMap<String, LocalTopic>>,
+    /// How long a topic is listened to after its last local subscriber left.
+    linger: Duration,
+    /// The topics this instance serves: where the reader hands their events.
+    local: Mutex<Local>,
+    /// Wakes the interest task: a topic to listen to, or one left.
+    wake: Arc<Notify>,
 }
 
-/// A topic this instance has subscribers for.
+/// A topic this instance serves, or served until a moment ago.
 struct LocalTopic {
     /// Its subscribers' channel.
     live: broadcast::Sender<Live>,
     /// The epoch and id of the last event handed to them, if any yet.
     last: Option<(u64, u64)>,
+    /// True once the instance listens to the topic's channel.
+    listening: watch::Sender<bool>,
+    /// While nobody subscribes: the stamp of its leave (see [`interest`]).
+    idle: Option<u64>,
 }
 
 impl Shared {
     /// The local topics, even if a panic elsewhere poisoned the lock: every update keeps them
     /// consistent.
-    fn topics(&self) -> MutexGuard<'_, HashMap<String, LocalTopic>> {
-        self.topics
+    fn local(&self) -> MutexGuard<'_, Local> {
+        self.local
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for Shared {
+    /// Lets the interest task see that the hub is gone.
+    fn drop(&mut self) {
+        self.wake.notify_one();
     }
 }
 
@@ -273,6 +417,7 @@ impl HubBackend for RedisBackend {
         let topic = topic.to_owned();
         Box::pin(async move {
             let stored = HubEvent::stored(&event);
+            interest::settled(&shared, &topic).await;
             scripts::publish(&shared, &topic, &stored)
                 .await
                 .map_err(|error| HubError::Backend(Box::new(error)))

@@ -8,23 +8,8 @@ use std::time::Duration;
 use redis::{PushInfo, PushKind, Value};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::Shared;
 use super::scripts::decode_announcement;
-use crate::hub::HubEvent;
-
-/// What a local topic's broadcast channel carries to its subscribers.
-#[derive(Clone, Debug)]
-pub(super) enum Live {
-    /// An event as announced, with the epoch it belongs to.
-    Event {
-        /// The topic's epoch when the event was published.
-        base: u64,
-        /// The event.
-        event: HubEvent,
-    },
-    /// The connection was lost and is back: announcements may have been missed.
-    Resync,
-}
+use super::{Live, Shared};
 
 /// How often the reader tries Redis again while it is away.
 const RECONNECT_EVERY: Duration = Duration::from_millis(200);
@@ -37,11 +22,21 @@ pub(super) fn spawn(shared: Weak<Shared>, pushes: UnboundedReceiver<PushInfo>) {
 async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
     while let Some(push) = pushes.recv().await {
         match push.kind {
-            PushKind::Message => {
+            PushKind::Message | PushKind::SMessage => {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
                 deliver(&shared, &push.data);
+            }
+            // Sent by a cluster node whose slot moved (a failover, a resharding): the
+            // instance listens again, on the slot's new master, and the topic's subscribers
+            // re-read what they may have missed meanwhile. (The hub's own unsubscriptions come
+            // back so too, for topics it no longer holds.)
+            PushKind::SUnsubscribe => {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                moved(&shared, &push.data).await;
             }
             PushKind::Disconnection => {
                 tracing::warn!("hub: the Redis connection was lost; reconnecting");
@@ -52,13 +47,38 @@ async fn run(shared: Weak<Shared>, mut pushes: UnboundedReceiver<PushInfo>) {
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                for local in shared.topics().values() {
+                for local in shared.local().topics.values() {
                     // No receiver left is not an error: the topic is about to be forgotten.
                     let _ = local.live.send(Live::Resync);
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// Listens again to a channel the server unsubscribed the hub from, if its topic is still held,
+/// and tells the topic's subscribers to re-read from their last id.
+async fn moved(shared: &Shared, data: &[Value]) {
+    let Some(Value::BulkString(channel)) = data.first() else {
+        return;
+    };
+    let Some(topic) = std::str::from_utf8(channel)
+        .ok()
+        .and_then(|channel| shared.keys.topic_of(channel))
+    else {
+        return;
+    };
+    if !shared.local().topics.contains_key(topic) {
+        return;
+    }
+    let channels = [shared.keys.channel(topic)];
+    while let Err(error) = shared.conn.clone().listen(&channels).await {
+        tracing::debug!(%error, %topic, "hub: could not listen again to a moved topic; retrying");
+        tokio::time::sleep(RECONNECT_EVERY).await;
+    }
+    if let Some(local) = shared.local().topics.get(topic) {
+        let _ = local.live.send(Live::Resync);
     }
 }
 
@@ -71,7 +91,7 @@ fn deliver(shared: &Shared, data: &[Value]) {
         tracing::warn!("hub: skipped an announcement that the hub did not write");
         return;
     };
-    if let Some(local) = shared.topics().get_mut(announced.topic) {
+    if let Some(local) = shared.local().topics.get_mut(announced.topic) {
         local.last = announced.event.id().map(|id| (announced.base, id));
         let _ = local.live.send(Live::Event {
             base: announced.base,
@@ -80,18 +100,29 @@ fn deliver(shared: &Shared, data: &[Value]) {
     }
 }
 
-/// Subscribes to the announcements again until Redis answers (which also makes the connection
-/// manager reconnect); false when the hub is gone. The manager re-subscribes by itself after a
-/// reconnection, but does not say whether that worked: subscribing again is harmless, and sure.
+/// Listens to the channels of every topic held again until Redis answers (which also makes the
+/// connection reconnect); false when the hub is gone. The connection subscribes again by itself
+/// after a reconnection, but does not say whether that worked: listening again is harmless, and
+/// sure.
 async fn reconnected(shared: &Weak<Shared>) -> bool {
     loop {
         let Some(strong) = shared.upgrade() else {
             return false;
         };
         let mut conn = strong.conn.clone();
-        let channel = strong.keys.channel().to_owned();
+        let groups = super::interest::every_channel(&strong);
         drop(strong);
-        if conn.subscribe(channel).await.is_ok() {
+        let mut answered = true;
+        if groups.is_empty() {
+            answered = redis::cmd("PING").exec_async(&mut conn).await.is_ok();
+        }
+        for channels in &groups {
+            if conn.listen(channels).await.is_err() {
+                answered = false;
+                break;
+            }
+        }
+        if answered {
             return true;
         }
         tokio::time::sleep(RECONNECT_EVERY).await;

@@ -9,44 +9,72 @@ use redis::{RedisResult, Script};
 use super::Shared;
 use crate::hub::HubEvent;
 
-/// Names in Redis: every key and the channel start with the configured prefix.
+/// Names in Redis: every key and channel starts with the configured prefix, and every name of a
+/// topic carries its partition's hash tag (`{3}`), so that the scripts, which touch a topic's keys
+/// and its partition's index and announce on its channel, stay on one slot of a Redis Cluster.
 pub(super) struct Keys {
-    prefix: String,
-    channel: String,
-    index: String,
+    pub(super) prefix: String,
+    partitions: u32,
 }
 
 impl Keys {
-    pub(super) fn new(prefix: String) -> Self {
-        let channel = format!("{prefix}published");
-        let index = format!("{prefix}topics");
+    pub(super) fn new(prefix: String, partitions: u32) -> Self {
         Self {
             prefix,
-            channel,
-            index,
+            partitions: partitions.max(1),
         }
     }
 
-    /// The sorted set of the topics, scored by their last publication (µs of the Redis clock):
-    /// the least recently published goes first at the bound. (No topic's key can be named so:
-    /// theirs end in `:meta` or `:events`.)
-    fn index(&self) -> &str {
-        &self.index
+    /// The partition of `topic`: FNV-1a of its bytes, modulo the partitions, the same on every
+    /// instance and every version.
+    pub(super) fn partition(&self, topic: &str) -> u32 {
+        let hash = topic.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        u32::try_from(hash % u64::from(self.partitions)).unwrap_or(0)
+    }
+
+    /// `<prefix>{<partition>}`: what every name of `topic` starts with.
+    fn tagged(&self, topic: &str) -> String {
+        format!("{}{{{}}}", self.prefix, self.partition(topic))
+    }
+
+    /// The sorted set of the topics of `topic`'s partition, scored by their last publication (µs
+    /// of the Redis clock): the least recently published goes first at the bound. (No topic's
+    /// key can be named so: theirs end in `:meta` or `:events`.)
+    fn index(&self, topic: &str) -> String {
+        format!("{}topics", self.tagged(topic))
     }
 
     /// The hash of a topic's epoch (`base`) and last id (`last`).
-    fn meta(&self, topic: &str) -> String {
-        format!("{}{topic}:meta", self.prefix)
+    pub(super) fn meta(&self, topic: &str) -> String {
+        format!("{}{topic}:meta", self.tagged(topic))
     }
 
     /// The stream of a topic's events, entry `<id>-0` holding field `e`: the stored event.
-    fn events(&self, topic: &str) -> String {
-        format!("{}{topic}:events", self.prefix)
+    pub(super) fn events(&self, topic: &str) -> String {
+        format!("{}{topic}:events", self.tagged(topic))
     }
 
-    /// The one Pub/Sub channel every publication is announced on.
-    pub(super) fn channel(&self) -> &str {
-        &self.channel
+    /// The Pub/Sub channel a topic's publications are announced on: an instance listens to it
+    /// while it serves the topic.
+    pub(super) fn channel(&self, topic: &str) -> String {
+        format!("{}{topic}:published", self.tagged(topic))
+    }
+
+    /// The topic whose channel is `channel`, if it is one of this hub's.
+    pub(super) fn topic_of<'a>(&self, channel: &'a str) -> Option<&'a str> {
+        let tagged = channel
+            .strip_prefix(self.prefix.as_str())?
+            .strip_prefix('{')?;
+        let (partition, rest) = tagged.split_once('}')?;
+        partition.parse::<u32>().ok()?;
+        rest.strip_suffix(":published")
+    }
+
+    /// The most topics a partition's index holds: `max` over the partitions, rounded up.
+    fn per_partition(&self, max: usize) -> usize {
+        max.div_ceil(self.partitions as usize).max(1)
     }
 }
 
@@ -66,10 +94,11 @@ if not base then
 end
 ";
 
-/// `index(topic, max, prefix)`: files `topic` in the index (KEYS[3]) as published now, after
-/// dropping the entries of expired topics and, if `topic` is new there and the index holds
-/// `max` topics, deleting the keys of the least recently published ones; the index expires
-/// with its newest topic. ARGV[1] is the ttl.
+/// `index(topic, max, prefix)`: files `topic` in its partition's index (KEYS[3]) as published
+/// now, after dropping the entries of expired topics and, if `topic` is new there and the index
+/// holds `max` topics, deleting the keys of the least recently published ones (of the same
+/// partition: `prefix` is the partition's tagged prefix, so they are on the same slot); the index
+/// expires with its newest topic. ARGV[1] is the ttl.
 const INDEX: &str = r"
 local function index(topic, max, prefix)
   local now = redis.call('TIME')
@@ -89,10 +118,11 @@ local function index(topic, max, prefix)
 end
 ";
 
-/// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics,
-/// prefix. Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
-static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+/// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics of
+/// the partition, tagged prefix, the announcing command (`PUBLISH`, or `SPUBLISH` on a
+/// cluster). Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
+static PUBLISH: LazyLock<[Script; 2]> = LazyLock::new(|| {
+    both(&format!(
         "{INDEX}
 index(ARGV[5], ARGV[6], ARGV[7])
 {ENSURE_EPOCH}
@@ -100,17 +130,18 @@ local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
-redis.call('PUBLISH', ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\\n' .. ARGV[5] .. ARGV[2])
+redis.call(ARGV[8], ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\\n' .. ARGV[5] .. ARGV[2])
 return {{id, base}}"
     ))
 });
 
-/// KEYS: meta, events, index. ARGV: ttl, cursor (empty: none), count, topic, max topics, prefix.
+/// KEYS: meta, events, index. ARGV: ttl, cursor (empty: none), count, topic, max topics of the
+/// partition, tagged prefix.
 /// Returns `{base, last, entries}`: the entries after the cursor, or after the base when the
 /// cursor is not an id of this epoch (0, older, or never given); none without a cursor. A topic
 /// it creates is indexed, as a publication's.
-static SYNC: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+static SYNC: LazyLock<[Script; 2]> = LazyLock::new(|| {
+    both(&format!(
         "{INDEX}
 {ENSURE_EPOCH}
 if created then index(ARGV[4], ARGV[5], ARGV[6]) end
@@ -123,24 +154,39 @@ return {{base, last, redis.call('XRANGE', KEYS[2], '(' .. from .. '-0', '+', 'CO
     ))
 });
 
+/// A script for a single server, and the same declared as writing (`#!lua`, Redis 7) for a
+/// cluster: every node connection of a cluster client may read from replicas (`READONLY`), and a
+/// master demoted by a failover would run a script without flags until its first write fails
+/// (`READONLY` error, and the client keeps its slot map), where one declared as writing is
+/// answered `MOVED`, so the client follows the new master.
+fn both(body: &str) -> [Script; 2] {
+    [Script::new(body), Script::new(&format!("#!lua\n{body}"))]
+}
+
+/// The variant of `script` for the hub's connection.
+fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
+    &script[usize::from(shared.conn.is_cluster())]
+}
+
 /// A stream entry as Redis returns it: `[id, [field, value, ...]]`.
 type Entry = (String, Vec<Vec<u8>>);
 
 /// Publishes `stored` (from [`HubEvent::stored`]) on `topic`; returns its id.
 pub(super) async fn publish(shared: &Shared, topic: &str, stored: &[u8]) -> RedisResult<u64> {
-    let mut conn = shared.conn.clone();
-    let (id, _base): (u64, u64) = PUBLISH
-        .key(shared.keys.meta(topic))
-        .key(shared.keys.events(topic))
-        .key(shared.keys.index())
+    let keys = &shared.keys;
+    let (id, _base): (u64, u64) = pick(shared, &PUBLISH)
+        .key(keys.meta(topic))
+        .key(keys.events(topic))
+        .key(keys.index(topic))
         .arg(shared.ttl_seconds)
         .arg(stored)
         .arg(shared.config.history)
-        .arg(shared.keys.channel())
+        .arg(keys.channel(topic))
         .arg(topic)
-        .arg(shared.config.max_topics)
-        .arg(&shared.keys.prefix)
-        .invoke_async(&mut conn)
+        .arg(keys.per_partition(shared.config.max_topics))
+        .arg(keys.tagged(topic))
+        .arg(shared.conn.announce_command())
+        .invoke_async(&mut shared.conn.clone())
         .await?;
     Ok(id)
 }
@@ -165,18 +211,18 @@ pub(super) async fn sync(
     cursor: Option<u64>,
     count: usize,
 ) -> RedisResult<Synced> {
-    let mut conn = shared.conn.clone();
-    let (base, last, entries): (u64, u64, Vec<Entry>) = SYNC
-        .key(shared.keys.meta(topic))
-        .key(shared.keys.events(topic))
-        .key(shared.keys.index())
+    let keys = &shared.keys;
+    let (base, last, entries): (u64, u64, Vec<Entry>) = pick(shared, &SYNC)
+        .key(keys.meta(topic))
+        .key(keys.events(topic))
+        .key(keys.index(topic))
         .arg(shared.ttl_seconds)
         .arg(cursor.map(|cursor| cursor.to_string()).unwrap_or_default())
         .arg(count)
         .arg(topic)
-        .arg(shared.config.max_topics)
-        .arg(&shared.keys.prefix)
-        .invoke_async(&mut conn)
+        .arg(keys.per_partition(shared.config.max_topics))
+        .arg(keys.tagged(topic))
+        .invoke_async(&mut shared.conn.clone())
         .await?;
     let full = entries.len() >= count && cursor.is_some();
     Ok(Synced {
@@ -255,5 +301,14 @@ mod tests {
         );
         assert!(decode_announcement(b"1 2 30\nshort").is_none());
         assert!(decode_announcement(b"garbage").is_none());
+    }
+
+    #[test]
+    fn a_channel_names_its_topic_back() {
+        let keys = Keys::new("app:".to_owned(), 64);
+        let channel = keys.channel("room:{a}:published");
+        assert!(channel.starts_with(&format!("app:{{{}}}", keys.partition("room:{a}:published"))));
+        assert_eq!(keys.topic_of(&channel), Some("room:{a}:published"));
+        assert_eq!(keys.topic_of("other:{1}x:published"), None);
     }
 }

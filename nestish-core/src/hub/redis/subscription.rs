@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
-use super::reader::Live;
+use super::interest::{self, Joined};
 use super::scripts::{self, Synced};
-use super::{LocalTopic, Shared};
+use super::{Live, Shared};
 use crate::hub::HubEvent;
 use crate::hub::backend::Subscription;
 
@@ -28,26 +29,24 @@ pub(super) fn subscribe(
     topic: &str,
     last_event_id: Option<u64>,
 ) -> Subscription {
-    // Joined before anything is read from Redis: an event published after that read is
-    // announced after it, and so reaches this receiver.
-    let mut topics = shared.topics();
-    let local = topics
-        .entry(topic.to_owned())
-        .or_insert_with(|| LocalTopic {
-            live: broadcast::channel(shared.config.buffer).0,
-            last: None,
-        });
-    let live = local.live.subscribe();
+    // Joined before anything is read from Redis, which waits until the instance listens to the
+    // topic: an event published after that read is announced after it, and so reaches this
+    // receiver.
+    let Joined {
+        live,
+        last,
+        listening,
+    } = interest::join(shared, topic);
     // New events only: those after the last one this instance handed out (all later ones reach
     // this receiver, so nothing is read from Redis), or, if it has handed out none of this topic
     // yet, from the first it will.
-    let (read, (base, seen)) = match (last_event_id, local.last) {
+    let (read, (base, seen)) = match (last_event_id, last) {
         (Some(id), _) => (Read::Start(Some(id)), (0, 0)),
         (None, Some(last)) => (Read::Nothing, last),
         (None, None) => (Read::FirstLive { skipped: 0 }, (0, 0)),
     };
-    drop(topics);
     let state = Subscriber {
+        listening: Some(listening),
         membership: Membership {
             shared: Arc::clone(shared),
             topic: topic.to_owned(),
@@ -86,6 +85,8 @@ enum Read {
 }
 
 struct Subscriber {
+    /// Until the instance listens to the topic: nothing is read before.
+    listening: Option<watch::Receiver<bool>>,
     membership: Membership,
     live: broadcast::Receiver<Live>,
     /// Events read from the stream, not yet delivered.
@@ -102,6 +103,10 @@ struct Subscriber {
 impl Subscriber {
     /// The next event; `None` when the hub is gone.
     async fn next(&mut self) -> Option<HubEvent> {
+        if let Some(mut listening) = self.listening.take() {
+            // An error: the hub is gone.
+            listening.wait_for(|yes| *yes).await.ok()?;
+        }
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Some(event);
@@ -186,12 +191,22 @@ impl Subscriber {
             events,
             full,
         } = synced;
-        self.base = base;
+        let reading = std::mem::replace(&mut self.base, base);
         let Some(cursor) = cursor else {
             self.seen = last;
             self.read = Read::Nothing;
             return;
         };
+        if reading == base && cursor > last {
+            // This subscriber had an id of this very epoch that Redis no longer has given: the
+            // newest events were lost (a master failed before its replica had them), and their
+            // ids will be given again to new events. Told, it continues with those.
+            crate::observe::missed(self.class);
+            self.pending.push_back(HubEvent::missed(cursor, last + 1));
+            self.seen = last;
+            self.read = Read::Nothing;
+            return;
+        }
         // 0 asks for the epoch's whole history; an id of another epoch, or one never given, is
         // answered from the epoch's start, after the notice.
         let foreign = cursor != 0 && (cursor < base || cursor > last);
@@ -223,7 +238,8 @@ impl Subscriber {
     }
 }
 
-/// A subscriber's hold on its topic's local broadcast: the last one to go forgets the topic.
+/// A subscriber's hold on its topic's local broadcast: the last one to go starts the grace after
+/// which the instance stops listening to the topic.
 struct Membership {
     shared: Arc<Shared>,
     topic: String,
@@ -231,14 +247,8 @@ struct Membership {
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        let mut topics = self.shared.topics();
         // This subscriber's receiver is dropped after this guard (field order), so it still
-        // counts here.
-        let last = topics
-            .get(&self.topic)
-            .is_some_and(|local| local.live.receiver_count() <= 1);
-        if last {
-            topics.remove(&self.topic);
-        }
+        // counts there.
+        interest::leave(&self.shared, &self.topic);
     }
 }
