@@ -71,6 +71,7 @@
 // `server` serves `routing`; `routing` calls handlers that use `extract`, `response` and `sse`;
 // `hub` feeds streams. `state`, `limits`, `error`, `panic`, `downcast`, `observe` and `budget`
 // are shared leaves.
+mod admission;
 mod app;
 mod budget;
 #[cfg(feature = "config")]

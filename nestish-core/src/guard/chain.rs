@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::{Guard, GuardRequest};
+use crate::admission;
 use crate::extract::PathParams;
 use crate::hub::TopicGrants;
 use crate::providers::Providers;
@@ -164,9 +165,10 @@ pub(crate) async fn check(guards: &Guards, head: &mut GuardRequest<'_>) -> Resul
 /// handler. The body is handed on untouched: a refused request has had none of it read.
 pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams) -> HandlerFuture {
     let guards = Arc::clone(&endpoint.guards);
-    let context = endpoint.context.clone();
+    let mut context = endpoint.context.clone();
     let handler = endpoint.handler;
-    let head_of_stream = endpoint.kind == RouteKind::Sse && request.method() == http::Method::HEAD;
+    let kind = endpoint.kind;
+    let head_of_stream = kind == RouteKind::Sse && request.method() == http::Method::HEAD;
     let hub = endpoint.hub.clone();
     HandlerFuture::boxed(async move {
         let (mut parts, body) = request.into_parts();
@@ -179,6 +181,12 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
         }
         if head_of_stream {
             return head_response();
+        }
+        if kind == RouteKind::Sse {
+            match admission::admit(&context.sse, &context.state.admissions, &mut parts) {
+                Ok(ticket) => context.ticket = ticket,
+                Err(refusal) => return refusal.into_response(),
+            }
         }
         handler(&context, Request::from_parts(parts, body), params).await
     })

@@ -18,7 +18,7 @@ mod signal;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
-pub(crate) use heartbeat::Heartbeats;
+pub(crate) use heartbeat::{Heartbeats, lock};
 pub use interval::{Interval, interval};
 pub use item::{SseItem, SseStream};
 pub use response::Sse;

@@ -13,6 +13,7 @@
 //! ```
 
 mod reader;
+mod revoke;
 mod scripts;
 mod subscription;
 
@@ -27,6 +28,7 @@ use tokio::sync::broadcast;
 use self::reader::Live;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
+use super::revoke::Listeners;
 use super::{Hub, HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
@@ -192,6 +194,17 @@ impl RedisHub {
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings)).map_err(fail)?;
+        let revocations = Arc::<Listeners>::default();
+        let revoked_channel = format!("{}revoked", self.prefix);
+        let (hub_alive, hub_gone) = tokio::sync::oneshot::channel();
+        revoke::listen(
+            client.clone(),
+            revoked_channel.clone(),
+            Arc::downgrade(&revocations),
+            hub_gone,
+        )
+        .await
+        .map_err(fail)?;
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
         let manager_config = ConnectionManagerConfig::new()
             .set_push_sender(pushes)
@@ -218,7 +231,12 @@ impl RedisHub {
             topics: Mutex::default(),
         });
         reader::spawn(Arc::downgrade(&shared), received);
-        Ok(Hub::with_backend(RedisBackend { shared }))
+        let backend = RedisBackend {
+            shared,
+            revoked_channel,
+            _alive: hub_alive,
+        };
+        Ok(Hub::with_listeners(backend, revocations))
     }
 }
 
@@ -265,6 +283,10 @@ impl Shared {
 /// The [`HubBackend`] on Redis Streams, made by [`RedisHub::connect`].
 struct RedisBackend {
     shared: Arc<Shared>,
+    /// Where revocations are published (see `revoke`).
+    revoked_channel: String,
+    /// Dropped with the backend: the revocations' listener task ends.
+    _alive: tokio::sync::oneshot::Sender<()>,
 }
 
 impl HubBackend for RedisBackend {
@@ -295,6 +317,16 @@ impl HubBackend for RedisBackend {
 
     fn topic_class(&self, topic: &str) -> &'static str {
         (self.shared.config.classify)(topic)
+    }
+
+    fn revoke(&self, key: &str) -> Option<BoxFuture<Result<(), HubError>>> {
+        let conn = self.shared.conn.clone();
+        let (channel, key) = (self.revoked_channel.clone(), key.to_owned());
+        Some(Box::pin(async move {
+            revoke::publish(conn, &channel, &key)
+                .await
+                .map_err(|error| HubError::Backend(Box::new(error)))
+        }))
     }
 }
 
