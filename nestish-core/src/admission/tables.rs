@@ -25,7 +25,8 @@ pub(crate) struct Tables {
 struct Inner {
     principals: HashMap<Arc<str>, Open>,
     addresses: HashMap<IpAddr, Open>,
-    /// The streams each revocation key (a principal, a session...) would end.
+    /// The streams each revocation key other than a principal (a session...) would end; a
+    /// principal's are in its entry of `principals`, which saves an entry per principal.
     revocable: HashMap<Arc<str>, Vec<Weak<Ticket>>>,
 }
 
@@ -36,6 +37,8 @@ struct Open {
     /// Per route (by its path), the routes with at least one stream: as many as the routes
     /// the principal or address has streams on.
     routes: Vec<(&'static str, u32)>,
+    /// A principal's streams, which revoking it ends (empty for an address).
+    streams: Vec<Weak<Ticket>>,
 }
 
 impl Open {
@@ -50,7 +53,12 @@ impl Open {
         self.total += 1;
         match self.routes.iter_mut().find(|(path, _)| *path == route) {
             Some((_, n)) => *n += 1,
-            None => self.routes.push((route, 1)),
+            None => {
+                // Most principals and addresses have streams on one route: room for one, not
+                // the four a first push makes.
+                self.routes.reserve_exact(1);
+                self.routes.push((route, 1));
+            }
         }
     }
 
@@ -132,11 +140,10 @@ impl Tables {
         // Counted from here: the ticket counts itself out when dropped.
         let ticket = Arc::new(Ticket::new(Arc::clone(self), parts));
         if let Some(principal) = &ticket.principal {
-            inner
-                .principals
-                .entry(Arc::clone(principal))
-                .or_default()
-                .add(route);
+            let open = inner.principals.entry(Arc::clone(principal)).or_default();
+            open.add(route);
+            open.streams.reserve_exact(1);
+            open.streams.push(Arc::downgrade(&ticket));
         }
         if let Some(address) = ticket.address {
             inner.addresses.entry(address).or_default().add(route);
@@ -145,7 +152,7 @@ impl Tables {
             inner
                 .revocable
                 .entry(Arc::clone(key))
-                .or_default()
+                .or_insert_with(|| Vec::with_capacity(1))
                 .push(Arc::downgrade(&ticket));
         }
         Ok(ticket)
@@ -157,12 +164,13 @@ impl Tables {
         let mut inner = lock(&self.inner);
         let route = ticket.route;
         if let Some(principal) = &ticket.principal
-            && inner
-                .principals
-                .get_mut(principal)
-                .is_some_and(|open| open.remove(route))
+            && let Some(open) = inner.principals.get_mut(principal)
         {
-            inner.principals.remove(principal);
+            // The ticket being dropped no longer upgrades: it goes with any other gone one.
+            open.streams.retain(|stream| stream.strong_count() > 0);
+            if open.remove(route) {
+                inner.principals.remove(principal);
+            }
         }
         if let Some(address) = &ticket.address
             && inner
@@ -187,11 +195,11 @@ impl Tables {
     pub(crate) fn revoke(&self, key: &str) -> usize {
         let wakers: Vec<Option<Waker>> = {
             let inner = lock(&self.inner);
-            let Some(streams) = inner.revocable.get(key) else {
-                return 0;
-            };
-            streams
-                .iter()
+            let principal = inner.principals.get(key).map(|open| &open.streams);
+            principal
+                .into_iter()
+                .chain(inner.revocable.get(key))
+                .flatten()
                 .filter_map(Weak::upgrade)
                 .map(|ticket| ticket.revoke())
                 .collect()

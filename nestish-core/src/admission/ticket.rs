@@ -51,9 +51,9 @@ impl Ticket {
         }
     }
 
-    /// The names a revocation of which ends this stream: its principal, then its other keys.
+    /// The names besides its principal a revocation of which ends this stream.
     pub(super) fn revocation_keys(&self) -> impl Iterator<Item = &Arc<str>> {
-        self.principal.iter().chain(self.keys.iter())
+        self.keys.iter()
     }
 
     /// Marks the stream revoked; the waker of its task, to wake.
