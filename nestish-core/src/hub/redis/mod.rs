@@ -194,17 +194,6 @@ impl RedisHub {
             .clone()
             .set_protocol(ProtocolVersion::RESP3);
         let client = redis::Client::open(info.set_redis_settings(settings)).map_err(fail)?;
-        let revocations = Arc::<Listeners>::default();
-        let revoked_channel = format!("{}revoked", self.prefix);
-        let (hub_alive, hub_gone) = tokio::sync::oneshot::channel();
-        revoke::listen(
-            client.clone(),
-            revoked_channel.clone(),
-            Arc::downgrade(&revocations),
-            hub_gone,
-        )
-        .await
-        .map_err(fail)?;
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
         let manager_config = ConnectionManagerConfig::new()
             .set_push_sender(pushes)
@@ -216,11 +205,23 @@ impl RedisHub {
             .set_max_delay(Duration::from_millis(500))
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(5)));
-        let mut conn = ConnectionManager::new_with_config(client, manager_config)
+        let mut conn = ConnectionManager::new_with_config(client.clone(), manager_config)
             .await
             .map_err(fail)?;
+        let revoked_channel = format!("{}revoked", self.prefix);
         let keys = Keys::new(self.prefix);
         conn.subscribe(keys.channel()).await.map_err(fail)?;
+        // After the hub's own connection: revocations have a connection of their own.
+        let revocations = Arc::<Listeners>::default();
+        let (hub_alive, hub_gone) = tokio::sync::oneshot::channel();
+        revoke::listen(
+            client.clone(),
+            revoked_channel.clone(),
+            Arc::downgrade(&revocations),
+            hub_gone,
+        )
+        .await
+        .map_err(fail)?;
         let shared = Arc::new(Shared {
             conn,
             keys,
