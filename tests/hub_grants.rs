@@ -119,19 +119,9 @@ impl Events {
     ) -> Result<Self, (u16, String)> {
         let tenant = format!("X-Tenant: {tenant}");
         let headers: Vec<&str> = headers.iter().copied().chain([tenant.as_str()]).collect();
-        let mut conn = Conn::open(addr).await;
-        conn.send("GET", path, &headers).await;
-        let head = conn.head().await;
-        if head.status != 200 {
-            assert_ne!(
-                head.header("content-type"),
-                Some("text/event-stream"),
-                "a refusal sends no SSE header"
-            );
-            let body = conn.sized_body(&head).await;
-            return Err((head.status, body));
-        }
-        assert_eq!(head.header("content-type"), Some("text/event-stream"));
+        let conn = support::open_stream(addr, path, &headers)
+            .await
+            .map_err(|(head, body)| (head.status, body))?;
         Ok(Self {
             conn,
             buf: String::new(),

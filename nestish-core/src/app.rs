@@ -752,6 +752,50 @@ impl AppBuilder {
         self
     }
 
+    /// Sets how long an SSE stream goes on after its credentials' expiry (as a guard gave it,
+    /// [`GuardRequest::credentials_expire_at`](crate::GuardRequest::credentials_expire_at)),
+    /// for the client to refresh them; then the stream ends with a `retry:` and the client
+    /// reconnects, is authenticated again and resumes by `Last-Event-ID`. Default 5 s.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let builder = nestish_core::NestFactory::create().credential_grace(Duration::from_secs(30));
+    /// # let _ = builder;
+    /// ```
+    pub fn credential_grace(mut self, grace: Duration) -> Self {
+        self.limits.credential_grace = grace;
+        self
+    }
+
+    /// Caps the SSE streams one principal (as a guard named it,
+    /// [`GuardRequest::principal`](crate::GuardRequest::principal)) may hold open at once on
+    /// this instance, all routes together: one more is answered 429 with `Retry-After` and the
+    /// app's error body, before any SSE header. A route may cap its own streams too
+    /// (`#[sse("events", max_per_principal = 3)]`). Default `None`: no cap. At least 1.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().max_streams_per_principal(Some(20));
+    /// # let _ = builder;
+    /// ```
+    pub fn max_streams_per_principal(mut self, cap: Option<u32>) -> Self {
+        self.limits.max_streams_per_principal = cap;
+        self
+    }
+
+    /// Caps the SSE streams one client address may hold open at once on this instance, all
+    /// routes together: one more is answered 429 with `Retry-After` and the app's error body,
+    /// before any SSE header (`#[sse("events", max_per_address = 20)]` for one route). Default
+    /// `None`: no cap, since clients behind one NAT share an address. At least 1.
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().max_streams_per_address(Some(100));
+    /// # let _ = builder;
+    /// ```
+    pub fn max_streams_per_address(mut self, cap: Option<u32>) -> Self {
+        self.limits.max_streams_per_address = cap;
+        self
+    }
+
     /// Sets how long an SSE stream may stay silent before nestish writes a heartbeat comment
     /// (`:` and a blank line, which clients ignore) to keep proxies and load balancers from
     /// closing it; `None` switches heartbeats off. Every frame written restarts the wait.
@@ -1033,6 +1077,11 @@ impl AppBuilder {
             "http2_noop_frame_budget must be at least 100"
         } else if limits.sse_max_lifetime == Some(Duration::ZERO) {
             "sse_max_lifetime must be longer than zero; pass None for no limit"
+        } else if limits.max_streams_per_principal == Some(0)
+            || limits.max_streams_per_address == Some(0)
+        {
+            "max_streams_per_principal and max_streams_per_address must be at least 1; pass None \
+             for no cap"
         } else {
             return Ok(());
         };

@@ -297,7 +297,7 @@ impl Drop for Wheel {
 }
 
 /// Locks `mutex`: the heartbeat wheels' and the shutdown wake list's.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; if something did, the data is still whole.
     mutex
         .lock()

@@ -77,11 +77,13 @@
 //   hub
 //   sse
 //   state
+//   admission
 //   extract, observe
 //   providers, response, config, metrics, shutdown
 //   error, limits, panic, downcast, budget, controller_set, heartbeat
 // `app` builds the routes and runs `server`; `server` serves `routing`; `routing` runs the
 // `guard`s and calls handlers that use `extract`, `response` and `sse`; `hub` feeds streams.
+mod admission;
 mod app;
 mod budget;
 #[cfg(feature = "config")]

@@ -89,6 +89,20 @@ pub struct Limits {
     /// back, up to this many. At zero the connection is sent GOAWAY (`ENHANCE_YOUR_CALM`) and
     /// closed. Default 1,000, at least 100.
     pub http2_noop_frame_budget: u32,
+    /// How long an SSE stream goes on after the expiry a guard gave its credentials
+    /// ([`GuardRequest::credentials_expire_at`](crate::GuardRequest::credentials_expire_at)),
+    /// for the client to refresh them; then it ends with a `retry:`, and the client reconnects
+    /// and is authenticated again. Default 5 s.
+    pub credential_grace: Duration,
+    /// Most SSE streams one principal (as a guard named it,
+    /// [`GuardRequest::principal`](crate::GuardRequest::principal)) may hold open at once on
+    /// this instance, all routes together; one more is answered 429 with `Retry-After`.
+    /// Default `None`: no cap.
+    pub max_streams_per_principal: Option<u32>,
+    /// Most SSE streams one client address may hold open at once on this instance, all routes
+    /// together; one more is answered 429 with `Retry-After`. Default `None`: no cap (clients
+    /// behind one NAT share an address).
+    pub max_streams_per_address: Option<u32>,
 }
 
 impl Limits {
@@ -123,6 +137,9 @@ impl Default for Limits {
             http2_keep_alive_timeout: Duration::from_secs(20),
             http2_connection_buffer: 256 * 1024,
             http2_noop_frame_budget: 1_000,
+            credential_grace: Duration::from_secs(5),
+            max_streams_per_principal: None,
+            max_streams_per_address: None,
         }
     }
 }

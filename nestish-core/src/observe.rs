@@ -23,6 +23,8 @@ pub(crate) enum CloseReason {
     StallTimeout,
     /// The stream reached the application's maximum lifetime.
     Lifetime,
+    /// The stream's credentials expired or were revoked.
+    Credentials,
 }
 
 impl CloseReason {
@@ -34,6 +36,7 @@ impl CloseReason {
             Self::Shutdown => "shutdown",
             Self::StallTimeout => "stall_timeout",
             Self::Lifetime => "lifetime",
+            Self::Credentials => "credentials",
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Notify;
 use tokio::sync::futures::OwnedNotified;
 
+use crate::admission::Tables;
 use crate::heartbeat::Heartbeats;
 use crate::shutdown::ShutdownWakers;
 
@@ -29,6 +30,8 @@ pub(crate) struct State {
     pub(crate) heartbeats: Heartbeats,
     /// The tasks of the open SSE streams, woken when `shutting_down` is set.
     pub(crate) shutdown_wakers: ShutdownWakers,
+    /// The open SSE streams by principal, address and revocation key.
+    pub(crate) admissions: Arc<Tables>,
 }
 
 impl State {
@@ -204,5 +207,19 @@ impl ServerHandle {
     #[must_use]
     pub fn open_connections(&self) -> usize {
         self.state.open_connections()
+    }
+
+    /// Ends every SSE stream of this instance that a guard named with `key` (its principal,
+    /// [`GuardRequest::principal`](crate::GuardRequest::principal), or another name,
+    /// [`revocable_as`](crate::GuardRequest::revocable_as)), each with a `retry:` so its client
+    /// reconnects and is authenticated again; how many. On every instance of a fleet:
+    /// [`Hub::revoke`](crate::hub::Hub::revoke).
+    ///
+    /// ```standalone_crate
+    /// let app = nestish_core::NestFactory::create().build().unwrap();
+    /// assert_eq!(app.handle().revoke("user:ann"), 0);
+    /// ```
+    pub fn revoke(&self, key: &str) -> usize {
+        self.state.admissions.revoke(key)
     }
 }

@@ -97,8 +97,9 @@ impl ChatController {
 
     /// The messages after `Last-Event-ID` (sent by the browser when it reconnects) or after
     /// `?after=` (a page's first connection: `0` for the whole history), then live ones; through
-    /// the user's grants ([`TopicsGuard`]), as every subscription a request asks for.
-    #[sse("events", retry = "500ms")]
+    /// the user's grants ([`TopicsGuard`]), as every subscription a request asks for. At most
+    /// three open at once per user, per instance (a fourth gets 429 with `Retry-After`).
+    #[sse("events", retry = "500ms", max_per_principal = 3)]
     fn events(
         &self,
         hub: GrantedHub,

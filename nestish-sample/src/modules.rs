@@ -58,13 +58,52 @@ fn default_port() -> u16 {
     3000
 }
 
-/// Logging in: the users (`SAMPLE_USERS`), the sessions (signed with `SESSION_SECRET`), the
-/// guard that reads them, the guard that grants each user its hub topics, and `POST /login`.
+/// The hub: in this process, or on Redis when `REDIS_URL` is set; the chat's events, and the
+/// logouts every instance must hear of.
+pub struct SharedHubModule;
+
+impl Module for SharedHubModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import_module(HubModule::for_root_async(
+                |config: Arc<SampleConfig>| async move {
+                    let redis = match (&config.redis_url, &config.redis_cluster_urls) {
+                        (Some(_), Some(_)) => {
+                            return Err(nestish_core::hub::HubError::Connect {
+                                url: "REDIS_URL and REDIS_CLUSTER_URLS".to_owned(),
+                                source: "set one of them: a single Redis or a cluster".into(),
+                            });
+                        }
+                        (Some(url), None) => Some((Hub::redis(url.as_str()), "Redis (REDIS_URL)")),
+                        (None, Some(seeds)) => Some((
+                            Hub::redis_cluster(seeds.as_str()),
+                            "a Redis Cluster (REDIS_CLUSTER_URLS)",
+                        )),
+                        (None, None) => None,
+                    };
+                    let Some((redis, on)) = redis else {
+                        return Ok(Hub::with_backend(MemoryBackend::new(
+                            HubConfig::default().classify(metrics::topic_class),
+                        )));
+                    };
+                    let hub = redis.classify(metrics::topic_class).connect().await?;
+                    tracing::info!("the chat's hub is on {on}: instances on it act as one");
+                    Ok::<_, nestish_core::hub::HubError>(hub)
+                },
+            ))
+            .exports::<(Hub,)>()
+    }
+}
+
+/// Logging in: the users (`SAMPLE_USERS`), the sessions (signed with `SESSION_SECRET`, and told
+/// of the logouts of every instance through the hub), the guard that reads them, the guard that
+/// grants each user its hub topics, and `POST /login`, `POST /logout`.
 pub struct AuthModule;
 
 impl Module for AuthModule {
     fn register(module: ModuleBuilder) -> ModuleBuilder {
         module
+            .import::<SharedHubModule>()
             .provide_factory(|config: Arc<SampleConfig>| async move {
                 crate::config::users_from(config.sample_users.as_deref())
             })
@@ -76,9 +115,18 @@ impl Module for AuthModule {
                 // Served over HTTPS (see `main.rs`), the session cookie is `Secure`.
                 Ok::<_, getrandom::Error>(sessions.secure_cookies(config.tls_cert.is_some()))
             })
-            .provide_factory(|sessions: Arc<Sessions>, users: Arc<Users>| async move {
-                Ok::<_, Infallible>(AuthGuard::new(sessions, users))
-            })
+            .provide_factory(
+                |sessions: Arc<Sessions>, users: Arc<Users>, hub: Arc<Hub>| async move {
+                    // A logout on another instance revokes the session here too.
+                    let heard = Arc::downgrade(&sessions);
+                    hub.on_revoke(move |key| {
+                        if let Some(sessions) = heard.upgrade() {
+                            sessions.revoked_elsewhere(key);
+                        }
+                    });
+                    Ok::<_, Infallible>(AuthGuard::new(sessions, users))
+                },
+            )
             // Which hub topics a logged-in user may read: the chat and their own notifications.
             .provide(TopicsGuard)
             .controllers::<(AuthController,)>()
@@ -115,32 +163,7 @@ pub struct ChatModule;
 impl Module for ChatModule {
     fn register(module: ModuleBuilder) -> ModuleBuilder {
         module
-            .import_module(HubModule::for_root_async(
-                |config: Arc<SampleConfig>| async move {
-                    let redis = match (&config.redis_url, &config.redis_cluster_urls) {
-                        (Some(_), Some(_)) => {
-                            return Err(nestish_core::hub::HubError::Connect {
-                                url: "REDIS_URL and REDIS_CLUSTER_URLS".to_owned(),
-                                source: "set one of them: a single Redis or a cluster".into(),
-                            });
-                        }
-                        (Some(url), None) => Some((Hub::redis(url.as_str()), "Redis (REDIS_URL)")),
-                        (None, Some(seeds)) => Some((
-                            Hub::redis_cluster(seeds.as_str()),
-                            "a Redis Cluster (REDIS_CLUSTER_URLS)",
-                        )),
-                        (None, None) => None,
-                    };
-                    let Some((redis, on)) = redis else {
-                        return Ok(Hub::with_backend(MemoryBackend::new(
-                            HubConfig::default().classify(metrics::topic_class),
-                        )));
-                    };
-                    let hub = redis.classify(metrics::topic_class).connect().await?;
-                    tracing::info!("the chat's hub is on {on}: instances on it act as one");
-                    Ok::<_, nestish_core::hub::HubError>(hub)
-                },
-            ))
+            .import::<SharedHubModule>()
             // The chat mentions users only, and its routes are behind the auth guard.
             .import::<AuthModule>()
             .controllers::<(ChatController,)>()

@@ -135,3 +135,95 @@ async fn two_sample_processes_on_one_redis_are_one_chat() {
     assert!(read.contains(&wire(third, "while moving")), "{read:?}");
     assert!(!read.contains("posted to"), "nothing seen again: {read:?}");
 }
+
+/// Sends `POST /logout` to `addr` with `cookie`; the status line.
+async fn logout(addr: SocketAddr, cookie: &str) -> String {
+    let request = format!(
+        "POST /logout HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
+    let mut stream = send(addr, &request).await;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("an answer");
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// The status line and headers of `GET /chat/events` on `addr` with `cookie`, the connection
+/// closed after the head.
+async fn events_head(addr: SocketAddr, cookie: &str) -> String {
+    let request = format!(
+        "GET /chat/events HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    let mut stream = send(addr, &request).await;
+    read_until(&mut stream, "\r\n\r\n").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_process_ends_the_users_stream_on_the_other_and_its_cookie_with_it() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let (_a, a) = sample(&redis).await;
+    let (_b, b) = sample(&redis).await;
+    let cookie = login(a).await;
+    let other = login(a).await;
+    let mut on_b = events(b, &cookie, None).await;
+    let mut other_on_b = events(b, &other, None).await;
+    assert!(logout(a, &cookie).await.starts_with("HTTP/1.1 204"));
+    // The logged-out session's stream on B ends (its chunked body's last chunk) with a retry,
+    // within the 2 s the sample promises; nothing else could end it (its heartbeat is 15 s,
+    // the session's expiry 12 h).
+    let ended = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        read_until(&mut on_b, "\r\n0\r\n\r\n"),
+    )
+    .await
+    .expect("the stream on B ends within 2 s of the logout on A");
+    assert!(ended.contains("retry: "), "{ended:?}");
+    // B knows of the logout: the old cookie is refused there, and on A.
+    for addr in [b, a] {
+        let head = events_head(addr, &cookie).await;
+        assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+        assert!(!head.contains("text/event-stream"), "{head}");
+    }
+    // The user's other session goes on.
+    let id = post(a, &other, "still here").await;
+    let read = read_until(&mut other_on_b, "still here").await;
+    assert!(read.contains(&format!("id: {id}\n")), "{read:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_fourth_chat_stream_on_one_process_gets_429_with_retry_after() {
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let (_a, a) = sample(&redis).await;
+    let cookie = login(a).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(events(a, &cookie, None).await);
+    }
+    let head = events_head(a, &cookie).await;
+    assert!(head.starts_with("HTTP/1.1 429"), "{head}");
+    assert!(head.to_lowercase().contains("retry-after: 5\r\n"), "{head}");
+    assert!(!head.contains("text/event-stream"), "{head}");
+    // One closed: its place is free again, once the server has seen it go.
+    drop(open.pop());
+    let request = format!("GET /chat/events HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n");
+    let admitted = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let mut stream = send(a, &request).await;
+            let head = read_until(&mut stream, "\r\n\r\n").await;
+            if head.starts_with("HTTP/1.1 200") {
+                return stream;
+            }
+            assert!(head.starts_with("HTTP/1.1 429"), "{head}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        admitted.is_ok(),
+        "the closed stream's place never came back"
+    );
+}

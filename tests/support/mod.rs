@@ -288,6 +288,30 @@ impl Conn {
     }
 }
 
+/// `GET path` of an SSE route with the header lines given, on a new connection: the connection,
+/// past the head, when it is a stream; else the refusal's head and body, after checking that a
+/// refusal sends no SSE header.
+pub async fn open_stream(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[&str],
+) -> Result<Conn, (Head, String)> {
+    let mut conn = Conn::open(addr).await;
+    conn.send("GET", path, headers).await;
+    let head = conn.head().await;
+    if head.status != 200 {
+        assert_ne!(
+            head.header("content-type"),
+            Some("text/event-stream"),
+            "a refusal sends no SSE header"
+        );
+        let body = conn.sized_body(&head).await;
+        return Err((head, body));
+    }
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    Ok(conn)
+}
+
 /// `GET path` on a new connection: the head and the whole body, sized or chunked.
 pub async fn get(addr: SocketAddr, path: &str) -> (Head, String) {
     let mut conn = Conn::open(addr).await;

@@ -164,6 +164,13 @@ impl AppBuilder {
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
         let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
+        if let Some(hub) = &hub {
+            // Revocations through the hub end this app's streams, as long as it lives.
+            let tables = Arc::downgrade(&state.admissions);
+            hub.on_revoke_while(move |key| {
+                tables.upgrade().map(|tables| tables.revoke(key)).is_some()
+            });
+        }
         let mut router = Router::new(
             entries,
             self.sse_keep_alive,

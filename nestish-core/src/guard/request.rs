@@ -2,10 +2,13 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, Uri};
 
 use crate::ConnectionInfo;
+use crate::admission::Credentials;
 use crate::extract::RequestParts;
 use crate::hub::{TopicGrant, TopicGrants};
 
@@ -207,6 +210,67 @@ impl<'r> GuardRequest<'r> {
             .get_or_insert_default::<TopicGrants>()
             .grants
             .push(grant);
+    }
+
+    /// Names who sent the request: the principal (a user, an API client) its SSE stream belongs
+    /// to. Its streams count together against the per-principal caps
+    /// ([`AppBuilder::max_streams_per_principal`](crate::AppBuilder::max_streams_per_principal),
+    /// `#[sse(max_per_principal = n)]`), and revoking the name
+    /// ([`Hub::revoke`](crate::hub::Hub::revoke)) ends them. The app chooses the spelling;
+    /// prefix it with its kind (`user:42`) so a principal and another key never collide. A
+    /// second call replaces the first.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct SessionGuard;
+    ///
+    /// impl Guard for SessionGuard {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         // (A real guard reads and checks a token.)
+    ///         let (user, session) = ("ann", "7f3a");
+    ///         let expiry = SystemTime::now() + Duration::from_secs(3_600);
+    ///         request.principal(format!("user:{user}"));
+    ///         request.revocable_as(format!("session:{session}"));
+    ///         request.credentials_expire_at(expiry);
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn principal(&mut self, principal: impl Into<Arc<str>>) {
+        self.credentials().principal = Some(principal.into());
+    }
+
+    /// Adds a name besides the principal whose revocation ends the request's SSE stream: its
+    /// session, its device. See [`principal`](Self::principal) for an example.
+    pub fn revocable_as(&mut self, key: impl Into<Arc<str>>) {
+        self.credentials().keys.push(key.into());
+    }
+
+    /// Says when the request's credentials stop being good (a session's or a token's expiry):
+    /// its SSE stream ends then, plus the app's grace
+    /// ([`AppBuilder::credential_grace`](crate::AppBuilder::credential_grace), 5 s by
+    /// default), with a `retry:`, so the client reconnects, is authenticated again and resumes
+    /// by `Last-Event-ID`. The earliest of several calls holds. See
+    /// [`principal`](Self::principal) for an example.
+    pub fn credentials_expire_at(&mut self, at: SystemTime) {
+        self.credentials().expire_at(at);
+    }
+
+    /// As [`credentials_expire_at`](Self::credentials_expire_at), `left` from now.
+    ///
+    /// ```
+    /// # fn show(request: &mut nestish_core::GuardRequest<'_>) {
+    /// request.credentials_expire_in(std::time::Duration::from_secs(900));
+    /// # }
+    /// ```
+    pub fn credentials_expire_in(&mut self, left: Duration) {
+        self.credentials().expire_in(left);
+    }
+
+    fn credentials(&mut self) -> &mut Credentials {
+        self.parts.extensions.get_or_insert_default::<Credentials>()
     }
 
     /// What an earlier guard stored with [`insert`](Self::insert).

@@ -62,4 +62,13 @@ pub trait HubBackend: Send + Sync + 'static {
         let _ = topic;
         "all"
     }
+
+    /// Carries the revocation of `key` to every instance on this engine, each of which hands it
+    /// to its hub's listeners (this one's included, once the engine brings it back). `None`, by
+    /// default: the engine serves this process alone, and the hub hands the revocation to its
+    /// listeners itself.
+    fn revoke(&self, key: &str) -> Option<BoxFuture<Result<(), HubError>>> {
+        let _ = key;
+        None
+    }
 }

@@ -71,6 +71,7 @@ mod grant;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod revoke;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,6 +83,7 @@ pub use grant::{GrantError, GrantedHub, TopicGrant};
 pub use memory::{HubUsage, MemoryBackend};
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
+use revoke::Listeners;
 
 use crate::{BoxError, MessageEvent};
 
@@ -225,6 +227,8 @@ pub enum HubError {
 #[derive(Clone)]
 pub struct Hub {
     backend: Arc<dyn HubBackend>,
+    /// Who in this process hears of revocations: the apps built with the hub, and the app's own.
+    revocations: Arc<Listeners>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -261,8 +265,15 @@ impl Hub {
     /// ```
     #[must_use]
     pub fn with_backend(backend: impl HubBackend) -> Self {
+        Self::with_listeners(backend, Arc::default())
+    }
+
+    /// A hub on `backend`, whose revocations reach `revocations` (which the engine may also
+    /// hand the revocations of other instances to).
+    pub(crate) fn with_listeners(backend: impl HubBackend, revocations: Arc<Listeners>) -> Self {
         Self {
             backend: Arc::new(backend),
+            revocations,
         }
     }
 
@@ -351,6 +362,64 @@ impl Hub {
     /// ```
     pub fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
         self.backend.subscribe(topic, last_event_id)
+    }
+
+    /// Ends every open SSE stream that a guard named with `key` (its principal,
+    /// [`GuardRequest::principal`](crate::GuardRequest::principal), or another name such as its
+    /// session, [`revocable_as`](crate::GuardRequest::revocable_as)), on every instance of the
+    /// app on this hub's engine (through Redis for a hub on Redis, within its Pub/Sub's delay),
+    /// each with a `retry:` so its client reconnects and is authenticated again; and tells the
+    /// listeners of [`on_revoke`](Self::on_revoke), so every instance can refuse those
+    /// credentials from then on.
+    ///
+    /// # Errors
+    ///
+    /// [`HubError::Backend`] when the engine fails (then no other instance heard it; this one's
+    /// streams are ended all the same).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+    /// let hub = nestish_core::hub::Hub::new();
+    /// hub.on_revoke(|key| println!("{key} is revoked"));
+    /// hub.revoke("session:7f3a").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke(&self, key: &str) -> Result<(), HubError> {
+        match self.backend.revoke(key) {
+            Some(broadcast) => {
+                let sent = broadcast.await;
+                if sent.is_err() {
+                    // The others cannot hear it; this instance at least ends its own.
+                    self.revocations.deliver(key);
+                }
+                sent
+            }
+            None => {
+                self.revocations.deliver(key);
+                Ok(())
+            }
+        }
+    }
+
+    /// Calls `listener` with every key revoked through this hub ([`revoke`](Self::revoke)), on
+    /// any instance of the app: how an instance learns that credentials it would still accept
+    /// (a session logged out elsewhere) are no good.
+    ///
+    /// ```
+    /// let hub = nestish_core::hub::Hub::new();
+    /// hub.on_revoke(|key| tracing::info!(key, "revoked"));
+    /// ```
+    pub fn on_revoke(&self, listener: impl Fn(&str) + Send + Sync + 'static) {
+        self.revocations.add(move |key| {
+            listener(key);
+            true
+        });
+    }
+
+    /// Like [`on_revoke`](Self::on_revoke), for a listener that says when it is gone (false).
+    pub(crate) fn on_revoke_while(&self, listener: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        self.revocations.add(listener);
     }
 
     /// The events `topic`'s history holds, oldest first.

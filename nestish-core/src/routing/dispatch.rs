@@ -33,7 +33,10 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
         Lookup::Found(endpoint, params) => {
             let route = endpoint.path;
             let observed = observed.map(|observed| observed.route(route));
-            if !endpoint.guards.is_empty() {
+            // A stream counted by address is admitted as a guarded one is, with no guard.
+            let admitted =
+                endpoint.kind == RouteKind::Sse && endpoint.context.sse.admission.without_guards();
+            if !endpoint.guards.is_empty() || admitted {
                 return Dispatch::new(
                     crate::routing::guarded::guarded(endpoint, request, params),
                     route,

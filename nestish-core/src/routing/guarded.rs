@@ -8,6 +8,8 @@ use super::record::Request;
 use super::record::{RouteKind, RouteRecord};
 use super::router::Endpoint;
 use crate::Error;
+use crate::IntoResponse;
+use crate::admission;
 use crate::extract::PathParams;
 use crate::guard::{GuardRef, GuardRequest, Guards, check, resolve_all, unprovided};
 use crate::hub::TopicGrants;
@@ -53,9 +55,10 @@ pub(crate) fn resolve(
 /// handler. The body is handed on untouched: a refused request has had none of it read.
 pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams) -> HandlerFuture {
     let guards = Arc::clone(&endpoint.guards);
-    let context = endpoint.context.clone();
+    let mut context = endpoint.context.clone();
     let handler = endpoint.handler;
-    let head_of_stream = endpoint.kind == RouteKind::Sse && request.method() == http::Method::HEAD;
+    let kind = endpoint.kind;
+    let head_of_stream = kind == RouteKind::Sse && request.method() == http::Method::HEAD;
     let hub = endpoint.hub.clone();
     HandlerFuture::boxed(async move {
         let (mut parts, body) = request.into_parts();
@@ -68,6 +71,18 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
         }
         if head_of_stream {
             return head_response();
+        }
+        if kind == RouteKind::Sse {
+            let admitted = admission::admit(
+                context.sse.admission,
+                context.sse.route,
+                &context.state.admissions,
+                &mut parts,
+            );
+            match admitted {
+                Ok(ticket) => context.ticket = ticket,
+                Err(refusal) => return refusal.into_response(),
+            }
         }
         handler(&context, parts, body, params).await
     })

@@ -4,6 +4,7 @@
 //! Not public API: generated code builds these through `nestish_core::__private`.
 
 use crate::RouteSource;
+use crate::admission::Ticket;
 use crate::extract::{BodyLimits, PathParams, RequestBody, RequestParts};
 use crate::guard::GuardRef;
 use crate::providers::{Dependency, MissingProvider, Providers};
@@ -37,6 +38,8 @@ pub struct RouteContext {
     pub(crate) sse: Arc<SseConfig>,
     pub(crate) body: BodyLimits,
     pub(crate) state: Arc<State>,
+    /// The admitted stream's ticket, once the request is admitted (see `admission`).
+    pub(crate) ticket: Option<Arc<Ticket>>,
 }
 
 impl RouteContext {
@@ -51,6 +54,7 @@ impl RouteContext {
             config: Arc::clone(&self.sse),
             state: Arc::clone(&self.state),
             close: None,
+            ticket: self.ticket.clone(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Method + path → endpoint, on `matchit` (the radix-tree router axum uses).
 
+use crate::admission::{Admission, Caps};
 use crate::state::State;
 use crate::{Error, Limits};
 use std::sync::Arc;
@@ -109,6 +110,15 @@ impl Router {
                         shutdown_event: options.shutdown_event,
                         drain_window: limits.drain_window,
                         metrics: (record.kind() == RouteKind::Sse).then(|| RouteMetrics::new(path)),
+                        admission: Admission {
+                            caps: Caps {
+                                app_per_principal: limits.max_streams_per_principal,
+                                app_per_address: limits.max_streams_per_address,
+                                route_per_principal: options.max_per_principal,
+                                route_per_address: options.max_per_address,
+                            },
+                            grace: limits.credential_grace,
+                        },
                     }),
                     body: BodyLimits {
                         size: limits.body_limit,
@@ -116,6 +126,7 @@ impl Router {
                         idle_timeout: limits.body_idle_timeout,
                     },
                     state: Arc::clone(state),
+                    ticket: None,
                 },
                 guards,
                 hub: hub.clone(),

@@ -19,6 +19,7 @@ use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
 use super::signal::SseSetup;
+use crate::admission::Ticket;
 use crate::budget::SendBudget;
 use crate::heartbeat::Heartbeat;
 use crate::observe::CloseReason;
@@ -50,11 +51,16 @@ pin_project! {
         buf: BytesMut,
         // Its place in the route's heartbeat wheel (unused when the route has no heartbeats).
         heartbeat: Heartbeat,
-        // The end of the stream's maximum lifetime, if the application sets one.
+        // The end of the stream's maximum lifetime, if the application sets one, or of its
+        // credentials (with the grace), whichever comes first: one timer for both.
         expires: Option<Pin<Box<Sleep>>>,
         config: Arc<SseConfig>,
         // Dropped with the body, which completes the handler's `CloseSignal`.
         _close: Option<oneshot::Sender<Infallible>>,
+        // Its admission (principal, caps, revocation, credentials' end), if it has one: counted
+        // out when the body is dropped, before the stream is counted closed (fields drop in
+        // order), so an app that sees a stream closed sees its place free.
+        ticket: Option<Arc<Ticket>>,
         // Counts the stream as open for as long as the body lives; the way to the app's state.
         open: StreamGuard,
         // Its place in the application's shutdown wake list, with the waker it last registered
@@ -141,6 +147,17 @@ fn drain_retry(window: Duration) -> Duration {
     Duration::from_millis(fastrand::u64(0..=window))
 }
 
+/// Why a stream ends before its own end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The server shuts down.
+    Shutdown,
+    /// The application's maximum lifetime is over.
+    Lifetime,
+    /// Its credentials expired (and their grace is over), or were revoked.
+    Credentials,
+}
+
 /// What [`SseBodyProj::fill`] took from the stream.
 struct Filled {
     /// Whether the stream waits for more (rather than a cap being reached, or its end).
@@ -161,6 +178,7 @@ where
             config,
             state,
             close,
+            ticket,
         } = setup;
         let mut buf = BytesMut::new();
         // Something goes first, so the headers are on the wire at once and the browser's `open`
@@ -176,9 +194,15 @@ where
             .as_ref()
             .map(|wheel| wheel.start())
             .unwrap_or_default();
-        let expires = config
+        let lifetime_end = config
             .max_lifetime
-            .map(|lifetime| Box::pin(tokio::time::sleep(lifetime)));
+            .map(|lifetime| Instant::now() + lifetime);
+        let credentials_end = ticket.as_ref().and_then(|ticket| ticket.ends_at);
+        let expires = match (lifetime_end, credentials_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(|end| Box::pin(tokio::time::sleep_until(end)));
         let stats = Stats::new(&config);
         Self {
             stream: Some(stream),
@@ -190,6 +214,7 @@ where
             shutdown: ShutdownWait::default(),
             open: state.stream_opened(),
             stats,
+            ticket,
         }
     }
 }
@@ -218,7 +243,14 @@ where
     /// one, a `retry:` drawn across the drain window: the client's `Last-Event-ID` is the last
     /// event it received whole (what the stream had taken is written, what it had not is left
     /// for the next instance to replay), and it reconnects after that delay.
-    fn finish(&mut self, shutting_down: bool) {
+    fn finish(&mut self, end: End) {
+        if end == End::Credentials {
+            // As after a drain: the client resumes from its last id once authenticated again,
+            // and clients whose credentials ended together come back spread out.
+            let retry = drain_retry(self.config.drain_window);
+            encode(&super::MessageEvent::default().retry(retry), self.buf);
+        }
+        let shutting_down = end == End::Shutdown;
         if shutting_down {
             if let Some(text) = self.config.shutdown_event {
                 self.buf.extend_from_slice(b"event: shutdown\n");
@@ -235,10 +267,10 @@ where
             );
         }
         self.stream.set(None);
-        self.stats.reason = Some(if shutting_down {
-            CloseReason::Shutdown
-        } else {
-            CloseReason::Lifetime
+        self.stats.reason = Some(match end {
+            End::Shutdown => CloseReason::Shutdown,
+            End::Lifetime => CloseReason::Lifetime,
+            End::Credentials => CloseReason::Credentials,
         });
     }
 
@@ -316,26 +348,43 @@ where
         }
     }
 
-    /// Whether the stream must end now: the server is shutting down, or its lifetime is over;
-    /// if not, makes sure the task is woken when either happens.
-    fn must_end(&mut self, cx: &mut Context<'_>) -> Option<bool> {
+    /// Whether the stream must end now, and why: the server is shutting down, its credentials
+    /// were revoked or have expired, or its lifetime is over; if not, makes sure the task is
+    /// woken when any of these happens.
+    fn must_end(&mut self, cx: &mut Context<'_>) -> Option<End> {
         let state = self.open.state();
         if state.is_shutting_down() {
-            return Some(true);
+            return Some(End::Shutdown);
         }
         if !self.shutdown.will_wake(cx.waker()) {
+            // A new task polls the stream: a revocation wakes it (registered before the flag
+            // is read, so one in between is not missed).
+            if let Some(ticket) = self.ticket.as_deref() {
+                ticket.register(cx.waker());
+            }
             state.shutdown_wakers.register(self.shutdown, cx.waker());
             // Read again: a shutdown that went through the list before this waker was in it
             // set the flag first.
             if state.is_shutting_down() {
-                return Some(true);
+                return Some(End::Shutdown);
             }
+        }
+        let ticket = self.ticket.as_deref();
+        if ticket.is_some_and(Ticket::is_revoked) {
+            return Some(End::Credentials);
         }
         let expired = self
             .expires
             .as_mut()
             .is_some_and(|expires| expires.as_mut().poll(cx).is_ready());
-        expired.then_some(false)
+        if !expired {
+            return None;
+        }
+        Some(if ticket.is_some_and(Ticket::expired) {
+            End::Credentials
+        } else {
+            End::Lifetime
+        })
     }
 }
 
@@ -356,8 +405,8 @@ where
         let mut this = self.project();
         let new_waker = !this.shutdown.will_wake(cx.waker());
         if this.stream.is_some() {
-            if let Some(shutting_down) = this.must_end(cx) {
-                this.finish(shutting_down);
+            if let Some(end) = this.must_end(cx) {
+                this.finish(end);
             }
         }
         // On an HTTP/2 connection, its streams share one queue: while it is full, nothing more
@@ -460,9 +509,11 @@ mod tests {
                 shutdown_event: None,
                 drain_window: 5 * SECOND,
                 metrics: None,
+                admission: Default::default(),
             }),
             state,
             close: None,
+            ticket: None,
         }
     }
 

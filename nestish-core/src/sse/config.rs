@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
+use crate::admission::Admission;
 use crate::heartbeat::Wheel;
 use crate::observe::RouteMetrics;
 
@@ -26,6 +27,8 @@ pub struct SseConfig {
     pub(crate) drain_window: Duration,
     /// The route's figures (SSE routes only).
     pub(crate) metrics: Option<RouteMetrics>,
+    /// The caps its streams are counted against, and the grace after their credentials expire.
+    pub(crate) admission: Admission,
 }
 
 /// An `#[sse]` route's own stream settings, as its attribute declares them.
@@ -38,6 +41,12 @@ pub struct SseOptions {
     /// `shutdown_event = "..."`: the data of an `event: shutdown` written when the server shuts
     /// down.
     pub shutdown_event: Option<&'static str>,
+    /// `max_per_principal = n`: the most streams of this route one principal (as a guard named
+    /// it) may hold open at once.
+    pub max_per_principal: Option<u32>,
+    /// `max_per_address = n`: the most streams of this route one client address may hold open
+    /// at once.
+    pub max_per_address: Option<u32>,
 }
 
 impl SseOptions {
@@ -46,6 +55,8 @@ impl SseOptions {
         keep_alive: KeepAlive::AppDefault,
         retry: None,
         shutdown_event: None,
+        max_per_principal: None,
+        max_per_address: None,
     };
 }
 

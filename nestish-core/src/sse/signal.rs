@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use tokio::sync::oneshot;
 
 use super::SseConfig;
+use crate::admission::Ticket;
 use crate::state::State;
 
 /// Completes when the SSE response it belongs to is over: the client went away, the stream
@@ -61,6 +62,8 @@ pub struct SseSetup {
     pub(crate) config: Arc<SseConfig>,
     pub(crate) state: Arc<State>,
     pub(crate) close: Option<oneshot::Sender<Infallible>>,
+    /// The stream's admission, if its credentials or a cap count it.
+    pub(crate) ticket: Option<Arc<Ticket>>,
 }
 
 impl SseSetup {

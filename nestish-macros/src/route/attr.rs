@@ -24,6 +24,10 @@ pub(crate) struct RouteArgs {
     shutdown_event: Option<LitStr>,
     /// `version = "2"`: the route's own version, over its controller's.
     pub(crate) version: Option<Version>,
+    /// `max_per_principal = 3`: the most streams of the route one principal holds open.
+    max_per_principal: Option<u32>,
+    /// `max_per_address = 20`: the most streams of the route one client address holds open.
+    max_per_address: Option<u32>,
 }
 
 impl RouteArgs {
@@ -119,6 +123,18 @@ impl RouteArgs {
                     syn::Error::new(error.span(), "shutdown_event takes the event's data as a string, like shutdown_event = \"restarting\"")
                 })?);
             }
+            "max_per_principal" | "max_per_address" if kind == RouteKind::Sse => {
+                input.parse::<Token![=]>()?;
+                let slot = if key == "max_per_principal" {
+                    &mut self.max_per_principal
+                } else {
+                    &mut self.max_per_address
+                };
+                if slot.is_some() {
+                    return Err(duplicate());
+                }
+                *slot = Some(cap(&key, input)?);
+            }
             "retry" if kind == RouteKind::Sse => {
                 input.parse::<Token![=]>()?;
                 if self.retry.is_some() {
@@ -136,7 +152,7 @@ impl RouteArgs {
             }
             _ => {
                 let takes = if kind == RouteKind::Sse {
-                    "a path, `keep_alive`, `retry`, `method`, `shutdown_event` and `version`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
+                    "a path, `keep_alive`, `retry`, `method`, `shutdown_event`, `max_per_principal`, `max_per_address` and `version`, like #[sse(\"events\", keep_alive = \"15s\", retry = \"3s\")]".to_owned()
                 } else {
                     format!("a path and a `version`, like #[{name}(\"events\", version = \"2\")]")
                 };
@@ -172,13 +188,38 @@ impl RouteArgs {
             Some(text) => quote!(::core::option::Option::Some(#text)),
         };
         let private = crate::private::Private::here();
+        let cap = |cap: Option<u32>| match cap {
+            None => quote!(::core::option::Option::None),
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+        };
+        let (max_per_principal, max_per_address) =
+            (cap(self.max_per_principal), cap(self.max_per_address));
         quote! {
             #private::SseOptions {
                 keep_alive: #private::KeepAlive::#keep_alive,
                 retry: #retry,
                 shutdown_event: #shutdown_event,
+                max_per_principal: #max_per_principal,
+                max_per_address: #max_per_address,
             }
         }
+    }
+}
+
+/// `max_per_principal = 3`: a whole number of streams, at least 1.
+fn cap(key: &syn::Ident, input: ParseStream) -> syn::Result<u32> {
+    let help = format!(
+        "{key} takes the most streams as a whole number of at least 1, like {key} = 3; leave it out for no cap"
+    );
+    let lit: syn::Lit = input
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), &help))?;
+    let syn::Lit::Int(lit) = lit else {
+        return Err(syn::Error::new(lit.span(), help));
+    };
+    match lit.base10_parse::<u32>() {
+        Ok(n) if n > 0 && lit.suffix().is_empty() => Ok(n),
+        _ => Err(syn::Error::new(lit.span(), help)),
     }
 }
 

@@ -9,10 +9,11 @@ mod users;
 
 use std::sync::Arc;
 
-pub use sessions::Sessions;
+pub use sessions::{Checked, Sessions};
 pub use users::{Users, is_name_char};
 
 use nestish_core::header::{HeaderValue, SET_COOKIE, WWW_AUTHENTICATE};
+use nestish_core::hub::Hub;
 use nestish_core::{
     Guard, GuardRequest, HeaderMap, HttpError, Json, StatusCode, Valid, controller, inject, post,
 };
@@ -52,14 +53,19 @@ impl AuthGuard {
 
 impl Guard for AuthGuard {
     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
-        let user = request
+        let session = request
             .cookie(COOKIE)
-            .and_then(|token| self.sessions.user(token))
-            .filter(|user| self.users.contains(&user.name));
-        let Some(user) = user else {
+            .and_then(|token| self.sessions.check(token))
+            .filter(|session| self.users.contains(&session.user.name));
+        let Some(session) = session else {
             return Err(unauthorized("log in first: POST /login"));
         };
-        request.insert(user);
+        // A stream is the user's (three at most on the chat), ends when the session does, and
+        // ends on every instance when it is logged out.
+        request.principal(format!("user:{}", session.user.name));
+        request.revocable_as(session.key);
+        request.credentials_expire_at(session.expires);
+        request.insert(session.user);
         Ok(())
     }
 }
@@ -99,13 +105,18 @@ fn handle(name: &str, _: &()) -> garde::Result {
 pub struct AuthController {
     users: Arc<Users>,
     sessions: Arc<Sessions>,
+    hub: Arc<Hub>,
 }
 
 #[controller]
 impl AuthController {
     #[inject]
-    fn new(users: Arc<Users>, sessions: Arc<Sessions>) -> Self {
-        Self { users, sessions }
+    fn new(users: Arc<Users>, sessions: Arc<Sessions>, hub: Arc<Hub>) -> Self {
+        Self {
+            users,
+            sessions,
+            hub,
+        }
     }
 
     /// Opens a session: 204 with its cookie. A wrong password and an unknown name get the same
@@ -129,14 +140,23 @@ impl AuthController {
         Ok((StatusCode::NO_CONTENT, headers, ()))
     }
 
-    /// Ends the session, and tells the browser to forget its cookie.
+    /// Ends the session here and, through the hub, on every instance, with the session's open
+    /// streams; and tells the browser to forget its cookie.
     #[post("logout")]
-    fn logout(
+    async fn logout(
         &self,
         #[cookie("session")] token: Option<String>,
     ) -> Result<(StatusCode, HeaderMap, ()), HttpError> {
-        if let Some(token) = token {
+        // Only a session the token proves is revoked: a made-up token ends nobody's.
+        let session = token
+            .as_deref()
+            .and_then(|token| self.sessions.check(token));
+        if let (Some(token), Some(session)) = (token, session) {
             self.sessions.close(&token);
+            if let Err(error) = self.hub.revoke(&session.key).await {
+                // Logged out here all the same; other instances end it at its expiry.
+                tracing::warn!(%error, "logout: the other instances could not be told");
+            }
         }
         let cleared = HeaderValue::try_from(self.sessions.cleared_cookie())
             .map_err(|_| HttpError::internal())?;

@@ -18,10 +18,11 @@ type Id = [u8; 16];
 /// - **One spelling.** A token is accepted only as it was issued: the MAC pins every byte before
 ///   it, and the MAC itself is read in lower-case hex only, so no re-spelling (upper case, a
 ///   `+`, a leading zero) is another valid token.
-/// - **Logging out** revokes the session by its id, on the instance that hears of it, until the
-///   session's expiry; the browser's cookie is cleared. The record holds one entry (24 bytes of
-///   data) per session logged out here whose expiry is still to come, and each new logout drops
-///   the entries past their expiry: at most one per login in the last
+/// - **Logging out** revokes the session by its id until the session's expiry, on the instance
+///   that hears of it and, through the hub's revocations ([`Sessions::revoked_elsewhere`]),
+///   on every other; the browser's cookie is cleared. The record holds one entry (24 bytes of
+///   data) per session logged out whose expiry is still to come, and each new logout drops the
+///   entries past their expiry: at most one per login in the last
 ///   [`LIFETIME`](Self::LIFETIME).
 /// - **Expiry.** A session ends [`LIFETIME`](Self::LIFETIME) after its login, on every instance;
 ///   the cookie's `Max-Age` says the same to the browser.
@@ -52,6 +53,18 @@ impl std::fmt::Debug for Sessions {
             .field("secure", &self.secure)
             .finish_non_exhaustive()
     }
+}
+
+/// A session a token names, once checked: its user, the key that revokes its streams (see
+/// [`Sessions::revoked_elsewhere`]) and when it ends.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// Whose session it is.
+    pub user: User,
+    /// `session:<id>.<expiry>`: what a logout revokes.
+    pub key: String,
+    /// When the session ends.
+    pub expires: SystemTime,
 }
 
 /// A token's parts, once its MAC holds.
@@ -133,16 +146,73 @@ impl Sessions {
     }
 
     /// The user of session `token`, if its MAC holds, it has not expired, and it was not
-    /// logged out here.
+    /// logged out.
     pub fn user(&self, token: &str) -> Option<User> {
+        self.check(token).map(|checked| checked.user)
+    }
+
+    /// The session `token` names, if its MAC holds, it has not expired, and it was not logged
+    /// out: its user, its revocation key and its expiry.
+    ///
+    /// ```
+    /// use nestish_sample::auth::Sessions;
+    ///
+    /// let sessions = Sessions::with_secret(b"secret");
+    /// let token = sessions.open("ann").unwrap();
+    /// let checked = sessions.check(&token).unwrap();
+    /// assert_eq!(checked.user.name, "ann");
+    /// assert!(checked.key.starts_with("session:"));
+    /// ```
+    pub fn check(&self, token: &str) -> Option<Checked> {
         let now = now();
         let session = self.session(token, now)?;
         if self.lock().contains(&(session.expiry, session.id)) {
             return None;
         }
-        Some(User {
-            name: session.name.to_owned(),
+        Some(Checked {
+            user: User {
+                name: session.name.to_owned(),
+            },
+            key: key_of(session.id, session.expiry),
+            expires: SystemTime::UNIX_EPOCH + Duration::from_secs(session.expiry),
         })
+    }
+
+    /// Records that the session of revocation key `key` was logged out on another instance (a
+    /// key that is not a session's, or of a session already over, is ignored): how each
+    /// instance hears of a logout through the hub's revocations.
+    ///
+    /// ```
+    /// use nestish_sample::auth::Sessions;
+    ///
+    /// let sessions = Sessions::with_secret(b"secret");
+    /// let token = sessions.open("ann").unwrap();
+    /// let key = sessions.check(&token).unwrap().key;
+    /// sessions.revoked_elsewhere(&key);
+    /// assert!(sessions.user(&token).is_none());
+    /// ```
+    pub fn revoked_elsewhere(&self, key: &str) {
+        let Some((id, expiry)) = key
+            .strip_prefix("session:")
+            .and_then(|rest| rest.split_once('.'))
+        else {
+            return;
+        };
+        let (Some(id), Ok(expiry)) = (unhex::<16>(id), expiry.parse::<u64>()) else {
+            return;
+        };
+        let now = now();
+        // A session ends within its lifetime: a key past it is none of ours.
+        if expiry > now && expiry <= now.saturating_add(self.lifetime.as_secs()) {
+            self.revoke(
+                &Session {
+                    name: "",
+                    id,
+                    expiry,
+                },
+                now,
+            );
+        }
     }
 
     /// Ends session `token` on this instance, and forgets the sessions logged out here that
@@ -203,6 +273,11 @@ impl Sessions {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A session's revocation key.
+fn key_of(id: Id, expiry: u64) -> String {
+    format!("session:{}.{expiry}", hex(&id))
 }
 
 /// The Unix time, in seconds.

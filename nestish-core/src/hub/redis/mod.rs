@@ -15,6 +15,7 @@
 mod conn;
 mod interest;
 mod reader;
+mod revoke;
 mod scripts;
 mod subscription;
 
@@ -30,6 +31,7 @@ use self::conn::Conn;
 use self::interest::Local;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
+use super::revoke::Listeners;
 use super::{Hub, HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
@@ -246,11 +248,23 @@ impl RedisHub {
     /// here: the hub reconnects by itself.
     pub async fn connect(self) -> Result<Hub, HubError> {
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
-        let conn = if self.cluster {
+        let (conn, client) = if self.cluster {
             self.connect_cluster(pushes).await?
         } else {
             self.connect_single(pushes).await?
         };
+        let revoked_channel = format!("{}revoked", self.prefix);
+        // After the hub's own connection: revocations have a connection of their own.
+        let revocations = Arc::<Listeners>::default();
+        let (hub_alive, hub_gone) = tokio::sync::oneshot::channel();
+        revoke::listen(
+            client,
+            revoked_channel.clone(),
+            Arc::downgrade(&revocations),
+            hub_gone,
+        )
+        .await
+        .map_err(self.connect_error())?;
         let partitions =
             self.partitions
                 .unwrap_or(if self.cluster { CLUSTER_PARTITIONS } else { 1 });
@@ -268,7 +282,12 @@ impl RedisHub {
         });
         reader::spawn(Arc::downgrade(&shared), received);
         interest::spawn(Arc::downgrade(&shared), wake);
-        Ok(Hub::with_backend(RedisBackend { shared }))
+        let backend = RedisBackend {
+            shared,
+            revoked_channel,
+            _alive: hub_alive,
+        };
+        Ok(Hub::with_listeners(backend, revocations))
     }
 
     fn connect_error(&self) -> impl Fn(redis::RedisError) -> HubError + '_ {
@@ -278,11 +297,12 @@ impl RedisHub {
         }
     }
 
-    /// One multiplexed connection to a single server, reconnecting by itself.
+    /// One multiplexed connection to a single server, reconnecting by itself; and a client of
+    /// that server, for the revocations' connection.
     async fn connect_single(
         &self,
         pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
-    ) -> Result<Conn, HubError> {
+    ) -> Result<(Conn, redis::Client), HubError> {
         let fail = self.connect_error();
         let info = self.url.as_str().into_connection_info().map_err(&fail)?;
         // RESP3 lets the one multiplexed connection carry Pub/Sub messages beside commands.
@@ -301,7 +321,7 @@ impl RedisHub {
             .set_max_delay(Duration::from_millis(500))
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(5)));
-        let mut conn = ConnectionManager::new_with_config(client, manager_config)
+        let mut conn = ConnectionManager::new_with_config(client.clone(), manager_config)
             .await
             .map_err(&fail)?;
         // Reached now, or named now: the manager would otherwise only retry in the background.
@@ -309,15 +329,17 @@ impl RedisHub {
             .exec_async(&mut conn)
             .await
             .map_err(&fail)?;
-        Ok(Conn::Single(conn))
+        Ok((Conn::Single(conn), client))
     }
 
     /// A cluster connection from the seed nodes: one connection per node, following the slots
-    /// (and their moves at a failover), RESP3 so that sharded Pub/Sub messages come on them.
+    /// (and their moves at a failover), RESP3 so that sharded Pub/Sub messages come on them;
+    /// and a client of the first seed, for the revocations' connection (a classic `PUBLISH`
+    /// reaches every node of a cluster).
     async fn connect_cluster(
         &self,
         pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
-    ) -> Result<Conn, HubError> {
+    ) -> Result<(Conn, redis::Client), HubError> {
         let fail = self.connect_error();
         let seeds: Vec<&str> = self
             .url
@@ -325,6 +347,7 @@ impl RedisHub {
             .map(str::trim)
             .filter(|seed| !seed.is_empty())
             .collect();
+        let first = seeds.first().copied().unwrap_or_default();
         let client = ClusterClientBuilder::new(seeds)
             .use_protocol(ProtocolVersion::RESP3)
             .push_sender(pushes)
@@ -336,7 +359,8 @@ impl RedisHub {
             .build()
             .map_err(&fail)?;
         let conn = client.get_async_connection().await.map_err(&fail)?;
-        Ok(Conn::Cluster(conn))
+        let first = redis::Client::open(first).map_err(&fail)?;
+        Ok((Conn::Cluster(conn), first))
     }
 }
 
@@ -409,6 +433,10 @@ impl Drop for Shared {
 /// The [`HubBackend`] on Redis Streams, made by [`RedisHub::connect`].
 struct RedisBackend {
     shared: Arc<Shared>,
+    /// Where revocations are published (see `revoke`).
+    revoked_channel: String,
+    /// Dropped with the backend: the revocations' listener task ends.
+    _alive: tokio::sync::oneshot::Sender<()>,
 }
 
 impl HubBackend for RedisBackend {
@@ -440,6 +468,16 @@ impl HubBackend for RedisBackend {
 
     fn topic_class(&self, topic: &str) -> &'static str {
         (self.shared.config.classify)(topic)
+    }
+
+    fn revoke(&self, key: &str) -> Option<BoxFuture<Result<(), HubError>>> {
+        let conn = self.shared.conn.clone();
+        let (channel, key) = (self.revoked_channel.clone(), key.to_owned());
+        Some(Box::pin(async move {
+            revoke::publish(conn, &channel, &key)
+                .await
+                .map_err(|error| HubError::Backend(Box::new(error)))
+        }))
     }
 }
 
