@@ -90,6 +90,7 @@ mod panic;
 mod providers;
 mod response;
 mod routing;
+pub mod run;
 mod server;
 mod sse;
 mod state;
