@@ -189,6 +189,10 @@ pub use nestish_macros::controller;
 /// `impl Stream<Item = I> + Send + 'static` where `I` is a [`MessageEvent`], anything that converts
 /// into one, or a `Result` of one (see [`SseItem`]).
 ///
+/// The stream belongs to its connection: when the client goes, it is dropped and its producer
+/// stops. For work that must outlive its viewer (a model's answer), return a
+/// [`run`](crate::run)'s stream instead: a disconnect does not cancel a run.
+///
 /// Arguments, all optional: `#[sse("path", keep_alive = "15s", retry = "3s")]`
 /// - the path, relative to the controller's prefix;
 /// - `version`: the route's own version, as on [`#[controller]`](controller) (every route
