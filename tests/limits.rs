@@ -11,6 +11,7 @@ mod support;
 use std::time::Duration;
 
 use futures::Stream;
+use nestish_core::run::RunsConfig;
 use nestish_core::{
     AppBuilder, Bytes, Limits, MessageEvent, NestFactory, controller, get, post, sse,
 };
@@ -189,6 +190,14 @@ fn the_readme_states_every_default_that_limits_default_has() {
             ]
         } else if setter.contains(".http2_noop_frame_budget(") {
             vec![Count(limits.http2_noop_frame_budget as usize), Count(100)]
+        } else if setter.contains("RunsConfig") && setter.contains(".max_events(") {
+            vec![Count(RunsConfig::default().max_events)]
+        } else if setter.contains("RunsConfig") && setter.contains(".max_bytes(") {
+            vec![Bytes(RunsConfig::default().max_bytes)]
+        } else if setter.contains("RunsConfig") && setter.contains(".retention(") {
+            vec![Time(RunsConfig::default().retention)]
+        } else if setter.contains("RunsConfig") && setter.contains(".max_running(") {
+            vec![Count(RunsConfig::default().max_running)]
         } else {
             panic!("a limit this test does not check: {limit} ({setter})");
         };

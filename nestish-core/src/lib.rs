@@ -74,6 +74,7 @@
 //   server
 //   routing
 //   guard
+//   run
 //   hub
 //   sse
 //   state
@@ -104,6 +105,7 @@ mod panic;
 mod providers;
 mod response;
 mod routing;
+pub mod run;
 mod server;
 mod shutdown;
 mod sse;
@@ -205,6 +207,10 @@ pub use nestish_macros::controller;
 /// Goes on a method of a [`#[controller]`](controller) impl. The method returns
 /// `impl Stream<Item = I> + Send + 'static` where `I` is a [`MessageEvent`], anything that converts
 /// into one, or a `Result` of one (see [`SseItem`]).
+///
+/// The stream belongs to its connection: when the client goes, it is dropped and its producer
+/// stops. For work that must outlive its viewer (a model's answer), return a
+/// [`run`](crate::run)'s stream instead: a disconnect does not cancel a run.
 ///
 /// Arguments, all optional: `#[sse("path", keep_alive = "15s", retry = "3s")]`
 /// - the path, relative to the controller's prefix;
