@@ -157,6 +157,10 @@ fn the_readme_states_every_default_that_limits_default_has() {
             assert_eq!(default, "none", "{limit}");
             assert_eq!(limits.max_streams_per_address, None);
             vec![]
+        } else if setter.contains(".new_streams_per_address(") {
+            assert_eq!(default, "none", "{limit}");
+            assert_eq!(limits.new_streams_per_address, None);
+            vec![]
         } else if setter.contains(".sse_keep_alive(") {
             vec![Time(AppBuilder::DEFAULT_SSE_KEEP_ALIVE)]
         } else if setter.contains(".shutdown_timeout(") {

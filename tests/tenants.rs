@@ -15,7 +15,8 @@ use std::time::Duration;
 use futures::Stream;
 use nestish_core::hub::{Hub, Subscription};
 use nestish_core::{
-    Guard, GuardRequest, HttpError, MessageEvent, NestFactory, controller, inject, sse, use_guards,
+    Guard, GuardRequest, HttpError, MessageEvent, NestFactory, StreamRate, controller, inject, sse,
+    use_guards,
 };
 use support::redis::Redis;
 use support::{Conn, PATIENCE, eventually};
@@ -391,4 +392,55 @@ async fn a_shutdown_leaves_no_count_behind() {
     server.served_cleanly().await;
     // Every ticket is given back: nothing is left to revoke.
     assert_eq!(handle.revoke("user:ann") + handle.revoke("user:bob"), 0);
+}
+
+#[tokio::test]
+async fn an_address_past_its_rate_of_new_streams_gets_429_with_the_wait_even_after_closing_them() {
+    let rate = StreamRate::new(2, Duration::from_secs(60));
+    let builder = NestFactory::create()
+        .controllers::<(OpenController,)>()
+        .new_streams_per_address(Some(rate));
+    let server = support::serve(builder).await;
+    let first = Events::open(server.addr, "/open", &[]).await.unwrap();
+    let second = Events::open(server.addr, "/open", &[]).await.unwrap();
+    // Unlike the cap on open streams, closing them gives no new one back before its time.
+    drop((first, second));
+    eventually("the closed streams are dropped", || {
+        server.handle.open_streams() == 0
+    })
+    .await;
+    let (status, retry_after, body) = Events::open(server.addr, "/open", &[])
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(status, 429);
+    assert_eq!(
+        body,
+        r#"{"statusCode":429,"message":"too many new streams: at most 2 in 60s per client address","error":"Too Many Requests"}"#
+    );
+    // One new stream each 30 s once the burst of two is spent.
+    let wait: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+}
+
+#[test]
+fn a_rate_of_no_stream_fails_start_up_naming_the_setting() {
+    for rate in [
+        StreamRate::new(0, Duration::from_secs(1)),
+        StreamRate::new(1, Duration::ZERO),
+    ] {
+        let Err(error) = NestFactory::create()
+            .controllers::<(OpenController,)>()
+            .new_streams_per_address(Some(rate))
+            .build()
+        else {
+            panic!("{rate:?} must be refused");
+        };
+        assert!(
+            error
+                .to_string()
+                .contains("new_streams_per_address must allow at least 1 stream"),
+            "{error}"
+        );
+    }
 }

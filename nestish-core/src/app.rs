@@ -796,6 +796,25 @@ impl AppBuilder {
         self
     }
 
+    /// Caps the SSE streams one client address may *open* in a given time on this instance,
+    /// all routes together (an IPv6 address counts by its /64, which one client holds): one
+    /// more is answered 429 with `Retry-After` (the seconds until it may) and the app's error
+    /// body, before any SSE header. The count is governor's GCRA: a burst of `count`, then one
+    /// each `per / count`. Default `None`. Up to 100,000 addresses are tracked at once, those
+    /// that opened a stream within `per`; past that, 503 with `Retry-After: 1`.
+    ///
+    /// ```
+    /// use nestish_core::StreamRate;
+    /// let builder = nestish_core::NestFactory::create()
+    ///     .new_streams_per_address(Some(StreamRate::per_second(5)));
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "rate-limit")]
+    pub fn new_streams_per_address(mut self, rate: Option<crate::StreamRate>) -> Self {
+        self.limits.new_streams_per_address = rate;
+        self
+    }
+
     /// Sets how long an SSE stream may stay silent before nestish writes a heartbeat comment
     /// (`:` and a blank line, which clients ignore) to keep proxies and load balancers from
     /// closing it; `None` switches heartbeats off. Every frame written restarts the wait.
@@ -1082,6 +1101,14 @@ impl AppBuilder {
         {
             "max_streams_per_principal and max_streams_per_address must be at least 1; pass None \
              for no cap"
+        } else if limits
+            .new_streams_per_address
+            .is_some_and(|rate| rate.count == 0 || rate.per.is_zero())
+        {
+            "new_streams_per_address must allow at least 1 stream in a time longer than zero; \
+             pass None for no cap"
+        } else if limits.new_streams_per_address.is_some() && !cfg!(feature = "rate-limit") {
+            "new_streams_per_address needs nestish-core's cargo feature `rate-limit`"
         } else {
             return Ok(());
         };

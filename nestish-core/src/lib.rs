@@ -135,7 +135,7 @@ pub use http::Method;
 pub use http::StatusCode;
 /// Header names and values, for [`HttpError::with_header`] and responses with headers.
 pub use http::header;
-pub use limits::Limits;
+pub use limits::{Limits, StreamRate};
 pub use module::{HubModule, Module, ModuleBuilder};
 pub use providers::{
     Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,

@@ -103,6 +103,50 @@ pub struct Limits {
     /// together; one more is answered 429 with `Retry-After`. Default `None`: no cap (clients
     /// behind one NAT share an address).
     pub max_streams_per_address: Option<u32>,
+    /// Most SSE streams one client address may open in a given time on this instance, all
+    /// routes together (an IPv6 address counts by its /64); one more is answered 429 with
+    /// `Retry-After` (the wait until it may). Default `None`: no cap. Set with
+    /// `AppBuilder::new_streams_per_address` (cargo feature `rate-limit`).
+    pub new_streams_per_address: Option<StreamRate>,
+}
+
+/// A rate of new streams: at most `count` in `per`, as a burst or spread out (a new one may
+/// open each `per / count` once the burst is spent).
+///
+/// ```
+/// let rate = nestish_core::StreamRate::per_second(5);
+/// assert_eq!(rate, nestish_core::StreamRate::new(5, std::time::Duration::from_secs(1)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamRate {
+    /// How many streams, at least 1.
+    pub count: u32,
+    /// In how long, more than zero.
+    pub per: Duration,
+}
+
+impl StreamRate {
+    /// `count` new streams in `per`.
+    ///
+    /// ```
+    /// let rate = nestish_core::StreamRate::new(30, std::time::Duration::from_secs(60));
+    /// # let _ = rate;
+    /// ```
+    #[must_use]
+    pub const fn new(count: u32, per: Duration) -> Self {
+        Self { count, per }
+    }
+
+    /// `count` new streams a second.
+    ///
+    /// ```
+    /// let rate = nestish_core::StreamRate::per_second(5);
+    /// # let _ = rate;
+    /// ```
+    #[must_use]
+    pub const fn per_second(count: u32) -> Self {
+        Self::new(count, Duration::from_secs(1))
+    }
 }
 
 impl Limits {
@@ -140,6 +184,7 @@ impl Default for Limits {
             credential_grace: Duration::from_secs(5),
             max_streams_per_principal: None,
             max_streams_per_address: None,
+            new_streams_per_address: None,
         }
     }
 }

@@ -23,6 +23,8 @@
 //! cost of a round trip to it on every stream opened and closed.
 
 mod credentials;
+#[cfg(feature = "rate-limit")]
+mod rate;
 mod tables;
 
 use std::sync::Arc;
@@ -32,6 +34,8 @@ use http::HeaderValue;
 use http::header::RETRY_AFTER;
 
 pub(crate) use credentials::Credentials;
+#[cfg(feature = "rate-limit")]
+pub(crate) use rate::NewStreams;
 pub(crate) use tables::Ticket;
 pub(crate) use tables::{Caps, Tables};
 
@@ -51,13 +55,15 @@ pub(crate) const CAP_RETRY_AFTER_SECS: u64 = 5;
 pub(crate) struct Admission {
     pub(crate) caps: Caps,
     pub(crate) grace: Duration,
+    /// Whether the app caps new streams per address over time (`new_streams_per_address`).
+    pub(crate) rate_by_address: bool,
 }
 
 impl Admission {
     /// Whether a stream of the route may need a ticket without a guard: when a cap counts by
     /// address.
     pub(crate) fn without_guards(&self) -> bool {
-        self.caps.by_address()
+        self.caps.by_address() || self.rate_by_address
     }
 }
 
@@ -70,7 +76,11 @@ pub(crate) fn admit(
     tables: &Arc<Tables>,
     parts: &mut RequestParts,
 ) -> Result<Option<Arc<Ticket>>, HttpError> {
-    let Admission { caps, grace } = admission;
+    let Admission {
+        caps,
+        grace,
+        rate_by_address,
+    } = admission;
     let credentials = parts.extensions.remove::<Credentials>().unwrap_or_default();
     if caps.route_per_principal.is_some() && credentials.principal.is_none() {
         tracing::error!(
@@ -80,11 +90,22 @@ pub(crate) fn admit(
         );
         return Err(HttpError::internal());
     }
-    let address = caps
-        .by_address()
-        .then(|| parts.extensions.get::<ConnectionInfo>())
-        .flatten()
-        .map(|info| info.peer_addr().ip());
+    let peer = || {
+        parts
+            .extensions
+            .get::<ConnectionInfo>()
+            .map(|info| info.peer_addr().ip())
+    };
+    // Every attempt counts against the rate, admitted or not.
+    #[cfg(feature = "rate-limit")]
+    if rate_by_address
+        && let (Some(address), Some(new_streams)) = (peer(), tables.new_streams.get())
+    {
+        new_streams.admit(address)?;
+    }
+    #[cfg(not(feature = "rate-limit"))]
+    let _ = rate_by_address;
+    let address = caps.by_address().then(peer).flatten();
     let Credentials {
         principal,
         keys,

@@ -26,6 +26,9 @@ use crate::heartbeat::lock;
 #[derive(Debug, Default)]
 pub(crate) struct Tables {
     inner: Mutex<Inner>,
+    /// The cap on new streams per address, when the app sets one.
+    #[cfg(feature = "rate-limit")]
+    pub(crate) new_streams: std::sync::OnceLock<super::rate::NewStreams>,
 }
 
 #[derive(Debug, Default)]

@@ -180,6 +180,13 @@ impl AppBuilder {
             hub,
         )?;
         router.access_log = self.access_log.unwrap_or(true);
+        #[cfg(feature = "rate-limit")]
+        if let Some(rate) = self.limits.new_streams_per_address {
+            let _ = state
+                .admissions
+                .new_streams
+                .set(crate::admission::NewStreams::new(rate));
+        }
         if self.access_log.is_none()
             && let Some((_, trace)) = self.layers.iter().find(|(_, name)| is_trace_layer(name))
         {

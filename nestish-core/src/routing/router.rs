@@ -118,6 +118,7 @@ impl Router {
                                 route_per_address: options.max_per_address,
                             },
                             grace: limits.credential_grace,
+                            rate_by_address: limits.new_streams_per_address.is_some(),
                         },
                     }),
                     body: BodyLimits {
