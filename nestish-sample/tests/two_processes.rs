@@ -16,6 +16,7 @@ use tokio::process::Child;
 mod redis;
 mod support;
 #[path = "../../tests/support/tools.rs"]
+#[allow(dead_code)] // this test runs no npm client
 mod tools;
 
 use redis::Redis;

@@ -154,6 +154,8 @@ pub struct Conn {
     buf: Vec<u8>,
     /// Decoded body bytes not yet handed out by [`Conn::body_bytes`].
     body: Vec<u8>,
+    /// How long one read may wait: [`PATIENCE`] unless [`Conn::patience`] says otherwise.
+    patience: Duration,
 }
 
 impl Conn {
@@ -161,6 +163,7 @@ impl Conn {
         let stream = TcpStream::connect(addr).await.expect("connects");
         Self {
             stream,
+            patience: PATIENCE,
             buf: Vec::new(),
             body: Vec::new(),
         }
@@ -197,10 +200,17 @@ impl Conn {
             .expect("bytes are written");
     }
 
+    /// The same connection, whose reads each wait up to `patience`: for a peer that does heavy
+    /// work before it answers (a browser loading a page), not for the server under test.
+    pub fn patience(mut self, patience: Duration) -> Self {
+        self.patience = patience;
+        self
+    }
+
     /// Reads more bytes into the buffer; false at end of stream.
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 8192];
-        let n = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk))
+        let n = tokio::time::timeout(self.patience, self.stream.read(&mut chunk))
             .await
             .expect("the server answers in time")
             .expect("read succeeds");

@@ -11,6 +11,8 @@ use tokio::process::{Child, Command};
 use super::{Conn, tools};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long one WebDriver command may take before the test fails instead of hanging.
+const WEBDRIVER_PATIENCE: Duration = Duration::from_secs(60);
 
 /// One headless Chromium session, ended (and its driver killed) on drop.
 pub struct Browser {
@@ -139,7 +141,9 @@ impl Drop for Browser {
 
 /// One WebDriver command; returns its `value`, panicking on a WebDriver error.
 async fn command(addr: SocketAddr, method: &str, path: &str, body: &Value) -> Value {
-    let mut conn = Conn::open(addr).await;
+    // A command may load a page and run its scripts in Chromium: on a loaded machine (two cores
+    // shared with parallel test binaries) that takes far longer than a read from our own server.
+    let mut conn = Conn::open(addr).await.patience(WEBDRIVER_PATIENCE);
     let body = if method == "POST" {
         body.to_string()
     } else {
