@@ -177,3 +177,55 @@ async fn a_guard_reads_the_clients_address() {
     let response = app.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+/// One app of several sharing a port, bound with `reuse_port`.
+async fn bound_on(
+    port: u16,
+    reuse_port: bool,
+) -> Result<nestish_core::Server, nestish_core::Error> {
+    NestFactory::create()
+        .controllers::<(OperatedController,)>()
+        .handle_signals(false)
+        .reuse_port(reuse_port)
+        .build()
+        .expect("the app builds")
+        .bind(("127.0.0.1", port))
+        .await
+}
+
+#[tokio::test]
+async fn two_processes_worth_of_apps_share_one_port_with_reuse_port_and_both_accept() {
+    let first = support::run(bound_on(0, true).await.expect("the first app binds"));
+    let port = first.addr.port();
+    // Without the option the port is taken, and the error names the address.
+    let refused = bound_on(port, false)
+        .await
+        .expect_err("a second listener without SO_REUSEPORT is refused");
+    assert!(
+        matches!(refused, nestish_core::Error::Bind { .. })
+            && refused.to_string().contains(&port.to_string()),
+        "{refused}"
+    );
+    let second = support::run(bound_on(port, true).await.expect("the second app binds"));
+    assert_eq!(second.addr, first.addr);
+
+    // The kernel spreads new connections by a hash of the client's port: open connections one
+    // by one until each app has accepted one (the chance that 200 all go to one is 2^-199), each
+    // time waiting until one of them has counted it.
+    let mut held = Vec::new();
+    while first.handle.open_connections() == 0 || second.handle.open_connections() == 0 {
+        assert!(held.len() < 200, "200 connections all went to one app");
+        held.push(tokio::net::TcpStream::connect(first.addr).await.unwrap());
+        let deadline = tokio::time::Instant::now() + support::PATIENCE;
+        while first.handle.open_connections() + second.handle.open_connections() < held.len() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "a connection was not accepted"
+            );
+            tokio::task::yield_now().await;
+        }
+    }
+    // And each answers requests on its own connections.
+    let (head, body) = support::get(first.addr, "/op/ok").await;
+    assert_eq!((head.status, body.as_str()), (200, "ok"));
+}

@@ -79,6 +79,7 @@ impl NestFactory {
             access_log: None,
             limits: Limits::default(),
             signals: true,
+            reuse_port: false,
             providers,
             layers: Vec::new(),
             chosen: None,
@@ -114,6 +115,7 @@ pub struct AppBuilder {
     access_log: Option<bool>,
     limits: Limits,
     signals: bool,
+    reuse_port: bool,
     providers: Providers,
     layers: Vec<LayerFn>,
     /// The controllers to serve, when not every linked one.
@@ -151,6 +153,7 @@ impl fmt::Debug for AppBuilder {
             .field("sse_keep_alive", &self.sse_keep_alive)
             .field("limits", &self.limits)
             .field("signals", &self.signals)
+            .field("reuse_port", &self.reuse_port)
             .field("providers", &self.providers)
             .field("layers", &self.layers.len())
             .field("chosen", &self.chosen)
@@ -864,6 +867,24 @@ impl AppBuilder {
         self
     }
 
+    /// Whether the listening socket is bound with `SO_REUSEPORT` (default `false`), so several
+    /// processes, each with this on, listen on one port and the kernel spreads new connections
+    /// among them by a hash of the client's address and port. That is how a machine runs one
+    /// process per core, and how one host serves more streams than one process may hold
+    /// descriptors for. Each process is its own app: its own limits (`max_connections` counts
+    /// its own connections), providers and in-process hub (a [`Hub`](crate::Hub) on Redis makes
+    /// the processes one). A process that stops takes its queued, not yet accepted connections
+    /// with it. Unix only: elsewhere, binding with it on fails with [`Error::Bind`](crate::Error::Bind).
+    ///
+    /// ```
+    /// let builder = nestish_core::NestFactory::create().reuse_port(true);
+    /// # let _ = builder;
+    /// ```
+    pub fn reuse_port(mut self, on: bool) -> Self {
+        self.reuse_port = on;
+        self
+    }
+
     /// Collects every route that a `#[controller]` linked into the binary declares, sorts them,
     /// builds each controller once, and logs the route table (`Mapped {/sse, GET} (SSE) route`,
     /// at `INFO`, target `nestish::routes`).
@@ -1146,6 +1167,8 @@ pub struct App {
     pub(crate) state: Arc<State>,
     pub(crate) limits: Limits,
     pub(crate) signals: bool,
+    /// Bind with `SO_REUSEPORT` ([`AppBuilder::reuse_port`]).
+    pub(crate) reuse_port: bool,
     /// The providers' lifecycle hooks, for the server's shutdown.
     pub(crate) hooks: Hooks,
 }

@@ -54,7 +54,7 @@ impl App {
             addr: shown.clone(),
             source,
         };
-        let listener = listen(addr, self.limits.backlog)
+        let listener = listen(addr, self.limits.backlog, self.reuse_port)
             .await
             .map_err(bind_error)?;
         let local_addr = listener.local_addr().map_err(bind_error)?;

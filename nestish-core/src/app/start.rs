@@ -228,6 +228,7 @@ impl AppBuilder {
             state,
             limits: self.limits,
             signals: self.signals,
+            reuse_port: self.reuse_port,
             hooks: Hooks::default(),
         })
     }

@@ -27,8 +27,13 @@ use connection::{Builders, HyperService};
 pub use tls::{TlsConfig, TlsError};
 
 /// Binds the first of `addr`'s addresses that works, with a listen backlog of `backlog` (std's
-/// `TcpListener::bind` uses 128, which a reconnect storm overflows).
-pub(crate) async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListener> {
+/// `TcpListener::bind` uses 128, which a reconnect storm overflows), and `SO_REUSEPORT` when
+/// `reuse_port` (several processes on one port).
+pub(crate) async fn listen(
+    addr: impl ToSocketAddrs,
+    backlog: u32,
+    reuse_port: bool,
+) -> io::Result<TcpListener> {
     let mut last_error = None;
     for addr in tokio::net::lookup_host(addr).await? {
         let socket = if addr.is_ipv4() {
@@ -39,6 +44,9 @@ pub(crate) async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result
         // As std does on Unix: a restarted server can bind while old connections linger.
         #[cfg(unix)]
         socket.set_reuseaddr(true)?;
+        if reuse_port {
+            set_reuseport(&socket)?;
+        }
         match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
             Ok(listener) => return Ok(listener),
             Err(error) => last_error = Some(error),
@@ -50,6 +58,25 @@ pub(crate) async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result
             "the address resolved to nothing",
         )
     }))
+}
+
+#[cfg(all(
+    unix,
+    not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin"))
+))]
+fn set_reuseport(socket: &tokio::net::TcpSocket) -> io::Result<()> {
+    socket.set_reuseport(true)
+}
+
+#[cfg(not(all(
+    unix,
+    not(any(target_os = "solaris", target_os = "illumos", target_os = "cygwin"))
+)))]
+fn set_reuseport(_: &tokio::net::TcpSocket) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "SO_REUSEPORT (AppBuilder::reuse_port) is not available on this platform",
+    ))
 }
 
 /// hyper's settings for HTTP/1.1 (HTTP/2's are made per connection: `http2::Http2Connection`),
