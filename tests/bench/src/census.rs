@@ -202,6 +202,8 @@ async fn take(kind: Kind, streams: usize, h2: bool, tls: bool) -> io::Result<Cen
         hub: None,
         tls: h2 || tls,
         redis: None,
+        port: 0,
+        reuse_port: false,
     })
     .await?;
     let before = server.census().await?;

@@ -44,6 +44,11 @@ pub struct Launch {
     pub tls: bool,
     /// The port of a local `redis-server` to put nestish's hub on, if any.
     pub redis: Option<u16>,
+    /// The port to listen on (0: a free one).
+    pub port: u16,
+    /// Listen with `SO_REUSEPORT` (nestish and the hand-written server), so that several
+    /// server processes share [`port`](Self::port).
+    pub reuse_port: bool,
 }
 
 impl Launch {
@@ -56,7 +61,17 @@ impl Launch {
             hub: None,
             tls: false,
             redis: None,
+            port: 0,
+            reuse_port: false,
         }
+    }
+
+    /// The same, on `port` (0: a free one) with `SO_REUSEPORT`, beside other processes on it.
+    #[must_use]
+    pub fn sharing_port(mut self, port: u16) -> Self {
+        self.port = port;
+        self.reuse_port = true;
+        self
     }
 
     /// The same, over HTTPS when `tls`.
@@ -94,7 +109,8 @@ impl Server {
                 .arg(launch.kind.name());
         }
         command
-            .args(["--port", "0"])
+            .arg("--port")
+            .arg(launch.port.to_string())
             .arg("--tick-ms")
             .arg(launch.tick.as_millis().to_string());
         if let Some(period) = launch.hub {
@@ -110,6 +126,9 @@ impl Server {
         }
         if let Some(port) = launch.redis {
             command.arg("--redis-port").arg(port.to_string());
+        }
+        if launch.reuse_port {
+            command.arg("--reuse-port");
         }
         if census {
             command.env(crate::census::ENV, "1");

@@ -19,6 +19,7 @@
 //!
 //! Progress goes to stderr, the table to stdout.
 
+mod c100k_procs;
 mod census;
 mod child;
 mod load;
@@ -48,7 +49,8 @@ usage:
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
                              tls-handshakes tls-idle-10k tls-h2-idle tls-flood-32, the tls ones on
                              nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
-                             c100k on nestish, actix and hyper;
+                             c100k on nestish, actix and hyper; c100k-procs (several
+                             server processes on one port) on nestish and hyper;
                              hub-redis on nestish only, needing redis-server;
                              guard-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
@@ -57,18 +59,22 @@ usage:
       --rounds R            flood rounds per server (the median is reported)
       --idle-streams N      concurrent streams in idle-10k
       --hub-subscribers N   concurrent GET /hub streams in hub-10k
-      --c100k-streams N     concurrent GET /sse streams in c100k
+      --c100k-streams N     concurrent GET /sse streams in c100k and c100k-procs
+      --c100k-procs N       server processes sharing one port in c100k-procs (default 6)
   nestish-bench census [--streams N] [--only SERVERS] [--tls] [--h2]   (built with --features census)
       the live heap allocations N idle GET /sse streams (default 1000) add to each Rust
       server, per stream and by size; --tls: over TLS (HTTP/1.1), --h2: over HTTP/2 and TLS,
       100 streams a connection (both nestish and axum only)
   nestish-bench server <nestish|axum|actix|hyper|nestjs> [--port P] [--tick-ms MS] [--hub-ms MS]
-                        [--tls-cert PEM --tls-key PEM] [--redis-port P]
+                        [--tls-cert PEM --tls-key PEM] [--redis-port P] [--reuse-port]
       serves GET /sse (one event per tick, default 1000 ms), GET /flood?n=N and GET /hub (with
       --hub-ms, one stamped event per period to every subscriber) on 127.0.0.1 (port 0, the
       default, picks one) and prints `listening on ADDR`; with --tls-cert and --tls-key
       (nestish and axum), over HTTPS; with --redis-port (nestish only), its hub is on the
-      redis-server at 127.0.0.1:P, shared with every server started so";
+      redis-server at 127.0.0.1:P, shared with every server started so; with --reuse-port
+      (nestish and hyper), it binds with SO_REUSEPORT, beside other processes on the port
+  nestish-bench swarm ADDR LIFETIME_S SOURCES
+      a load process of c100k-procs, driven on stdin by `run`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         Some("server") => server(&args[1..]),
         Some("run") => run(&args[1..]),
         Some("census") => census::run(&args[1..]),
+        Some("swarm") => c100k_procs::swarm(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -111,6 +118,7 @@ fn server(args: &[String]) -> Result<(), String> {
         hub: None,
         tls: None,
         redis: None,
+        reuse_port: false,
     };
     let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
@@ -121,6 +129,9 @@ fn server(args: &[String]) -> Result<(), String> {
             "--tls-cert" => cert = Some(value(&mut args, arg)?),
             "--tls-key" => key = Some(value(&mut args, arg)?),
             "--redis-port" => config.redis = Some(value(&mut args, arg)?),
+            "--reuse-port" if matches!(kind, Kind::Nestish | Kind::Hyper) => {
+                config.reuse_port = true;
+            }
             _ => return Err(format!("server: unknown argument {arg:?}\n{USAGE}")),
         }
     }
@@ -182,6 +193,7 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
             "--rounds" => params.flood_rounds = value::<usize>(&mut args, arg)?.max(1),
             "--idle-streams" => params.idle_streams = value::<usize>(&mut args, arg)?.max(1),
             "--c100k-streams" => params.c100k_streams = value::<usize>(&mut args, arg)?.max(1),
+            "--c100k-procs" => params.c100k_procs = value::<usize>(&mut args, arg)?.max(1),
             "--hub-subscribers" => {
                 params.hub_subscribers = value::<usize>(&mut args, arg)?.max(1);
             }

@@ -22,7 +22,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
-use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
 use super::{Config, Flood, HELLO, Stamp, Ticks};
@@ -140,7 +139,13 @@ fn status(status: StatusCode) -> Response<EventBody> {
 
 pub fn serve(config: Config) -> io::Result<()> {
     super::current_thread_runtime()?.block_on(async {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        // As nestish's: a backlog of 1,024, and SO_REUSEPORT when several processes share the
+        // port (c100k-procs).
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(config.reuse_port)?;
+        socket.bind((Ipv4Addr::LOCALHOST, config.port).into())?;
+        let listener = socket.listen(1_024)?;
         let hub = super::hub_channel::<Bytes>();
         if let Some(period) = config.hub {
             let publisher = hub.clone();

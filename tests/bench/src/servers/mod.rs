@@ -124,6 +124,9 @@ pub struct Config {
     /// nestish only: the port of a local `redis-server` its hub is on (`Hub::redis`), so that
     /// several server processes share one hub; `None`: the in-process hub.
     pub redis: Option<u16>,
+    /// nestish and the hand-written server: listen with `SO_REUSEPORT`, so that several server
+    /// processes share one port (c100k-procs).
+    pub reuse_port: bool,
 }
 
 impl Kind {

@@ -114,7 +114,9 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
             .provide(Tick(config.tick))
             .provide_arc(Arc::clone(&hub))
             .provide(CookieGuard);
-        let server = configure(app).build().map_err(io::Error::other)?;
+        let server = configure(app.reuse_port(config.reuse_port))
+            .build()
+            .map_err(io::Error::other)?;
         let addr = ("127.0.0.1", config.port);
         let server = match &config.tls {
             Some(files) => {
