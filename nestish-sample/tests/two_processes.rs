@@ -1,7 +1,7 @@
 //! The sample binary run twice on one real `redis-server`, as a user would with
-//! `REDIS_URL=... PORT=... cargo run -p nestish-sample`: a chat message posted to one process
-//! reaches a page's stream on the other, and a reconnect to the first with the last id gets the
-//! rest once.
+//! `REDIS_URL=... PORT=... cargo run -p nestish-sample`, and twice on a real Redis Cluster of
+//! three masters with `REDIS_CLUSTER_URLS`: a chat message posted to one process reaches a
+//! page's stream on the other, and a reconnect to the first with the last id gets the rest once.
 
 use std::net::SocketAddr;
 
@@ -14,19 +14,28 @@ use tokio::process::Child;
 #[path = "../../tests/support/redis.rs"]
 #[allow(dead_code)] // this test restarts no Redis
 mod redis;
+#[path = "../../tests/support/redis_cluster.rs"]
+#[allow(dead_code)] // this test fails over no master
+mod redis_cluster;
 mod support;
 #[path = "../../tests/support/tools.rs"]
 #[allow(dead_code)] // this test runs no npm client
 mod tools;
 
 use redis::Redis;
+use redis_cluster::Cluster;
 use support::PATIENCE;
 
 /// Runs the sample binary on a free port with `REDIS_URL`; returns it and its address.
 async fn sample(redis: &Redis) -> (Child, SocketAddr) {
-    let url = redis.url();
+    sample_on("REDIS_URL", &redis.url()).await
+}
+
+/// Runs the sample binary on a free port with its hub where `variable` (`REDIS_URL` or
+/// `REDIS_CLUSTER_URLS`) says.
+async fn sample_on(variable: &str, value: &str) -> (Child, SocketAddr) {
     let env = [
-        ("REDIS_URL", url.as_str()),
+        (variable, value),
         ("SESSION_SECRET", "two processes, one chat"),
         ("SAMPLE_USERS", "ann:ann-password"),
     ];
@@ -116,6 +125,23 @@ async fn two_sample_processes_on_one_redis_are_one_chat() {
     };
     let (_a, a) = sample(&redis).await;
     let (_b, b) = sample(&redis).await;
+    one_chat(a, b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sample_processes_on_a_redis_cluster_are_one_chat() {
+    let Some(cluster) = Cluster::start().await else {
+        return;
+    };
+    let (_a, a) = sample_on("REDIS_CLUSTER_URLS", &cluster.seeds()).await;
+    let (_b, b) = sample_on("REDIS_CLUSTER_URLS", &cluster.seeds()).await;
+    one_chat(a, b).await;
+}
+
+/// What makes the sample's instances `a` and `b` one chat: a session and a stream on either, one
+/// id sequence, every message once and in order, and a client moved between them with its last
+/// id getting the rest once.
+async fn one_chat(a: SocketAddr, b: SocketAddr) {
     // Logged in on A, the client is known on B too: the instances share SESSION_SECRET.
     let cookie = login(a).await;
     let mut on_b = events(b, &cookie, None).await;
