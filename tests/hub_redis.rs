@@ -968,6 +968,7 @@ async fn an_instance_listens_only_to_the_topics_it_serves_and_leaves_them_after_
     let (a, b) = (connect().await.expect("A"), connect().await.expect("B"));
     assert_eq!(channels_listened(&redis).await, 0, "nobody serves anything");
     let mut watched = a.subscribe("watched", None);
+    until_channels_listened(&redis, 1).await;
     b.publish("elsewhere", "x").await.expect("published");
     let id = b.publish("watched", "y").await.expect("published");
     let event = tokio::time::timeout(support::PATIENCE, watched.next())
@@ -975,8 +976,15 @@ async fn an_instance_listens_only_to_the_topics_it_serves_and_leaves_them_after_
         .expect("in time")
         .expect("an event");
     assert_eq!(event.id(), Some(id));
-    // A listens to its one topic; B, which serves nobody, to nothing.
+    // A listens to its one topic; B, which serves nobody, to nothing. Redis sends a connection
+    // its messages in order, so had A read "elsewhere" it would have come before "watched".
     assert_eq!(channels_listened(&redis).await, 1);
+    assert_eq!(
+        a.announcements_received(),
+        Some(1),
+        "A read only its topic's event"
+    );
+    assert_eq!(b.announcements_received(), Some(0), "B read nothing");
     drop(watched);
     until_channels_listened(&redis, 0).await;
 }

@@ -71,4 +71,11 @@ pub trait HubBackend: Send + Sync + 'static {
         let _ = key;
         None
     }
+
+    /// How many announcements of events this instance has read from its engine since it
+    /// connected, for every topic; `None`, by default, for an engine that reads none (the
+    /// in-process hub).
+    fn announcements_received(&self) -> Option<u64> {
+        None
+    }
 }

@@ -439,4 +439,18 @@ impl Hub {
     pub async fn history(&self, topic: &str) -> Result<Vec<HubEvent>, HubError> {
         self.backend.history(topic).await
     }
+
+    /// How many announcements of events this instance has read from its engine (on Redis, Pub/Sub
+    /// messages) since it connected, whichever topic they were for; `None` for the in-process
+    /// hub, which reads none. An instance listens only to the topics its subscribers hold, so
+    /// this follows the events of those topics, not every event of the fleet: divided by the
+    /// events its subscribers' topics had, it is the share of its reading that served someone.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::hub::Hub::new().announcements_received(), None);
+    /// ```
+    #[must_use]
+    pub fn announcements_received(&self) -> Option<u64> {
+        self.backend.announcements_received()
+    }
 }

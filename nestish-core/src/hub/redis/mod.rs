@@ -19,6 +19,7 @@ mod revoke;
 mod scripts;
 mod subscription;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -279,6 +280,7 @@ impl RedisHub {
             linger: self.linger,
             local: Mutex::default(),
             wake: Arc::clone(&wake),
+            received: AtomicU64::new(0),
         });
         reader::spawn(Arc::downgrade(&shared), received);
         interest::spawn(Arc::downgrade(&shared), wake);
@@ -399,6 +401,8 @@ pub(crate) struct Shared {
     local: Mutex<Local>,
     /// Wakes the interest task: a topic to listen to, or one left.
     wake: Arc<Notify>,
+    /// Announcements the reader has read from Redis ([`Hub::announcements_received`]).
+    received: AtomicU64,
 }
 
 /// A topic this instance serves, or served until a moment ago.
@@ -440,6 +444,10 @@ struct RedisBackend {
 }
 
 impl HubBackend for RedisBackend {
+    fn announcements_received(&self) -> Option<u64> {
+        Some(self.shared.received.load(Ordering::Relaxed))
+    }
+
     fn publish(&self, topic: &str, event: MessageEvent) -> BoxFuture<Result<u64, HubError>> {
         let shared = Arc::clone(&self.shared);
         let topic = topic.to_owned();

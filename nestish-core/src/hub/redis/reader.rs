@@ -84,6 +84,10 @@ async fn moved(shared: &Shared, data: &[Value]) {
 
 /// Hands an announcement (`[channel, message]`) to the local subscribers of its topic, if any.
 fn deliver(shared: &Shared, data: &[Value]) {
+    // Counted whether or not a local subscriber wants it: what the instance reads is the cost.
+    shared
+        .received
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let [_channel, Value::BulkString(message)] = data else {
         return;
     };
