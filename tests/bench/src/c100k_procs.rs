@@ -71,7 +71,9 @@ pub fn swarm(args: &[String]) -> Result<(), String> {
     let [addr, lifetime, sources] = args else {
         return Err("swarm ADDR LIFETIME_S SOURCES (comma-separated addresses)".to_owned());
     };
-    let addr: SocketAddr = addr.parse().map_err(|_| format!("swarm: address {addr:?}"))?;
+    let addr: SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("swarm: address {addr:?}"))?;
     let lifetime = Duration::from_secs(
         lifetime
             .parse()
@@ -79,7 +81,11 @@ pub fn swarm(args: &[String]) -> Result<(), String> {
     );
     let sources: Vec<IpAddr> = sources
         .split(',')
-        .map(|source| source.parse().map_err(|_| format!("swarm: source {source:?}")))
+        .map(|source| {
+            source
+                .parse()
+                .map_err(|_| format!("swarm: source {source:?}"))
+        })
         .collect::<Result<_, _>>()?;
     if let Some(parent) = std::env::var(PARENT_ENV)
         .ok()
@@ -162,7 +168,9 @@ impl SwarmProcess {
     }
 
     async fn ask(&mut self, command: &str) -> io::Result<Counts> {
-        self.stdin.write_all(format!("{command}\n").as_bytes()).await?;
+        self.stdin
+            .write_all(format!("{command}\n").as_bytes())
+            .await?;
         self.stdin.flush().await?;
         let line = tokio::time::timeout(Duration::from_secs(60), self.stdout.next_line())
             .await
@@ -183,7 +191,10 @@ async fn total(swarms: &mut [SwarmProcess]) -> io::Result<Counts> {
 
 /// Descriptors open in every server process.
 fn server_fds(servers: &[Server]) -> io::Result<usize> {
-    servers.iter().map(|server| procfs::open_fds(server.pid)).sum()
+    servers
+        .iter()
+        .map(|server| procfs::open_fds(server.pid))
+        .sum()
 }
 
 /// Runs c100k-procs on `kind`: `params.c100k_procs` servers on one port, `params.c100k_streams`
@@ -257,7 +268,10 @@ pub async fn measure(
     tokio::time::sleep(tick).await;
     let (before, held_from) = (total(&mut swarms).await?.events, Instant::now());
     tokio::time::sleep(hold).await;
-    let (events, held) = (total(&mut swarms).await?.events - before, held_from.elapsed());
+    let (events, held) = (
+        total(&mut swarms).await?.events - before,
+        held_from.elapsed(),
+    );
     let mut growth_kib = 0;
     let mut per_server = Vec::new();
     for (server, baseline) in servers.iter().zip(&baselines) {

@@ -551,6 +551,8 @@ pub struct Swarm {
     /// Loopback addresses the streams connect from, in turn (none: the kernel's choice): one
     /// address has about 28,000 ephemeral ports, fewer than c100k's streams.
     sources: Vec<IpAddr>,
+    /// The paths the streams ask for, in turn (none: `path`): fleet's one topic per user.
+    paths: Vec<String>,
     tasks: JoinSet<()>,
 }
 
@@ -606,6 +608,7 @@ impl Swarm {
             first_error: Arc::default(),
             latencies: None,
             sources: Vec::new(),
+            paths: Vec::new(),
             tasks: JoinSet::new(),
         }
     }
@@ -614,6 +617,13 @@ impl Swarm {
     #[must_use]
     pub fn with_sources(mut self, sources: Vec<IpAddr>) -> Self {
         self.sources = sources;
+        self
+    }
+
+    /// Makes the streams opened from now on ask for `paths`, in turn, rather than one path.
+    #[must_use]
+    pub fn with_paths(mut self, paths: Vec<String>) -> Self {
+        self.paths = paths;
         self
     }
 
@@ -637,7 +647,12 @@ impl Swarm {
     pub async fn open(&mut self, count: usize) {
         let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
         for n in 0..count {
-            let (addr, path, lifetime) = (self.addr, self.path.clone(), self.lifetime);
+            let path = if self.paths.is_empty() {
+                self.path.clone()
+            } else {
+                self.paths[(self.opened + n) % self.paths.len()].clone()
+            };
+            let (addr, lifetime) = (self.addr, self.lifetime);
             let source = (!self.sources.is_empty())
                 .then(|| self.sources[(self.opened + n) % self.sources.len()]);
             let latencies = self.latencies.clone();

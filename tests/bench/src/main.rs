@@ -22,6 +22,7 @@
 mod c100k_procs;
 mod census;
 mod child;
+mod fleet;
 mod load;
 mod load_h2;
 mod os;
@@ -51,7 +52,7 @@ usage:
                              nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
                              c100k on nestish, actix and hyper; c100k-procs (several
                              server processes on one port) on nestish and hyper;
-                             hub-redis on nestish only, needing redis-server;
+                             hub-redis and fleet on nestish only, needing redis-server;
                              guard-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)

@@ -47,6 +47,9 @@ pub enum Scenario {
     /// nestish only: the hub on Redis, publish on instance A, subscribers on instance B, beside
     /// the in-process hub with as many subscribers; and publish throughput into Redis.
     HubRedis,
+    /// nestish only: four instances on one Redis, each serving a quarter of the users: the
+    /// Redis messages each reads for the events its subscribers get, and the fleet's throughput.
+    Fleet,
     /// nestish alone: a guard that reads a cookie, against the same route unguarded, for plain
     /// `GET`s and for SSE connects, in the same run.
     GuardCost,
@@ -83,7 +86,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -99,6 +102,7 @@ impl Scenario {
         Self::C100k,
         Self::C100kProcs,
         Self::HubRedis,
+        Self::Fleet,
         Self::GuardCost,
     ];
 
@@ -123,7 +127,7 @@ impl Scenario {
             // server's, as its issue asks.
             Self::C100kProcs => matches!(kind, Kind::Nestish | Kind::Hyper),
             // Only nestish has a hub on Redis; guards are nestish's, compared with itself.
-            Self::HubRedis | Self::GuardCost => kind == Kind::Nestish,
+            Self::HubRedis | Self::Fleet | Self::GuardCost => kind == Kind::Nestish,
             _ => true,
         }
     }
@@ -145,6 +149,7 @@ impl Scenario {
             Self::C100k => "c100k",
             Self::C100kProcs => "c100k-procs",
             Self::HubRedis => "hub-redis",
+            Self::Fleet => "fleet",
             Self::GuardCost => "guard-cost",
         }
     }
@@ -214,6 +219,28 @@ impl Scenario {
                     label: "server CPU per SSE connect, guarded ÷ unguarded",
                     better: Better::Lower,
                     decimals: 3,
+                },
+            ],
+            Self::Fleet => &[
+                MetricSpec {
+                    label: "Redis messages read ÷ own subscribers' events, one topic per user, worst instance (target ≤ 1.05)",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "fleet events delivered/s, one topic per user",
+                    better: Better::Higher,
+                    decimals: 0,
+                },
+                MetricSpec {
+                    label: "Redis messages read ÷ own subscribers' events, one broadcast topic, worst instance",
+                    better: Better::Lower,
+                    decimals: 5,
+                },
+                MetricSpec {
+                    label: "fleet events delivered/s, one broadcast topic",
+                    better: Better::Higher,
+                    decimals: 0,
                 },
             ],
             Self::Stalled => &[MetricSpec {
@@ -435,6 +462,23 @@ impl Scenario {
                 params.hub_hold.as_secs_f64(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::Fleet => format!(
+                "nestish only: 4 instances (all on CPU 0) on one local `redis-server`, {} users, \
+                 instance i serving users i x {} to (i + 1) x {} - 1. One topic per user \
+                 (`GET /user/:n` subscribes to `user:n`): the harness publishes round-robin over \
+                 the users with 64 publications in flight for {} s; then everyone on one \
+                 broadcast topic (`GET /hub`), {} publications a second for {} s. Per instance, \
+                 Redis messages read (`Hub::announcements_received`, served at \
+                 `GET /fleet/received`) ÷ events its own subscribers got, the worst of the four; \
+                 delivered/s = events every subscriber got / time from the first publication to \
+                 the last delivery",
+                params.fleet_users,
+                params.fleet_users / 4,
+                params.fleet_users / 4,
+                params.hub_hold.as_secs_f64(),
+                crate::fleet::BROADCAST_PER_S,
+                params.hub_hold.as_secs_f64()
+            ),
             Self::GuardCost => format!(
                 "nestish only: {GUARD_CONNECTIONS} connections for {} s each way, unguarded and \
                  guarded {} times, in turn first: `GET /plain` on keep-alive connections, and SSE \
@@ -495,6 +539,8 @@ pub struct Params {
     pub c100k_streams: usize,
     /// Server processes sharing one port in c100k-procs.
     pub c100k_procs: usize,
+    /// Users in fleet, one topic and one stream each.
+    pub fleet_users: usize,
     /// `GET /hub` streams on instance B in hub-redis (and on the in-process one beside it).
     pub redis_subscribers: usize,
     /// How long guard-cost measures each side of each comparison.
@@ -526,6 +572,7 @@ impl Params {
             // for its connections alone, the most a process may hold here, and SO_REUSEPORT's
             // hash spreads connections unevenly by a few hundred.
             c100k_procs: 6,
+            fleet_users: 10_000,
             redis_subscribers: 5_000,
             guard_window: Duration::from_secs(3),
         }
@@ -545,6 +592,7 @@ impl Params {
             tls_handshake_time: Duration::from_secs(2),
             h2_connections: 10,
             c100k_streams: 2_000,
+            fleet_users: 1_000,
             redis_subscribers: 500,
             guard_window: Duration::from_secs(1),
             ..Self::full()
@@ -584,13 +632,13 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::FloodH2 => flood(kind, params, H2_FLOOD_STREAMS as u64, Carrier::H2c).await,
         Scenario::C100k => c100k(kind, params).await,
         Scenario::C100kProcs => {
-            crate::c100k_procs::measure(kind, params, C100K_TICK, C100K_HOLD, c100k_sources())
-                .await
+            crate::c100k_procs::measure(kind, params, C100K_TICK, C100K_HOLD, c100k_sources()).await
         }
         Scenario::Stalled => stalled(kind, params).await,
         Scenario::Ttfe => ttfe(kind, params).await,
         Scenario::Hub => hub(kind, params).await,
         Scenario::HubRedis => hub_redis(params).await,
+        Scenario::Fleet => crate::fleet::measure(params).await,
         Scenario::GuardCost => guard_cost(kind, params).await,
     }
 }

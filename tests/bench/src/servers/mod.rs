@@ -231,7 +231,7 @@ struct Stamp {
 }
 
 /// The topic nestish's publisher uses.
-const HUB_TOPIC: &str = "bench";
+pub const HUB_TOPIC: &str = "bench";
 
 /// How many events a peer's broadcast channel holds for a slow subscriber (nestish's default).
 const HUB_BUFFER: usize = 1_024;

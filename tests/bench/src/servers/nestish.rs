@@ -86,6 +86,18 @@ impl BenchController {
     fn hub(&self) -> impl Stream<Item = HubEvent> + Send + 'static {
         self.hub.subscribe(HUB_TOPIC, None)
     }
+
+    /// Every event published on user `n`'s own topic from now on: fleet's per-user streams.
+    #[sse("user/:n")]
+    fn user(&self, #[param("n")] n: u32) -> impl Stream<Item = HubEvent> + Send + 'static {
+        self.hub.subscribe(&format!("user:{n}"), None)
+    }
+
+    /// The announcements the hub has read from its engine (0 in process): fleet's count.
+    #[get("fleet/received")]
+    fn received(&self) -> String {
+        self.hub.announcements_received().unwrap_or(0).to_string()
+    }
 }
 
 pub fn serve(config: Config) -> io::Result<()> {
