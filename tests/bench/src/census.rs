@@ -204,6 +204,7 @@ async fn take(kind: Kind, streams: usize, h2: bool, tls: bool) -> io::Result<Cen
         redis: None,
         port: 0,
         reuse_port: false,
+        callgrind: None,
     })
     .await?;
     let before = server.census().await?;

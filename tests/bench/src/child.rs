@@ -49,6 +49,9 @@ pub struct Launch {
     /// Listen with `SO_REUSEPORT` (nestish and the hand-written server), so that several
     /// server processes share [`port`](Self::port).
     pub reuse_port: bool,
+    /// Run the server under `valgrind --tool=callgrind`, its profile written in this folder
+    /// (not nestjs).
+    pub callgrind: Option<&'static std::path::Path>,
 }
 
 impl Launch {
@@ -63,6 +66,7 @@ impl Launch {
             redis: None,
             port: 0,
             reuse_port: false,
+            callgrind: None,
         }
     }
 
@@ -103,6 +107,14 @@ impl Server {
             let (node, args) = crate::servers::nestjs::command()?;
             command.arg(node).args(args);
         } else {
+            if let Some(dir) = launch.callgrind {
+                command
+                    .args(["valgrind", "--tool=callgrind", "--quiet"])
+                    .arg(format!(
+                        "--callgrind-out-file={}/callgrind.out.%p",
+                        dir.display()
+                    ));
+            }
             command
                 .arg(std::env::current_exe()?)
                 .arg("server")
@@ -152,10 +164,15 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+        // Under callgrind a program runs some fifty times slower.
+        let patience = Duration::from_secs(if launch.callgrind.is_some() { 120 } else { 10 });
+        timeout(patience, stdout.read_line(&mut line))
             .await
             .map_err(|_| {
-                io::Error::new(io::ErrorKind::TimedOut, "server did not start in 10 s")
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("server did not start in {} s", patience.as_secs()),
+                )
             })??;
         let addr = line
             .trim()

@@ -20,6 +20,7 @@
 //! Progress goes to stderr, the table to stdout.
 
 mod c100k_procs;
+mod callgrind;
 mod census;
 mod child;
 mod fleet;
@@ -47,12 +48,13 @@ usage:
       --quick               small sizes, for a smoke run of under a minute
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
-                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k
+                            (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k hub-callgrind
                              tls-handshakes tls-idle-10k tls-h2-idle tls-flood-32, the tls ones on
                              nestish and axum only; idle-h2 flood-h2 (h2c) on nestish and axum;
                              c100k on nestish, actix and hyper; c100k-procs (several
                              server processes on one port) on nestish and hyper;
                              hub-redis and fleet on nestish only, needing redis-server;
+                             hub-callgrind on the Rust servers, needing valgrind;
                              guard-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)

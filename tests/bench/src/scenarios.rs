@@ -47,6 +47,8 @@ pub enum Scenario {
     /// nestish only: the hub on Redis, publish on instance A, subscribers on instance B, beside
     /// the in-process hub with as many subscribers; and publish throughput into Redis.
     HubRedis,
+    /// User-space instructions per delivered hub event, counted by callgrind.
+    HubCallgrind,
     /// nestish only: four instances on one Redis, each serving a quarter of the users: the
     /// Redis messages each reads for the events its subscribers get, and the fleet's throughput.
     Fleet,
@@ -86,13 +88,14 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
         Self::Stalled,
         Self::Ttfe,
         Self::Hub,
+        Self::HubCallgrind,
         Self::TlsHandshakes,
         Self::TlsIdle,
         Self::TlsH2Idle,
@@ -128,6 +131,8 @@ impl Scenario {
             Self::C100kProcs => matches!(kind, Kind::Nestish | Kind::Hyper),
             // Only nestish has a hub on Redis; guards are nestish's, compared with itself.
             Self::HubRedis | Self::Fleet | Self::GuardCost => kind == Kind::Nestish,
+            // valgrind runs a Rust binary; NestJS is Node's.
+            Self::HubCallgrind => kind != Kind::Nestjs,
             _ => true,
         }
     }
@@ -149,6 +154,7 @@ impl Scenario {
             Self::C100k => "c100k",
             Self::C100kProcs => "c100k-procs",
             Self::HubRedis => "hub-redis",
+            Self::HubCallgrind => "hub-callgrind",
             Self::Fleet => "fleet",
             Self::GuardCost => "guard-cost",
         }
@@ -221,6 +227,11 @@ impl Scenario {
                     decimals: 3,
                 },
             ],
+            Self::HubCallgrind => &[MetricSpec {
+                label: "user-space instructions per delivered event (callgrind)",
+                better: Better::Lower,
+                decimals: 0,
+            }],
             Self::Fleet => &[
                 MetricSpec {
                     label: "Redis messages read ÷ own subscribers' events, one topic per user, worst instance (target ≤ 1.05)",
@@ -462,6 +473,14 @@ impl Scenario {
                 params.hub_hold.as_secs_f64(),
                 params.hub_hold.as_secs_f64()
             ),
+            Self::HubCallgrind => format!(
+                "1,000 `GET /hub` streams, one publication a second, the server under \
+                 `valgrind --tool=callgrind`: its counters zeroed once every stream has had \
+                 events, then dumped after {} s; instructions in that window ÷ events the \
+                 streams received in it (the same for the same work, whatever the machine's \
+                 load)",
+                params.callgrind_window.as_secs()
+            ),
             Self::Fleet => format!(
                 "nestish only: 4 instances (all on CPU 0) on one local `redis-server`, {} users, \
                  instance i serving users i x {} to (i + 1) x {} - 1. One topic per user \
@@ -541,6 +560,8 @@ pub struct Params {
     pub c100k_procs: usize,
     /// Users in fleet, one topic and one stream each.
     pub fleet_users: usize,
+    /// How long hub-callgrind counts.
+    pub callgrind_window: Duration,
     /// `GET /hub` streams on instance B in hub-redis (and on the in-process one beside it).
     pub redis_subscribers: usize,
     /// How long guard-cost measures each side of each comparison.
@@ -573,6 +594,7 @@ impl Params {
             // hash spreads connections unevenly by a few hundred.
             c100k_procs: 6,
             fleet_users: 10_000,
+            callgrind_window: Duration::from_secs(20),
             redis_subscribers: 5_000,
             guard_window: Duration::from_secs(3),
         }
@@ -593,6 +615,7 @@ impl Params {
             h2_connections: 10,
             c100k_streams: 2_000,
             fleet_users: 1_000,
+            callgrind_window: Duration::from_secs(3),
             redis_subscribers: 500,
             guard_window: Duration::from_secs(1),
             ..Self::full()
@@ -639,6 +662,7 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Hub => hub(kind, params).await,
         Scenario::HubRedis => hub_redis(params).await,
         Scenario::Fleet => crate::fleet::measure(params).await,
+        Scenario::HubCallgrind => crate::callgrind::measure(kind, params).await,
         Scenario::GuardCost => guard_cost(kind, params).await,
     }
 }
@@ -777,6 +801,7 @@ async fn tls_handshakes(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         redis: None,
         port: 0,
         reuse_port: false,
+        callgrind: None,
     })
     .await?;
     let me = std::process::id();
@@ -1092,6 +1117,7 @@ async fn hub(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
         redis: None,
         port: 0,
         reuse_port: false,
+        callgrind: None,
     })
     .await?;
     let fan_out = fan_out(&server, params.hub_subscribers, params).await?;
@@ -1118,6 +1144,7 @@ async fn hub_redis(params: &Params) -> io::Result<Vec<f64>> {
         redis,
         port: 0,
         reuse_port: false,
+        callgrind: None,
     };
     eprintln!("  in-process, {} streams", params.redis_subscribers);
     let alone = Server::start(launch(Some(params.hub_period), None)).await?;
