@@ -13,6 +13,7 @@
 //! entry out at once, so the wheel never keeps a closed connection's task alive.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Waker};
 use std::time::Duration;
@@ -48,6 +49,7 @@ impl Heartbeats {
                 span: interval.as_nanos().div_ceil(tick.as_nanos()) as u64,
                 start: Instant::now(),
                 inner: Mutex::default(),
+                fired: AtomicU64::new(0),
                 work: Arc::new(Notify::new()),
                 driver: Mutex::new(None),
             })
@@ -63,6 +65,9 @@ pub(crate) struct Wheel {
     span: u64,
     start: Instant,
     inner: Mutex<Slots>,
+    /// `Slots::fired_through`, readable without the lock: a stream registered for a later tick
+    /// is still registered.
+    fired: AtomicU64,
     /// Wakes a driver that sleeps because nothing is registered (or the wheel is gone).
     work: Arc<Notify>,
     driver: Mutex<Option<JoinHandle<()>>>,
@@ -159,6 +164,17 @@ impl Wheel {
         cx: &mut Context<'_>,
         new_waker: bool,
     ) -> bool {
+        // Silent again without a write since the last look, with the same waker, and still
+        // registered for a tick the driver has not fired: nothing can have changed but the
+        // clock, and the wheel wakes the stream at that tick (at or before its deadline) to look
+        // again. So the clock is read once per silence, not each time the stream is polled
+        // (hyper polls a body twice more after each frame it takes).
+        if heartbeat.last_write != WROTE
+            && !new_waker
+            && heartbeat.registered > self.fired.load(Ordering::Acquire)
+        {
+            return false;
+        }
         let (elapsed, tick) = self.elapsed();
         let now = elapsed / tick;
         if heartbeat.last_write == WROTE {
@@ -242,6 +258,7 @@ impl Wheel {
         let mut slots = lock(&self.inner);
         let slots = &mut *slots;
         slots.fired_through = slots.fired_through.max(tick);
+        self.fired.store(slots.fired_through, Ordering::Release);
         let due = std::mem::take(&mut slots.slots[(tick % SLOTS as u64) as usize]);
         for (key, generation) in due {
             let entry = &mut slots.entries[key as usize];
