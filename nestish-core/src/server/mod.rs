@@ -87,7 +87,8 @@ pub(crate) fn builders(limits: Limits, routes: Routes) -> Builders {
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(limits.max_headers)
-        .max_buf_size(limits.buffer_size);
+        .max_buf_size(limits.buffer_size)
+        .writev(false);
     Builders {
         http1,
         service: HyperService {
