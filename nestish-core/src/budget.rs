@@ -32,6 +32,10 @@ pub(crate) struct SendBudget {
 thread_local! {
     /// The budget of the connection whose stream is being polled on this thread.
     static CURRENT: Cell<Option<Arc<SendBudget>>> = const { Cell::new(None) };
+    /// Whether `CURRENT` holds a budget. Read first: a value without a destructor costs one load
+    /// to reach, where `CURRENT` costs its destructor's bookkeeping, and an HTTP/1.1 body, which
+    /// never has a budget, asks at every poll.
+    static SET: Cell<bool> = const { Cell::new(false) };
 }
 
 impl SendBudget {
@@ -45,14 +49,19 @@ impl SendBudget {
 
     /// Runs `poll` with `budget` as the current one; `budget` is handed back after.
     pub(crate) fn polling<R>(budget: &mut Option<Arc<Self>>, poll: impl FnOnce() -> R) -> R {
+        let outer_set = SET.replace(budget.is_some());
         let outer = CURRENT.replace(budget.take());
         let result = poll();
         *budget = CURRENT.replace(outer);
+        SET.set(outer_set);
         result
     }
 
     /// The budget of the connection being served on this thread, if it has one.
     pub(crate) fn current() -> Option<Arc<Self>> {
+        if !SET.get() {
+            return None;
+        }
         let current = CURRENT.take();
         let found = current.clone();
         CURRENT.set(current);
