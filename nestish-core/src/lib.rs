@@ -147,8 +147,8 @@ pub use routing::service::{Routes, RoutesFuture};
 pub use server::{TlsConfig, TlsError};
 pub use sse::IntoSse;
 pub use sse::{
-    CloseSignal, EventError, ForbiddenChar, Interval, MessageEvent, Sse, SseItem, SseStream,
-    interval,
+    CloseSignal, EventError, EventWriter, ForbiddenChar, Interval, MessageEvent, Sse, SseEvent,
+    SseItem, SseStream, interval,
 };
 pub use state::ServerHandle;
 
@@ -395,3 +395,30 @@ pub use nestish_macros::delete;
 /// # let _ = app;
 /// ```
 pub use nestish_macros::use_guards;
+
+/// Derives [`SseEvent`](trait@SseEvent) on an enum: each variant is one event of a stream.
+///
+/// A variant's `event:` name is its own in snake_case, or `#[event(rename = "name")]`; its data
+/// is its one field as JSON (`null` for a unit variant); `#[event(id = field)]` writes the
+/// field's `Display` as the `id:`; `#[event(end)]` ends the stream after the event.
+///
+/// ```
+/// use nestish_core::SseEvent;
+///
+/// #[derive(serde::Serialize)]
+/// struct Message {
+///     seq: u64,
+///     text: String,
+/// }
+///
+/// #[derive(SseEvent)]
+/// enum ChatEvents {
+///     #[event(id = seq)]
+///     Message(Message),
+///     #[event(rename = "user-left")]
+///     UserLeft(String),
+///     #[event(end)]
+///     Closed,
+/// }
+/// ```
+pub use nestish_macros::SseEvent;

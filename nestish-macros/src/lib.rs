@@ -8,6 +8,7 @@
 
 mod controller;
 mod diag;
+mod event;
 mod guards;
 mod inject;
 mod marker;
@@ -73,4 +74,10 @@ pub fn use_guards(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn inject(args: TokenStream, input: TokenStream) -> TokenStream {
     inject::expand_alone(args.into(), input.into()).into()
+}
+
+/// See `nestish_core::SseEvent`.
+#[proc_macro_derive(SseEvent, attributes(event))]
+pub fn derive_sse_event(input: TokenStream) -> TokenStream {
+    event::derive(input.into()).into()
 }

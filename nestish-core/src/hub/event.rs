@@ -137,9 +137,9 @@ impl HubEvent {
 impl crate::sse::sealed::Sealed for HubEvent {}
 
 impl SseItem for HubEvent {
-    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
+    fn write_item(self, buf: &mut BytesMut) -> Result<bool, BoxError> {
         buf.extend_from_slice(&self.bytes);
-        Ok(())
+        Ok(false)
     }
 
     fn into_shared(self) -> Result<Bytes, Self> {

@@ -158,6 +158,14 @@ enum End {
     Credentials,
 }
 
+/// Where one item went: shared bytes to send as a frame of their own, or into the buffer (the
+/// last event of the stream, when it said so).
+enum Written {
+    Shared(Bytes),
+    Buffered,
+    Last,
+}
+
 /// What [`SseBodyProj::fill`] took from the stream.
 struct Filled {
     /// Whether the stream waits for more (rather than a cap being reached, or its end).
@@ -291,24 +299,37 @@ where
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 stream.poll_next(cx).map(|item| {
                     item.map(|item| match item.into_shared() {
-                        Ok(shared) if alone => Ok(Some(shared)),
+                        Ok(shared) if alone => Ok(Written::Shared(shared)),
                         Ok(shared) => {
                             buf.extend_from_slice(&shared);
-                            Ok(None)
+                            Ok(Written::Buffered)
                         }
-                        Err(item) => item.write_to(buf).map(|()| None),
+                        Err(item) => item.write_item(buf).map(|last| {
+                            if last {
+                                Written::Last
+                            } else {
+                                Written::Buffered
+                            }
+                        }),
                     })
                 })
             }));
             match polled {
-                Ok(Poll::Ready(Some(Ok(Some(shared))))) => {
+                Ok(Poll::Ready(Some(Ok(Written::Shared(shared))))) => {
                     return Filled {
                         waiting: false,
                         events: 1,
                         shared: Some(shared),
                     };
                 }
-                Ok(Poll::Ready(Some(Ok(None)))) => {
+                Ok(Poll::Ready(Some(Ok(Written::Last)))) => {
+                    // A terminal event (`#[sse(end)]`): written, then the stream ends as if it
+                    // had run out, and the client is told nothing more will come.
+                    events += 1;
+                    self.stream.set(None);
+                    self.stats.reason = Some(CloseReason::Ended);
+                }
+                Ok(Poll::Ready(Some(Ok(Written::Buffered)))) => {
                     events += 1;
                     // A second ready event means a burst: room for a whole frame at once, so
                     // the buffer does not double its way there with a copy at each step. The

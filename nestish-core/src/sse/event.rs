@@ -259,7 +259,7 @@ pub enum ForbiddenChar {
 }
 
 impl ForbiddenChar {
-    fn find(value: &str, nul_too: bool) -> Option<Self> {
+    pub(super) fn find(value: &str, nul_too: bool) -> Option<Self> {
         value.bytes().find_map(|b| match b {
             b'\r' => Some(Self::CarriageReturn),
             b'\n' => Some(Self::LineFeed),

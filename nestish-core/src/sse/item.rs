@@ -4,14 +4,14 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use serde::Serialize;
 
-use super::MessageEvent;
-use super::encode::{encode, encode_json};
+use super::typed::{EventWriter, SseEvent};
 use crate::{BoxError, Json};
 
-/// An item that an `#[sse]` stream may yield: anything that converts into a [`MessageEvent`]
-/// (`MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`),
-/// [`Json<T>`] (data serialised straight into the response buffer, the fastest way to send
-/// objects), a hub's [`HubEvent`](crate::hub::HubEvent), or a `Result` of one with an error.
+/// An item that an `#[sse]` stream may yield: an [`SseEvent`] (a typed enum with
+/// `#[derive(SseEvent)]`, or anything that converts into a [`MessageEvent`](crate::MessageEvent):
+/// `MessageEvent`, `String`, `&str`, or a type of yours with `From<T> for MessageEvent`),
+/// [`Json<T>`] (data serialised straight into the response buffer), a hub's
+/// [`HubEvent`](crate::hub::HubEvent), or a `Result` of one with an error.
 ///
 /// An `Err` item ends the response: nestish writes `event: error` whose data is the error's
 /// message when it is an [`HttpError`](crate::HttpError), and `Internal server error` otherwise
@@ -35,13 +35,22 @@ use crate::{BoxError, Json};
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent as a server-sent event",
-    label = "not convertible into a `MessageEvent`",
-    note = "an #[sse] stream yields `MessageEvent`, `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
+    label = "not an event type",
+    note = "an #[sse] stream yields an enum with `#[derive(SseEvent)]`, `MessageEvent`, `Json<T>`, `String`, `&'static str`, a hub's `HubEvent`, any `T` with `From<T> for MessageEvent`, or `Result<T, E>` of one of them with `E` an error"
 )]
 pub trait SseItem: sealed::Sealed + Send + 'static {
     /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
     /// stream (with `buf` as it was).
-    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>;
+    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>
+    where
+        Self: Sized,
+    {
+        self.write_item(buf).map(drop)
+    }
+
+    /// As [`SseItem::write_to`], returning whether the event asked to end the stream.
+    #[doc(hidden)]
+    fn write_item(self, buf: &mut BytesMut) -> Result<bool, BoxError>;
 
     /// The item's bytes on the wire when they are encoded already and shared (a hub's event,
     /// encoded once for every subscriber): sent as a frame of their own, with no copy into the
@@ -56,35 +65,40 @@ pub trait SseItem: sealed::Sealed + Send + 'static {
     }
 }
 
-/// Only nestish's own item types are [`SseItem`]s: each writes its event through the encoder,
-/// which refuses what would break the wire, so no other type may write raw bytes to it. A type
-/// of yours becomes an item by converting into a [`MessageEvent`] (`From<T> for MessageEvent`).
+/// Only nestish's own item types are [`SseItem`]s: each writes its event through the encoder
+/// or an [`EventWriter`], which refuse what would break the wire, so no other type may write raw
+/// bytes to it. A type of yours becomes an item by being an [`SseEvent`] (derived, or through
+/// `From<T> for MessageEvent`).
 pub(crate) mod sealed {
     /// The supertrait that no type outside nestish can implement.
     pub trait Sealed {}
 
-    impl<T: Into<super::MessageEvent>> Sealed for T {}
-    impl<T> Sealed for crate::Json<T> {}
+    impl<T: super::SseEvent> Sealed for T {}
     impl<T: super::SseItem, E> Sealed for Result<T, E> {}
 }
 
 // Not recommended in errors: a wrong item type is reported with `SseItem`'s own message, not as
-// a missing `From<T> for MessageEvent`.
+// a missing `SseEvent`.
 #[diagnostic::do_not_recommend]
-impl<T> SseItem for T
-where
-    T: Into<MessageEvent> + Send + 'static,
-{
-    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
-        encode(&self.into(), buf);
-        Ok(())
+impl<T: SseEvent> SseItem for T {
+    fn write_item(self, buf: &mut BytesMut) -> Result<bool, BoxError> {
+        let start = buf.len();
+        let mut out = EventWriter::new(buf);
+        match self.write_event(&mut out) {
+            Ok(()) => Ok(out.ends_stream()),
+            Err(error) => {
+                // Half an event must not reach the wire: the `event:` line of a failed `data:`.
+                buf.truncate(start);
+                Err(error.into())
+            }
+        }
     }
 }
 
 /// `data: <json>`, serialised straight into the response buffer.
-impl<T: Serialize + Send + 'static> SseItem for Json<T> {
-    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
-        encode_json(&self.0, buf).map_err(Into::into)
+impl<T: Serialize + Send + 'static> SseEvent for Json<T> {
+    fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), crate::EventError> {
+        out.json(&self.0)
     }
 }
 
@@ -93,8 +107,8 @@ where
     T: SseItem,
     E: Into<BoxError> + Send + 'static,
 {
-    fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError> {
-        self.map_err(Into::into)?.write_to(buf)
+    fn write_item(self, buf: &mut BytesMut) -> Result<bool, BoxError> {
+        self.map_err(Into::into)?.write_item(buf)
     }
 
     fn into_shared(self) -> Result<Bytes, Self> {

@@ -13,6 +13,7 @@ mod interval;
 mod item;
 mod response;
 mod signal;
+mod typed;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
@@ -22,3 +23,4 @@ pub use item::{SseItem, SseStream};
 pub(crate) use response::head_response;
 pub use response::{IntoSse, Sse};
 pub use signal::{CloseSignal, SseSetup};
+pub use typed::{EventWriter, SseEvent};
