@@ -57,9 +57,9 @@ pub fn app() -> Result<AppBuilder, config::ConfigError> {
 pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
-        // The assistant's answers, in this process.
+        // The assistant's answers, in this process (the binary's modules also let a shutdown
+        // wait for them: see `modules::AssistantModule`).
         .provide(nestish_core::run::Runs::new())
-        .lifecycle::<nestish_core::run::Runs>()
         .provide(Hub::with_backend(MemoryBackend::new(
             HubConfig::default().classify(metrics::topic_class),
         )))
