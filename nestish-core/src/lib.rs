@@ -74,7 +74,7 @@
 //   server
 //   routing
 //   guard
-//   run
+//   run, dialect
 //   hub
 //   sse
 //   state
@@ -90,6 +90,7 @@ mod budget;
 #[cfg(feature = "config")]
 mod config;
 mod controller_set;
+pub mod dialect;
 mod downcast;
 mod error;
 pub mod extract;

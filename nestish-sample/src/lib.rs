@@ -10,6 +10,8 @@
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
+//! - `GET /assistant` serves a fake model's answers as runs, which survive a reload, a second
+//!   window and a shutdown (see [`assistant`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
 //!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures,
 //!   to a scraper with the token of `METRICS_TOKEN` (see [`metrics`]).
@@ -19,6 +21,7 @@
 //! Run it with `cargo run -p nestish-sample`; with `TLS_CERT=cert.pem TLS_KEY=key.pem` it serves
 //! HTTPS, where browsers speak HTTP/2 (see [`tls`]).
 
+pub mod assistant;
 pub mod auth;
 pub mod chat;
 pub mod config;
@@ -54,6 +57,9 @@ pub fn app() -> Result<AppBuilder, config::ConfigError> {
 pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBuilder {
     NestFactory::create()
         .provide(jobs::JobBoard::default())
+        // The assistant's answers, in this process (the binary's modules also let a shutdown
+        // wait for them: see `modules::AssistantModule`).
+        .provide(nestish_core::run::Runs::new())
         .provide(Hub::with_backend(MemoryBackend::new(
             HubConfig::default().classify(metrics::topic_class),
         )))

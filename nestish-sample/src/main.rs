@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
         };
         let addr = server.local_addr();
         println!(
-            "nestish sample: open {scheme}://{addr}/ (and {scheme}://{addr}/jobs, \
+            "nestish sample: open {scheme}://{addr}/ (and {scheme}://{addr}/jobs, {scheme}://{addr}/assistant, \
              {scheme}://{addr}/chat)"
         );
         server.serve().await

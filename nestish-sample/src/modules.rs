@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
+use nestish_core::run::{Runs, RunsConfig};
 use nestish_core::{AppBuilder, HubModule, Module, ModuleBuilder, NestFactory};
 use serde::Deserialize;
 
 use crate::AppController;
+use crate::assistant::AssistantController;
 use crate::auth::{AuthController, AuthGuard, Sessions, Users};
 use crate::chat::ChatController;
 use crate::jobs::{JobBoard, JobsController};
@@ -184,6 +186,26 @@ impl Module for NotificationsModule {
     }
 }
 
+/// The assistant's answers: runs kept in this process, or on Redis with `REDIS_URL`, so that
+/// any instance serves any answer; a graceful shutdown waits for this instance's answers to end.
+pub struct AssistantModule;
+
+impl Module for AssistantModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .provide_factory(|config: Arc<SampleConfig>| async move {
+                match &config.redis_url {
+                    Some(url) => Runs::redis(url.as_str(), RunsConfig::default()).await,
+                    None => Ok(Runs::new()),
+                }
+            })
+            .lifecycle::<Runs>()
+            // Its routes are behind the auth guard.
+            .import::<AuthModule>()
+            .controllers::<(AssistantController,)>()
+    }
+}
+
 /// The whole sample.
 pub struct AppModule;
 
@@ -195,6 +217,7 @@ impl Module for AppModule {
             .import::<JobsModule>()
             .import::<ChatModule>()
             .import::<NotificationsModule>()
+            .import::<AssistantModule>()
     }
 }
 

@@ -88,6 +88,7 @@
 mod attach;
 mod driver;
 mod record;
+mod shutdown;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -290,6 +291,8 @@ pub(crate) struct Inner {
     config: RunsConfig,
     /// Runs producing on this instance.
     running: AtomicUsize,
+    /// Told when the last run producing on this instance ends.
+    idle: tokio::sync::Notify,
 }
 
 /// Detached producers and their stored events: provide one to the app
@@ -390,6 +393,7 @@ impl Runs {
                 hub,
                 config,
                 running: AtomicUsize::new(0),
+                idle: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -547,6 +551,36 @@ impl Runs {
     #[must_use]
     pub fn running(&self) -> usize {
         self.inner.running.load(Ordering::Acquire)
+    }
+
+    /// Waits until no run is producing on this instance, for at most `within`, and returns the
+    /// runs still producing then (0: every one ended). This is what a graceful shutdown awaits
+    /// (see [`Lifecycle`](crate::Lifecycle) below): the runs of a stopping instance finish
+    /// their answers while their clients, drained to another instance, read them there.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::run::RunError> {
+    /// use std::time::Duration;
+    ///
+    /// let runs = nestish_core::run::Runs::new();
+    /// runs.start("ann", futures::stream::iter(["a", "b"])).await?;
+    /// assert_eq!(runs.settle(Duration::from_secs(5)).await, 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn settle(&self, within: Duration) -> usize {
+        let settled = async {
+            loop {
+                // Registered before the count is read, so an end in between is not missed.
+                let idle = self.inner.idle.notified();
+                if self.running() == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        let _ = tokio::time::timeout(within, settled).await;
+        self.running()
     }
 
     /// The run's control records, checked against `owner`; an id that [`RunId`] never has is
