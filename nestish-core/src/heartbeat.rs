@@ -6,7 +6,9 @@
 //! slot reference of 8 while the stream is registered. Time is counted in ticks of a tenth of
 //! the interval, and a heartbeat is due at the first tick a full interval after the stream fell
 //! silent (the moment its last write was followed by nothing more to send): never early, and
-//! at most a tick (10 % of the interval) late.
+//! at most a tick (10 % of the interval) late; two ticks for a stream that wrote while it was
+//! registered, whose silence is placed by the ticks the driver has fired, not by the clock
+//! (early only if the runtime ran the driver more than a tick late then).
 //!
 //! A stream registers only when it goes silent, and again only when its heartbeat came due
 //! while it was writing; writing itself touches nothing shared and reads no clock. A dropped stream takes its
@@ -14,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-/// Ticks in an interval: a heartbeat is at most one tick late.
+/// Ticks in an interval: a heartbeat is at most one tick late (two after a busy stream's last write).
 const TICKS_PER_INTERVAL: u64 = 10;
 
 /// Slots of the wheel: more than the ticks a deadline can be ahead of now (an interval, plus
@@ -31,6 +33,12 @@ const SLOTS: usize = 16;
 
 /// The shortest tick: heartbeats of a few milliseconds are not worth a faster driver.
 const MIN_TICK: Duration = Duration::from_millis(1);
+
+/// Marks (see [`Marks`]) come in chunks of this many, made as the entries grow, up to
+/// `MARK_CHUNKS` chunks: a million streams on one wheel. Entries past that have no mark, and are
+/// woken at their tick to look for themselves.
+const MARK_CHUNK: usize = 1024;
+const MARK_CHUNKS: usize = 1024;
 
 /// The heartbeat wheels of an application, one per interval its routes use.
 #[derive(Debug, Default)]
@@ -48,6 +56,7 @@ impl Heartbeats {
                 tick,
                 span: interval.as_nanos().div_ceil(tick.as_nanos()) as u64,
                 start: Instant::now(),
+                marks: Marks::new(),
                 inner: Mutex::default(),
                 fired: AtomicU64::new(0),
                 work: Arc::new(Notify::new()),
@@ -64,6 +73,7 @@ pub(crate) struct Wheel {
     /// Ticks in the interval: 10, or fewer for intervals under 10 ms.
     span: u64,
     start: Instant,
+    marks: Marks,
     inner: Mutex<Slots>,
     /// `Slots::fired_through`, readable without the lock: a stream registered for a later tick
     /// is still registered.
@@ -71,6 +81,55 @@ pub(crate) struct Wheel {
     /// Wakes a driver that sleeps because nothing is registered (or the wheel is gone).
     work: Arc<Notify>,
     driver: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Per entry, the tick its stream last fell silent at, written by the stream without the lock
+/// and read by the driver at the entry's tick. A stream that keeps writing stays registered for
+/// the tick it registered for; at that tick, the driver reads in its mark that its heartbeat is
+/// due later and moves it there, rather than waking it (a whole poll of its connection, about
+/// 2,400 instructions, once an interval for every busy stream) to move itself.
+struct Marks {
+    chunks: Box<[OnceLock<Box<[AtomicU64; MARK_CHUNK]>>]>,
+}
+
+impl Marks {
+    fn new() -> Self {
+        Self {
+            chunks: (0..MARK_CHUNKS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The mark of entry `key`, if its chunk exists.
+    fn get(&self, key: u32) -> Option<&AtomicU64> {
+        let key = key as usize;
+        let chunk = self.chunks.get(key / MARK_CHUNK)?.get()?;
+        Some(&chunk[key % MARK_CHUNK])
+    }
+
+    /// Makes the chunk of entry `key` (under the wheel's lock, when the entry is made).
+    fn make(&self, key: u32) {
+        if let Some(chunk) = self.chunks.get(key as usize / MARK_CHUNK) {
+            chunk.get_or_init(|| Box::new(std::array::from_fn(|_| AtomicU64::new(0))));
+        }
+    }
+
+    /// Records that the stream of entry `key` fell silent at tick `last_write`.
+    fn set(&self, key: u32, last_write: u64) {
+        if let Some(mark) = self.get(key) {
+            mark.store(last_write, Ordering::Relaxed);
+        }
+    }
+}
+
+impl std::fmt::Debug for Marks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let made = self
+            .chunks
+            .iter()
+            .filter(|chunk| chunk.get().is_some())
+            .count();
+        f.debug_struct("Marks").field("chunks", &made).finish()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -155,24 +214,31 @@ impl Wheel {
     /// it will be. `new_waker`: the task polls with another waker than it did before.
     ///
     /// A stream already registered for a tick still ahead keeps that registration, even if it
-    /// wrote since: woken then, it registers again for its new deadline. So a stream that
-    /// writes more often than its interval takes the wheel's lock once an interval, not once
-    /// a write.
+    /// wrote since: at that tick the driver moves it to its new deadline (see [`Marks`]). So a
+    /// stream that writes more often than its interval takes the wheel's lock once an interval,
+    /// not once a write, and is not woken for its heartbeat.
     pub(crate) fn due(
         self: &Arc<Self>,
         heartbeat: &mut Heartbeat,
         cx: &mut Context<'_>,
         new_waker: bool,
     ) -> bool {
-        // Silent again without a write since the last look, with the same waker, and still
-        // registered for a tick the driver has not fired: nothing can have changed but the
-        // clock, and the wheel wakes the stream at that tick (at or before its deadline) to look
-        // again. So the clock is read once per silence, not each time the stream is polled
-        // (hyper polls a body twice more after each frame it takes).
-        if heartbeat.last_write != WROTE
-            && !new_waker
-            && heartbeat.registered > self.fired.load(Ordering::Acquire)
-        {
+        // Still registered for a tick the driver has not fired, with the same waker: the wheel
+        // wakes the stream at that tick (at or before its deadline) to look again, and nothing
+        // but the moment of its last write can have changed. So no clock is read: not when it
+        // is polled again while silent (hyper polls a body twice more after each frame it
+        // takes), and not when it falls silent after a write. That moment is now, before the
+        // driver fires the tick after the last one it fired (it fires every tick while a stream
+        // is registered, this one included): the second tick after that one begins at or after
+        // it, unless the driver runs more than a tick late. A busy stream falls silent after
+        // every frame, and reading the clock then was a fifth of what nestish added to a
+        // delivered hub event.
+        let fired = self.fired.load(Ordering::Acquire);
+        if !new_waker && heartbeat.registered > fired {
+            if heartbeat.last_write == WROTE {
+                heartbeat.last_write = fired + 2;
+                self.marks.set(heartbeat.key, heartbeat.last_write);
+            }
             return false;
         }
         let (elapsed, tick) = self.elapsed();
@@ -198,14 +264,21 @@ impl Wheel {
         if heartbeat.key == NO_KEY {
             heartbeat.key = slots.free.pop().unwrap_or_else(|| {
                 slots.entries.push(Entry::default());
-                u32::try_from(slots.entries.len() - 1).unwrap_or(NO_KEY)
+                let key = u32::try_from(slots.entries.len() - 1).unwrap_or(NO_KEY);
+                self.marks.make(key);
+                key
             });
             heartbeat.generation = slots.entries[heartbeat.key as usize].generation;
         }
         let (key, generation) = (heartbeat.key, heartbeat.generation);
+        self.marks.set(key, heartbeat.last_write);
         let entry = &mut slots.entries[key as usize];
         match &entry.waker {
-            Some(waker) if entry.due == Some(due) && waker.will_wake(cx.waker()) => return false,
+            Some(waker) if entry.due == Some(due) && waker.will_wake(cx.waker()) => {
+                // The driver moved it here (see `fire`).
+                heartbeat.registered = due;
+                return false;
+            }
             _ => entry.waker = Some(cx.waker().clone()),
         }
         if entry.due != Some(due) {
@@ -264,6 +337,18 @@ impl Wheel {
             let entry = &mut slots.entries[key as usize];
             // Moved to a later tick, or freed since: not this one's.
             if entry.generation != generation || entry.due != Some(tick) {
+                continue;
+            }
+            // Fell silent again since it registered: due later, where it goes without being
+            // woken (within the wheel's slots; a driver running late wakes it instead).
+            let later = self
+                .marks
+                .get(key)
+                .map(|mark| mark.load(Ordering::Relaxed) + self.span);
+            if let Some(later) = later.filter(|&later| later > tick && later - tick < SLOTS as u64)
+            {
+                entry.due = Some(later);
+                slots.slots[(later % SLOTS as u64) as usize].push((key, generation));
                 continue;
             }
             entry.due = None;
@@ -344,5 +429,56 @@ mod tests {
             assert!(pending <= 2, "{pending} slot entries for one stream");
         }
         assert!((3..=4).contains(&registrations), "{registrations} in 30 s");
+    }
+
+    /// Counts its wakes, and lets a test wait for the next one.
+    #[derive(Default)]
+    struct Wakes {
+        count: std::sync::atomic::AtomicUsize,
+        notify: Notify,
+    }
+
+    impl futures::task::ArcWake for Wakes {
+        fn wake_by_ref(this: &Arc<Self>) {
+            this.count.fetch_add(1, Ordering::SeqCst);
+            this.notify.notify_one();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_that_keeps_writing_is_moved_to_its_new_tick_not_woken() {
+        let interval = Duration::from_secs(10);
+        let wheel = Heartbeats::default().wheel(interval);
+        let wakes = Arc::new(Wakes::default());
+        let waker = futures::task::waker(Arc::clone(&wakes));
+        let mut cx = Context::from_waker(&waker);
+        let mut heartbeat = wheel.start();
+        assert!(!wheel.due(&mut heartbeat, &mut cx, true), "it just wrote");
+        for _ in 0..45 {
+            // The driver fires every tick meanwhile (time moves on by itself while paused).
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            heartbeat.wrote();
+            assert!(!wheel.due(&mut heartbeat, &mut cx, false), "it just wrote");
+        }
+        assert_eq!(
+            wakes.count.load(Ordering::SeqCst),
+            0,
+            "woken while it wrote every second"
+        );
+        // Silent from now on: woken for its heartbeat an interval later, at most two ticks
+        // (2 s) late, and never early.
+        let silent = Instant::now();
+        loop {
+            let woken = wakes.notify.notified();
+            if wheel.due(&mut heartbeat, &mut cx, false) {
+                break;
+            }
+            woken.await;
+        }
+        let after = silent.elapsed();
+        assert!(
+            after >= interval && after <= interval + Duration::from_secs(2),
+            "heartbeat due {after:?} after the last write"
+        );
     }
 }
