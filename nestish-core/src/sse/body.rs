@@ -106,6 +106,7 @@ impl Stats {
     }
 
     /// A frame of `events` events (and heartbeats) in `bytes` bytes goes out.
+    #[inline]
     fn sent(&mut self, config: &SseConfig, events: u64, bytes: usize) {
         let bytes = bytes as u64;
         if let Some(metrics) = &config.metrics {
@@ -372,12 +373,13 @@ where
     /// Whether the stream must end now, and why: the server is shutting down, its credentials
     /// were revoked or have expired, or its lifetime is over; if not, makes sure the task is
     /// woken when any of these happens.
-    fn must_end(&mut self, cx: &mut Context<'_>) -> Option<End> {
+    /// `new_waker`: the task polls with another waker than the one the shutdown wake list has.
+    fn must_end(&mut self, cx: &mut Context<'_>, new_waker: bool) -> Option<End> {
         let state = self.open.state();
         if state.is_shutting_down() {
             return Some(End::Shutdown);
         }
-        if !self.shutdown.will_wake(cx.waker()) {
+        if new_waker {
             // A new task polls the stream: a revocation wakes it (registered before the flag
             // is read, so one in between is not missed).
             if let Some(ticket) = self.ticket.as_deref() {
@@ -426,7 +428,7 @@ where
         let mut this = self.project();
         let new_waker = !this.shutdown.will_wake(cx.waker());
         if this.stream.is_some() {
-            if let Some(end) = this.must_end(cx) {
+            if let Some(end) = this.must_end(cx, new_waker) {
                 this.finish(end);
             }
         }
