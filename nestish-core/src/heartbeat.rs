@@ -217,6 +217,10 @@ impl Wheel {
     /// wrote since: at that tick the driver moves it to its new deadline (see [`Marks`]). So a
     /// stream that writes more often than its interval takes the wheel's lock once an interval,
     /// not once a write, and is not woken for its heartbeat.
+    ///
+    /// Inlined up to its first answer, which is the answer to almost every poll of a busy stream
+    /// (the body calling it is generic, compiled in the application's crate).
+    #[inline]
     pub(crate) fn due(
         self: &Arc<Self>,
         heartbeat: &mut Heartbeat,
@@ -241,6 +245,17 @@ impl Wheel {
             }
             return false;
         }
+        self.due_by_the_clock(heartbeat, cx, new_waker)
+    }
+
+    /// [`Wheel::due`] for a stream that is not registered for a tick still ahead (or polled
+    /// with a new waker): reads the clock, and registers it if its heartbeat is not due yet.
+    fn due_by_the_clock(
+        self: &Arc<Self>,
+        heartbeat: &mut Heartbeat,
+        cx: &mut Context<'_>,
+        new_waker: bool,
+    ) -> bool {
         let (elapsed, tick) = self.elapsed();
         let now = elapsed / tick;
         if heartbeat.last_write == WROTE {

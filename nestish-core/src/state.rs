@@ -42,6 +42,9 @@ impl State {
         }
     }
 
+    // Inlined: every SSE body asks at every poll, from code generic over its stream and so
+    // compiled in the application's crate.
+    #[inline]
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::SeqCst)
     }
