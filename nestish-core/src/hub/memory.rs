@@ -22,6 +22,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::backend::{BoxFuture, HubBackend, Subscription};
+use super::presence::{self, JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode};
 use super::{HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
@@ -90,7 +91,7 @@ pub struct HubUsage {
 }
 
 /// Every topic, and what the bounds need to know of them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Topics {
     by_name: HashMap<Arc<str>, Topic>,
     /// The topics without a subscriber, least recently active first (by activity stamp).
@@ -103,6 +104,8 @@ struct Topics {
     floor: u64,
     /// Topics removed at the bounds.
     evicted: u64,
+    /// Who is subscribed to the topics whose presence is kept.
+    members: Members,
 }
 
 #[derive(Debug)]
@@ -191,6 +194,28 @@ impl Topic {
 }
 
 impl Topics {
+    fn new(config: &HubConfig) -> Self {
+        Self {
+            by_name: HashMap::new(),
+            idle: BTreeMap::new(),
+            clock: 0,
+            bytes: 0,
+            floor: 0,
+            evicted: 0,
+            members: Members::new(config.presence_limit),
+        }
+    }
+
+    /// Publishes the announcement `kind` of `principal` on `topic` (which has subscribers, so
+    /// is never removed for it): in the same hold of the lock as the change it announces, so
+    /// announcements come in the order of the changes.
+    fn announce(&mut self, topic: &str, kind: &'static str, principal: &str, config: &HubConfig) {
+        let event = presence::announcement(kind, principal);
+        if let Err(error) = self.publish(topic, &event, config) {
+            tracing::warn!(%error, kind, "hub: a presence announcement could not be published");
+        }
+    }
+
     /// Stamps `name`'s activity now and files it among the idle topics (it has no subscriber).
     fn file_idle(&mut self, name: &Arc<str>, now: Instant) {
         let stamp = self.clock;
@@ -407,7 +432,7 @@ impl MemoryBackend {
     #[must_use]
     pub fn new(config: HubConfig) -> Self {
         Self {
-            topics: Arc::default(),
+            topics: Arc::new(Mutex::new(Topics::new(&config))),
             config,
         }
     }
@@ -456,6 +481,53 @@ impl HubBackend for MemoryBackend {
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
+        self.subscribe_for(topic, last_event_id, None)
+    }
+
+    fn subscribe_as(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        principal: Arc<str>,
+    ) -> Subscription {
+        self.subscribe_for(topic, last_event_id, Some(principal))
+    }
+
+    fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {
+        let presence = if (self.config.presence)(topic).kept() {
+            Ok(self.lock().members.presence(topic))
+        } else {
+            Err(HubError::PresenceOff {
+                topic: topic.to_owned(),
+            })
+        };
+        Box::pin(std::future::ready(presence))
+    }
+
+    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
+        let history = self
+            .lock()
+            .by_name
+            .get(topic)
+            .map(|state| state.history.iter().cloned().collect())
+            .unwrap_or_default();
+        Box::pin(std::future::ready(Ok(history)))
+    }
+
+    fn topic_class(&self, topic: &str) -> &'static str {
+        (self.config.classify)(topic)
+    }
+}
+
+impl MemoryBackend {
+    /// A subscription to `topic`, after `last_event_id`, for `principal` if any: a member of
+    /// the topic's presence while it lives, if that is kept.
+    fn subscribe_for(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        principal: Option<Arc<str>>,
+    ) -> Subscription {
         let config = self.config;
         let mut topics = self.lock();
         let now = Instant::now();
@@ -490,6 +562,20 @@ impl HubBackend for MemoryBackend {
             ),
             None => (None, state.next_id - 1),
         };
+        // A member once it receives the topic's events, so its own arrival is among them.
+        let mode = (config.presence)(topic);
+        let member = principal.filter(|_| mode.kept()).map(|principal| {
+            if let Some(joined) = topics.members.join(&key, &principal)
+                && mode == PresenceMode::Announced
+            {
+                topics.announce(&key, JOIN_EVENT, &joined, &config);
+            }
+            Box::new(Member {
+                principal,
+                announced: mode == PresenceMode::Announced,
+                config,
+            })
+        });
         drop(topics);
         Box::pin(MemorySubscription {
             place: Place {
@@ -499,23 +585,10 @@ impl HubBackend for MemoryBackend {
                 replay,
                 cursor,
                 seen,
+                member,
             },
             live: live_stream(live),
         })
-    }
-
-    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
-        let history = self
-            .lock()
-            .by_name
-            .get(topic)
-            .map(|state| state.history.iter().cloned().collect())
-            .unwrap_or_default();
-        Box::pin(std::future::ready(Ok(history)))
-    }
-
-    fn topic_class(&self, topic: &str) -> &'static str {
-        (self.config.classify)(topic)
     }
 }
 
@@ -560,6 +633,18 @@ struct Place {
     cursor: Option<u64>,
     /// The last id delivered (or skipped as already seen).
     seen: u64,
+    /// The principal this subscription makes a member of the topic's presence (boxed: most
+    /// subscriptions have none).
+    member: Option<Box<Member>>,
+}
+
+/// A subscription's principal, as a member of its topic's presence.
+struct Member {
+    principal: Arc<str>,
+    /// Whether arrivals and departures are published on the topic.
+    announced: bool,
+    /// The hub's bounds, for those publications.
+    config: HubConfig,
 }
 
 impl Place {
@@ -632,6 +717,17 @@ impl Drop for Place {
             return;
         };
         let mut topics = lock(&topics);
+        if let Some(member) = self.member.take() {
+            let change = topics.members.leave(&self.topic, &member.principal);
+            if member.announced {
+                if let Some(left) = change.left {
+                    topics.announce(&self.topic, LEAVE_EVENT, &left, &member.config);
+                }
+                if let Some(listed) = change.listed {
+                    topics.announce(&self.topic, JOIN_EVENT, &listed, &member.config);
+                }
+            }
+        }
         let Some(state) = topics.by_name.get_mut(&self.topic) else {
             return;
         };

@@ -35,14 +35,14 @@ impl Keys {
     }
 
     /// `<prefix>{<partition>}`: what every name of `topic` starts with.
-    fn tagged(&self, topic: &str) -> String {
+    pub(super) fn tagged(&self, topic: &str) -> String {
         format!("{}{{{}}}", self.prefix, self.partition(topic))
     }
 
     /// The sorted set of the topics of `topic`'s partition, scored by their last publication (µs
     /// of the Redis clock): the least recently published goes first at the bound. (No topic's
     /// key can be named so: theirs end in `:meta` or `:events`.)
-    fn index(&self, topic: &str) -> String {
+    pub(super) fn index(&self, topic: &str) -> String {
         format!("{}topics", self.tagged(topic))
     }
 
@@ -54,6 +54,20 @@ impl Keys {
     /// The stream of a topic's events, entry `<id>-0` holding field `e`: the stored event.
     pub(super) fn events(&self, topic: &str) -> String {
         format!("{}{topic}:events", self.tagged(topic))
+    }
+
+    /// The sorted set of a topic's presence entries, `<instance>\n<principal as JSON>`, each
+    /// scored by its expiry (ms of the Redis clock); an entry `<instance>\n` says that instance
+    /// holds more principals than it lists.
+    pub(super) fn presence(&self, topic: &str) -> String {
+        format!("{}{topic}:presence", self.tagged(topic))
+    }
+
+    /// The hash of a topic's present principals (as JSON), each with its number of entries
+    /// (instances holding it): the first entry of a principal is its arrival, its last its
+    /// departure.
+    pub(super) fn members(&self, topic: &str) -> String {
+        format!("{}{topic}:members", self.tagged(topic))
     }
 
     /// The Pub/Sub channel a topic's publications are announced on: an instance listens to it
@@ -73,7 +87,7 @@ impl Keys {
     }
 
     /// The most topics a partition's index holds: `max` over the partitions, rounded up.
-    fn per_partition(&self, max: usize) -> usize {
+    pub(super) fn per_partition(&self, max: usize) -> usize {
         max.div_ceil(self.partitions as usize).max(1)
     }
 }
@@ -99,7 +113,7 @@ end
 /// holds `max` topics, deleting the keys of the least recently published ones (of the same
 /// partition: `prefix` is the partition's tagged prefix, so they are on the same slot); the index
 /// expires with its newest topic. ARGV[1] is the ttl.
-const INDEX: &str = r"
+pub(super) const INDEX: &str = r"
 local function index(topic, max, prefix)
   local now = redis.call('TIME')
   local us = tonumber(now[1]) * 1000000 + tonumber(now[2])
@@ -118,20 +132,35 @@ local function index(topic, max, prefix)
 end
 ";
 
+/// `append(stored)`: the publication of `stored` on the topic, as the publish script does it:
+/// the next id, the stream, the expiry, the announcement. The ARGV it reads are the publish
+/// script's (see [`PUBLISH`]), so a script that includes it takes those first.
+pub(super) fn append_fragment() -> String {
+    format!(
+        r"local function append(stored)
+index(ARGV[5], ARGV[6], ARGV[7])
+{ENSURE_EPOCH}
+local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', stored)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+redis.call(ARGV[8], ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\n' .. ARGV[5] .. stored)
+return id, base
+end
+"
+    )
+}
+
 /// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics of
 /// the partition, tagged prefix, the announcing command (`PUBLISH`, or `SPUBLISH` on a
 /// cluster). Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
 static PUBLISH: LazyLock<[Script; 2]> = LazyLock::new(|| {
     both(&format!(
         "{INDEX}
-index(ARGV[5], ARGV[6], ARGV[7])
-{ENSURE_EPOCH}
-local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-redis.call(ARGV[8], ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\\n' .. ARGV[5] .. ARGV[2])
-return {{id, base}}"
+{}
+local id, base = append(ARGV[2])
+return {{id, base}}",
+        append_fragment()
     ))
 });
 
@@ -159,12 +188,12 @@ return {{base, last, redis.call('XRANGE', KEYS[2], '(' .. from .. '-0', '+', 'CO
 /// master demoted by a failover would run a script without flags until its first write fails
 /// (`READONLY` error, and the client keeps its slot map), where one declared as writing is
 /// answered `MOVED`, so the client follows the new master.
-fn both(body: &str) -> [Script; 2] {
+pub(super) fn both(body: &str) -> [Script; 2] {
     [Script::new(body), Script::new(&format!("#!lua\n{body}"))]
 }
 
 /// The variant of `script` for the hub's connection.
-fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
+pub(super) fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
     &script[usize::from(shared.conn.is_cluster())]
 }
 

@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use super::interest::{self, Joined};
+use super::presence;
 use super::scripts::{self, Synced};
 use super::{Live, Shared};
 use crate::hub::HubEvent;
@@ -23,11 +24,13 @@ const REPLAY_BATCH: usize = 128;
 /// signals the connection is back first.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// A subscription to `topic` on the hub `shared`, resuming after `last_event_id`.
+/// A subscription to `topic` on the hub `shared`, resuming after `last_event_id`, for
+/// `principal` if any (a member of the topic's presence while it lives, if that is kept).
 pub(super) fn subscribe(
     shared: &Arc<Shared>,
     topic: &str,
     last_event_id: Option<u64>,
+    principal: Option<Arc<str>>,
 ) -> Subscription {
     // Joined before anything is read from Redis, which waits until the instance listens to the
     // topic: an event published after that read is announced after it, and so reaches this
@@ -50,6 +53,7 @@ pub(super) fn subscribe(
         membership: Membership {
             shared: Arc::clone(shared),
             topic: topic.to_owned(),
+            principal: principal.filter(|principal| presence::join(shared, topic, principal)),
         },
         live,
         pending: VecDeque::new(),
@@ -243,10 +247,15 @@ impl Subscriber {
 struct Membership {
     shared: Arc<Shared>,
     topic: String,
+    /// The principal it makes a member of the topic's presence, if that is kept.
+    principal: Option<Arc<str>>,
 }
 
 impl Drop for Membership {
     fn drop(&mut self) {
+        if let Some(principal) = &self.principal {
+            presence::leave(&self.shared, &self.topic, principal);
+        }
         // This subscriber's receiver is dropped after this guard (field order), so it still
         // counts there.
         interest::leave(&self.shared, &self.topic);
