@@ -3,11 +3,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use futures_core::Stream;
 
-use super::{HubError, HubEvent, Presence};
+use super::{HubError, HubEvent, Presence, SubscribeAs};
 use crate::MessageEvent;
 
 /// A boxed future, as backends return them.
@@ -53,16 +52,17 @@ pub trait HubBackend: Send + Sync + 'static {
     /// one, with no gap and no duplicate between the two. `None`: new events only.
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription;
 
-    /// As [`subscribe`](Self::subscribe), for `principal`, a member of the topic's presence
-    /// while the subscription lives (if the engine keeps the topic's presence). By default, the
-    /// engine keeps none: a plain subscription.
+    /// As [`subscribe`](Self::subscribe), for `who`: its principal a member of the topic's
+    /// presence while the subscription lives, and the topic's presence events delivered to it if
+    /// it asks (when the engine keeps the topic's presence). By default, the engine keeps none:
+    /// a plain subscription.
     fn subscribe_as(
         &self,
         topic: &str,
         last_event_id: Option<u64>,
-        principal: Arc<str>,
+        who: SubscribeAs,
     ) -> Subscription {
-        let _ = principal;
+        let _ = who;
         self.subscribe(topic, last_event_id)
     }
 

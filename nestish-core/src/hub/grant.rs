@@ -10,7 +10,7 @@
 use std::any::type_name;
 use std::sync::Arc;
 
-use super::{Hub, HubError, Subscription};
+use super::{Hub, HubError, SubscribeAs, Subscription};
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::{HttpError, MessageEvent};
 
@@ -355,6 +355,36 @@ impl GrantedHub {
                 .subscribe_as(topic, last_event_id, Arc::clone(principal)),
             None => self.hub.subscribe(topic, last_event_id),
         })
+    }
+
+    /// As [`subscribe`](Self::subscribe), receiving the topic's `join` and `leave` events too
+    /// (when its presence is [`PresenceMode::Announced`](super::PresenceMode::Announced)): for
+    /// a page that shows who is there.
+    ///
+    /// # Errors
+    ///
+    /// 403 when no grant allows it; the message names no topic.
+    ///
+    /// ```
+    /// # use nestish_core::hub::{GrantedHub, Hub, TopicGrant};
+    /// let hub = GrantedHub::new(Hub::new(), vec![TopicGrant::subscribe("room:1")]);
+    /// assert!(hub.subscribe_with_presence_events("room:1", None).is_ok());
+    /// ```
+    pub fn subscribe_with_presence_events(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+    ) -> Result<Subscription, HttpError> {
+        if !self.may_subscribe(topic) {
+            return Err(HttpError::forbidden("topic not granted"));
+        }
+        let who = match &self.principal {
+            Some(principal) => SubscribeAs::principal(Arc::clone(principal)),
+            None => SubscribeAs::anonymous(),
+        };
+        Ok(self
+            .hub
+            .subscribe_as(topic, last_event_id, who.presence_events()))
     }
 
     /// [`Hub::publish`], if a grant lets the principal publish on `topic`.

@@ -22,7 +22,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::backend::{BoxFuture, HubBackend, Subscription};
-use super::presence::{self, JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode};
+use super::presence::{
+    self, JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode, SubscribeAs,
+};
 use super::{HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
@@ -206,13 +208,17 @@ impl Topics {
         }
     }
 
-    /// Publishes the announcement `kind` of `principal` on `topic` (which has subscribers, so
-    /// is never removed for it): in the same hold of the lock as the change it announces, so
-    /// announcements come in the order of the changes.
-    fn announce(&mut self, topic: &str, kind: &'static str, principal: &str, config: &HubConfig) {
-        let event = presence::announcement(kind, principal);
-        if let Err(error) = self.publish(topic, &event, config) {
-            tracing::warn!(%error, kind, "hub: a presence announcement could not be published");
+    /// Sends the announcement `kind` of `principal` to `topic`'s subscribers (those that asked
+    /// for it take it): in the same hold of the lock as the change it announces, so
+    /// announcements come in the order of the changes, and of the topic's events.
+    fn announce(&self, topic: &str, kind: &'static str, principal: &str) {
+        if let Some(live) = self
+            .by_name
+            .get(topic)
+            .and_then(|state| state.live.as_ref())
+        {
+            // No receiver left is not an error: the last subscriber is leaving.
+            let _ = live.send(presence::announcement(kind, principal));
         }
     }
 
@@ -481,16 +487,16 @@ impl HubBackend for MemoryBackend {
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
-        self.subscribe_for(topic, last_event_id, None)
+        self.subscribe_for(topic, last_event_id, SubscribeAs::anonymous())
     }
 
     fn subscribe_as(
         &self,
         topic: &str,
         last_event_id: Option<u64>,
-        principal: Arc<str>,
+        who: SubscribeAs,
     ) -> Subscription {
-        self.subscribe_for(topic, last_event_id, Some(principal))
+        self.subscribe_for(topic, last_event_id, who)
     }
 
     fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {
@@ -520,13 +526,13 @@ impl HubBackend for MemoryBackend {
 }
 
 impl MemoryBackend {
-    /// A subscription to `topic`, after `last_event_id`, for `principal` if any: a member of
+    /// A subscription to `topic`, after `last_event_id`, for `who`: its principal a member of
     /// the topic's presence while it lives, if that is kept.
     fn subscribe_for(
         &self,
         topic: &str,
         last_event_id: Option<u64>,
-        principal: Option<Arc<str>>,
+        who: SubscribeAs,
     ) -> Subscription {
         let config = self.config;
         let mut topics = self.lock();
@@ -564,16 +570,17 @@ impl MemoryBackend {
         };
         // A member once it receives the topic's events, so its own arrival is among them.
         let mode = (config.presence)(topic);
+        let announced = mode == PresenceMode::Announced;
+        let (principal, presence_events) = who.into_parts();
         let member = principal.filter(|_| mode.kept()).map(|principal| {
             if let Some(joined) = topics.members.join(&key, &principal)
-                && mode == PresenceMode::Announced
+                && announced
             {
-                topics.announce(&key, JOIN_EVENT, &joined, &config);
+                topics.announce(&key, JOIN_EVENT, &joined);
             }
             Box::new(Member {
                 principal,
-                announced: mode == PresenceMode::Announced,
-                config,
+                announced,
             })
         });
         drop(topics);
@@ -586,6 +593,7 @@ impl MemoryBackend {
                 cursor,
                 seen,
                 member,
+                presence_events: presence_events && announced,
             },
             live: live_stream(live),
         })
@@ -636,15 +644,15 @@ struct Place {
     /// The principal this subscription makes a member of the topic's presence (boxed: most
     /// subscriptions have none).
     member: Option<Box<Member>>,
+    /// Whether it takes the topic's presence events (the live events without an id).
+    presence_events: bool,
 }
 
 /// A subscription's principal, as a member of its topic's presence.
 struct Member {
     principal: Arc<str>,
-    /// Whether arrivals and departures are published on the topic.
+    /// Whether arrivals and departures are announced to the topic's subscribers.
     announced: bool,
-    /// The hub's bounds, for those publications.
-    config: HubConfig,
 }
 
 impl Place {
@@ -696,7 +704,10 @@ where
                         place.seen = id;
                         return Poll::Ready(Some(event));
                     }
-                    _ => continue,
+                    Some(_) => continue,
+                    // A presence announcement: the one live event without an id.
+                    None if place.presence_events => return Poll::Ready(Some(event)),
+                    None => continue,
                 },
                 Poll::Ready(Some(Err(RecvError::Lagged(_)))) => place.resync(),
                 // `live` ends instead of yielding `Closed`.
@@ -721,10 +732,10 @@ impl Drop for Place {
             let change = topics.members.leave(&self.topic, &member.principal);
             if member.announced {
                 if let Some(left) = change.left {
-                    topics.announce(&self.topic, LEAVE_EVENT, &left, &member.config);
+                    topics.announce(&self.topic, LEAVE_EVENT, &left);
                 }
                 if let Some(listed) = change.listed {
-                    topics.announce(&self.topic, JOIN_EVENT, &listed, &member.config);
+                    topics.announce(&self.topic, JOIN_EVENT, &listed);
                 }
             }
         }

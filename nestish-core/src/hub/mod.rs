@@ -88,7 +88,7 @@ pub use event::HubEvent;
 pub(crate) use grant::TopicGrants;
 pub use grant::{GrantError, GrantedHub, TopicGrant};
 pub use memory::{HubUsage, MemoryBackend};
-pub use presence::{JOIN_EVENT, LEAVE_EVENT, Presence, PresenceMode};
+pub use presence::{JOIN_EVENT, LEAVE_EVENT, Presence, PresenceMode, SubscribeAs};
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
 use revoke::Listeners;
@@ -408,10 +408,12 @@ impl Hub {
         self.backend.subscribe(topic, last_event_id)
     }
 
-    /// As [`subscribe`](Self::subscribe), for `principal`: while the subscription lives, the
-    /// principal is a member of the topic's [`presence`](Self::presence), if it is kept
-    /// ([`HubConfig::presence`]). A route subscribes through a [`GrantedHub`], which does this
-    /// with the principal its guards named
+    /// As [`subscribe`](Self::subscribe), for `who` (a principal's name, or a [`SubscribeAs`]):
+    /// while the subscription lives, its principal is a member of the topic's
+    /// [`presence`](Self::presence), if that is kept ([`HubConfig::presence`]), and it receives
+    /// the topic's `join` and `leave` events if it asks
+    /// ([`SubscribeAs::presence_events`]). A route subscribes through a [`GrantedHub`], which
+    /// does this with the principal its guards named
     /// ([`GuardRequest::principal`](crate::GuardRequest::principal)).
     ///
     /// ```
@@ -432,10 +434,9 @@ impl Hub {
         &self,
         topic: &str,
         last_event_id: Option<u64>,
-        principal: impl Into<Arc<str>>,
+        who: impl Into<SubscribeAs>,
     ) -> Subscription {
-        self.backend
-            .subscribe_as(topic, last_event_id, principal.into())
+        self.backend.subscribe_as(topic, last_event_id, who.into())
     }
 
     /// Who is subscribed to `topic`: the principals with a subscription to it on any instance

@@ -1,6 +1,6 @@
 //! Presence: who is subscribed to a topic, by the principals its guards named, across every
-//! instance of the app on the hub's engine; and, if the app asks, `join` and `leave` events on
-//! the topic when someone arrives or goes.
+//! instance of the app on the hub's engine; and, if the app asks, `join` and `leave` events to
+//! the subscriptions of the topic that want them, when someone arrives or goes.
 //!
 //! The trade-off: presence is counted per subscription opened and closed, never per event. A
 //! subscription made with a principal ([`GrantedHub::subscribe`](super::GrantedHub::subscribe)
@@ -15,17 +15,26 @@
 //! closes everywhere. A subscription without a principal (no guard named one) is nobody: it is
 //! neither listed nor counted.
 //!
+//! Announcements ([`PresenceMode::Announced`]) are opted into twice, as Centrifugo's join/leave
+//! messages are: by the topic, and by each subscription that wants them
+//! ([`SubscribeAs::presence_events`]), so a stream that does not ask never sees one. They are
+//! live only: no id, no place in the history (a page reload would otherwise fill it with its
+//! own departures and arrivals), so a client that reconnects reads the presence again instead of
+//! replaying them. Each subscription that asked gets each announcement once, in order with the
+//! topic's events, while it is live (one that lags behind its buffer, or whose instance loses
+//! Redis for a while, may miss some: it reads the presence again).
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), nestish_core::hub::HubError> {
-//! use nestish_core::hub::{Hub, HubConfig, MemoryBackend, PresenceMode};
+//! use nestish_core::hub::{Hub, HubConfig, MemoryBackend, PresenceMode, SubscribeAs};
 //!
 //! let config = HubConfig::default().presence(|topic| {
 //!     if topic.starts_with("room:") { PresenceMode::Announced } else { PresenceMode::Off }
 //! });
 //! let hub = Hub::with_backend(MemoryBackend::new(config));
 //! let first_tab = hub.subscribe_as("room:1", None, "user:ann");
-//! let second_tab = hub.subscribe_as("room:1", None, "user:ann");
+//! let second_tab = hub.subscribe_as("room:1", None, SubscribeAs::principal("user:ann"));
 //! let presence = hub.presence("room:1").await?;
 //! assert_eq!(presence.principals, ["user:ann"]);
 //! drop((first_tab, second_tab));
@@ -36,15 +45,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::HubEvent;
 use crate::MessageEvent;
 
 /// The event type of the announcement that a principal joined a topic (its first subscription
-/// anywhere): data `{"principal":"<id>"}`, published on the topic itself.
+/// anywhere): data `{"principal":"<id>"}`, without an id.
 pub const JOIN_EVENT: &str = "join";
 
 /// The event type of the announcement that a principal left a topic (its last subscription
 /// anywhere closed, or the instance holding it died and its entry expired): data
-/// `{"principal":"<id>"}`, published on the topic itself.
+/// `{"principal":"<id>"}`, without an id.
 pub const LEAVE_EVENT: &str = "leave";
 
 /// Whether a topic's presence is kept, and announced ([`HubConfig::presence`](super::HubConfig::presence)).
@@ -71,10 +81,9 @@ pub enum PresenceMode {
     Off,
     /// Kept, and read with [`Hub::presence`](super::Hub::presence).
     Listed,
-    /// Kept, and each arrival and departure is published on the topic as a [`JOIN_EVENT`] or
-    /// [`LEAVE_EVENT`] event: an ordinary event of the topic, with its id and its place in the
-    /// history, so every subscriber gets each once, in order with the other events, and a
-    /// client that resumes gets those it missed.
+    /// Kept, and each arrival and departure is sent as a [`JOIN_EVENT`] or [`LEAVE_EVENT`]
+    /// event, without an id and outside the history, to the topic's subscriptions that ask for
+    /// them ([`SubscribeAs::presence_events`]), in order with the topic's events.
     Announced,
 }
 
@@ -137,17 +146,120 @@ impl Presence {
     }
 }
 
+/// Who a subscription is for ([`Hub::subscribe_as`](super::Hub::subscribe_as)): the principal
+/// it makes a member of the topic's presence, if any, and whether it receives the topic's
+/// `join` and `leave` events. A principal's name converts into one (`"user:ann".into()`).
+///
+/// ```
+/// use nestish_core::hub::SubscribeAs;
+///
+/// let member = SubscribeAs::principal("user:ann");
+/// assert_eq!(member.principal_name(), Some("user:ann"));
+/// let watcher = SubscribeAs::anonymous().presence_events();
+/// assert!(watcher.wants_presence_events() && watcher.principal_name().is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubscribeAs {
+    principal: Option<Arc<str>>,
+    presence_events: bool,
+}
+
+impl SubscribeAs {
+    /// For `principal`: a member of the topic's presence while the subscription lives.
+    ///
+    /// ```
+    /// let who = nestish_core::hub::SubscribeAs::principal("user:bob");
+    /// # let _ = who;
+    /// ```
+    #[must_use]
+    pub fn principal(principal: impl Into<Arc<str>>) -> Self {
+        Self {
+            principal: Some(principal.into()),
+            presence_events: false,
+        }
+    }
+
+    /// For nobody: not a member (a visitor who only watches).
+    ///
+    /// ```
+    /// let who = nestish_core::hub::SubscribeAs::anonymous();
+    /// assert_eq!(who.principal_name(), None);
+    /// ```
+    #[must_use]
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// The same, receiving the topic's [`JOIN_EVENT`] and [`LEAVE_EVENT`] events, if its
+    /// presence is [`PresenceMode::Announced`].
+    ///
+    /// ```
+    /// let who = nestish_core::hub::SubscribeAs::principal("user:ann").presence_events();
+    /// assert!(who.wants_presence_events());
+    /// ```
+    #[must_use]
+    pub fn presence_events(mut self) -> Self {
+        self.presence_events = true;
+        self
+    }
+
+    /// The principal, if any.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::hub::SubscribeAs::anonymous().principal_name(), None);
+    /// ```
+    #[must_use]
+    pub fn principal_name(&self) -> Option<&str> {
+        self.principal.as_deref()
+    }
+
+    /// Whether it receives the topic's presence events.
+    ///
+    /// ```
+    /// assert!(!nestish_core::hub::SubscribeAs::anonymous().wants_presence_events());
+    /// ```
+    #[must_use]
+    pub fn wants_presence_events(&self) -> bool {
+        self.presence_events
+    }
+
+    /// Its parts: the principal, and whether it wants presence events.
+    pub(crate) fn into_parts(self) -> (Option<Arc<str>>, bool) {
+        (self.principal, self.presence_events)
+    }
+}
+
+impl From<&str> for SubscribeAs {
+    fn from(principal: &str) -> Self {
+        Self::principal(principal)
+    }
+}
+
+impl From<String> for SubscribeAs {
+    fn from(principal: String) -> Self {
+        Self::principal(principal)
+    }
+}
+
+impl From<Arc<str>> for SubscribeAs {
+    fn from(principal: Arc<str>) -> Self {
+        Self::principal(principal)
+    }
+}
+
 /// `principal` as a JSON string (quoted and escaped): never a line break, so it fits in one
 /// `data:` line.
 pub(crate) fn json(principal: &str) -> String {
     serde_json::Value::from(principal).to_string()
 }
 
-/// The announcement `kind` ([`JOIN_EVENT`] or [`LEAVE_EVENT`]) of `principal`.
-pub(crate) fn announcement(kind: &'static str, principal: &str) -> MessageEvent {
+/// The announcement `kind` ([`JOIN_EVENT`] or [`LEAVE_EVENT`]) of `principal`, as sent: without
+/// an id.
+pub(crate) fn announcement(kind: &'static str, principal: &str) -> HubEvent {
     let event = MessageEvent::new(format!("{{\"principal\":{}}}", json(principal)));
     // A constant name without a line break: always a good event type.
-    event.event(kind).unwrap_or_else(|_| MessageEvent::new(""))
+    let event = event.event(kind).unwrap_or_default();
+    HubEvent::unnumbered(&event)
 }
 
 /// The members one instance holds, per topic: each principal with a subscription here, and which
@@ -262,6 +374,7 @@ impl Members {
     }
 
     /// Whether `principal` has a subscription to `topic` here.
+    #[cfg(feature = "redis")]
     pub(crate) fn holds(&self, topic: &str, principal: &str) -> bool {
         self.topics
             .get(topic)
@@ -338,10 +451,10 @@ mod tests {
     #[test]
     fn an_announcement_is_one_data_line_whatever_the_principal() {
         let event = announcement(JOIN_EVENT, "user:\"x\"\nline");
-        let encoded = crate::hub::HubEvent::published(4, &event);
+        assert_eq!(event.id(), None);
         assert_eq!(
-            encoded.encoded(),
-            b"event: join\nid: 4\ndata: {\"principal\":\"user:\\\"x\\\"\\nline\"}\n\n"
+            event.encoded(),
+            b"event: join\ndata: {\"principal\":\"user:\\\"x\\\"\\nline\"}\n\n"
         );
     }
 }

@@ -34,7 +34,7 @@ use self::interest::Local;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
 use super::revoke::Listeners;
-use super::{Hub, HubConfig, HubError, HubEvent, Presence, PresenceMode};
+use super::{Hub, HubConfig, HubError, HubEvent, Presence, PresenceMode, SubscribeAs};
 use crate::MessageEvent;
 
 /// What a local topic's broadcast channel carries to its subscribers.
@@ -49,6 +49,8 @@ enum Live {
     },
     /// The connection was lost and is back: announcements may have been missed.
     Resync,
+    /// A presence announcement (without an id), for the subscribers that asked for them.
+    Announcement(HubEvent),
 }
 
 /// The builder of a hub on Redis Streams: [`Hub::redis`], its bounds, then [`RedisHub::connect`].
@@ -501,16 +503,16 @@ impl HubBackend for RedisBackend {
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
-        subscription::subscribe(&self.shared, topic, last_event_id, None)
+        subscription::subscribe(&self.shared, topic, last_event_id, SubscribeAs::anonymous())
     }
 
     fn subscribe_as(
         &self,
         topic: &str,
         last_event_id: Option<u64>,
-        principal: Arc<str>,
+        who: SubscribeAs,
     ) -> Subscription {
-        subscription::subscribe(&self.shared, topic, last_event_id, Some(principal))
+        subscription::subscribe(&self.shared, topic, last_event_id, who)
     }
 
     fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {

@@ -25,10 +25,11 @@ use redis::{RedisResult, Script};
 use tokio::sync::Notify;
 
 use super::Shared;
-use super::scripts::{INDEX, append_fragment, both, pick};
-use crate::MessageEvent;
-use crate::hub::presence::{JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode, json};
-use crate::hub::{HubError, HubEvent};
+use super::scripts::{both, pick};
+use crate::hub::HubError;
+use crate::hub::presence::{
+    JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode, announcement, json,
+};
 
 /// How many heartbeats an instance sends per expiry: two may be lost (or late) before its entries
 /// expire.
@@ -249,9 +250,9 @@ async fn refresh(shared: &Shared, written: &Written) {
     }
 }
 
-/// The join and leave announcements as stored events, less the principal: `<head><principal as
-/// JSON><tail>` is the stored event ([`HubEvent::stored`]) of the announcement, which the script
-/// builds for the departures it finds expired.
+/// The join and leave announcements as they go on the wire, less the principal:
+/// `<head><principal as JSON><tail>` is the announcement, which the script builds for the
+/// departures it finds expired as for the others.
 struct Templates {
     join: Bytes,
     leave: Bytes,
@@ -260,18 +261,15 @@ struct Templates {
 
 impl Templates {
     fn new() -> Self {
-        // A byte no JSON string holds raw: where the principal goes.
+        // A principal whose JSON is found nowhere else in the announcement: where it goes.
         const MARK: &str = "\u{1}";
         let split = |kind: &'static str| {
-            let event = MessageEvent::new(format!("{{\"principal\":{MARK}}}"))
-                .event(kind)
-                .unwrap_or_default();
-            let stored = HubEvent::stored(&event);
-            let at = memchr::memchr(1, &stored).unwrap_or(stored.len());
-            (
-                stored.slice(..at),
-                stored.slice((at + 1).min(stored.len())..),
-            )
+            let event = announcement(kind, MARK);
+            let wire = Bytes::copy_from_slice(event.encoded());
+            let mark = json(MARK);
+            let at = memchr::memmem::find(&wire, mark.as_bytes()).unwrap_or(wire.len());
+            let rest = (at + mark.len()).min(wire.len());
+            (wire.slice(..at), wire.slice(rest..))
         };
         let (join, tail) = split(JOIN_EVENT);
         let (leave, _) = split(LEAVE_EVENT);
@@ -279,55 +277,56 @@ impl Templates {
     }
 }
 
-/// KEYS: meta, events, index, presence, members. ARGV 1 to 8: the publish script's (the second,
-/// the event, unused), for its announcements; then the instance, the expiry (ms), `1` to
-/// announce, the join head, the leave head, the tail, `1` to return the entries, how many
-/// principals are present, those principals, and the principals gone. Removes the expired
-/// entries (each principal whose last entry goes has left), writes the present principals'
-/// entries with a new expiry (each whose first entry it is has joined), removes the gone ones'
-/// (each whose last entry it is has left); announces those arrivals and departures if asked.
+/// KEYS: presence, members. ARGV: the instance, the expiry (ms), `1` to announce, the join head,
+/// the leave head, the tail, `1` to return the entries, the topic's channel, the topic, the
+/// announcing command (`PUBLISH`, or `SPUBLISH` on a cluster), how many principals are present,
+/// those principals, and the principals gone. Removes the expired entries (each principal whose
+/// last entry goes has left), writes the present principals' entries with a new expiry (each
+/// whose first entry it is has joined), removes the gone ones' (each whose last entry it is has
+/// left); announces those arrivals and departures on the topic's channel if asked, as
+/// `0 0 <topic length>\n<topic><event>` (id 0: no event of the topic).
 static WRITE: LazyLock<[Script; 2]> = LazyLock::new(|| {
-    both(&format!(
-        "{INDEX}
-{}
+    both(
+        r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local announce = ARGV[11] == '1'
+local function announce(head, principal)
+  if ARGV[3] == '1' then
+    redis.call(ARGV[10], ARGV[8], '0 0 ' .. string.len(ARGV[9]) .. '\n' .. ARGV[9] .. head .. principal .. ARGV[6])
+  end
+end
 local function gone(principal)
   if principal == '' then return end
-  if redis.call('HINCRBY', KEYS[5], principal, -1) <= 0 then
-    redis.call('HDEL', KEYS[5], principal)
-    if announce then append(ARGV[13] .. principal .. ARGV[14]) end
+  if redis.call('HINCRBY', KEYS[2], principal, -1) <= 0 then
+    redis.call('HDEL', KEYS[2], principal)
+    announce(ARGV[5], principal)
   end
 end
-for _, entry in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
-  redis.call('ZREM', KEYS[4], entry)
-  local cut = string.find(entry, '\\n', 1, true)
+for _, entry in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  redis.call('ZREM', KEYS[1], entry)
+  local cut = string.find(entry, '\n', 1, true)
   if cut then gone(string.sub(entry, cut + 1)) end
 end
-local own = ARGV[9] .. '\\n'
-local present = tonumber(ARGV[16])
-local expires = now + tonumber(ARGV[10])
-for i = 17, 16 + present do
-  if redis.call('ZADD', KEYS[4], expires, own .. ARGV[i]) == 1 and ARGV[i] ~= '' then
-    if redis.call('HINCRBY', KEYS[5], ARGV[i], 1) == 1 and announce then
-      append(ARGV[12] .. ARGV[i] .. ARGV[14])
-    end
+local own = ARGV[1] .. '\n'
+local present = tonumber(ARGV[11])
+local expires = now + tonumber(ARGV[2])
+for i = 12, 11 + present do
+  if redis.call('ZADD', KEYS[1], expires, own .. ARGV[i]) == 1 and ARGV[i] ~= '' then
+    if redis.call('HINCRBY', KEYS[2], ARGV[i], 1) == 1 then announce(ARGV[4], ARGV[i]) end
   end
 end
-for i = 17 + present, #ARGV do
-  if redis.call('ZREM', KEYS[4], own .. ARGV[i]) == 1 then gone(ARGV[i]) end
+for i = 12 + present, #ARGV do
+  if redis.call('ZREM', KEYS[1], own .. ARGV[i]) == 1 then gone(ARGV[i]) end
 end
-if redis.call('ZCARD', KEYS[4]) == 0 then
-  redis.call('DEL', KEYS[4], KEYS[5])
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
 else
-  redis.call('PEXPIRE', KEYS[4], ARGV[10])
-  redis.call('PEXPIRE', KEYS[5], ARGV[10])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
-if ARGV[15] == '1' then return redis.call('ZRANGE', KEYS[4], 0, -1) end
-return {{}}",
-        append_fragment()
-    ))
+if ARGV[7] == '1' then return redis.call('ZRANGE', KEYS[1], 0, -1) end
+return {}",
+    )
 });
 
 /// Runs [`WRITE`] on `topic` for this instance: `present` principals (as JSON) written, `gone`
@@ -346,19 +345,8 @@ async fn write(
     let expiry_ms = u64::try_from(tracker.expiry.as_millis()).unwrap_or(u64::MAX);
     let mut invocation = pick(shared, &WRITE).prepare_invoke();
     invocation
-        .key(keys.meta(topic))
-        .key(keys.events(topic))
-        .key(keys.index(topic))
         .key(keys.presence(topic))
         .key(keys.members(topic))
-        .arg(shared.ttl_seconds)
-        .arg("")
-        .arg(shared.config.history)
-        .arg(keys.channel(topic))
-        .arg(topic)
-        .arg(keys.per_partition(shared.config.max_topics))
-        .arg(keys.tagged(topic))
-        .arg(shared.conn.announce_command())
         .arg(&tracker.instance)
         .arg(expiry_ms)
         .arg(if mode == PresenceMode::Announced {
@@ -370,6 +358,9 @@ async fn write(
         .arg(&templates.leave[..])
         .arg(&templates.tail[..])
         .arg(if read { "1" } else { "" })
+        .arg(keys.channel(topic))
+        .arg(topic)
+        .arg(shared.conn.announce_command())
         .arg(present.len());
     for principal in present.iter().chain(gone) {
         invocation.arg(*principal);
@@ -380,23 +371,24 @@ async fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::presence::announcement;
+    use crate::hub::redis::scripts::decode_announcement;
 
     #[test]
-    fn an_announcement_spliced_by_the_script_is_the_one_published_in_process() {
+    fn an_announcement_spliced_by_the_script_is_the_one_sent_in_process() {
         let templates = Templates::new();
         for (kind, head) in [
             (JOIN_EVENT, &templates.join),
             (LEAVE_EVENT, &templates.leave),
         ] {
             let principal = "user:\"ann\"\n";
-            let mut stored = head.to_vec();
-            stored.extend_from_slice(json(principal).as_bytes());
-            stored.extend_from_slice(&templates.tail);
-            assert_eq!(
-                HubEvent::from_stored(9, &stored),
-                Some(HubEvent::published(9, &announcement(kind, principal)))
-            );
+            // As the script announces it on the channel of topic `room`.
+            let mut message = b"0 0 4\nroom".to_vec();
+            message.extend_from_slice(head);
+            message.extend_from_slice(json(principal).as_bytes());
+            message.extend_from_slice(&templates.tail);
+            let announced = decode_announcement(&message).expect("an announcement");
+            assert_eq!(announced.topic, "room");
+            assert_eq!(announced.event, announcement(kind, principal));
         }
     }
 

@@ -35,14 +35,14 @@ impl Keys {
     }
 
     /// `<prefix>{<partition>}`: what every name of `topic` starts with.
-    pub(super) fn tagged(&self, topic: &str) -> String {
+    fn tagged(&self, topic: &str) -> String {
         format!("{}{{{}}}", self.prefix, self.partition(topic))
     }
 
     /// The sorted set of the topics of `topic`'s partition, scored by their last publication (µs
     /// of the Redis clock): the least recently published goes first at the bound. (No topic's
     /// key can be named so: theirs end in `:meta` or `:events`.)
-    pub(super) fn index(&self, topic: &str) -> String {
+    fn index(&self, topic: &str) -> String {
         format!("{}topics", self.tagged(topic))
     }
 
@@ -87,7 +87,7 @@ impl Keys {
     }
 
     /// The most topics a partition's index holds: `max` over the partitions, rounded up.
-    pub(super) fn per_partition(&self, max: usize) -> usize {
+    fn per_partition(&self, max: usize) -> usize {
         max.div_ceil(self.partitions as usize).max(1)
     }
 }
@@ -113,7 +113,7 @@ end
 /// holds `max` topics, deleting the keys of the least recently published ones (of the same
 /// partition: `prefix` is the partition's tagged prefix, so they are on the same slot); the index
 /// expires with its newest topic. ARGV[1] is the ttl.
-pub(super) const INDEX: &str = r"
+const INDEX: &str = r"
 local function index(topic, max, prefix)
   local now = redis.call('TIME')
   local us = tonumber(now[1]) * 1000000 + tonumber(now[2])
@@ -132,35 +132,20 @@ local function index(topic, max, prefix)
 end
 ";
 
-/// `append(stored)`: the publication of `stored` on the topic, as the publish script does it:
-/// the next id, the stream, the expiry, the announcement. The ARGV it reads are the publish
-/// script's (see [`PUBLISH`]), so a script that includes it takes those first.
-pub(super) fn append_fragment() -> String {
-    format!(
-        r"local function append(stored)
-index(ARGV[5], ARGV[6], ARGV[7])
-{ENSURE_EPOCH}
-local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', stored)
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-redis.call(ARGV[8], ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\n' .. ARGV[5] .. stored)
-return id, base
-end
-"
-    )
-}
-
 /// KEYS: meta, events, index. ARGV: ttl, stored event, history, channel, topic, max topics of
 /// the partition, tagged prefix, the announcing command (`PUBLISH`, or `SPUBLISH` on a
 /// cluster). Returns `{id, base}`; announces `<id> <base> <topic length>\n<topic><stored event>`.
 static PUBLISH: LazyLock<[Script; 2]> = LazyLock::new(|| {
     both(&format!(
         "{INDEX}
-{}
-local id, base = append(ARGV[2])
-return {{id, base}}",
-        append_fragment()
+index(ARGV[5], ARGV[6], ARGV[7])
+{ENSURE_EPOCH}
+local id = string.format('%d', redis.call('HINCRBY', KEYS[1], 'last', 1))
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], id .. '-0', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+redis.call(ARGV[8], ARGV[4], id .. ' ' .. base .. ' ' .. string.len(ARGV[5]) .. '\\n' .. ARGV[5] .. ARGV[2])
+return {{id, base}}"
     ))
 });
 
@@ -295,7 +280,8 @@ pub(super) struct Announced<'a> {
     pub(super) event: HubEvent,
 }
 
-/// Reads `<id> <base> <topic length>\n<topic><stored event>`; `None` for anything else.
+/// Reads `<id> <base> <topic length>\n<topic><stored event>` (or `0 0 <topic length>\n<topic>
+/// <event without id>`, a presence announcement); `None` for anything else.
 pub(super) fn decode_announcement(message: &[u8]) -> Option<Announced<'_>> {
     let newline = memchr::memchr(b'\n', message)?;
     let head = std::str::from_utf8(&message[..newline]).ok()?;
@@ -307,7 +293,12 @@ pub(super) fn decode_announcement(message: &[u8]) -> Option<Announced<'_>> {
     );
     let rest = &message[newline + 1..];
     let topic = std::str::from_utf8(rest.get(..topic_len)?).ok()?;
-    let event = HubEvent::from_stored(id, &rest[topic_len..])?;
+    // Id 0, which no event has (ids start above the Redis clock): a presence announcement, sent
+    // as it goes on the wire, without an id.
+    let event = match id {
+        0 => HubEvent::unnumbered_wire(&rest[topic_len..])?,
+        id => HubEvent::from_stored(id, &rest[topic_len..])?,
+    };
     Some(Announced { topic, base, event })
 }
 
