@@ -61,7 +61,9 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
         // wait for them: see `modules::AssistantModule`).
         .provide(nestish_core::run::Runs::new())
         .provide(Hub::with_backend(MemoryBackend::new(
-            HubConfig::default().classify(metrics::topic_class),
+            HubConfig::default()
+                .classify(metrics::topic_class)
+                .presence(chat::presence_mode),
         )))
         .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))
