@@ -220,6 +220,11 @@ async fn write_changes(shared: &Shared, written: &mut Written) -> bool {
             continue;
         }
         let mode = (shared.config.presence)(&topic);
+        if !joined.is_empty() {
+            // The instance listens to the topic before its subscriber's arrival is announced
+            // there, so that subscriber hears of its own arrival as the others do.
+            super::interest::settled(shared, &topic).await;
+        }
         match write(shared, &topic, mode, &joined, &left, false).await {
             Ok(_) => {
                 if now.is_empty() {
