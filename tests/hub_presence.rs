@@ -19,6 +19,7 @@ use nestish_sample::chat;
 use serde_json::{Value, json};
 use support::redis::Redis;
 use support::redis_cluster::Cluster;
+use support::webdriver::Browser;
 
 /// The sessions every instance shares, as instances behind one load balancer share
 /// `SESSION_SECRET`.
@@ -144,6 +145,45 @@ async fn in_process_a_user_with_two_tabs_is_online_once_and_announced_once_each_
         hub.presence("notifications:ann").await,
         Err(HubError::PresenceOff { .. })
     ));
+}
+
+/// The page's `Online:` line (`<count> <names>`), once it reads `wanted` (the test's patience
+/// at most); what it last read.
+async fn page_online(browser: &Browser, wanted: &str) -> String {
+    let deadline = tokio::time::Instant::now() + support::PATIENCE;
+    loop {
+        let found = browser
+            .execute(
+                "return document.getElementById('online-count').textContent + ' ' \
+                 + document.getElementById('online').textContent;",
+                json!([]),
+            )
+            .await;
+        let text = found.as_str().unwrap_or_default().to_owned();
+        if text == wanted || tokio::time::Instant::now() > deadline {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_page_in_chromium_shows_who_is_online_as_users_come_and_go() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let hub = Hub::with_backend(MemoryBackend::new(
+        HubConfig::default().presence(chat::presence_mode),
+    ));
+    let app = chat(hub).await;
+    support::webdriver::log_in(&browser, app.addr(), "ann").await;
+    browser.goto(&format!("http://{}/chat", app.addr())).await;
+    assert_eq!(page_online(&browser, "1 ann").await, "1 ann");
+    // Bob opens the chat elsewhere: the page hears of it and reads who is online again.
+    let bob = open(&app, "bob", false).await;
+    assert_eq!(page_online(&browser, "2 ann, bob").await, "2 ann, bob");
+    drop(bob);
+    assert_eq!(page_online(&browser, "1 ann").await, "1 ann");
 }
 
 /// Where a Redis test runs: one server or a cluster, and how to count the entries it holds for
