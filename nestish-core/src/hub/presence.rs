@@ -50,11 +50,20 @@ use crate::MessageEvent;
 
 /// The event type of the announcement that a principal joined a topic (its first subscription
 /// anywhere): data `{"principal":"<id>"}`, without an id.
+///
+/// ```
+/// // In a page: source.addEventListener('join', ...)
+/// assert_eq!(nestish_core::hub::JOIN_EVENT, "join");
+/// ```
 pub const JOIN_EVENT: &str = "join";
 
 /// The event type of the announcement that a principal left a topic (its last subscription
 /// anywhere closed, or the instance holding it died and its entry expired): data
 /// `{"principal":"<id>"}`, without an id.
+///
+/// ```
+/// assert_eq!(nestish_core::hub::LEAVE_EVENT, "leave");
+/// ```
 pub const LEAVE_EVENT: &str = "leave";
 
 /// Whether a topic's presence is kept, and announced ([`HubConfig::presence`](super::HubConfig::presence)).

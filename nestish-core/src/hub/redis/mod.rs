@@ -59,6 +59,7 @@ enum Live {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
 /// use std::time::Duration;
+/// use nestish_core::hub::PresenceMode;
 ///
 /// let hub = nestish_core::hub::Hub::redis("redis://127.0.0.1:6379")
 ///     .history(10_000)
@@ -66,6 +67,8 @@ enum Live {
 ///     .max_topics(50_000)
 ///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" })
 ///     .key_prefix("chat-app:")
+///     .presence(|topic| if topic.starts_with("room/") { PresenceMode::Announced } else { PresenceMode::Off })
+///     .presence_expiry(Duration::from_secs(10))
 ///     .connect()
 ///     .await?;
 /// # let _ = hub;
@@ -134,6 +137,17 @@ enum Live {
 ///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
 ///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
 ///   from its last id what was published meanwhile, within the history.
+/// - **Presence** ([`presence`](Self::presence)). Per topic, a sorted set of entries
+///   `<instance>\n<principal>` scored by their expiry and a hash counting each principal's
+///   entries (`...<topic>:presence`, `...<topic>:members`, with the topic's hash tag): an instance
+///   writes an entry when a principal's first stream on the topic opens there and removes it
+///   when the last closes, one script per change, and refreshes its entries three times per
+///   [`presence_expiry`](Self::presence_expiry). The first entry of a principal is its arrival,
+///   the last its departure, announced by the same script (`join`, `leave`, on the topic's
+///   channel, without an id) if the topic's mode says so. Entries of an instance that died
+///   expire, and the next script on the topic (a heartbeat, a read) removes them and announces
+///   those departures. Redis holds at most [`presence_limit`](Self::presence_limit) + 1 entries
+///   per topic per instance, each while a stream holds it.
 /// - **Slow subscribers.** One that falls more than [`HubConfig::buffer`] events behind the local
 ///   broadcast channel is resynchronised from the stream, as with the in-process hub.
 #[derive(Clone)]
