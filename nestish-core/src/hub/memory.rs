@@ -48,6 +48,9 @@ type Shared = Mutex<Topics>;
 ///   it is refused with [`HubError::Full`]. A subscription to a new topic
 ///   removes an idle topic too when the hub is at `max_topics`, but is never refused: topics
 ///   with subscribers are bounded by the subscriptions (the server's connections and streams).
+/// - Presence ([`HubConfig::presence`]): one entry per topic and principal with a subscription
+///   there, made by its first subscription and freed with its last (not counted in `bytes`: the
+///   subscriptions bound it); at most [`HubConfig::presence_limit`] of them listed per topic.
 ///
 /// Removal was chosen over refusal because refusing would let whoever fills the hub with topics
 /// nobody reads (a new topic per name mentioned in a chat, say) stop every publication of the
