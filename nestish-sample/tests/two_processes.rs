@@ -334,6 +334,7 @@ async fn a_process_killed_with_sigkill_leaves_the_chat_within_the_presence_expir
     let margin = std::time::Duration::from_millis(1_500);
     let took = until_online(b, &bob, r#""bob""#, killed, killed + EXPIRY + margin).await;
     assert!(took <= EXPIRY + margin, "ann left after {took:?}");
+    eprintln!("ann left the chat's presence {took:?} after the kill (expiry {EXPIRY:?})");
 
     // Bob's page heard of it once, after ann's arrival once: then nothing until the next message.
     let id = post(b, &bob, "after the kill").await;
