@@ -1,12 +1,16 @@
 //! The third controller: a chat on the event hub, for logged-in users. A POST publishes under the
 //! user's name; every open page receives it; a page that reconnects resumes from the last
 //! message it has, so nothing is lost. A message that mentions `@name` notifies that user.
+//!
+//! Who is online is the chat topic's presence: every user with a chat stream open, on any
+//! instance, once however many tabs they have ([`ChatController::online`]); a page that asks
+//! (`/chat/events?presence=true`) is told as users arrive and go (`join` and `leave` events).
 
 use std::sync::Arc;
 
-use nestish_core::hub::{GrantedHub, Hub, Subscription};
+use nestish_core::hub::{GrantedHub, Hub, PresenceMode, Subscription};
 use nestish_core::{
-    Guarded, HttpError, Json, MessageEvent, StatusCode, Valid, controller, inject, post, sse,
+    Guarded, HttpError, Json, MessageEvent, StatusCode, Valid, controller, get, inject, post, sse,
     use_guards,
 };
 
@@ -16,6 +20,29 @@ use crate::topics::TopicsGuard;
 
 /// The hub topic the chat publishes on.
 pub const TOPIC: &str = "chat";
+
+/// The chat's presence is kept and announced; no other topic's (a user's notifications are
+/// theirs alone).
+///
+/// ```
+/// use nestish_core::hub::PresenceMode;
+/// use nestish_sample::chat::{TOPIC, presence_mode};
+///
+/// assert_eq!(presence_mode(TOPIC), PresenceMode::Announced);
+/// assert_eq!(presence_mode("notifications:ann"), PresenceMode::Off);
+/// ```
+pub fn presence_mode(topic: &str) -> PresenceMode {
+    if topic == TOPIC {
+        PresenceMode::Announced
+    } else {
+        PresenceMode::Off
+    }
+}
+
+/// The users a principal names: the auth guard names them `user:<name>`.
+fn user_name(principal: &str) -> &str {
+    principal.strip_prefix("user:").unwrap_or(principal)
+}
 
 /// A message as a client posts it; its author is the logged-in user.
 #[derive(Debug, serde::Deserialize, garde::Validate)]
@@ -98,14 +125,41 @@ impl ChatController {
     /// The messages after `Last-Event-ID` (sent by the browser when it reconnects) or after
     /// `?after=` (a page's first connection: `0` for the whole history), then live ones; through
     /// the user's grants ([`TopicsGuard`]), as every subscription a request asks for. At most
-    /// three open at once per user, per instance (a fourth gets 429 with `Retry-After`).
+    /// three open at once per user, per instance (a fourth gets 429 with `Retry-After`). While
+    /// it is open, the user is online; with `?presence=true` it also carries a `join` or `leave`
+    /// event (`{"principal":"user:ann"}`, no id) when a user arrives or goes.
     #[sse("events", retry = "500ms", max_per_principal = 3)]
     fn events(
         &self,
         hub: GrantedHub,
         #[last_event_id] seen: Option<u64>,
         #[query("after")] after: Option<u64>,
+        #[query("presence")] presence: Option<bool>,
     ) -> Result<Subscription, HttpError> {
-        hub.subscribe(TOPIC, seen.or(after))
+        if presence == Some(true) {
+            hub.subscribe_with_presence_events(TOPIC, seen.or(after))
+        } else {
+            hub.subscribe(TOPIC, seen.or(after))
+        }
+    }
+
+    /// Who is online: the users with a chat stream open on any instance, each once, sorted
+    /// (`{"count":2,"online":["ann","bob"],"truncated":false}`); 503 while the hub's engine
+    /// cannot answer.
+    #[get("online")]
+    async fn online(&self) -> Result<Json<serde_json::Value>, HttpError> {
+        let presence = self.hub.presence(TOPIC).await.map_err(|error| {
+            tracing::warn!(%error, "chat: who is online could not be read");
+            HttpError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "who is online cannot be read right now",
+            )
+        })?;
+        let online: Vec<&str> = presence.principals.iter().map(|p| user_name(p)).collect();
+        Ok(Json(serde_json::json!({
+            "count": online.len(),
+            "online": online,
+            "truncated": presence.truncated,
+        })))
     }
 }

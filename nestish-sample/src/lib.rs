@@ -9,7 +9,8 @@
 //! - `GET /jobs` serves a page that follows a job's progress from
 //!   `GET /jobs/:name/progress?every=500` (see [`jobs`]).
 //! - `GET /chat` serves a chat on the event hub: `POST /chat/messages` publishes, and
-//!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]).
+//!   `GET /chat/events` streams, resuming after `Last-Event-ID`; `GET /chat/online` says who is
+//!   online, on every instance (see [`chat`]).
 //! - `GET /assistant` serves a fake model's answers as runs, which survive a reload, a second
 //!   window and a shutdown (see [`assistant`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
@@ -61,7 +62,9 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
         // wait for them: see `modules::AssistantModule`).
         .provide(nestish_core::run::Runs::new())
         .provide(Hub::with_backend(MemoryBackend::new(
-            HubConfig::default().classify(metrics::topic_class),
+            HubConfig::default()
+                .classify(metrics::topic_class)
+                .presence(chat::presence_mode),
         )))
         .provide_arc(Arc::clone(&users))
         .provide_arc(Arc::clone(&sessions))

@@ -2,7 +2,8 @@
 //! (the `PORT` environment variable picks another port). With `TLS_CERT` and `TLS_KEY` (PEM
 //! files) it serves https://127.0.0.1:3000 instead, where browsers speak HTTP/2. With
 //! `REDIS_URL` set (`redis://127.0.0.1:6379`), the chat's hub is on Redis, so several instances
-//! act as one. `SAMPLE_USERS` (`name:password,...`) says who may log in (see
+//! act as one (`PRESENCE_EXPIRY_SECS` says how long the users of an instance that died stay
+//! online for the others: 15 s by default). `SAMPLE_USERS` (`name:password,...`) says who may log in (see
 //! `nestish_sample::config`). With `METRICS_TOKEN` set, `GET /metrics` answers a scraper that
 //! sends it as `Authorization: Bearer <token>`; without it, the metrics are off. The variables
 //! may also be in a `.env` file; a bad one fails start-up naming it.

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use nestish_core::hub::{Hub, HubConfig, MemoryBackend};
 use nestish_core::run::{Runs, RunsConfig};
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use crate::AppController;
 use crate::assistant::AssistantController;
 use crate::auth::{AuthController, AuthGuard, Sessions, Users};
-use crate::chat::ChatController;
+use crate::chat::{self, ChatController};
 use crate::jobs::{JobBoard, JobsController};
 use crate::metrics::{self, MetricsGuard};
 use crate::notifications::NotificationsController;
@@ -22,7 +23,7 @@ use crate::pages::PagesController;
 use crate::topics::TopicsGuard;
 
 /// The sample's settings, each from the variable of its name (`PORT`, `REDIS_URL`, `REDIS_CLUSTER_URLS`,
-/// `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`, `SAMPLE_USERS`, `METRICS_TOKEN`) in the environment or a `.env` file; a bad value
+/// `PRESENCE_EXPIRY_SECS`, `SESSION_SECRET`, `TLS_CERT`, `TLS_KEY`, `SAMPLE_USERS`, `METRICS_TOKEN`) in the environment or a `.env` file; a bad value
 /// fails start-up naming the variable.
 #[derive(Debug, Deserialize, garde::Validate)]
 pub struct SampleConfig {
@@ -37,6 +38,10 @@ pub struct SampleConfig {
     /// (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`). Not with `REDIS_URL`.
     #[garde(inner(length(min = 1)))]
     pub redis_cluster_urls: Option<String>,
+    /// On Redis, how long (in seconds) the users of an instance that died without closing its
+    /// streams stay online for the others: 15 without it (the hub's default), at least 1.
+    #[garde(inner(range(min = 1)))]
+    pub presence_expiry_secs: Option<u64>,
     /// What session tokens are signed with: instances that share it share their users. A random
     /// secret of the process's own without it.
     #[garde(inner(length(min = 1)))]
@@ -85,10 +90,20 @@ impl Module for SharedHubModule {
                     };
                     let Some((redis, on)) = redis else {
                         return Ok(Hub::with_backend(MemoryBackend::new(
-                            HubConfig::default().classify(metrics::topic_class),
+                            HubConfig::default()
+                                .classify(metrics::topic_class)
+                                .presence(chat::presence_mode),
                         )));
                     };
-                    let hub = redis.classify(metrics::topic_class).connect().await?;
+                    let redis = match config.presence_expiry_secs {
+                        Some(secs) => redis.presence_expiry(Duration::from_secs(secs)),
+                        None => redis,
+                    };
+                    let hub = redis
+                        .classify(metrics::topic_class)
+                        .presence(chat::presence_mode)
+                        .connect()
+                        .await?;
                     tracing::info!("the chat's hub is on {on}: instances on it act as one");
                     Ok::<_, nestish_core::hub::HubError>(hub)
                 },

@@ -1,7 +1,8 @@
 //! The sample binary run twice on one real `redis-server`, as a user would with
 //! `REDIS_URL=... PORT=... cargo run -p nestish-sample`, and twice on a real Redis Cluster of
 //! three masters with `REDIS_CLUSTER_URLS`: a chat message posted to one process reaches a
-//! page's stream on the other, and a reconnect to the first with the last id gets the rest once.
+//! page's stream on the other, and a reconnect to the first with the last id gets the rest once;
+//! and a process killed with `SIGKILL` leaves the chat's presence within its expiry.
 
 use std::net::SocketAddr;
 
@@ -71,7 +72,12 @@ async fn read_until(stream: &mut TcpStream, wanted: &str) -> String {
 /// Logs in as `ann` (one of the default users) on `addr`; the session cookie (`session=...`),
 /// good on every instance that shares the secret.
 async fn login(addr: SocketAddr) -> String {
-    let body = r#"{"name":"ann","password":"ann-password"}"#;
+    login_as(addr, "ann").await
+}
+
+/// Logs in as `name`, whose password is `<name>-password`, on `addr`; the session cookie.
+async fn login_as(addr: SocketAddr, name: &str) -> String {
+    let body = format!(r#"{{"name":"{name}","password":"{name}-password"}}"#);
     let request = format!(
         "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -253,4 +259,91 @@ async fn a_users_fourth_chat_stream_on_one_process_gets_429_with_retry_after() {
         admitted.is_ok(),
         "the closed stream's place never came back"
     );
+}
+
+/// `GET /chat/online` on `addr` with `cookie`: the body.
+async fn online(addr: SocketAddr, cookie: &str) -> String {
+    let request = format!(
+        "GET /chat/online HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    let mut stream = send(addr, &request).await;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("an answer");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Polls `GET /chat/online` on `addr` until it lists exactly `users` (`"ann","bob"`), before
+/// `deadline`; how long it took from `since`.
+async fn until_online(
+    addr: SocketAddr,
+    cookie: &str,
+    users: &str,
+    since: tokio::time::Instant,
+    deadline: tokio::time::Instant,
+) -> std::time::Duration {
+    let wanted = format!(r#""online":[{users}]"#);
+    loop {
+        let body = online(addr, cookie).await;
+        if body.contains(&wanted) {
+            return since.elapsed();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never online: [{users}]; last {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_with_sigkill_leaves_the_chat_within_the_presence_expiry() {
+    const EXPIRY: std::time::Duration = std::time::Duration::from_secs(2);
+    let Some(redis) = Redis::start().await else {
+        return;
+    };
+    let url = redis.url();
+    let env = [
+        ("REDIS_URL", url.as_str()),
+        ("SESSION_SECRET", "two processes, one chat"),
+        ("SAMPLE_USERS", "ann:ann-password,bob:bob-password"),
+        ("PRESENCE_EXPIRY_SECS", "2"),
+    ];
+    let (mut doomed, a) = support::start(&env, "http").await;
+    let (_b, b) = support::start(&env, "http").await;
+    let (ann, bob) = (login_as(a, "ann").await, login_as(b, "bob").await);
+
+    // Bob's page on B, with the arrivals and departures; ann's stream on A.
+    let request =
+        format!("GET /chat/events?presence=true HTTP/1.1\r\nHost: x\r\nCookie: {bob}\r\n\r\n");
+    let mut watcher = send(b, &request).await;
+    read_until(&mut watcher, r#"{"principal":"user:bob"}"#).await;
+    let _ann_on_a = events(a, &ann, None).await;
+    let start = tokio::time::Instant::now();
+    until_online(b, &bob, r#""ann","bob""#, start, start + PATIENCE).await;
+
+    // A dies without closing anything: its entries are all that tells Redis of ann.
+    doomed.kill().await.expect("the sample is killed");
+    let killed = tokio::time::Instant::now();
+    // The documented bound is the expiry after A's last write (at or before the kill); the
+    // margin is for the polls themselves on a busy machine.
+    let margin = std::time::Duration::from_millis(1_500);
+    let took = until_online(b, &bob, r#""bob""#, killed, killed + EXPIRY + margin).await;
+    assert!(took <= EXPIRY + margin, "ann left after {took:?}");
+    eprintln!("ann left the chat's presence {took:?} after the kill (expiry {EXPIRY:?})");
+
+    // Bob's page heard of it once, after ann's arrival once: then nothing until the next message.
+    let id = post(b, &bob, "after the kill").await;
+    let read = read_until(&mut watcher, "after the kill").await;
+    let join = "event: join\ndata: {\"principal\":\"user:ann\"}\n\n";
+    let leave = "event: leave\ndata: {\"principal\":\"user:ann\"}\n\n";
+    assert_eq!(read.matches(join).count(), 1, "{read:?}");
+    assert_eq!(read.matches(leave).count(), 1, "{read:?}");
+    let message = format!("id: {id}\n");
+    assert!(read.find(join) < read.find(leave), "{read:?}");
+    assert!(read.find(leave) < read.find(&message), "{read:?}");
 }

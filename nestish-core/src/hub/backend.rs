@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use futures_core::Stream;
 
-use super::{HubError, HubEvent};
+use super::{HubError, HubEvent, Presence, SubscribeAs};
 use crate::MessageEvent;
 
 /// A boxed future, as backends return them.
@@ -51,6 +51,27 @@ pub trait HubBackend: Send + Sync + 'static {
     /// The topic's events after `last_event_id` that the history still holds, then every new
     /// one, with no gap and no duplicate between the two. `None`: new events only.
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription;
+
+    /// As [`subscribe`](Self::subscribe), for `who`: its principal a member of the topic's
+    /// presence while the subscription lives, and the topic's presence events delivered to it if
+    /// it asks (when the engine keeps the topic's presence). By default, the engine keeps none:
+    /// a plain subscription.
+    fn subscribe_as(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        who: SubscribeAs,
+    ) -> Subscription {
+        let _ = who;
+        self.subscribe(topic, last_event_id)
+    }
+
+    /// Who is subscribed to the topic, on every instance on this engine. By default the engine
+    /// keeps no presence: [`HubError::PresenceOff`].
+    fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {
+        let topic = topic.to_owned();
+        Box::pin(std::future::ready(Err(HubError::PresenceOff { topic })))
+    }
 
     /// The events the topic's history holds, oldest first.
     fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>>;

@@ -106,6 +106,29 @@ impl HubEvent {
         })
     }
 
+    /// `event` as sent without an id (a presence announcement): not in any history, so the
+    /// client's last event id is left alone.
+    pub(crate) fn unnumbered(event: &MessageEvent) -> Self {
+        let mut event = event.clone();
+        event.id = None;
+        let mut buf = BytesMut::with_capacity(64);
+        encode(&event, &mut buf);
+        Self {
+            id: None,
+            bytes: buf.freeze(),
+        }
+    }
+
+    /// An event without an id from its bytes on the wire (as the Redis hub announces a
+    /// presence change); `None` unless they end an event.
+    #[cfg(feature = "redis")]
+    pub(crate) fn unnumbered_wire(wire: &[u8]) -> Option<Self> {
+        wire.ends_with(b"\n\n").then(|| Self {
+            id: None,
+            bytes: Bytes::copy_from_slice(wire),
+        })
+    }
+
     /// The notice a subscriber gets when events it asked for are no longer held: an
     /// `event: missed` whose data is `{"lastEventId":<asked>,"resumeFrom":<oldest held>}`. It has
     /// no id, so the client's last event id is left alone.

@@ -10,7 +10,7 @@
 use std::any::type_name;
 use std::sync::Arc;
 
-use super::{Hub, HubError, Subscription};
+use super::{Hub, HubError, SubscribeAs, Subscription};
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::{HttpError, MessageEvent};
 
@@ -140,6 +140,9 @@ pub(crate) struct TopicGrants {
     pub(crate) grants: Vec<TopicGrant>,
     /// The hub the app provides (set after the guards ran); `None` when it provides none.
     pub(crate) hub: Option<Hub>,
+    /// The principal the guards named (set after they ran): a member of the presence of the
+    /// topics it subscribes to.
+    pub(crate) principal: Option<Arc<str>>,
 }
 
 /// Why a [`GrantedHub`] refused or failed a publication.
@@ -234,12 +237,14 @@ impl From<GrantError> for HttpError {
 pub struct GrantedHub {
     hub: Hub,
     grants: Vec<TopicGrant>,
+    principal: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for GrantedHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GrantedHub")
             .field("grants", &self.grants)
+            .field("principal", &self.principal)
             .finish_non_exhaustive()
     }
 }
@@ -257,7 +262,40 @@ impl GrantedHub {
     /// ```
     #[must_use]
     pub fn new(hub: Hub, grants: Vec<TopicGrant>) -> Self {
-        Self { hub, grants }
+        Self {
+            hub,
+            grants,
+            principal: None,
+        }
+    }
+
+    /// The same, subscribing as `principal`: a member of the presence of the topics it
+    /// subscribes to ([`Hub::subscribe_as`]). Routes get theirs from their guards
+    /// ([`GuardRequest::principal`](crate::GuardRequest::principal)).
+    ///
+    /// ```
+    /// use nestish_core::hub::{GrantedHub, Hub, TopicGrant};
+    ///
+    /// let hub = GrantedHub::new(Hub::new(), vec![TopicGrant::subscribe("news")])
+    ///     .with_principal("user:ann");
+    /// assert_eq!(hub.principal(), Some("user:ann"));
+    /// ```
+    #[must_use]
+    pub fn with_principal(mut self, principal: impl Into<Arc<str>>) -> Self {
+        self.principal = Some(principal.into());
+        self
+    }
+
+    /// The principal its subscriptions are made for: the one the request's guards named.
+    ///
+    /// ```
+    /// use nestish_core::hub::{GrantedHub, Hub};
+    ///
+    /// assert_eq!(GrantedHub::new(Hub::new(), Vec::new()).principal(), None);
+    /// ```
+    #[must_use]
+    pub fn principal(&self) -> Option<&str> {
+        self.principal.as_deref()
     }
 
     /// Whether a grant lets the principal subscribe to `topic`.
@@ -288,7 +326,9 @@ impl GrantedHub {
 
     /// [`Hub::subscribe`], if a grant lets the principal subscribe to `topic`; 403 otherwise
     /// (return it from an `#[sse]` method: the refusal is sent before any SSE header). Checked
-    /// here, once: the events themselves are not.
+    /// here, once: the events themselves are not. When the guards named the request's principal,
+    /// the subscription is made as it ([`Hub::subscribe_as`]): a member of the topic's presence
+    /// while it lives.
     ///
     /// # Errors
     ///
@@ -309,7 +349,42 @@ impl GrantedHub {
         if !self.may_subscribe(topic) {
             return Err(HttpError::forbidden("topic not granted"));
         }
-        Ok(self.hub.subscribe(topic, last_event_id))
+        Ok(match &self.principal {
+            Some(principal) => self
+                .hub
+                .subscribe_as(topic, last_event_id, Arc::clone(principal)),
+            None => self.hub.subscribe(topic, last_event_id),
+        })
+    }
+
+    /// As [`subscribe`](Self::subscribe), receiving the topic's `join` and `leave` events too
+    /// (when its presence is [`PresenceMode::Announced`](super::PresenceMode::Announced)): for
+    /// a page that shows who is there.
+    ///
+    /// # Errors
+    ///
+    /// 403 when no grant allows it; the message names no topic.
+    ///
+    /// ```
+    /// # use nestish_core::hub::{GrantedHub, Hub, TopicGrant};
+    /// let hub = GrantedHub::new(Hub::new(), vec![TopicGrant::subscribe("room:1")]);
+    /// assert!(hub.subscribe_with_presence_events("room:1", None).is_ok());
+    /// ```
+    pub fn subscribe_with_presence_events(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+    ) -> Result<Subscription, HttpError> {
+        if !self.may_subscribe(topic) {
+            return Err(HttpError::forbidden("topic not granted"));
+        }
+        let who = match &self.principal {
+            Some(principal) => SubscribeAs::principal(Arc::clone(principal)),
+            None => SubscribeAs::anonymous(),
+        };
+        Ok(self
+            .hub
+            .subscribe_as(topic, last_event_id, who.presence_events()))
     }
 
     /// [`Hub::publish`], if a grant lets the principal publish on `topic`.
@@ -360,6 +435,7 @@ impl FromRequestParts for GrantedHub {
         Ok(Self {
             hub: hub.clone(),
             grants: granted.grants.clone(),
+            principal: granted.principal.clone(),
         })
     }
 }

@@ -22,6 +22,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::backend::{BoxFuture, HubBackend, Subscription};
+use super::presence::{
+    self, JOIN_EVENT, LEAVE_EVENT, Members, Presence, PresenceMode, SubscribeAs,
+};
 use super::{HubConfig, HubError, HubEvent};
 use crate::MessageEvent;
 
@@ -45,6 +48,9 @@ type Shared = Mutex<Topics>;
 ///   it is refused with [`HubError::Full`]. A subscription to a new topic
 ///   removes an idle topic too when the hub is at `max_topics`, but is never refused: topics
 ///   with subscribers are bounded by the subscriptions (the server's connections and streams).
+/// - Presence ([`HubConfig::presence`]): one entry per topic and principal with a subscription
+///   there, made by its first subscription and freed with its last (not counted in `bytes`: the
+///   subscriptions bound it); at most [`HubConfig::presence_limit`] of them listed per topic.
 ///
 /// Removal was chosen over refusal because refusing would let whoever fills the hub with topics
 /// nobody reads (a new topic per name mentioned in a chat, say) stop every publication of the
@@ -90,7 +96,7 @@ pub struct HubUsage {
 }
 
 /// Every topic, and what the bounds need to know of them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Topics {
     by_name: HashMap<Arc<str>, Topic>,
     /// The topics without a subscriber, least recently active first (by activity stamp).
@@ -103,6 +109,8 @@ struct Topics {
     floor: u64,
     /// Topics removed at the bounds.
     evicted: u64,
+    /// Who is subscribed to the topics whose presence is kept.
+    members: Members,
 }
 
 #[derive(Debug)]
@@ -191,6 +199,32 @@ impl Topic {
 }
 
 impl Topics {
+    fn new(config: &HubConfig) -> Self {
+        Self {
+            by_name: HashMap::new(),
+            idle: BTreeMap::new(),
+            clock: 0,
+            bytes: 0,
+            floor: 0,
+            evicted: 0,
+            members: Members::new(config.presence_limit),
+        }
+    }
+
+    /// Sends the announcement `kind` of `principal` to `topic`'s subscribers (those that asked
+    /// for it take it): in the same hold of the lock as the change it announces, so
+    /// announcements come in the order of the changes, and of the topic's events.
+    fn announce(&self, topic: &str, kind: &'static str, principal: &str) {
+        if let Some(live) = self
+            .by_name
+            .get(topic)
+            .and_then(|state| state.live.as_ref())
+        {
+            // No receiver left is not an error: the last subscriber is leaving.
+            let _ = live.send(presence::announcement(kind, principal));
+        }
+    }
+
     /// Stamps `name`'s activity now and files it among the idle topics (it has no subscriber).
     fn file_idle(&mut self, name: &Arc<str>, now: Instant) {
         let stamp = self.clock;
@@ -407,7 +441,7 @@ impl MemoryBackend {
     #[must_use]
     pub fn new(config: HubConfig) -> Self {
         Self {
-            topics: Arc::default(),
+            topics: Arc::new(Mutex::new(Topics::new(&config))),
             config,
         }
     }
@@ -456,6 +490,53 @@ impl HubBackend for MemoryBackend {
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
+        self.subscribe_for(topic, last_event_id, SubscribeAs::anonymous())
+    }
+
+    fn subscribe_as(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        who: SubscribeAs,
+    ) -> Subscription {
+        self.subscribe_for(topic, last_event_id, who)
+    }
+
+    fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {
+        let presence = if (self.config.presence)(topic).kept() {
+            Ok(self.lock().members.presence(topic))
+        } else {
+            Err(HubError::PresenceOff {
+                topic: topic.to_owned(),
+            })
+        };
+        Box::pin(std::future::ready(presence))
+    }
+
+    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
+        let history = self
+            .lock()
+            .by_name
+            .get(topic)
+            .map(|state| state.history.iter().cloned().collect())
+            .unwrap_or_default();
+        Box::pin(std::future::ready(Ok(history)))
+    }
+
+    fn topic_class(&self, topic: &str) -> &'static str {
+        (self.config.classify)(topic)
+    }
+}
+
+impl MemoryBackend {
+    /// A subscription to `topic`, after `last_event_id`, for `who`: its principal a member of
+    /// the topic's presence while it lives, if that is kept.
+    fn subscribe_for(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        who: SubscribeAs,
+    ) -> Subscription {
         let config = self.config;
         let mut topics = self.lock();
         let now = Instant::now();
@@ -490,6 +571,21 @@ impl HubBackend for MemoryBackend {
             ),
             None => (None, state.next_id - 1),
         };
+        // A member once it receives the topic's events, so its own arrival is among them.
+        let mode = (config.presence)(topic);
+        let announced = mode == PresenceMode::Announced;
+        let (principal, presence_events) = who.into_parts();
+        let member = principal.filter(|_| mode.kept()).map(|principal| {
+            if let Some(joined) = topics.members.join(&key, &principal)
+                && announced
+            {
+                topics.announce(&key, JOIN_EVENT, &joined);
+            }
+            Box::new(Member {
+                principal,
+                announced,
+            })
+        });
         drop(topics);
         Box::pin(MemorySubscription {
             place: Place {
@@ -499,23 +595,11 @@ impl HubBackend for MemoryBackend {
                 replay,
                 cursor,
                 seen,
+                member,
+                presence_events: presence_events && announced,
             },
             live: live_stream(live),
         })
-    }
-
-    fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {
-        let history = self
-            .lock()
-            .by_name
-            .get(topic)
-            .map(|state| state.history.iter().cloned().collect())
-            .unwrap_or_default();
-        Box::pin(std::future::ready(Ok(history)))
-    }
-
-    fn topic_class(&self, topic: &str) -> &'static str {
-        (self.config.classify)(topic)
     }
 }
 
@@ -560,6 +644,18 @@ struct Place {
     cursor: Option<u64>,
     /// The last id delivered (or skipped as already seen).
     seen: u64,
+    /// The principal this subscription makes a member of the topic's presence (boxed: most
+    /// subscriptions have none).
+    member: Option<Box<Member>>,
+    /// Whether it takes the topic's presence events (the live events without an id).
+    presence_events: bool,
+}
+
+/// A subscription's principal, as a member of its topic's presence.
+struct Member {
+    principal: Arc<str>,
+    /// Whether arrivals and departures are announced to the topic's subscribers.
+    announced: bool,
 }
 
 impl Place {
@@ -611,7 +707,10 @@ where
                         place.seen = id;
                         return Poll::Ready(Some(event));
                     }
-                    _ => continue,
+                    Some(_) => continue,
+                    // A presence announcement: the one live event without an id.
+                    None if place.presence_events => return Poll::Ready(Some(event)),
+                    None => continue,
                 },
                 Poll::Ready(Some(Err(RecvError::Lagged(_)))) => place.resync(),
                 // `live` ends instead of yielding `Closed`.
@@ -632,6 +731,17 @@ impl Drop for Place {
             return;
         };
         let mut topics = lock(&topics);
+        if let Some(member) = self.member.take() {
+            let change = topics.members.leave(&self.topic, &member.principal);
+            if member.announced {
+                if let Some(left) = change.left {
+                    topics.announce(&self.topic, LEAVE_EVENT, &left);
+                }
+                if let Some(listed) = change.listed {
+                    topics.announce(&self.topic, JOIN_EVENT, &listed);
+                }
+            }
+        }
         let Some(state) = topics.by_name.get_mut(&self.topic) else {
             return;
         };

@@ -64,11 +64,18 @@
 //! [`HubBackend`] and is plugged in with [`Hub::with_backend`], without touching controllers.
 //! With the `redis` feature, `Hub::redis` puts the hub on Redis Streams, so that several
 //! instances of an app act as one (see `RedisHub` for its guarantees).
+//!
+//! # Presence
+//!
+//! [`Hub::presence`] says who is subscribed to a topic: the principals its guards named, on
+//! every instance, for the topics the app keeps presence of ([`HubConfig::presence`]), with
+//! `join` and `leave` events on the topic if it asks (see [`PresenceMode`]).
 
 mod backend;
 mod event;
 mod grant;
 mod memory;
+mod presence;
 #[cfg(feature = "redis")]
 mod redis;
 mod revoke;
@@ -81,6 +88,7 @@ pub use event::HubEvent;
 pub(crate) use grant::TopicGrants;
 pub use grant::{GrantError, GrantedHub, TopicGrant};
 pub use memory::{HubUsage, MemoryBackend};
+pub use presence::{JOIN_EVENT, LEAVE_EVENT, Presence, PresenceMode, SubscribeAs};
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
 use revoke::Listeners;
@@ -101,6 +109,7 @@ pub const MISSED_EVENT: &str = "missed";
 ///
 /// ```
 /// use std::time::Duration;
+/// use nestish_core::hub::PresenceMode;
 ///
 /// let config = nestish_core::hub::HubConfig::default()
 ///     .history(5_000)
@@ -108,7 +117,9 @@ pub const MISSED_EVENT: &str = "missed";
 ///     .max_topics(10_000)
 ///     .max_bytes(16 << 20)
 ///     .idle_expiry(Duration::from_secs(600))
-///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" });
+///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" })
+///     .presence(|topic| if topic.starts_with("room/") { PresenceMode::Announced } else { PresenceMode::Off })
+///     .presence_limit(500);
 /// # let _ = config;
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -131,6 +142,11 @@ pub struct HubConfig {
     /// A topic's class: the `topic_class` label of the hub's metrics. Default: `"all"` for
     /// every topic.
     pub classify: fn(&str) -> &'static str,
+    /// Whether a topic's presence is kept, and announced (see [`PresenceMode`]). Default:
+    /// [`PresenceMode::Off`] for every topic.
+    pub presence: fn(&str) -> PresenceMode,
+    /// The most principals one instance lists per topic in its presence. Default 1,000.
+    pub presence_limit: usize,
 }
 
 impl Default for HubConfig {
@@ -142,6 +158,8 @@ impl Default for HubConfig {
             max_bytes: 64 << 20,
             idle_expiry: Duration::from_secs(24 * 60 * 60),
             classify: |_| "all",
+            presence: |_| PresenceMode::Off,
+            presence_limit: 1_000,
         }
     }
 }
@@ -190,6 +208,25 @@ impl HubConfig {
         self.classify = classify;
         self
     }
+
+    /// Sets whether each topic's presence is kept ([`PresenceMode::Listed`]), and announced
+    /// with `join` and `leave` events ([`PresenceMode::Announced`]). Every instance of an app
+    /// on one engine must say the same.
+    #[must_use]
+    pub fn presence(mut self, mode: fn(&str) -> PresenceMode) -> Self {
+        self.presence = mode;
+        self
+    }
+
+    /// Sets the most principals one instance lists per topic (at least 1). Past it, a new
+    /// principal's subscription works as any other but is not listed (nor announced) until a
+    /// listed principal leaves; [`Presence::truncated`] says so. The presence of a topic then
+    /// holds at most this many principals per instance, whatever its clients do.
+    #[must_use]
+    pub fn presence_limit(mut self, principals: usize) -> Self {
+        self.presence_limit = principals.max(1);
+        self
+    }
 }
 
 pub use crate::limits::MAX_TOPIC_CLASSES;
@@ -220,6 +257,13 @@ pub enum HubError {
         topics: usize,
         /// The bytes held, by the hub's accounting.
         bytes: usize,
+    },
+    /// [`Hub::presence`] of a topic whose presence is not kept ([`HubConfig::presence`] says
+    /// [`PresenceMode::Off`] for it, or the engine keeps none).
+    #[error("the presence of topic {topic:?} is not kept: see HubConfig::presence")]
+    PresenceOff {
+        /// The topic asked for.
+        topic: String,
     },
 }
 
@@ -362,6 +406,60 @@ impl Hub {
     /// ```
     pub fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
         self.backend.subscribe(topic, last_event_id)
+    }
+
+    /// As [`subscribe`](Self::subscribe), for `who` (a principal's name, or a [`SubscribeAs`]):
+    /// while the subscription lives, its principal is a member of the topic's
+    /// [`presence`](Self::presence), if that is kept ([`HubConfig::presence`]), and it receives
+    /// the topic's `join` and `leave` events if it asks
+    /// ([`SubscribeAs::presence_events`]). A route subscribes through a [`GrantedHub`], which
+    /// does this with the principal its guards named
+    /// ([`GuardRequest::principal`](crate::GuardRequest::principal)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
+    /// use nestish_core::hub::{Hub, HubConfig, MemoryBackend, PresenceMode};
+    ///
+    /// let hub = Hub::with_backend(MemoryBackend::new(
+    ///     HubConfig::default().presence(|_| PresenceMode::Listed),
+    /// ));
+    /// let stream = hub.subscribe_as("doc:7", None, "user:ann");
+    /// assert!(hub.presence("doc:7").await?.contains("user:ann"));
+    /// drop(stream);
+    /// assert!(!hub.presence("doc:7").await?.contains("user:ann"));
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe_as(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        who: impl Into<SubscribeAs>,
+    ) -> Subscription {
+        self.backend.subscribe_as(topic, last_event_id, who.into())
+    }
+
+    /// Who is subscribed to `topic`: the principals with a subscription to it on any instance
+    /// of the app on this hub's engine (see [`Presence`] and [`PresenceMode`]). In process, as
+    /// of now; on Redis, as of the instances' last writes (a moment after a subscription opens
+    /// or closes), without the instances that died (within `RedisHub::presence_expiry`).
+    ///
+    /// # Errors
+    ///
+    /// [`HubError::PresenceOff`] when the topic's presence is not kept;
+    /// [`HubError::Backend`] when the engine fails.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use nestish_core::hub::{Hub, HubError};
+    ///
+    /// let hub = Hub::new(); // keeps no presence
+    /// assert!(matches!(hub.presence("news").await, Err(HubError::PresenceOff { .. })));
+    /// # }
+    /// ```
+    pub async fn presence(&self, topic: &str) -> Result<Presence, HubError> {
+        self.backend.presence(topic).await
     }
 
     /// Ends every open SSE stream that a guard named with `key` (its principal,

@@ -66,8 +66,14 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
         if let Err(refusal) = check(&guards, &mut head).await {
             return refusal;
         }
+        let principal = parts
+            .extensions
+            .get::<admission::Credentials>()
+            .and_then(|credentials| credentials.principal.clone());
         if let Some(grants) = parts.extensions.get_mut::<TopicGrants>() {
             grants.hub = hub;
+            // Its subscriptions are the principal's presence.
+            grants.principal = principal;
         }
         if head_of_stream {
             return head_response();

@@ -14,6 +14,7 @@
 
 mod conn;
 mod interest;
+mod presence;
 mod reader;
 mod revoke;
 mod scripts;
@@ -33,7 +34,7 @@ use self::interest::Local;
 use self::scripts::Keys;
 use super::backend::{BoxFuture, HubBackend, Subscription};
 use super::revoke::Listeners;
-use super::{Hub, HubConfig, HubError, HubEvent};
+use super::{Hub, HubConfig, HubError, HubEvent, Presence, PresenceMode, SubscribeAs};
 use crate::MessageEvent;
 
 /// What a local topic's broadcast channel carries to its subscribers.
@@ -48,6 +49,8 @@ enum Live {
     },
     /// The connection was lost and is back: announcements may have been missed.
     Resync,
+    /// A presence announcement (without an id), for the subscribers that asked for them.
+    Announcement(HubEvent),
 }
 
 /// The builder of a hub on Redis Streams: [`Hub::redis`], its bounds, then [`RedisHub::connect`].
@@ -56,6 +59,7 @@ enum Live {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), nestish_core::hub::HubError> {
 /// use std::time::Duration;
+/// use nestish_core::hub::PresenceMode;
 ///
 /// let hub = nestish_core::hub::Hub::redis("redis://127.0.0.1:6379")
 ///     .history(10_000)
@@ -63,6 +67,8 @@ enum Live {
 ///     .max_topics(50_000)
 ///     .classify(|topic| if topic.starts_with("user/") { "user" } else { "room" })
 ///     .key_prefix("chat-app:")
+///     .presence(|topic| if topic.starts_with("room/") { PresenceMode::Announced } else { PresenceMode::Off })
+///     .presence_expiry(Duration::from_secs(10))
 ///     .connect()
 ///     .await?;
 /// # let _ = hub;
@@ -131,6 +137,17 @@ enum Live {
 ///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
 ///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
 ///   from its last id what was published meanwhile, within the history.
+/// - **Presence** ([`presence`](Self::presence)). Per topic, a sorted set of entries
+///   `<instance>\n<principal>` scored by their expiry and a hash counting each principal's
+///   entries (`...<topic>:presence`, `...<topic>:members`, with the topic's hash tag): an instance
+///   writes an entry when a principal's first stream on the topic opens there and removes it
+///   when the last closes, one script per change, and refreshes its entries three times per
+///   [`presence_expiry`](Self::presence_expiry). The first entry of a principal is its arrival,
+///   the last its departure, announced by the same script (`join`, `leave`, on the topic's
+///   channel, without an id) if the topic's mode says so. Entries of an instance that died
+///   expire, and the next script on the topic (a heartbeat, a read) removes them and announces
+///   those departures. Redis holds at most [`presence_limit`](Self::presence_limit) + 1 entries
+///   per topic per instance, each while a stream holds it.
 /// - **Slow subscribers.** One that falls more than [`HubConfig::buffer`] events behind the local
 ///   broadcast channel is resynchronised from the stream, as with the in-process hub.
 #[derive(Clone)]
@@ -143,6 +160,7 @@ pub struct RedisHub {
     prefix: String,
     linger: Duration,
     partitions: Option<u32>,
+    presence_expiry: Duration,
 }
 
 impl std::fmt::Debug for RedisHub {
@@ -155,6 +173,7 @@ impl std::fmt::Debug for RedisHub {
             .field("prefix", &self.prefix)
             .field("linger", &self.linger)
             .field("partitions", &self.partitions)
+            .field("presence_expiry", &self.presence_expiry)
             .finish()
     }
 }
@@ -168,6 +187,7 @@ impl RedisHub {
             prefix: "nestish:hub:".to_owned(),
             linger: DEFAULT_LINGER,
             partitions: None,
+            presence_expiry: presence::DEFAULT_EXPIRY,
         }
     }
 
@@ -233,6 +253,31 @@ impl RedisHub {
         self
     }
 
+    /// Whether each topic's presence is kept, and announced (see [`HubConfig::presence`]).
+    /// Default: off for every topic. Every instance on one Redis must say the same.
+    pub fn presence(mut self, mode: fn(&str) -> PresenceMode) -> Self {
+        self.config = self.config.presence(mode);
+        self
+    }
+
+    /// The most principals this instance lists per topic (see [`HubConfig::presence_limit`]):
+    /// Redis holds at most this many entries per topic per instance. Default 1,000.
+    pub fn presence_limit(mut self, principals: usize) -> Self {
+        self.config = self.config.presence_limit(principals);
+        self
+    }
+
+    /// How long this instance's presence entries outlive it: it refreshes them three times per
+    /// expiry, so a live instance's members stay listed, and those of an instance that died
+    /// without closing its streams (`SIGKILL`, a lost machine, a partition from Redis) are
+    /// listed no longer than this after it last wrote (their departures announced at the next
+    /// heartbeat of an instance with members on the topic, or the next read of its presence).
+    /// Default 15 s; at least 3 ms.
+    pub fn presence_expiry(mut self, expiry: Duration) -> Self {
+        self.presence_expiry = expiry;
+        self
+    }
+
     /// The prefix of every key and of the channel the hub uses in Redis, so that several apps can
     /// share one Redis. Default `nestish:hub:`.
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -270,6 +315,8 @@ impl RedisHub {
             self.partitions
                 .unwrap_or(if self.cluster { CLUSTER_PARTITIONS } else { 1 });
         let wake = Arc::new(Notify::new());
+        let tracker = presence::Tracker::new(self.config.presence_limit, self.presence_expiry);
+        let presence_wake = Arc::clone(&tracker.wake);
         let shared = Arc::new(Shared {
             conn,
             keys: Keys::new(self.prefix, partitions),
@@ -281,9 +328,15 @@ impl RedisHub {
             local: Mutex::default(),
             wake: Arc::clone(&wake),
             received: AtomicU64::new(0),
+            presence: tracker,
         });
         reader::spawn(Arc::downgrade(&shared), received);
         interest::spawn(Arc::downgrade(&shared), wake);
+        presence::spawn(
+            Arc::downgrade(&shared),
+            presence_wake,
+            shared.presence.expiry(),
+        );
         let backend = RedisBackend {
             shared,
             revoked_channel,
@@ -403,6 +456,8 @@ pub(crate) struct Shared {
     wake: Arc<Notify>,
     /// Announcements the reader has read from Redis ([`Hub::announcements_received`]).
     received: AtomicU64,
+    /// The members of this instance's subscriptions, and what it wrote of them.
+    presence: presence::Tracker,
 }
 
 /// A topic this instance serves, or served until a moment ago.
@@ -431,6 +486,7 @@ impl Drop for Shared {
     /// Lets the interest task see that the hub is gone.
     fn drop(&mut self) {
         self.wake.notify_one();
+        self.presence.wake.notify_one();
     }
 }
 
@@ -461,7 +517,22 @@ impl HubBackend for RedisBackend {
     }
 
     fn subscribe(&self, topic: &str, last_event_id: Option<u64>) -> Subscription {
-        subscription::subscribe(&self.shared, topic, last_event_id)
+        subscription::subscribe(&self.shared, topic, last_event_id, SubscribeAs::anonymous())
+    }
+
+    fn subscribe_as(
+        &self,
+        topic: &str,
+        last_event_id: Option<u64>,
+        who: SubscribeAs,
+    ) -> Subscription {
+        subscription::subscribe(&self.shared, topic, last_event_id, who)
+    }
+
+    fn presence(&self, topic: &str) -> BoxFuture<Result<Presence, HubError>> {
+        let shared = Arc::clone(&self.shared);
+        let topic = topic.to_owned();
+        Box::pin(async move { presence::presence(&shared, &topic).await })
     }
 
     fn history(&self, topic: &str) -> BoxFuture<Result<Vec<HubEvent>, HubError>> {

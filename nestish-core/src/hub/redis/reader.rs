@@ -96,11 +96,18 @@ fn deliver(shared: &Shared, data: &[Value]) {
         return;
     };
     if let Some(local) = shared.local().topics.get_mut(announced.topic) {
-        local.last = announced.event.id().map(|id| (announced.base, id));
-        let _ = local.live.send(Live::Event {
-            base: announced.base,
-            event: announced.event,
-        });
+        let live = match announced.event.id() {
+            Some(id) => {
+                local.last = Some((announced.base, id));
+                Live::Event {
+                    base: announced.base,
+                    event: announced.event,
+                }
+            }
+            // A presence announcement: no event of the topic.
+            None => Live::Announcement(announced.event),
+        };
+        let _ = local.live.send(live);
     }
 }
 

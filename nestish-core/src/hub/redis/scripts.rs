@@ -56,6 +56,20 @@ impl Keys {
         format!("{}{topic}:events", self.tagged(topic))
     }
 
+    /// The sorted set of a topic's presence entries, `<instance>\n<principal as JSON>`, each
+    /// scored by its expiry (ms of the Redis clock); an entry `<instance>\n` says that instance
+    /// holds more principals than it lists.
+    pub(super) fn presence(&self, topic: &str) -> String {
+        format!("{}{topic}:presence", self.tagged(topic))
+    }
+
+    /// The hash of a topic's present principals (as JSON), each with its number of entries
+    /// (instances holding it): the first entry of a principal is its arrival, its last its
+    /// departure.
+    pub(super) fn members(&self, topic: &str) -> String {
+        format!("{}{topic}:members", self.tagged(topic))
+    }
+
     /// The Pub/Sub channel a topic's publications are announced on: an instance listens to it
     /// while it serves the topic.
     pub(super) fn channel(&self, topic: &str) -> String {
@@ -159,12 +173,12 @@ return {{base, last, redis.call('XRANGE', KEYS[2], '(' .. from .. '-0', '+', 'CO
 /// master demoted by a failover would run a script without flags until its first write fails
 /// (`READONLY` error, and the client keeps its slot map), where one declared as writing is
 /// answered `MOVED`, so the client follows the new master.
-fn both(body: &str) -> [Script; 2] {
+pub(super) fn both(body: &str) -> [Script; 2] {
     [Script::new(body), Script::new(&format!("#!lua\n{body}"))]
 }
 
 /// The variant of `script` for the hub's connection.
-fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
+pub(super) fn pick<'a>(shared: &Shared, script: &'a [Script; 2]) -> &'a Script {
     &script[usize::from(shared.conn.is_cluster())]
 }
 
@@ -266,7 +280,8 @@ pub(super) struct Announced<'a> {
     pub(super) event: HubEvent,
 }
 
-/// Reads `<id> <base> <topic length>\n<topic><stored event>`; `None` for anything else.
+/// Reads `<id> <base> <topic length>\n<topic><stored event>` (or `0 0 <topic length>\n<topic>
+/// <event without id>`, a presence announcement); `None` for anything else.
 pub(super) fn decode_announcement(message: &[u8]) -> Option<Announced<'_>> {
     let newline = memchr::memchr(b'\n', message)?;
     let head = std::str::from_utf8(&message[..newline]).ok()?;
@@ -278,7 +293,12 @@ pub(super) fn decode_announcement(message: &[u8]) -> Option<Announced<'_>> {
     );
     let rest = &message[newline + 1..];
     let topic = std::str::from_utf8(rest.get(..topic_len)?).ok()?;
-    let event = HubEvent::from_stored(id, &rest[topic_len..])?;
+    // Id 0, which no event has (ids start above the Redis clock): a presence announcement, sent
+    // as it goes on the wire, without an id.
+    let event = match id {
+        0 => HubEvent::unnumbered_wire(&rest[topic_len..])?,
+        id => HubEvent::from_stored(id, &rest[topic_len..])?,
+    };
     Some(Announced { topic, base, event })
 }
 

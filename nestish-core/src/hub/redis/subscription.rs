@@ -11,10 +11,11 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 
 use super::interest::{self, Joined};
+use super::presence;
 use super::scripts::{self, Synced};
 use super::{Live, Shared};
-use crate::hub::HubEvent;
 use crate::hub::backend::Subscription;
+use crate::hub::{HubEvent, PresenceMode, SubscribeAs};
 
 /// Events read from the stream per look at it.
 const REPLAY_BATCH: usize = 128;
@@ -23,12 +24,15 @@ const REPLAY_BATCH: usize = 128;
 /// signals the connection is back first.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// A subscription to `topic` on the hub `shared`, resuming after `last_event_id`.
+/// A subscription to `topic` on the hub `shared`, resuming after `last_event_id`, for `who`
+/// (its principal a member of the topic's presence while it lives, if that is kept).
 pub(super) fn subscribe(
     shared: &Arc<Shared>,
     topic: &str,
     last_event_id: Option<u64>,
+    who: SubscribeAs,
 ) -> Subscription {
+    let (principal, presence_events) = who.into_parts();
     // Joined before anything is read from Redis, which waits until the instance listens to the
     // topic: an event published after that read is announced after it, and so reaches this
     // receiver.
@@ -50,6 +54,7 @@ pub(super) fn subscribe(
         membership: Membership {
             shared: Arc::clone(shared),
             topic: topic.to_owned(),
+            principal: principal.filter(|principal| presence::join(shared, topic, principal)),
         },
         live,
         pending: VecDeque::new(),
@@ -57,6 +62,8 @@ pub(super) fn subscribe(
         seen,
         base,
         class: (shared.config.classify)(topic),
+        presence_events: presence_events
+            && (shared.config.presence)(topic) == PresenceMode::Announced,
     };
     Box::pin(futures_util::stream::unfold(
         state,
@@ -98,6 +105,8 @@ struct Subscriber {
     base: u64,
     /// The topic's class, for the metrics.
     class: &'static str,
+    /// Whether it takes the topic's presence announcements.
+    presence_events: bool,
 }
 
 impl Subscriber {
@@ -124,6 +133,12 @@ impl Subscriber {
                     Ok(Live::Event { event, .. }) => {
                         let first = event.id().unwrap_or(0).saturating_sub(skipped + 1);
                         self.read = Read::Start(Some(first));
+                        continue;
+                    }
+                    Ok(Live::Announcement(event)) => {
+                        if self.presence_events {
+                            return Some(event);
+                        }
                         continue;
                     }
                     // Reconnected before any announcement: what came meanwhile is unknown here.
@@ -168,15 +183,20 @@ impl Subscriber {
     /// A live event if it is the next one; otherwise `None`, and after a gap, an epoch change or
     /// a reconnection the subscriber reads from the stream (an event it has is just dropped).
     fn in_order(&mut self, live: Live) -> Option<HubEvent> {
-        if let Live::Event { base, event } = live {
-            let id = event.id().unwrap_or(0);
-            if base == self.base && id <= self.seen {
-                return None; // already delivered from the stream
+        match live {
+            Live::Event { base, event } => {
+                let id = event.id().unwrap_or(0);
+                if base == self.base && id <= self.seen {
+                    return None; // already delivered from the stream
+                }
+                if base == self.base && id == self.seen + 1 {
+                    self.seen = id;
+                    return Some(event);
+                }
             }
-            if base == self.base && id == self.seen + 1 {
-                self.seen = id;
-                return Some(event);
-            }
+            // Not an event of the topic: the place in it stays.
+            Live::Announcement(event) => return self.presence_events.then_some(event),
+            Live::Resync => {}
         }
         self.read = Read::From;
         None
@@ -243,10 +263,15 @@ impl Subscriber {
 struct Membership {
     shared: Arc<Shared>,
     topic: String,
+    /// The principal it makes a member of the topic's presence, if that is kept.
+    principal: Option<Arc<str>>,
 }
 
 impl Drop for Membership {
     fn drop(&mut self) {
+        if let Some(principal) = &self.principal {
+            presence::leave(&self.shared, &self.topic, principal);
+        }
         // This subscriber's receiver is dropped after this guard (field order), so it still
         // counts there.
         interest::leave(&self.shared, &self.topic);
