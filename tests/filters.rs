@@ -287,7 +287,6 @@ async fn an_error_inside_a_stream_ends_it_with_the_filter_s_data() {
     let app = app().await;
     let mut conn = support::open_stream(app.addr(), "/orders/5/updates", &[])
         .await
-        .ok()
         .expect("a stream");
     let expected = format!(
         "\ndata: packed\n\nevent: error\ndata: {}\n\n",
