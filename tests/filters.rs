@@ -230,9 +230,8 @@ async fn a_user_error_type_is_caught_by_its_filter_and_an_ok_is_untouched() {
     let app = app().await;
     assert_eq!(app.get("/orders/1").await.text(), "1");
     let missing = app.get("/orders/7").await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(
-        missing.json::<Value>(),
+        missing.assert_status(StatusCode::NOT_FOUND).json::<Value>(),
         json!({
             "code": "no_such_order",
             "order": 7,

@@ -167,6 +167,7 @@ impl AppBuilder {
             );
         }
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
+        let entries_have_filters = entries.iter().any(|e| !e.filters.is_empty());
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
         let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
         if let Some(hub) = &hub {
@@ -186,6 +187,10 @@ impl AppBuilder {
         )?;
         router.access_log = self.access_log.unwrap_or(true);
         router.filters = self.advice.resolve_global_filters(&self.providers)?;
+        if !router.filters.is_empty() || entries_have_filters {
+            // From now on, error answers carry their error for the filters (see `Raised`).
+            crate::response::filters_in_use();
+        }
         #[cfg(feature = "rate-limit")]
         if let Some(rate) = self.limits.new_streams_per_address {
             let _ = state

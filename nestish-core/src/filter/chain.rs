@@ -73,6 +73,17 @@ pub struct FilterRef {
 
 impl FilterRef {
     /// The reference of filter type `F`.
+    ///
+    /// ```
+    /// # use nestish_core::filter::{ErrorHost, ErrorReply, ExceptionFilter, FilterRef};
+    /// # pub struct Plain;
+    /// # impl ExceptionFilter for Plain {
+    /// #     type Error = nestish_core::HttpError;
+    /// #     fn catch(&self, e: &Self::Error, _: &ErrorHost<'_>) -> ErrorReply { ErrorReply::from(e) }
+    /// # }
+    /// let plain = FilterRef::of::<Plain>();
+    /// assert!(format!("{plain:?}").contains("Plain"));
+    /// ```
     #[must_use]
     pub const fn of<F: ExceptionFilter>() -> Self {
         Self {

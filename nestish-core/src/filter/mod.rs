@@ -136,6 +136,11 @@ pub trait Exception: std::error::Error + Send + Sync + 'static {}
 impl<E: Exception> IntoResponse for E {
     fn into_response(self) -> Response {
         let mut response = HttpError::internal().into_response();
+        if !crate::response::raised_wanted() {
+            // No app of this process has filters: nothing will catch it.
+            crate::response::uncaught(&(Box::new(self) as crate::BoxError));
+            return response;
+        }
         response
             .extensions_mut()
             .insert(Raised::uncaught_is_logged(Box::new(self)));

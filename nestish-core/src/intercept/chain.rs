@@ -54,6 +54,16 @@ pub struct InterceptorRef {
 
 impl InterceptorRef {
     /// The reference of interceptor type `I`.
+    ///
+    /// ```
+    /// # use nestish_core::intercept::{Call, Interceptor, InterceptorRef};
+    /// # pub struct Nothing;
+    /// # impl Interceptor for Nothing {
+    /// #     async fn intercept(&self, call: Call) -> nestish_core::Response { call.proceed().await }
+    /// # }
+    /// let nothing = InterceptorRef::of::<Nothing>();
+    /// assert!(format!("{nothing:?}").contains("Nothing"));
+    /// ```
     #[must_use]
     pub const fn of<I: Interceptor>() -> Self {
         Self {

@@ -309,9 +309,11 @@ impl IntoResponse for HttpError {
             response.headers_mut().extend((**headers).clone());
         }
         // For the exception filters, which catch by type wherever the answer was made.
-        response
-            .extensions_mut()
-            .insert(super::Raised::answered(Box::new(self)));
+        if super::raised::wanted() {
+            response
+                .extensions_mut()
+                .insert(super::Raised::answered(Box::new(self)));
+        }
         response
     }
 }

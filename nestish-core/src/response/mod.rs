@@ -9,4 +9,4 @@ mod raised;
 pub use body::Body;
 pub use http_error::HttpError;
 pub use into_response::{Html, IntoResponse, Json, Response};
-pub(crate) use raised::Raised;
+pub(crate) use raised::{Raised, filters_in_use, uncaught, wanted as raised_wanted};

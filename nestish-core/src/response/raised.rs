@@ -6,6 +6,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::BoxError;
 
+/// Whether an app with exception filters has been built in this process: until one has, no
+/// error answer carries its error (an allocation no one would read), and an uncaught exception
+/// is logged at once. Never unset: carrying the error is always right, only not always needed.
+static FILTERS_IN_USE: AtomicBool = AtomicBool::new(false);
+
+/// An app with exception filters is built: error answers carry their error from now on.
+pub(crate) fn filters_in_use() {
+    FILTERS_IN_USE.store(true, Ordering::Relaxed);
+}
+
+/// Whether error answers carry their error (see `FILTERS_IN_USE`).
+pub(crate) fn wanted() -> bool {
+    FILTERS_IN_USE.load(Ordering::Relaxed)
+}
+
 /// The error an error answer was made from, in its extensions, for the filters to catch.
 /// Shared (extensions must be `Clone`); an `Exception` (see `filter`) that no filter caught
 /// is logged when the last copy goes, with the answer.
@@ -54,11 +69,16 @@ impl Raised {
 impl Drop for RaisedError {
     fn drop(&mut self) {
         if self.log && !self.caught.load(Ordering::Relaxed) {
-            tracing::error!(
-                error = %self.error,
-                detail = ?self.error,
-                "a route's error was caught by no exception filter: answered 500"
-            );
+            uncaught(&self.error);
         }
     }
+}
+
+/// Logs an exception no filter caught.
+pub(crate) fn uncaught(error: &BoxError) {
+    tracing::error!(
+        error = %error,
+        detail = ?error,
+        "a route's error was caught by no exception filter: answered 500"
+    );
 }
