@@ -359,3 +359,36 @@ async fn a_filter_named_but_not_provided_fails_the_build() {
     assert!(path.starts_with("/orders"), "{path}");
     assert!(error.to_string().contains("ControllerHttp"), "{error}");
 }
+
+/// Stands in for `OrderFilter`: a missing order is gone, in plain text.
+pub struct GoneOrders;
+
+impl ExceptionFilter for GoneOrders {
+    type Error = NoSuchOrder;
+
+    fn catch(&self, error: &NoSuchOrder, _: &ErrorHost<'_>) -> ErrorReply {
+        ErrorReply::text(StatusCode::GONE, format!("order {} is gone", error.0))
+    }
+}
+
+#[tokio::test]
+async fn the_testing_module_swaps_a_filter_for_one_of_another_type() {
+    // `OrderFilter` itself is not provided: the stand-in is enough.
+    let app = Test::create_testing_module()
+        .controllers::<(OrdersController,)>()
+        .override_filter::<OrderFilter>(GoneOrders)
+        .provide(RouteHttp)
+        .provide(ControllerHttp)
+        .start()
+        .await
+        .unwrap();
+    let gone = app.get("/orders/9").await;
+    assert_eq!(
+        gone.assert_status(StatusCode::GONE).text(),
+        "order 9 is gone"
+    );
+    assert_eq!(
+        gone.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+}

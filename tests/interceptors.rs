@@ -432,3 +432,35 @@ async fn the_testing_module_swaps_an_interceptor_for_another_value() {
     support::eventually("the stand-in is told", || stand_in.all().len() == 1).await;
     assert!(closes.all().is_empty());
 }
+
+/// Stands in for `Streams`: lets every event through as it is, and counts the streams that close.
+pub struct CountingCloses(Arc<AtomicU64>);
+
+impl Interceptor for CountingCloses {
+    async fn intercept(&self, mut call: Call) -> Response {
+        let closes = Arc::clone(&self.0);
+        call.on_close(move |_| {
+            closes.fetch_add(1, Ordering::SeqCst);
+        });
+        call.proceed().await
+    }
+}
+
+#[tokio::test]
+async fn the_testing_module_swaps_an_interceptor_for_one_of_another_type() {
+    let counted = Arc::new(AtomicU64::new(0));
+    // `Streams` itself is not provided: the stand-in is enough.
+    let app = Test::create_testing_module()
+        .controllers::<(LiveController,)>()
+        .override_interceptor::<Streams>(CountingCloses(Arc::clone(&counted)))
+        .provide(Hub::new())
+        .start()
+        .await
+        .unwrap();
+    // Not refused, not mapped: the stand-in runs where `Streams` would.
+    let mut ticks = app.sse("/live/ticks?full=1").await;
+    assert_eq!(ticks.next_event().await.data, "one");
+    assert_eq!(ticks.next_event().await.data, "drop");
+    app.shutdown().await.unwrap();
+    assert_eq!(counted.load(Ordering::SeqCst), 1);
+}

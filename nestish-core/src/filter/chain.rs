@@ -2,6 +2,7 @@
 //! providers, and the error an answer carries for them to catch.
 
 use std::any::{TypeId, type_name};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::{ErrorHost, ErrorReply, ExceptionFilter};
@@ -67,7 +68,8 @@ impl std::fmt::Debug for Filters {
 #[derive(Clone, Copy)]
 pub struct FilterRef {
     name: fn() -> &'static str,
-    type_id: fn() -> TypeId,
+    /// The filter's type and its testing stand-in's: either provided will do.
+    type_ids: fn() -> [TypeId; 2],
     resolve: fn(&Providers) -> Option<Arc<dyn ErasedFilter>>,
 }
 
@@ -88,7 +90,7 @@ impl FilterRef {
     pub const fn of<F: ExceptionFilter>() -> Self {
         Self {
             name: type_name::<F>,
-            type_id: TypeId::of::<F>,
+            type_ids: type_ids::<F>,
             resolve: resolve_one::<F>,
         }
     }
@@ -100,9 +102,33 @@ impl std::fmt::Debug for FilterRef {
     }
 }
 
+fn type_ids<F: ExceptionFilter>() -> [TypeId; 2] {
+    [TypeId::of::<F>(), TypeId::of::<FilterOverride<F>>()]
+}
+
 fn resolve_one<F: ExceptionFilter>(providers: &Providers) -> Option<Arc<dyn ErasedFilter>> {
+    if let Some(stand_in) = providers.get::<FilterOverride<F>>() {
+        return Some(Arc::clone(&stand_in.filter));
+    }
     let filter: Arc<dyn ErasedFilter> = providers.get::<F>()?;
     Some(filter)
+}
+
+/// Another filter standing in for `F` (the testing module's `override_filter`), kept among the
+/// providers under a type of its own.
+pub(crate) struct FilterOverride<F> {
+    filter: Arc<dyn ErasedFilter>,
+    replaces: PhantomData<fn() -> F>,
+}
+
+#[cfg(feature = "testing")]
+impl<F: ExceptionFilter> FilterOverride<F> {
+    pub(crate) fn new(stand_in: impl ExceptionFilter) -> Self {
+        Self {
+            filter: Arc::new(stand_in),
+            replaces: PhantomData,
+        }
+    }
 }
 
 /// The names of the filters `named` that start-up will not have.
@@ -112,7 +138,7 @@ pub(crate) fn unprovided<'a>(
 ) -> impl Iterator<Item = &'static str> {
     named
         .into_iter()
-        .filter(|filter| !graph.has((filter.type_id)()))
+        .filter(|filter| !(filter.type_ids)().iter().any(|id| graph.has(*id)))
         .map(|filter| (filter.name)())
 }
 

@@ -64,6 +64,8 @@
 mod chain;
 mod reply;
 
+#[cfg(feature = "testing")]
+pub(crate) use chain::FilterOverride;
 pub use chain::FilterRef;
 pub(crate) use chain::{Filters, apply, in_stream, resolve_all, unprovided};
 pub use reply::{ErrorHost, ErrorReply};

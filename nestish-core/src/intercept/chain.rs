@@ -3,6 +3,7 @@
 
 use std::any::{TypeId, type_name};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -48,7 +49,8 @@ pub(crate) type Interceptors = Arc<[Arc<dyn ErasedInterceptor>]>;
 #[derive(Clone, Copy)]
 pub struct InterceptorRef {
     name: fn() -> &'static str,
-    type_id: fn() -> TypeId,
+    /// The interceptor's type and its testing stand-in's: either provided will do.
+    type_ids: fn() -> [TypeId; 2],
     resolve: fn(&Providers) -> Option<Arc<dyn ErasedInterceptor>>,
 }
 
@@ -68,7 +70,7 @@ impl InterceptorRef {
     pub const fn of<I: Interceptor>() -> Self {
         Self {
             name: type_name::<I>,
-            type_id: TypeId::of::<I>,
+            type_ids: type_ids::<I>,
             resolve: resolve_one::<I>,
         }
     }
@@ -80,9 +82,33 @@ impl std::fmt::Debug for InterceptorRef {
     }
 }
 
+fn type_ids<I: Interceptor>() -> [TypeId; 2] {
+    [TypeId::of::<I>(), TypeId::of::<InterceptorOverride<I>>()]
+}
+
 fn resolve_one<I: Interceptor>(providers: &Providers) -> Option<Arc<dyn ErasedInterceptor>> {
+    if let Some(stand_in) = providers.get::<InterceptorOverride<I>>() {
+        return Some(Arc::clone(&stand_in.interceptor));
+    }
     let interceptor: Arc<dyn ErasedInterceptor> = providers.get::<I>()?;
     Some(interceptor)
+}
+
+/// Another interceptor standing in for `I` (the testing module's `override_interceptor`), kept
+/// among the providers under a type of its own.
+pub(crate) struct InterceptorOverride<I> {
+    interceptor: Arc<dyn ErasedInterceptor>,
+    replaces: PhantomData<fn() -> I>,
+}
+
+#[cfg(feature = "testing")]
+impl<I: Interceptor> InterceptorOverride<I> {
+    pub(crate) fn new(stand_in: impl Interceptor) -> Self {
+        Self {
+            interceptor: Arc::new(stand_in),
+            replaces: PhantomData,
+        }
+    }
 }
 
 /// The names of the interceptors `named` that start-up will not have.
@@ -92,7 +118,7 @@ pub(crate) fn unprovided<'a>(
 ) -> impl Iterator<Item = &'static str> {
     named
         .into_iter()
-        .filter(|interceptor| !graph.has((interceptor.type_id)()))
+        .filter(|interceptor| !(interceptor.type_ids)().iter().any(|id| graph.has(*id)))
         .map(|interceptor| (interceptor.name)())
 }
 

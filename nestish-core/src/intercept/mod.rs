@@ -83,6 +83,8 @@ mod chain;
 pub use crate::observe::CloseReason;
 pub use crate::sse::{StreamClosed, StreamEvent};
 pub use call::{Call, RouteInfo};
+#[cfg(feature = "testing")]
+pub(crate) use chain::InterceptorOverride;
 pub use chain::InterceptorRef;
 pub(crate) use chain::{Interceptors, resolve_all, unprovided};
 
