@@ -282,6 +282,10 @@ pin_project! {
         #[pin]
         stream: S,
         maps: Vec<MapFn>,
+        // Where an event that is not shared bytes is written for the maps to read: each event
+        // is split off it, and its room is taken back once the event's bytes are dropped (sent),
+        // so a busy stream does not allocate per event.
+        scratch: BytesMut,
         // A terminal event was dropped: the stream ends all the same.
         ended: bool,
     }
@@ -292,6 +296,7 @@ impl<S> Mapped<S> {
         Self {
             stream,
             maps,
+            scratch: BytesMut::new(),
             ended: false,
         }
     }
@@ -316,10 +321,10 @@ where
             let event = match item.into_shared() {
                 Ok(bytes) => StreamEvent { bytes, last: false },
                 Err(item) => {
-                    let mut buf = BytesMut::new();
-                    match item.write_item(&mut buf) {
+                    let buf = &mut *this.scratch;
+                    match item.write_item(buf) {
                         Ok(last) => StreamEvent {
-                            bytes: buf.freeze(),
+                            bytes: buf.split().freeze(),
                             last,
                         },
                         Err(error) => return Poll::Ready(Some(Err(error))),
@@ -334,12 +339,101 @@ where
                     break;
                 }
             }
+            // The last event ends the stream, sent or dropped.
+            *this.ended = last;
             if let Some(mut event) = event {
                 // A mapping keeps the event's place: the last stays the last.
                 event.last = last;
                 return Poll::Ready(Some(Ok(event)));
             }
-            *this.ended = last;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::StreamExt;
+    use futures::stream;
+
+    use super::*;
+    use crate::sse::typed::{EventWriter, SseEvent};
+
+    /// A typed event; `Last` ends the stream.
+    enum Typed {
+        Text(&'static str),
+        Last,
+    }
+
+    impl SseEvent for Typed {
+        fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), crate::EventError> {
+            match self {
+                Self::Text(text) => out.text(text),
+                Self::Last => out.event("last")?.end_stream().text("bye"),
+            }
+            Ok(())
+        }
+    }
+
+    async fn mapped(items: Vec<Typed>, maps: Vec<MapFn>) -> Vec<(String, bool)> {
+        let events = Mapped::new(stream::iter(items), maps);
+        events
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .map(|event| {
+                let event = event.expect("no error");
+                (event.data(), event.last)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn maps_run_in_order_and_keep_the_last_event_last() {
+        let maps: Vec<MapFn> = vec![
+            Box::new(|event: StreamEvent| Some(event.map_data(|data| format!("{data}1")))),
+            Box::new(|event: StreamEvent| Some(event.map_data(|data| format!("{data}2")))),
+        ];
+        let items = vec![Typed::Text("a"), Typed::Last, Typed::Text("never")];
+        assert_eq!(
+            mapped(items, maps).await,
+            [("a12".to_owned(), false), ("bye12".to_owned(), true)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_last_event_still_ends_the_stream_and_a_drop_stops_the_later_maps() {
+        let later_saw = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&later_saw);
+        let maps: Vec<MapFn> = vec![
+            Box::new(|event: StreamEvent| (event.data() != "bye").then_some(event)),
+            Box::new(move |event: StreamEvent| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Some(event)
+            }),
+        ];
+        let items = vec![Typed::Text("a"), Typed::Last, Typed::Text("never")];
+        assert_eq!(mapped(items, maps).await, [("a".to_owned(), false)]);
+        assert_eq!(later_saw.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn an_event_read_back_keeps_its_fields() {
+        let event = MessageEvent::new("one\ntwo")
+            .id("7")
+            .unwrap()
+            .event("note")
+            .unwrap()
+            .comment("c")
+            .retry(Duration::from_millis(300));
+        let event = StreamEvent::from(event);
+        assert_eq!(event.data(), "one\ntwo");
+        let renamed = event.map_data(|data| data.replace('\n', " "));
+        assert_eq!(
+            renamed.as_bytes().as_ref(),
+            b":c\nevent: note\nid: 7\nretry: 300\ndata: one two\n\n"
+        );
     }
 }
