@@ -1,7 +1,8 @@
 //! Exception filters over real sockets: NestJS's resolution (route → controller → global, first
 //! match wins), a user's error type caught on a plain and on an SSE route (before any SSE header
 //! and inside the stream), an uncaught one answered 500 and logged, nestish's own 400, 401,
-//! 404, 405, 408, 413 and 415 answers in the app's format, and a missing filter at build time.
+//! 404, 405, 408, 413 and 415 answers and a panic's 500 in the app's format, a missing filter at
+//! build time, and one swapped in the testing module.
 
 mod support;
 
@@ -184,6 +185,11 @@ impl PlainController {
     fn private(&self) -> &'static str {
         "secret"
     }
+
+    #[get("panics")]
+    async fn panics(&self) -> &'static str {
+        panic!("a bug in the handler")
+    }
 }
 
 async fn app() -> nestish_core::testing::TestApp {
@@ -320,6 +326,9 @@ async fn nestish_s_own_errors_go_through_the_global_filter() {
     assert_eq!(bad_param["path"], "/plain/order/seven");
     let refused = by_global(&app.get("/plain/private").await, 401);
     assert_eq!(refused["message"], "log in first");
+    // A panic is answered 500, in the app's format too.
+    let panicked = by_global(&app.get("/plain/panics").await, 500);
+    assert_eq!(panicked["message"], "Internal server error");
     // The body's errors, on the controller with its own `HttpError` filter.
     let controller = |response: nestish_core::testing::TestResponse, status: u16| {
         assert_eq!(response.status().as_u16(), status, "{}", response.text());

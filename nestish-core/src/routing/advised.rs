@@ -2,7 +2,11 @@
 //! providers like its guards, and the request path that runs them (see `guarded`, which serves
 //! every route that has guards, interceptors or filters).
 
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use http::{Method, Uri};
 
@@ -12,9 +16,10 @@ use super::router::Endpoint;
 use crate::extract::{PathParams, RequestBody, RequestParts};
 use crate::filter::{self, ErrorHost, FilterRef, Filters};
 use crate::intercept::{self, Call, InterceptorRef, Interceptors, RouteInfo};
+use crate::panic::message as panic_message;
 use crate::providers::Providers;
 use crate::providers::graph::Graph;
-use crate::{Error, Response};
+use crate::{Error, HttpError, IntoResponse, Response};
 
 /// The app's global interceptors and filters, as the builder was given them.
 #[derive(Clone, Default)]
@@ -123,6 +128,42 @@ pub(crate) async fn intercepted(
     Call::new(parts, route, interceptors, handler)
         .proceed()
         .await
+}
+
+/// A request's answer, with a panic while it is computed answered 500 here, where the filters
+/// still see it (the dispatcher's own catch would answer NestJS's 500 past them).
+pub(crate) struct Caught<F> {
+    future: Pin<Box<F>>,
+    route: &'static str,
+}
+
+impl<F: Future<Output = Response>> Caught<F> {
+    pub(crate) fn new(future: F, route: &'static str) -> Self {
+        Self {
+            future: Box::pin(future),
+            route,
+        }
+    }
+}
+
+impl<F: Future<Output = Response>> Future for Caught<F> {
+    type Output = Response;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let route = self.route;
+        let future = self.future.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(polled) => polled,
+            Err(panic) => {
+                tracing::error!(
+                    route,
+                    panic = panic_message(&*panic),
+                    "route handler panicked"
+                );
+                Poll::Ready(HttpError::internal().into_response())
+            }
+        }
+    }
 }
 
 /// The request's method and URI, kept for the filters when it has some.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::advised::{self, ForFilters};
+use super::advised::{self, Caught, ForFilters};
 use super::handler::HandlerFuture;
 use super::record::Request;
 use super::record::{HandlerFn, RouteContext, RouteKind, RouteRecord};
@@ -71,12 +71,13 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
     let filters = endpoint.filters.clone();
     HandlerFuture::boxed(async move {
         let (parts, body) = request.into_parts();
-        let for_filters = ForFilters::keep(&filters, &parts, serve.route.path());
-        let response = serve.answer(parts, body, params).await;
-        match for_filters {
-            Some(for_filters) => for_filters.apply(response),
-            None => response,
-        }
+        let route = serve.route.path();
+        let Some(for_filters) = ForFilters::keep(&filters, &parts, route) else {
+            return serve.answer(parts, body, params).await;
+        };
+        // A panic too is an error the filters shape.
+        let response = Caught::new(serve.answer(parts, body, params), route).await;
+        for_filters.apply(response)
     })
 }
 
