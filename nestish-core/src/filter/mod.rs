@@ -11,9 +11,8 @@
 //! order written; the first that catches the error's type answers.
 //!
 //! Every error answer goes through them: a handler's error or panic (its 500), a guard's or an
-//! interceptor's refusal, nestish's own
-//! 400 (a bad argument), 404 and 405 (no such route; the global filters only), 408, 413 and
-//! 415 (the body). On an SSE route, an error before the stream opens is answered by the
+//! interceptor's refusal, nestish's own 400 (a bad argument), 404 and 405 (no such route; the
+//! global filters only), 408, 413 and 415 (the body). On an SSE route, an error before the stream opens is answered by the
 //! filter's reply instead of any SSE header; an error inside the stream ends it with an
 //! `event: error` whose data is the reply's body. An [`Exception`] that no filter catches is
 //! answered 500 with NestJS's body, and logged.
