@@ -57,8 +57,8 @@ pin_project! {
         // credentials (with the grace), whichever comes first: one timer for both.
         expires: Option<Pin<Box<Sleep>>>,
         config: Arc<SseConfig>,
-        // Dropped with the body, which completes the handler's `CloseSignal`.
-        _close: Option<oneshot::Sender<Infallible>>,
+        // Who is told of the stream's end, when anyone is: `None` for most streams.
+        ends: Option<Box<Ends>>,
         // Its admission (principal, caps, revocation, credentials' end), if it has one: counted
         // out when the body is dropped, before the stream is counted closed (fields drop in
         // order), so an app that sees a stream closed sees its place free.
@@ -80,9 +80,22 @@ pin_project! {
                 wheel.remove(this.heartbeat);
             }
             this.open.state().shutdown_wakers.remove(this.shutdown);
-            this.stats.closed(this.config, this.stream.is_some());
+            let hooks = this
+                .ends
+                .as_mut()
+                .map(|ends| std::mem::take(&mut ends.hooks))
+                .unwrap_or_default();
+            this.stats.closed(this.config, this.stream.is_some(), hooks);
         }
     }
+}
+
+/// Who is told of a stream's end: its handler's `CloseSignal` (completed as this is dropped,
+/// with the body) and its interceptors' close hooks. One pointer in the body for both, since
+/// most streams have neither: a stream's body stays the size it was without interceptors.
+struct Ends {
+    _signal: Option<oneshot::Sender<Infallible>>,
+    hooks: Vec<CloseFn>,
 }
 
 /// An SSE stream's figures, reported when it closes.
@@ -92,10 +105,6 @@ struct Stats {
     bytes: u64,
     /// Why it ended, once it has; a stream dropped before is ending for its connection's reason.
     reason: Option<CloseReason>,
-    /// Its interceptors' close hooks, told once, when the body is dropped; `None` for most.
-    /// A box of a `Vec`, not a `Vec`: one pointer in every stream's body, not three.
-    #[allow(clippy::box_collection)]
-    on_close: Option<Box<Vec<CloseFn>>>,
 }
 
 impl Stats {
@@ -108,7 +117,6 @@ impl Stats {
             events: 0,
             bytes: 0,
             reason: None,
-            on_close: None,
         }
     }
 
@@ -125,8 +133,9 @@ impl Stats {
         self.bytes += bytes;
     }
 
-    /// The body is dropped; `running` if its stream had not ended.
-    fn closed(&mut self, config: &SseConfig, running: bool) {
+    /// The body is dropped; `running` if its stream had not ended. `hooks`, its interceptors'
+    /// close hooks, are told once, here.
+    fn closed(&mut self, config: &SseConfig, running: bool, hooks: Vec<CloseFn>) {
         let reason = match self.reason {
             Some(reason) if !running => reason,
             _ => crate::observe::drop_reason(),
@@ -143,23 +152,24 @@ impl Stats {
             reason = reason.as_str(),
             "stream closed"
         );
-        if let Some(hooks) = self.on_close.take() {
-            let closed = StreamClosed {
-                reason,
-                events: self.events,
-                bytes: self.bytes,
-                lifetime: self.started.elapsed(),
-            };
-            for hook in *hooks {
-                // A panicking hook is its own bug: the others are told all the same, and the
-                // connection's task goes on.
-                if let Err(panic) = catch_unwind(AssertUnwindSafe(|| hook(&closed))) {
-                    tracing::error!(
-                        route = config.route,
-                        panic = panic_message(&*panic),
-                        "an interceptor's close hook panicked"
-                    );
-                }
+        if hooks.is_empty() {
+            return;
+        }
+        let closed = StreamClosed {
+            reason,
+            events: self.events,
+            bytes: self.bytes,
+            lifetime: self.started.elapsed(),
+        };
+        for hook in hooks {
+            // A panicking hook is its own bug: the others are told all the same, and the
+            // connection's task goes on.
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| hook(&closed))) {
+                tracing::error!(
+                    route = config.route,
+                    panic = panic_message(&*panic),
+                    "an interceptor's close hook panicked"
+                );
             }
         }
     }
@@ -238,18 +248,21 @@ where
             (a, b) => a.or(b),
         }
         .map(|end| Box::pin(tokio::time::sleep_until(end)));
-        let mut stats = Stats::new(&config);
-        stats.on_close = hooks
-            .map(|hooks| hooks.close)
-            .filter(|close| !close.is_empty())
-            .map(Box::new);
+        let stats = Stats::new(&config);
+        let hooks = hooks.map(|hooks| hooks.close).unwrap_or_default();
+        let ends = (close.is_some() || !hooks.is_empty()).then(|| {
+            Box::new(Ends {
+                _signal: close,
+                hooks,
+            })
+        });
         Self {
             stream: Some(stream),
             buf,
             heartbeat,
             expires,
             config,
-            _close: close,
+            ends,
             shutdown: ShutdownWait::default(),
             open: state.stream_opened(),
             stats,
