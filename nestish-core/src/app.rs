@@ -14,6 +14,7 @@ use crate::module::{Module, ModuleBuilder, ModuleGraph};
 use crate::providers::Providers;
 use crate::providers::factory::{Factory, Pending};
 use crate::providers::lifecycle::{HookRef, Hooks};
+use crate::routing::advised::GlobalAdvice;
 use crate::routing::record::Request;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
@@ -88,6 +89,7 @@ impl NestFactory {
             metrics: None,
             metrics_guards: Vec::new(),
             global_guards: Vec::new(),
+            advice: GlobalAdvice::default(),
             global_prefix: None,
             versioning: None,
             factories: Vec::new(),
@@ -99,6 +101,7 @@ impl NestFactory {
     }
 }
 
+mod advice;
 mod serve;
 mod start;
 
@@ -130,6 +133,8 @@ pub struct AppBuilder {
     metrics_guards: Vec<GuardRef>,
     /// Guards of every route, run before the controller's and the route's.
     global_guards: Vec<GuardRef>,
+    /// Interceptors and exception filters of every route (see `app/advice.rs`).
+    advice: GlobalAdvice,
     /// In front of every route's path, but those it excludes.
     global_prefix: Option<GlobalPrefix>,
     /// URI versioning, when on.

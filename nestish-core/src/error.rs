@@ -239,6 +239,43 @@ pub enum Error {
         /// The guard's type, as `std::any::type_name` writes it.
         guard: &'static str,
     },
+    /// A route names an interceptor (`#[use_interceptors]`, or a global one) that was not
+    /// provided.
+    #[error(
+        "route {{{path}}} of {route} is intercepted by `{interceptor}`, but no provider of it \
+         was registered; register one with NestFactory::create().provide(...)"
+    )]
+    MissingInterceptor {
+        /// The interceptor's type, as `std::any::type_name` writes it.
+        interceptor: &'static str,
+        /// The route's full path.
+        path: &'static str,
+        /// Where the route was declared.
+        route: &'static RouteSource,
+    },
+    /// A route names an exception filter (`#[use_filters]`, or a global one) that was not
+    /// provided.
+    #[error(
+        "route {{{path}}} of {route} has the exception filter `{filter}`, but no provider of it \
+         was registered; register one with NestFactory::create().provide(...)"
+    )]
+    MissingFilter {
+        /// The filter's type, as `std::any::type_name` writes it.
+        filter: &'static str,
+        /// The route's full path.
+        path: &'static str,
+        /// Where the route was declared.
+        route: &'static RouteSource,
+    },
+    /// A global exception filter was not provided.
+    #[error(
+        "the global exception filter `{filter}` was not provided; \
+         register one with NestFactory::create().provide(...)"
+    )]
+    MissingGlobalFilter {
+        /// The filter's type, as `std::any::type_name` writes it.
+        filter: &'static str,
+    },
     /// The metrics recorder could not be installed (another `metrics` recorder is the
     /// process's already).
     #[error("cannot serve metrics: {0}")]

@@ -73,13 +73,13 @@
 //   app, module, private
 //   server
 //   routing
-//   guard
+//   guard, intercept
 //   run, dialect
 //   hub
 //   sse
 //   state
 //   admission
-//   extract, observe
+//   extract, observe, filter
 //   providers, response, config, metrics, shutdown
 //   error, limits, panic, downcast, budget, controller_set, heartbeat
 // `app` builds the routes and runs `server`; `server` serves `routing`; `routing` runs the
@@ -94,9 +94,11 @@ pub mod dialect;
 mod downcast;
 mod error;
 pub mod extract;
+pub mod filter;
 pub mod guard;
 mod heartbeat;
 pub mod hub;
+pub mod intercept;
 mod limits;
 #[cfg(feature = "metrics")]
 pub mod metrics;
@@ -396,6 +398,83 @@ pub use nestish_macros::delete;
 /// # let _ = app;
 /// ```
 pub use nestish_macros::use_guards;
+
+/// Runs interceptors around a controller's routes (on its impl) or one route (on the method):
+/// NestJS's `@UseInterceptors()`. Each named type implements
+/// [`Interceptor`](intercept::Interceptor) and must be provided. Global ones
+/// ([`AppBuilder::use_global_interceptor`]) run first, then the controller's, then the route's;
+/// the response goes back out in the reverse order. See [`intercept`].
+///
+/// ```standalone_crate
+/// use nestish_core::intercept::{Call, Interceptor};
+/// use nestish_core::{Response, controller, get, use_interceptors};
+///
+/// pub struct Logged;
+/// impl Interceptor for Logged {
+///     async fn intercept(&self, call: Call) -> Response {
+///         tracing::info!(route = call.route().path(), "in");
+///         call.proceed().await
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// pub struct PingController;
+///
+/// #[controller("ping")]
+/// #[use_interceptors(Logged)]
+/// impl PingController {
+///     #[get]
+///     fn ping(&self) -> &'static str { "pong" }
+/// }
+///
+/// let app = nestish_core::NestFactory::create()
+///     .controllers::<(PingController,)>()
+///     .provide(Logged)
+///     .build()
+///     .unwrap();
+/// # let _ = app;
+/// ```
+pub use nestish_macros::use_interceptors;
+
+/// Shapes the error answers of a controller's routes (on its impl) or of one route (on the
+/// method) with exception filters: NestJS's `@UseFilters()`. Each named type implements
+/// [`ExceptionFilter`](filter::ExceptionFilter) (its `Error` is NestJS's `@Catch(T)`) and must be
+/// provided. The route's are tried first, then the controller's, then the global ones
+/// ([`AppBuilder::use_global_filter`]); the first that catches the error answers. See
+/// [`filter`].
+///
+/// ```standalone_crate
+/// use nestish_core::filter::{ErrorHost, ErrorReply, ExceptionFilter};
+/// use nestish_core::{HttpError, controller, get, use_filters};
+///
+/// pub struct TextErrors;
+/// impl ExceptionFilter for TextErrors {
+///     type Error = HttpError;
+///     fn catch(&self, error: &HttpError, _: &ErrorHost<'_>) -> ErrorReply {
+///         ErrorReply::text(error.status(), error.message())
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// pub struct FilesController;
+///
+/// #[controller("files")]
+/// impl FilesController {
+///     #[get(":name")]
+///     #[use_filters(TextErrors)]
+///     fn read(&self, #[param("name")] name: String) -> Result<String, HttpError> {
+///         Err(HttpError::not_found(format!("no file {name}")))
+///     }
+/// }
+///
+/// let app = nestish_core::NestFactory::create()
+///     .controllers::<(FilesController,)>()
+///     .provide(TextErrors)
+///     .build()
+///     .unwrap();
+/// # let _ = app;
+/// ```
+pub use nestish_macros::use_filters;
 
 /// Derives [`SseEvent`](trait@SseEvent) on an enum: each variant is one event of a stream.
 ///

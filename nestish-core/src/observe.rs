@@ -8,9 +8,16 @@ use std::time::Duration;
 use metrics::{Counter, Gauge, Histogram};
 
 /// Why an SSE stream closed: the `reason` of its close log line and of
-/// `nestish_sse_closes_total`.
+/// `nestish_sse_closes_total`, and what an interceptor's close hook is told.
+///
+/// ```
+/// use nestish_core::intercept::CloseReason;
+///
+/// assert_eq!(CloseReason::ClientGone.as_str(), "client_gone");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CloseReason {
+#[non_exhaustive]
+pub enum CloseReason {
     /// The client went away (closed the page, reset the stream, lost the network).
     ClientGone,
     /// The stream ended: the handler's stream returned `None`.
@@ -28,7 +35,14 @@ pub(crate) enum CloseReason {
 }
 
 impl CloseReason {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// Its name in logs and metrics: `client_gone`, `ended`, `error`, `shutdown`,
+    /// `stall_timeout`, `lifetime`, `credentials`.
+    ///
+    /// ```
+    /// assert_eq!(nestish_core::intercept::CloseReason::Shutdown.as_str(), "shutdown");
+    /// ```
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::ClientGone => "client_gone",
             Self::Ended => "ended",

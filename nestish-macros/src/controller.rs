@@ -6,6 +6,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{ImplItem, ItemImpl, LitStr, Token, Type};
 
+use crate::advice::Advice;
 use crate::diag::Errors;
 use crate::guards;
 use crate::inject;
@@ -47,6 +48,8 @@ pub(crate) struct Owner<'a> {
     pub(crate) construct: TokenStream,
     /// The guards of its impl.
     pub(crate) guards: &'a [syn::Path],
+    /// The interceptors and filters of its impl.
+    pub(crate) advice: &'a Advice,
     /// The route record's `Prefix`.
     pub(crate) prefix: TokenStream,
     /// Its version, which a route's own overrides.
@@ -71,6 +74,7 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
     }
     let controller = errors.ok(controller_name(&item.self_ty));
     let controller_guards = guards::take(&mut item.attrs, &mut errors);
+    let controller_advice = Advice::take(&mut item.attrs, &mut errors);
     let constructor = inject::find(item, &mut errors);
     let routes = read_routes(item, &args.prefix.literal(), &mut errors);
     errors.finish()?;
@@ -83,6 +87,7 @@ fn try_expand(args: TokenStream, item: &mut ItemImpl) -> syn::Result<TokenStream
         name: &controller,
         construct: quote!(__nestish_construct),
         guards: &controller_guards,
+        advice: &controller_advice,
         prefix: args.prefix.expand(),
         version: args.version.as_ref(),
     };
@@ -230,7 +235,18 @@ fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Ve
         };
         let mut attrs = std::mem::take(&mut method.attrs);
         let route_guards = guards::take(&mut attrs, errors);
+        let mut route_advice = Some(Advice::take(&mut attrs, errors));
         let is_route = attrs.iter().any(|attr| RouteKind::of(attr).is_some());
+        if route_advice
+            .as_ref()
+            .is_some_and(|advice| !advice.is_empty())
+            && !is_route
+        {
+            errors.push(syn::Error::new_spanned(
+                &method.sig.ident,
+                "#[use_interceptors] and #[use_filters] apply to a route; this method has no route attribute (#[get], #[sse], ...)",
+            ));
+        }
         if !route_guards.is_empty() && !is_route {
             errors.push(syn::Error::new_spanned(
                 &method.sig.ident,
@@ -253,9 +269,11 @@ fn read_routes(item: &mut ItemImpl, prefix: &PathLit, errors: &mut Errors) -> Ve
             }
             first = Some(kind);
             let guards = route_guards.take().unwrap_or_default();
-            let Some(route) = errors.ok(Route::parse(kind, attr, method, prefix, guards)) else {
+            let Some(mut route) = errors.ok(Route::parse(kind, attr, method, prefix, guards))
+            else {
                 continue;
             };
+            route.advice = route_advice.take().unwrap_or_default();
             if errors.ok(route.validate()).is_some() {
                 routes.push(route);
             }

@@ -6,6 +6,7 @@
 //! each. The route attributes themselves only exist to be read by it: left on their own, they
 //! fail with an error that says where they belong.
 
+mod advice;
 mod controller;
 mod diag;
 mod event;
@@ -68,6 +69,18 @@ pub fn delete(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn use_guards(args: TokenStream, input: TokenStream) -> TokenStream {
     guards::expand_alone(args.into(), input.into()).into()
+}
+
+/// See `nestish_core::use_interceptors`.
+#[proc_macro_attribute]
+pub fn use_interceptors(args: TokenStream, input: TokenStream) -> TokenStream {
+    advice::expand_alone(advice::Kind::Interceptors, args.into(), input.into()).into()
+}
+
+/// See `nestish_core::use_filters`.
+#[proc_macro_attribute]
+pub fn use_filters(args: TokenStream, input: TokenStream) -> TokenStream {
+    advice::expand_alone(advice::Kind::Filters, args.into(), input.into()).into()
 }
 
 /// See `nestish_core::inject`.

@@ -18,10 +18,14 @@
 //!   to a scraper with the token of `METRICS_TOKEN` (see [`metrics`]).
 //!   `GET /chat/events` streams, resuming after `Last-Event-ID` (see [`chat`]); a message that
 //!   mentions `@name` reaches that user's `GET /notifications/events` (see [`notifications`]).
+//! - Around them all, NestJS's interceptors and exception filters (see [`advice`]): a
+//!   `Server-Timing` header on every answer, the chat's messages stamped with the server's time,
+//!   and errors in NestJS's body with their `path` and `timestamp`.
 //!
 //! Run it with `cargo run -p nestish-sample`; with `TLS_CERT=cert.pem TLS_KEY=key.pem` it serves
 //! HTTPS, where browsers speak HTTP/2 (see [`tls`]).
 
+pub mod advice;
 pub mod assistant;
 pub mod auth;
 pub mod chat;

@@ -13,6 +13,7 @@ use nestish_core::{AppBuilder, HubModule, Module, ModuleBuilder, NestFactory};
 use serde::Deserialize;
 
 use crate::AppController;
+use crate::advice::{HttpExceptionFilter, ServerTime, Timing};
 use crate::assistant::AssistantController;
 use crate::auth::{AuthController, AuthGuard, Sessions, Users};
 use crate::chat::{self, ChatController};
@@ -243,6 +244,16 @@ pub fn app_module(config: Arc<SampleConfig>) -> AppBuilder {
     let metrics_guard = MetricsGuard::new(config.metrics_token.as_deref());
     NestFactory::create_module::<AppModule>()
         .provide_arc(config)
+        // `Server-Timing` on every answer and a line as each stream ends; NestJS's error body
+        // with the request's path and the time. Here, on the binary's app, not on the routes:
+        // `crate::app()`, the builder the tests embed, keeps its wire format as it was.
+        .provide(Timing)
+        .use_global_interceptor::<Timing>()
+        // The chat's messages stamped with the server's time.
+        .provide(ServerTime::on(&["/chat/events"]))
+        .use_global_interceptor::<ServerTime>()
+        .provide(HttpExceptionFilter)
+        .use_global_filter::<HttpExceptionFilter>()
         .health_routes("/health")
         .provide(metrics_guard)
         .metrics_route("/metrics")

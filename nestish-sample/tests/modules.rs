@@ -84,6 +84,65 @@ async fn the_modules_serve_every_url_of_the_sample() {
     );
 }
 
+#[tokio::test]
+async fn its_interceptors_time_and_stamp_and_its_filter_dates_every_error() {
+    let app = sample(&[
+        ("SESSION_SECRET", "a secret the test shares"),
+        ("SAMPLE_USERS", "ann:pw"),
+    ])
+    .await;
+    // NestJS's body, with the path and the time, for nestish's own 404 and 401 alike.
+    let missing = app.get("/nope?x=1").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body = missing.json::<serde_json::Value>();
+    assert_eq!(body["statusCode"], 404);
+    assert_eq!(body["message"], "Cannot GET /nope?x=1");
+    assert_eq!(body["error"], "Not Found");
+    assert_eq!(body["path"], "/nope");
+    let timestamp = body["timestamp"].as_str().expect("a timestamp");
+    assert!(
+        timestamp.len() == 24 && timestamp.ends_with('Z') && timestamp.starts_with("20"),
+        "{timestamp}"
+    );
+    let refused = app.get("/chat/events").await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.json::<serde_json::Value>()["path"], "/chat/events");
+    assert!(refused.header("www-authenticate").is_some(), "kept");
+
+    // Every routed answer is timed.
+    let page = app.get("/chat").await;
+    let timing = page.header("server-timing").expect("Server-Timing");
+    assert!(timing.starts_with("handler;dur="), "{timing}");
+
+    // The chat's messages carry the server's time.
+    let login = app
+        .post("/login")
+        .json(&json!({ "name": "ann", "password": "pw" }))
+        .await;
+    let cookie = login.header("set-cookie").unwrap();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("session=")
+        .unwrap();
+    let mut chat = app.sse("/chat/events").cookie("session", token).await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let posted = app
+        .post("/chat/messages")
+        .cookie("session", token)
+        .json(&json!({ "text": "what time is it?" }))
+        .await;
+    assert_eq!(posted.status(), StatusCode::CREATED, "{}", posted.text());
+    let message = chat.next_event().await.json::<serde_json::Value>().unwrap();
+    assert_eq!(message["text"], "what time is it?");
+    let stamped = message["serverTime"].as_u64().expect("a server time");
+    assert!(stamped >= before, "{stamped} < {before}");
+}
+
 #[test]
 fn a_bad_setting_fails_start_up_naming_its_variable() {
     let error = settings(&[("PORT", "eighty"), ("SESSION_SECRET", "")]).unwrap_err();

@@ -120,8 +120,21 @@ async fn events(addr: SocketAddr, cookie: &str, last_event_id: Option<u64>) -> T
     stream
 }
 
-fn wire(id: u64, text: &str) -> String {
-    format!("id: {id}\ndata: {{\"author\":\"ann\",\"text\":\"{text}\"}}\n\n")
+/// Where, in `read`, the chat message `id` by ann saying `text` is; stamped with the server's
+/// time by the binary's `ServerTime` interceptor.
+fn message_at(read: &str, id: u64, text: &str) -> usize {
+    let head = format!("id: {id}\ndata: ");
+    let at = read
+        .find(&head)
+        .unwrap_or_else(|| panic!("{head:?} in {read:?}"));
+    let data = read[at + head.len()..].lines().next().unwrap_or_default();
+    let message: serde_json::Value = serde_json::from_str(data).expect("JSON data");
+    assert_eq!(
+        (&message["author"], &message["text"]),
+        (&"ann".into(), &text.into())
+    );
+    assert!(message["serverTime"].is_u64(), "stamped: {data}");
+    at
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,16 +169,12 @@ async fn one_chat(a: SocketAddr, b: SocketAddr) {
     assert_eq!(second, first + 1, "one id sequence for both processes");
     let read = read_until(&mut on_b, "posted to B").await;
     // (Each event in its own chunk of the chunked body.)
-    let at = |event: String| {
-        read.find(&event)
-            .unwrap_or_else(|| panic!("{event:?} in {read:?}"))
-    };
-    assert!(at(wire(first, "posted to A")) < at(wire(second, "posted to B")));
+    assert!(message_at(&read, first, "posted to A") < message_at(&read, second, "posted to B"));
     // The client moves to A with the last id it saw, and gets the rest once.
     let third = post(b, &cookie, "while moving").await;
     let mut on_a = events(a, &cookie, Some(second)).await;
     let read = read_until(&mut on_a, "while moving").await;
-    assert!(read.contains(&wire(third, "while moving")), "{read:?}");
+    message_at(&read, third, "while moving");
     assert!(!read.contains("posted to"), "nothing seen again: {read:?}");
 }
 

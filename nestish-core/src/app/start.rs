@@ -70,6 +70,7 @@ impl AppBuilder {
                         let missing =
                             guarded::missing(&self.global_guards, record, placed.path, &graph);
                         problems.extend(missing);
+                        problems.extend(self.advice.missing(record, placed.path, &graph));
                     }
                     routes.push((record, places));
                 }
@@ -131,12 +132,16 @@ impl AppBuilder {
             for placed in places {
                 let guards =
                     guarded::resolve(&self.global_guards, record, placed.path, &self.providers)?;
+                let (interceptors, filters) =
+                    self.advice.resolve(record, placed.path, &self.providers)?;
                 entries.push(Entry {
                     record,
                     path: placed.path,
                     pattern: placed.pattern,
                     controller: Arc::clone(&controller),
                     guards,
+                    interceptors,
+                    filters,
                 });
             }
         }
@@ -162,6 +167,7 @@ impl AppBuilder {
             );
         }
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
+        let entries_have_filters = entries.iter().any(|e| !e.filters.is_empty());
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
         let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
         if let Some(hub) = &hub {
@@ -180,6 +186,11 @@ impl AppBuilder {
             hub,
         )?;
         router.access_log = self.access_log.unwrap_or(true);
+        router.filters = self.advice.resolve_global_filters(&self.providers)?;
+        if !router.filters.is_empty() || entries_have_filters {
+            // From now on, error answers carry their error for the filters (see `Raised`).
+            crate::response::filters_in_use();
+        }
         #[cfg(feature = "rate-limit")]
         if let Some(rate) = self.limits.new_streams_per_address {
             let _ = state
@@ -243,6 +254,8 @@ fn once_each(problems: Vec<Error>) -> Vec<Error> {
         .filter(|problem| {
             let key = match problem {
                 Error::MissingGuard { guard, .. } => (*guard).to_owned(),
+                Error::MissingInterceptor { interceptor, .. } => (*interceptor).to_owned(),
+                Error::MissingFilter { filter, .. } => (*filter).to_owned(),
                 other => other.to_string(),
             };
             seen.insert(key)

@@ -304,8 +304,15 @@ impl IntoResponse for HttpError {
             response
         };
         *response.status_mut() = self.status;
-        if let Some(headers) = self.headers {
-            response.headers_mut().extend(*headers);
+        if let Some(headers) = &self.headers {
+            // Kept on the error too: a filter's reply may carry them (a 401's challenge).
+            response.headers_mut().extend((**headers).clone());
+        }
+        // For the exception filters, which catch by type wherever the answer was made.
+        if super::raised::wanted() {
+            response
+                .extensions_mut()
+                .insert(super::Raised::answered(Box::new(self)));
         }
         response
     }

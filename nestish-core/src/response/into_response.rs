@@ -19,7 +19,7 @@ pub type Response = http::Response<Body>;
 /// | `()` | 200, empty body | none |
 /// | `(StatusCode, T)` | the given one | `T`'s |
 /// | `(HeaderMap, T)`, `(StatusCode, HeaderMap, T)` | `T`'s or the given one, with the headers | `T`'s, unless given |
-/// | `Result<T, E>` | `T`'s or `E`'s (`E` is usually [`HttpError`]) | |
+/// | `Result<T, E>` | `T`'s or `E`'s (`E` is usually [`HttpError`], or an `Exception` of yours for an exception filter to answer: see [`filter`](crate::filter)) | |
 /// | [`Response`] | as built | as built |
 ///
 /// ```
@@ -35,7 +35,7 @@ pub type Response = http::Response<Body>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a route",
     label = "does not implement `IntoResponse`",
-    note = "return `String`, `&'static str`, `Html<T>`, `Json<T>`, `()`, `(StatusCode, T)`, `(StatusCode, HeaderMap, T)`, `Result<T, HttpError>` or a `Response`"
+    note = "return `String`, `&'static str`, `Html<T>`, `Json<T>`, `()`, `(StatusCode, T)`, `(StatusCode, HeaderMap, T)`, `Result<T, HttpError>`, `Result<T, E>` with `impl nestish_core::filter::Exception for E`, or a `Response`"
 )]
 pub trait IntoResponse {
     /// Builds the response.

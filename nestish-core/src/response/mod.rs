@@ -4,7 +4,9 @@
 mod body;
 mod http_error;
 mod into_response;
+mod raised;
 
 pub use body::Body;
 pub use http_error::HttpError;
 pub use into_response::{Html, IntoResponse, Json, Response};
+pub(crate) use raised::{Raised, filters_in_use, uncaught, wanted as raised_wanted};

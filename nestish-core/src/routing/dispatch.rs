@@ -14,6 +14,7 @@ use http::{Method, StatusCode, Version};
 
 use crate::ConnectionInfo;
 use crate::panic::message as panic_message;
+use crate::routing::advised::unrouted;
 use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
 use crate::routing::router::{Lookup, Router};
@@ -36,7 +37,7 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             // A stream counted by address is admitted as a guarded one is, with no guard.
             let admitted =
                 endpoint.kind == RouteKind::Sse && endpoint.context.sse.admission.without_guards();
-            if !endpoint.guards.is_empty() || admitted {
+            if endpoint.chained || admitted {
                 return Dispatch::new(
                     crate::routing::guarded::guarded(endpoint, request, params),
                     route,
@@ -71,9 +72,12 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             if let Ok(allow) = HeaderValue::from_str(&allow) {
                 response.headers_mut().insert(ALLOW, allow);
             }
-            HandlerFuture::ready(response)
+            HandlerFuture::ready(filtered(router, &request, response))
         }
-        Lookup::NotFound => HandlerFuture::ready(cannot(&request, StatusCode::NOT_FOUND)),
+        Lookup::NotFound => {
+            let response = cannot(&request, StatusCode::NOT_FOUND);
+            HandlerFuture::ready(filtered(router, &request, response))
+        }
     };
     Dispatch::new(future, NO_ROUTE, observed)
 }
@@ -162,6 +166,20 @@ impl Observed {
             _ => line!(warn, "failed"),
         }
     }
+}
+
+/// `response`, to a request no route takes, as the app's global filters shape it.
+fn filtered(router: &Router, request: &Request, response: Response) -> Response {
+    if router.filters.is_empty() {
+        return response;
+    }
+    // A 405 names the methods the path has, whatever body a filter gives it (RFC 9110 §15.5.6).
+    let allow = response.headers().get(ALLOW).cloned();
+    let mut response = unrouted(&router.filters, request.method(), request.uri(), response);
+    if let Some(allow) = allow {
+        response.headers_mut().entry(ALLOW).or_insert(allow);
+    }
+    response
 }
 
 /// NestJS's answer to a request no route takes: `Cannot GET /x`.

@@ -3,19 +3,21 @@
 
 use std::sync::Arc;
 
+use super::advised::{self, Caught, ForFilters};
 use super::handler::HandlerFuture;
 use super::record::Request;
-use super::record::{RouteKind, RouteRecord};
+use super::record::{HandlerFn, RouteContext, RouteKind, RouteRecord};
 use super::router::Endpoint;
-use crate::Error;
 use crate::IntoResponse;
 use crate::admission;
-use crate::extract::PathParams;
+use crate::extract::{PathParams, RequestBody, RequestParts};
 use crate::guard::{GuardRef, GuardRequest, Guards, check, resolve_all, unprovided};
-use crate::hub::TopicGrants;
+use crate::hub::{Hub, TopicGrants};
+use crate::intercept::{Interceptors, RouteInfo};
 use crate::providers::Providers;
 use crate::providers::graph::Graph;
 use crate::sse::head_response;
+use crate::{Error, Response};
 
 /// Every guard of `record` (after the `global` ones) that start-up will not have, as errors
 /// naming the guard and the route served at `path`.
@@ -52,18 +54,55 @@ pub(crate) fn resolve(
 }
 
 /// Serves a request of a guarded endpoint: its guards on the head, one after the other, then the
-/// handler. The body is handed on untouched: a refused request has had none of it read.
+/// handler (through its interceptors, if any). The body is handed on untouched: a refused
+/// request has had none of it read. Its filters, if any, shape every error answer.
 pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams) -> HandlerFuture {
-    let guards = Arc::clone(&endpoint.guards);
-    let mut context = endpoint.context.clone();
-    let handler = endpoint.handler;
     let kind = endpoint.kind;
-    let head_of_stream = kind == RouteKind::Sse && request.method() == http::Method::HEAD;
-    let hub = endpoint.hub.clone();
+    let serve = Serve {
+        guards: Arc::clone(&endpoint.guards),
+        context: endpoint.context.clone(),
+        handler: endpoint.handler,
+        kind,
+        head_of_stream: kind == RouteKind::Sse && request.method() == http::Method::HEAD,
+        hub: endpoint.hub.clone(),
+        interceptors: Arc::clone(&endpoint.interceptors),
+        route: advised::route_info(endpoint),
+    };
+    let filters = endpoint.filters.clone();
     HandlerFuture::boxed(async move {
-        let (mut parts, body) = request.into_parts();
+        let (parts, body) = request.into_parts();
+        let route = serve.route.path();
+        let Some(for_filters) = ForFilters::keep(&filters, &parts, route) else {
+            return serve.answer(parts, body, params).await;
+        };
+        // A panic too is an error the filters shape.
+        let response = Caught::new(serve.answer(parts, body, params), route).await;
+        for_filters.apply(response)
+    })
+}
+
+/// What serving one request of an endpoint takes.
+struct Serve {
+    guards: Guards,
+    context: RouteContext,
+    handler: HandlerFn,
+    kind: RouteKind,
+    head_of_stream: bool,
+    hub: Option<Hub>,
+    interceptors: Interceptors,
+    route: RouteInfo,
+}
+
+impl Serve {
+    async fn answer(
+        mut self,
+        mut parts: RequestParts,
+        body: RequestBody,
+        params: PathParams,
+    ) -> Response {
+        let context = &mut self.context;
         let mut head = GuardRequest::new(&mut parts, context.sse.route);
-        if let Err(refusal) = check(&guards, &mut head).await {
+        if let Err(refusal) = check(&self.guards, &mut head).await {
             return refusal;
         }
         let principal = parts
@@ -71,14 +110,14 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
             .get::<admission::Credentials>()
             .and_then(|credentials| credentials.principal.clone());
         if let Some(grants) = parts.extensions.get_mut::<TopicGrants>() {
-            grants.hub = hub;
+            grants.hub = self.hub;
             // Its subscriptions are the principal's presence.
             grants.principal = principal;
         }
-        if head_of_stream {
+        if self.head_of_stream {
             return head_response();
         }
-        if kind == RouteKind::Sse {
+        if self.kind == RouteKind::Sse {
             let admitted = admission::admit(
                 context.sse.admission,
                 context.sse.route,
@@ -90,6 +129,17 @@ pub(crate) fn guarded(endpoint: &Endpoint, request: Request, params: PathParams)
                 Err(refusal) => return refusal.into_response(),
             }
         }
-        handler(&context, parts, body, params).await
-    })
+        if self.interceptors.is_empty() {
+            return (self.handler)(context, parts, body, params).await;
+        }
+        let request = (parts, body, params);
+        advised::intercepted(
+            self.interceptors,
+            self.route,
+            self.context,
+            self.handler,
+            request,
+        )
+        .await
+    }
 }

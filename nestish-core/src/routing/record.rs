@@ -6,9 +6,12 @@
 use crate::RouteSource;
 use crate::admission::Ticket;
 use crate::extract::{BodyLimits, PathParams, RequestBody, RequestParts};
+use crate::filter::FilterRef;
 use crate::guard::GuardRef;
+use crate::intercept::InterceptorRef;
 use crate::providers::{Dependency, MissingProvider, Providers};
 use crate::routing::handler::HandlerFuture;
+use crate::sse::hooks::StreamHooks;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
 use crate::state::State;
 use std::any::{Any, TypeId};
@@ -40,7 +43,12 @@ pub struct RouteContext {
     pub(crate) state: Arc<State>,
     /// The admitted stream's ticket, once the request is admitted (see `admission`).
     pub(crate) ticket: Option<Arc<Ticket>>,
+    /// The hooks its interceptors set on the stream this request opens, if any (taken once).
+    pub(crate) hooks: Option<Arc<HookSlot>>,
 }
+
+/// Where a request's stream hooks wait for the handler shim to build the stream's setup.
+pub(crate) type HookSlot = std::sync::Mutex<Option<Box<StreamHooks>>>;
 
 impl RouteContext {
     /// The controller instance.
@@ -55,6 +63,10 @@ impl RouteContext {
             state: Arc::clone(&self.state),
             close: None,
             ticket: self.ticket.clone(),
+            hooks: self
+                .hooks
+                .as_ref()
+                .and_then(|slot| slot.lock().ok()?.take()),
         }
     }
 
@@ -166,6 +178,10 @@ pub struct RouteRecord {
     pub sse: Option<SseOptions>,
     /// The guards of the controller, then of the route, in the order they run.
     pub guards: &'static [GuardRef],
+    /// The interceptors of the controller, then of the route, in the order they run in.
+    pub interceptors: &'static [InterceptorRef],
+    /// The exception filters of the route, then of the controller, in the order they are tried.
+    pub filters: &'static [FilterRef],
 }
 
 impl RouteRecord {

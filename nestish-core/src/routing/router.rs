@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::extract::{BodyLimits, PathParams};
+use crate::filter::Filters;
 use crate::guard::Guards;
 use crate::hub::Hub;
+use crate::intercept::Interceptors;
 use crate::observe::RouteMetrics;
 use crate::routing::builtin::Builtins;
 use crate::routing::record::{Controller, HandlerFn, RouteContext, RouteKind, RouteRecord, Verb};
@@ -23,6 +25,8 @@ pub(crate) struct Entry {
     pub(crate) pattern: &'static str,
     pub(crate) controller: Controller,
     pub(crate) guards: Guards,
+    pub(crate) interceptors: Interceptors,
+    pub(crate) filters: Filters,
 }
 
 /// One registered route, with the controller instance it calls.
@@ -35,8 +39,15 @@ pub(crate) struct Endpoint {
     pub(crate) kind: RouteKind,
     pub(crate) handler: HandlerFn,
     pub(crate) context: RouteContext,
+    /// Whether a request goes through `guarded` (guards, interceptors or filters): one branch
+    /// for a route that has none.
+    pub(crate) chained: bool,
     /// Run before the handler; empty when the route has none.
     pub(crate) guards: Guards,
+    /// Run around the handler (after the guards); empty when the route has none.
+    pub(crate) interceptors: Interceptors,
+    /// Shape its error answers; empty when neither the route nor the app has any.
+    pub(crate) filters: Filters,
     /// The app's hub, for the topics its guards grant (`GrantedHub`); `None` without one.
     pub(crate) hub: Option<Hub>,
 }
@@ -59,6 +70,8 @@ pub(crate) struct Router {
     pub(crate) state: Arc<State>,
     /// Whether each request gets its access line ([`crate::AppBuilder::access_log`]).
     pub(crate) access_log: bool,
+    /// The app's global exception filters, for the answers of requests no route takes.
+    pub(crate) filters: Filters,
 }
 
 impl Router {
@@ -78,6 +91,7 @@ impl Router {
             builtins: None,
             state: Arc::clone(state),
             access_log: true,
+            filters: Filters::default(),
         };
         let mut previous: Option<(&'static RouteRecord, &'static str)> = None;
         for Entry {
@@ -86,6 +100,8 @@ impl Router {
             pattern,
             controller,
             guards,
+            interceptors,
+            filters,
         } in routes
         {
             let options = record.sse.unwrap_or(SseOptions::DEFAULT);
@@ -120,6 +136,7 @@ impl Router {
                             grace: limits.credential_grace,
                             rate_by_address: limits.new_streams_per_address.is_some(),
                         },
+                        filters: (!filters.is_empty()).then(|| filters.clone()),
                     }),
                     body: BodyLimits {
                         size: limits.body_limit,
@@ -128,8 +145,12 @@ impl Router {
                     },
                     state: Arc::clone(state),
                     ticket: None,
+                    hooks: None,
                 },
+                chained: !guards.is_empty() || !interceptors.is_empty() || !filters.is_empty(),
                 guards,
+                interceptors,
+                filters,
                 hub: hub.clone(),
             };
             match previous {

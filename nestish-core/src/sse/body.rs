@@ -18,9 +18,11 @@ use tokio::time::{Instant, Sleep};
 use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
+use super::hooks::{CloseFn, StreamClosed};
 use super::signal::SseSetup;
 use crate::admission::Ticket;
 use crate::budget::SendBudget;
+use crate::filter;
 use crate::heartbeat::Heartbeat;
 use crate::observe::CloseReason;
 use crate::panic::message as panic_message;
@@ -55,8 +57,8 @@ pin_project! {
         // credentials (with the grace), whichever comes first: one timer for both.
         expires: Option<Pin<Box<Sleep>>>,
         config: Arc<SseConfig>,
-        // Dropped with the body, which completes the handler's `CloseSignal`.
-        _close: Option<oneshot::Sender<Infallible>>,
+        // Who is told of the stream's end, when anyone is: `None` for most streams.
+        ends: Option<Box<Ends>>,
         // Its admission (principal, caps, revocation, credentials' end), if it has one: counted
         // out when the body is dropped, before the stream is counted closed (fields drop in
         // order), so an app that sees a stream closed sees its place free.
@@ -67,7 +69,7 @@ pin_project! {
         // there: the stream ends on shutdown whoever polls it (an HTTP/2 stream's task, axum's
         // server, a test), and takes the list's lock again only when the waker changes.
         shutdown: ShutdownWait,
-        // What the close log line and the metrics report.
+        // What the close log line and the metrics report, and the interceptors' close hooks.
         stats: Stats,
     }
 
@@ -78,9 +80,22 @@ pin_project! {
                 wheel.remove(this.heartbeat);
             }
             this.open.state().shutdown_wakers.remove(this.shutdown);
-            this.stats.closed(this.config, this.stream.is_some());
+            let hooks = this
+                .ends
+                .as_mut()
+                .map(|ends| std::mem::take(&mut ends.hooks))
+                .unwrap_or_default();
+            this.stats.closed(this.config, this.stream.is_some(), hooks);
         }
     }
+}
+
+/// Who is told of a stream's end: its handler's `CloseSignal` (completed as this is dropped,
+/// with the body) and its interceptors' close hooks. One pointer in the body for both, since
+/// most streams have neither: a stream's body stays the size it was without interceptors.
+struct Ends {
+    _signal: Option<oneshot::Sender<Infallible>>,
+    hooks: Vec<CloseFn>,
 }
 
 /// An SSE stream's figures, reported when it closes.
@@ -119,8 +134,9 @@ impl Stats {
         self.bytes += bytes;
     }
 
-    /// The body is dropped; `running` if its stream had not ended.
-    fn closed(&mut self, config: &SseConfig, running: bool) {
+    /// The body is dropped; `running` if its stream had not ended. `hooks`, its interceptors'
+    /// close hooks, are told once, here.
+    fn closed(&mut self, config: &SseConfig, running: bool, hooks: Vec<CloseFn>) {
         let reason = match self.reason {
             Some(reason) if !running => reason,
             _ => crate::observe::drop_reason(),
@@ -137,6 +153,26 @@ impl Stats {
             reason = reason.as_str(),
             "stream closed"
         );
+        if hooks.is_empty() {
+            return;
+        }
+        let closed = StreamClosed {
+            reason,
+            events: self.events,
+            bytes: self.bytes,
+            lifetime: self.started.elapsed(),
+        };
+        for hook in hooks {
+            // A panicking hook is its own bug: the others are told all the same, and the
+            // connection's task goes on.
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| hook(&closed))) {
+                tracing::error!(
+                    route = config.route,
+                    panic = panic_message(&*panic),
+                    "an interceptor's close hook panicked"
+                );
+            }
+        }
     }
 }
 
@@ -188,6 +224,7 @@ where
             state,
             close,
             ticket,
+            hooks,
         } = setup;
         let mut buf = BytesMut::new();
         // Something goes first, so the headers are on the wire at once and the browser's `open`
@@ -213,13 +250,20 @@ where
         }
         .map(|end| Box::pin(tokio::time::sleep_until(end)));
         let stats = Stats::new(&config);
+        let hooks = hooks.map(|hooks| hooks.close).unwrap_or_default();
+        let ends = (close.is_some() || !hooks.is_empty()).then(|| {
+            Box::new(Ends {
+                _signal: close,
+                hooks,
+            })
+        });
         Self {
             stream: Some(stream),
             buf,
             heartbeat,
             expires,
             config,
-            _close: close,
+            ends,
             shutdown: ShutdownWait::default(),
             open: state.stream_opened(),
             stats,
@@ -234,9 +278,15 @@ where
     S::Item: SseItem,
 {
     fn fail(&mut self, error: BoxError) {
-        let message = match error.downcast_ref::<HttpError>() {
-            Some(http) => http.message().to_owned(),
-            None => {
+        let filtered = self
+            .config
+            .filters
+            .as_ref()
+            .and_then(|filters| filter::in_stream(filters, &error, self.config.route));
+        let message = match (filtered, error.downcast_ref::<HttpError>()) {
+            (Some(data), _) => data,
+            (None, Some(http)) => http.message().to_owned(),
+            (None, None) => {
                 tracing::error!(route = self.config.route, %error, "SSE stream failed");
                 "Internal server error".to_owned()
             }
@@ -533,10 +583,12 @@ mod tests {
                 drain_window: 5 * SECOND,
                 metrics: None,
                 admission: Default::default(),
+                filters: None,
             }),
             state,
             close: None,
             ticket: None,
+            hooks: None,
         }
     }
 

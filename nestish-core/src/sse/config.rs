@@ -6,6 +6,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use crate::admission::Admission;
+use crate::filter::Filters;
 use crate::heartbeat::Wheel;
 use crate::observe::RouteMetrics;
 
@@ -29,6 +30,9 @@ pub struct SseConfig {
     pub(crate) metrics: Option<RouteMetrics>,
     /// The caps its streams are counted against, and the grace after their credentials expire.
     pub(crate) admission: Admission,
+    /// The route's exception filters, for the `event: error` that ends a stream; `None` when
+    /// it has none.
+    pub(crate) filters: Option<Filters>,
 }
 
 /// An `#[sse]` route's own stream settings, as its attribute declares them.

@@ -9,6 +9,7 @@ mod body;
 mod config;
 pub(crate) mod encode;
 mod event;
+pub(crate) mod hooks;
 mod interval;
 mod item;
 mod response;
@@ -17,6 +18,7 @@ mod typed;
 
 pub use config::{KeepAlive, SseConfig, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
+pub use hooks::{StreamClosed, StreamEvent};
 pub use interval::{Interval, interval};
 pub(crate) use item::sealed;
 pub use item::{SseItem, SseStream};

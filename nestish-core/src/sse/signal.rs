@@ -64,6 +64,8 @@ pub struct SseSetup {
     pub(crate) close: Option<oneshot::Sender<Infallible>>,
     /// The stream's admission, if its credentials or a cap count it.
     pub(crate) ticket: Option<Arc<Ticket>>,
+    /// What its route's interceptors set on this stream, if anything.
+    pub(crate) hooks: Option<Box<super::hooks::StreamHooks>>,
 }
 
 impl SseSetup {

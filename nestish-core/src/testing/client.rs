@@ -495,4 +495,30 @@ impl TestResponse {
             Some("application/json; charset=utf-8")
         );
     }
+
+    /// Asserts the status, showing the body when it is another; returns the response, whose
+    /// [`json`](Self::json) then reads an error in the app's own format (an exception filter's,
+    /// see [`filter`](crate::filter)), where [`assert_error`](Self::assert_error) expects
+    /// NestJS's.
+    ///
+    /// # Panics
+    ///
+    /// When the status differs, showing the body.
+    ///
+    /// ```
+    /// # fn show(response: &nestish_core::testing::TestResponse) {
+    /// let body: serde_json::Value = response.assert_status(http::StatusCode::NOT_FOUND).json();
+    /// assert_eq!(body["code"], "no_such_order");
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(
+            self.status,
+            status,
+            "the response's status is not the expected one; its body: {}",
+            self.text()
+        );
+        self
+    }
 }

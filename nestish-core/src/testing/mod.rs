@@ -66,7 +66,9 @@ pub use client::{DEFAULT_TIMEOUT, TestClient, TestRequest, TestResponse};
 pub use parse::{Event, Received};
 pub use sse::{EventStream, SseRequest, StreamError};
 
+use crate::filter::{ExceptionFilter, FilterOverride};
 use crate::guard::GuardOverride;
+use crate::intercept::{Interceptor, InterceptorOverride};
 use crate::{
     AppBuilder, ControllerSet, Error, Factory, Guard, Method, Module, NestFactory, ServerHandle,
 };
@@ -328,6 +330,75 @@ impl TestingModule {
     /// ```
     pub fn override_guard<G: Guard>(mut self, stand_in: impl Guard) -> Self {
         let stand_in = GuardOverride::<G>::new(stand_in);
+        self.overrides
+            .push(Box::new(move |builder| builder.provide(stand_in)));
+        self
+    }
+
+    /// Runs `stand_in` wherever the app runs interceptor `I` (globally, on a controller, on a
+    /// route), whatever provider of `I` the builder registered: NestJS's
+    /// `overrideInterceptor(I).useValue(...)`. `I` itself need not be provided. (A stand-in of
+    /// `I`'s own type is `override_provider`.)
+    ///
+    /// ```
+    /// use nestish_core::intercept::{Call, Interceptor};
+    /// use nestish_core::Response;
+    ///
+    /// pub struct RedisCache; // the real one talks to Redis
+    /// # impl Interceptor for RedisCache {
+    /// #     async fn intercept(&self, call: Call) -> Response { call.proceed().await }
+    /// # }
+    ///
+    /// /// Caches nothing.
+    /// pub struct NoCache;
+    ///
+    /// impl Interceptor for NoCache {
+    ///     async fn intercept(&self, call: Call) -> Response {
+    ///         call.proceed().await
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_interceptor::<RedisCache>(NoCache);
+    /// # let _ = module;
+    /// ```
+    pub fn override_interceptor<I: Interceptor>(mut self, stand_in: impl Interceptor) -> Self {
+        let stand_in = InterceptorOverride::<I>::new(stand_in);
+        self.overrides
+            .push(Box::new(move |builder| builder.provide(stand_in)));
+        self
+    }
+
+    /// Tries `stand_in` wherever the app tries exception filter `F` (globally, on a controller,
+    /// on a route), whatever provider of `F` the builder registered: NestJS's
+    /// `overrideFilter(F).useValue(...)`. `F` itself need not be provided.
+    ///
+    /// ```
+    /// use nestish_core::filter::{ErrorHost, ErrorReply, ExceptionFilter};
+    /// use nestish_core::HttpError;
+    ///
+    /// pub struct ReportingFilter; // the real one reports each error to a tracker
+    /// # impl ExceptionFilter for ReportingFilter {
+    /// #     type Error = HttpError;
+    /// #     fn catch(&self, e: &HttpError, _: &ErrorHost<'_>) -> ErrorReply { ErrorReply::from(e) }
+    /// # }
+    ///
+    /// /// NestJS's body, reported nowhere.
+    /// pub struct Quiet;
+    ///
+    /// impl ExceptionFilter for Quiet {
+    ///     type Error = HttpError;
+    ///     fn catch(&self, error: &HttpError, _: &ErrorHost<'_>) -> ErrorReply {
+    ///         ErrorReply::from(error)
+    ///     }
+    /// }
+    ///
+    /// let module = nestish_core::testing::Test::create_testing_module()
+    ///     .override_filter::<ReportingFilter>(Quiet);
+    /// # let _ = module;
+    /// ```
+    pub fn override_filter<F: ExceptionFilter>(mut self, stand_in: impl ExceptionFilter) -> Self {
+        let stand_in = FilterOverride::<F>::new(stand_in);
         self.overrides
             .push(Box::new(move |builder| builder.provide(stand_in)));
         self

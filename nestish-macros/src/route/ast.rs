@@ -26,6 +26,8 @@ pub(crate) struct Route {
     pub(crate) params: Vec<Param>,
     /// The route's own guards (`#[use_guards]` on the method), in order.
     pub(crate) guards: Vec<Path>,
+    /// The route's own interceptors and filters (set after parsing, as read with its guards).
+    pub(crate) advice: crate::advice::Advice,
 }
 
 impl Route {
@@ -58,6 +60,7 @@ impl Route {
             sig: method.sig.clone(),
             params,
             guards,
+            advice: Default::default(),
         })
     }
 

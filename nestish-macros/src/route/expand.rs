@@ -11,6 +11,7 @@ use syn::spanned::Spanned;
 use super::RouteKind;
 use super::ast::Route;
 use super::params::{Param, Source};
+use crate::advice::Advice;
 use crate::controller::Owner;
 use crate::guards;
 use crate::private::Private;
@@ -35,6 +36,7 @@ impl Route {
             ..
         } = owner;
         let guards = guards::expand(owner.guards.iter().chain(&self.guards));
+        let (interceptors, filters) = Advice::expand(owner.advice, &self.advice);
         let private = Private::here();
         let path = &self.args.path.value;
         let prefix = &owner.prefix;
@@ -132,6 +134,8 @@ impl Route {
                     handler: #handler,
                     sse: #sse_options,
                     guards: #guards,
+                    interceptors: #interceptors,
+                    filters: #filters,
                 }
             }
         }
