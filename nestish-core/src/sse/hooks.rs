@@ -57,6 +57,11 @@ pub struct StreamEvent {
     bytes: Bytes,
     /// Whether it ends the stream (`#[event(end)]`).
     last: bool,
+    /// Whether its bytes came shared (a hub's event, encoded once for every subscriber): sent
+    /// as a frame of their own, as without the maps. Any other event is copied into the
+    /// connection's buffer with the events ready beside it, so a map keeps a fast stream's
+    /// batching (one frame per event cost a flood three times the CPU).
+    shared: bool,
 }
 
 impl StreamEvent {
@@ -132,6 +137,7 @@ impl StreamEvent {
         Self {
             bytes: buf.freeze(),
             last: self.last,
+            shared: false,
         }
     }
 
@@ -185,6 +191,7 @@ impl From<MessageEvent> for StreamEvent {
         Self {
             bytes: buf.freeze(),
             last: false,
+            shared: false,
         }
     }
 }
@@ -198,7 +205,11 @@ impl SseItem for StreamEvent {
     }
 
     fn into_shared(self) -> Result<Bytes, Self> {
-        if self.last { Err(self) } else { Ok(self.bytes) }
+        if self.shared && !self.last {
+            Ok(self.bytes)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -319,13 +330,18 @@ where
                 return Poll::Ready(None);
             };
             let event = match item.into_shared() {
-                Ok(bytes) => StreamEvent { bytes, last: false },
+                Ok(bytes) => StreamEvent {
+                    bytes,
+                    last: false,
+                    shared: true,
+                },
                 Err(item) => {
                     let buf = &mut *this.scratch;
                     match item.write_item(buf) {
                         Ok(last) => StreamEvent {
                             bytes: buf.split().freeze(),
                             last,
+                            shared: false,
                         },
                         Err(error) => return Poll::Ready(Some(Err(error))),
                     }
