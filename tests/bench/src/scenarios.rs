@@ -55,6 +55,9 @@ pub enum Scenario {
     /// nestish alone: a guard that reads a cookie, against the same route unguarded, for plain
     /// `GET`s and for SSE connects, in the same run.
     GuardCost,
+    /// nestish alone: flood-32 through an interceptor that maps every event, against the same
+    /// route without one, in the same run.
+    InterceptCost,
 }
 
 /// Which way is better for a metric.
@@ -88,7 +91,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -107,6 +110,7 @@ impl Scenario {
         Self::HubRedis,
         Self::Fleet,
         Self::GuardCost,
+        Self::InterceptCost,
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
@@ -130,7 +134,9 @@ impl Scenario {
             // server's, as its issue asks.
             Self::C100kProcs => matches!(kind, Kind::Nestish | Kind::Hyper),
             // Only nestish has a hub on Redis; guards are nestish's, compared with itself.
-            Self::HubRedis | Self::Fleet | Self::GuardCost => kind == Kind::Nestish,
+            Self::HubRedis | Self::Fleet | Self::GuardCost | Self::InterceptCost => {
+                kind == Kind::Nestish
+            }
             // valgrind runs a Rust binary; NestJS is Node's.
             Self::HubCallgrind => kind != Kind::Nestjs,
             _ => true,
@@ -157,6 +163,7 @@ impl Scenario {
             Self::HubCallgrind => "hub-callgrind",
             Self::Fleet => "fleet",
             Self::GuardCost => "guard-cost",
+            Self::InterceptCost => "intercept-cost",
         }
     }
 
@@ -202,6 +209,18 @@ impl Scenario {
                 MetricSpec {
                     label: "ticks/stream/s",
                     better: Better::Higher,
+                    decimals: 3,
+                },
+            ],
+            Self::InterceptCost => &[
+                MetricSpec {
+                    label: "events/s, mapped ÷ plain",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per event, mapped ÷ plain",
+                    better: Better::Lower,
                     decimals: 3,
                 },
             ],
@@ -507,6 +526,14 @@ impl Scenario {
                 params.guard_window.as_secs_f64(),
                 params.flood_rounds,
             ),
+            Self::InterceptCost => format!(
+                "nestish only: flood-32 (`GET /flood?n={}` on 32 connections) and the same route \
+                 behind an interceptor whose `map_events` sees every event and passes it on \
+                 (`GET /mapped/flood`), {} times each, in turn first (target: at most 10 % more \
+                 server CPU per event); medians of the ratios",
+                params.flood_events / 32,
+                params.flood_rounds,
+            ),
         }
     }
 }
@@ -664,6 +691,7 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Fleet => crate::fleet::measure(params).await,
         Scenario::HubCallgrind => crate::callgrind::measure(kind, params).await,
         Scenario::GuardCost => guard_cost(kind, params).await,
+        Scenario::InterceptCost => intercept_cost(kind, params).await,
     }
 }
 
@@ -728,6 +756,51 @@ async fn guard_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     }
     server.stop().await?;
     Ok(ratios.iter_mut().map(|values| median(values)).collect())
+}
+
+/// One flood of 32 connections on `route` of `server`: events per second and server CPU µs per
+/// event.
+async fn flood_once(server: &Server, route: &str, per_stream: u64) -> io::Result<(f64, f64)> {
+    let path = format!("{route}?n={per_stream}");
+    let cpu_before = procfs::cpu_time(server.pid)?;
+    let outcome = load::flood(&Transport::Plain, server.addr, &path, 32, FLOOD_DEADLINE).await?;
+    let cpu = procfs::cpu_time(server.pid)?.saturating_sub(cpu_before);
+    if outcome.events != per_stream * 32 {
+        return Err(io::Error::other(format!(
+            "{route} delivered {} events of {}",
+            outcome.events,
+            per_stream * 32
+        )));
+    }
+    let events = outcome.events as f64;
+    Ok((
+        events / outcome.elapsed.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / events,
+    ))
+}
+
+async fn intercept_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+    let server = Server::start(Launch::plain(kind, params.idle_tick)).await?;
+    let per_stream = params.flood_events / 32;
+    let (mut rates, mut cpus) = (Vec::new(), Vec::new());
+    for round in 1..=params.flood_rounds {
+        // One way round, then the other, so a drift of the machine weighs on both sides alike.
+        let mapped_first = round % 2 == 0;
+        let mut measured = [(0.0, 0.0); 2];
+        for mapped in [mapped_first, !mapped_first] {
+            let route = if mapped { "/mapped/flood" } else { "/flood" };
+            measured[usize::from(mapped)] = flood_once(&server, route, per_stream).await?;
+        }
+        let [(rate, cpu), (mapped_rate, mapped_cpu)] = measured;
+        eprintln!(
+            "  round {round}: {rate:.0} events/s {cpu:.3} µs → mapped {mapped_rate:.0} events/s \
+             {mapped_cpu:.3} µs"
+        );
+        rates.push(mapped_rate / rate);
+        cpus.push(mapped_cpu / cpu);
+    }
+    server.stop().await?;
+    Ok(vec![median(&mut rates), median(&mut cpus)])
 }
 
 fn tls() -> Transport {

@@ -3,17 +3,20 @@
 //! yielded as `Json<T>`, which the README shows and nestish serialises straight into the frame
 //! buffer. `GET /hub` returns a live `Hub` subscription as it is, as the sample's chat does.
 //! `GET /plain` and `GET /sse`, and their copies under `/guarded/` behind a guard that reads a
-//! cookie, are the guard-cost scenario's.
+//! cookie, are the guard-cost scenario's; `GET /mapped/flood`, `/flood` behind an interceptor
+//! that sees every event, intercept-cost's.
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
 use nestish_core::hub::{Hub, HubEvent};
+use nestish_core::intercept::{Call, Interceptor};
 use nestish_core::{
-    AppBuilder, Guard, GuardRequest, HttpError, Json, MessageEvent, NestFactory, controller, get,
-    inject, sse, use_guards,
+    AppBuilder, Guard, GuardRequest, HttpError, Json, MessageEvent, NestFactory, Response,
+    controller, get, inject, sse, use_guards, use_interceptors,
 };
 
 use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
@@ -33,6 +36,30 @@ impl Guard for CookieGuard {
             Some("bench-session-token") => Ok(()),
             _ => Err(HttpError::unauthorized("no session")),
         }
+    }
+}
+
+/// An interceptor that sees every event of its streams and passes it on, counting them per
+/// stream and adding the count to its total when the stream closes: the intercept-cost
+/// scenario's, the least a per-event interceptor does.
+#[derive(Default)]
+pub struct CountEvents(Arc<AtomicU64>);
+
+impl Interceptor for CountEvents {
+    async fn intercept(&self, mut call: Call) -> Response {
+        let seen = Arc::new(AtomicU64::new(0));
+        let (counted, total) = (Arc::clone(&seen), Arc::clone(&self.0));
+        let mut count = 0;
+        call.map_events(move |event| {
+            count += 1;
+            // Published as it goes, without an atomic read-modify-write per event.
+            counted.store(count, Ordering::Relaxed);
+            Some(event)
+        });
+        call.on_close(move |_| {
+            total.fetch_add(seen.load(Ordering::Relaxed), Ordering::Relaxed);
+        });
+        call.proceed().await
     }
 }
 
@@ -58,6 +85,16 @@ impl BenchController {
     /// `n` events `{"hello":"world","i":i}`, as fast as the socket takes them.
     #[sse("flood")]
     fn flood(&self, #[query("n")] n: u64) -> impl Stream<Item = Json<Flood>> + Send + 'static {
+        stream::iter((0..n).map(|i| Json(Flood::new(i))))
+    }
+
+    /// `GET /flood` through [`CountEvents`]: the mapped side of intercept-cost.
+    #[sse("mapped/flood")]
+    #[use_interceptors(CountEvents)]
+    fn mapped_flood(
+        &self,
+        #[query("n")] n: u64,
+    ) -> impl Stream<Item = Json<Flood>> + Send + 'static {
         stream::iter((0..n).map(|i| Json(Flood::new(i))))
     }
 
@@ -125,7 +162,8 @@ fn serve_with(config: Config, configure: impl FnOnce(AppBuilder) -> AppBuilder) 
             .max_connections(200_000)
             .provide(Tick(config.tick))
             .provide_arc(Arc::clone(&hub))
-            .provide(CookieGuard);
+            .provide(CookieGuard)
+            .provide(CountEvents::default());
         let server = configure(app.reuse_port(config.reuse_port))
             .build()
             .map_err(io::Error::other)?;
