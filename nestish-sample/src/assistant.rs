@@ -59,7 +59,7 @@ pub fn answer(tokens: usize) -> String {
 
 /// What `POST /assistant/answers` takes: how many tokens, and the milliseconds between them
 /// (the model's speed); 40 tokens every 150 ms without them.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 pub struct Ask {
     /// 1 to [`MAX_TOKENS`].
     #[serde(default = "default_tokens")]

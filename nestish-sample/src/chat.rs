@@ -18,7 +18,7 @@ use crate::topics::TopicsGuard;
 pub const TOPIC: &str = "chat";
 
 /// A message as a client posts it; its author is the logged-in user.
-#[derive(Debug, serde::Deserialize, garde::Validate)]
+#[derive(Debug, serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct NewMessage {
     /// What they write (1 to 500 characters, not only spaces, mentioning at most
     /// [`MENTIONS_MAX`] names).

@@ -84,6 +84,17 @@ pub trait FromCookie<M = ()>: Sized {
     ///
     /// The answer when the cookie is missing or does not fit: a 400 naming it, usually.
     fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromCookie<Parsed> for T
@@ -102,6 +113,14 @@ impl<T: FromCookie<M>, M> FromCookie<Optional<M>> for Option<T> {
             None => Ok(None),
             Some(_) => T::from_cookie(value, name).map(Some),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
     }
 }
 

@@ -65,6 +65,17 @@ pub trait FromHeader<M = ()>: Sized {
     ///
     /// The answer when the header is missing or does not fit: a 400 naming it, usually.
     fn from_header(value: Option<&HeaderValue>, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromHeader<Parsed> for T
@@ -87,6 +98,14 @@ impl<T: FromHeader<M>, M> FromHeader<Optional<M>> for Option<T> {
             None => Ok(None),
             Some(_) => T::from_header(value, name).map(Some),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
     }
 }
 
@@ -162,6 +181,17 @@ pub trait FromLastEventId<M = ()>: Sized {
     ///
     /// The answer when the id is missing or does not fit: a 400, usually.
     fn from_last_event_id(value: Option<&HeaderValue>) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromLastEventId<Parsed> for T
@@ -197,6 +227,14 @@ impl<T: FromLastEventId<M>, M> FromLastEventId<Optional<M>> for Option<T> {
             Some(sent) if !blank(sent) => T::from_last_event_id(value).map(Some),
             _ => Ok(None),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
     }
 }
 

@@ -53,6 +53,26 @@ use crate::{HttpError, Json};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Valid<T>(pub T);
 
+/// Its schema is its value's, under its value's name (feature `openapi`).
+#[cfg(feature = "openapi")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Valid<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 impl<T> Deref for Valid<T> {
     type Target = T;
 

@@ -2,9 +2,11 @@
 //! [`HttpError`] with NestJS's JSON error body.
 
 mod body;
+mod documented;
 mod http_error;
 mod into_response;
 
 pub use body::Body;
+pub use documented::Documented;
 pub use http_error::HttpError;
 pub use into_response::{Html, IntoResponse, Json, Response};

@@ -166,7 +166,18 @@ pub struct RouteRecord {
     pub sse: Option<SseOptions>,
     /// The guards of the controller, then of the route, in the order they run.
     pub guards: &'static [GuardRef],
+    /// What the route takes and answers, for the OpenAPI document (feature `openapi`; `()`
+    /// without it, so the lean build carries nothing).
+    pub doc: DocFn,
 }
+
+/// A route's description function (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub type DocFn = crate::openapi::DescribeFn;
+
+/// Nothing, without the feature `openapi`.
+#[cfg(not(feature = "openapi"))]
+pub type DocFn = ();
 
 impl RouteRecord {
     /// Plain or SSE.

@@ -26,6 +26,29 @@ pub(crate) struct Route {
     pub(crate) params: Vec<Param>,
     /// The route's own guards (`#[use_guards]` on the method), in order.
     pub(crate) guards: Vec<Path>,
+    /// The method's doc comment, for the OpenAPI document's summary and description.
+    pub(crate) docs: String,
+}
+
+/// The text of the `///` lines among `attrs`, one line each, their leading space removed.
+fn docs(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 impl Route {
@@ -58,6 +81,7 @@ impl Route {
             sig: method.sig.clone(),
             params,
             guards,
+            docs: docs(&method.attrs),
         })
     }
 

@@ -71,7 +71,7 @@ impl Guard for AuthGuard {
 }
 
 /// A login: a user's name and password.
-#[derive(serde::Deserialize, garde::Validate)]
+#[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Login {
     /// 1 to 40 ASCII letters, digits, `_` or `-` (so that `@name` mentions it).
     #[garde(length(chars, min = 1, max = Users::NAME_MAX), custom(handle))]
