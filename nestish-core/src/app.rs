@@ -1203,7 +1203,7 @@ impl App {
     /// The routes as the served OpenAPI document describes them: the model a client generator
     /// walks (feature `openapi`). `None` unless [`AppBuilder::openapi`] was called.
     ///
-    /// ```
+    /// ```standalone_crate
     /// let app = nestish_core::NestFactory::create()
     ///     .openapi(nestish_core::openapi::OpenApi::new("Chat", "1.0.0"))
     ///     .build()

@@ -413,6 +413,7 @@ pub use nestish_macros::use_guards;
 /// use nestish_core::SseEvent;
 ///
 /// #[derive(serde::Serialize)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// struct Message {
 ///     seq: u64,
 ///     text: String,

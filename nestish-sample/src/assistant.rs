@@ -63,9 +63,11 @@ pub fn answer(tokens: usize) -> String {
 pub struct Ask {
     /// 1 to [`MAX_TOKENS`].
     #[serde(default = "default_tokens")]
+    #[schemars(range(min = 1, max = MAX_TOKENS))]
     pub tokens: usize,
     /// 0 to 5,000.
     #[serde(default = "default_every")]
+    #[schemars(range(max = 5_000))]
     pub every_ms: u64,
 }
 

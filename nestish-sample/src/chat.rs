@@ -27,6 +27,8 @@ pub struct NewMessage {
         custom(not_blank),
         custom(few_mentions)
     )]
+    // `not_blank`'s rule, for the OpenAPI document: something but spaces.
+    #[schemars(pattern(r"\S"))]
     pub text: String,
 }
 

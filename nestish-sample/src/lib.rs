@@ -71,6 +71,19 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
         .provide(metrics::MetricsGuard::from_env())
         .metrics_route("/metrics")
         .metrics_guard::<metrics::MetricsGuard>()
+        .openapi(openapi())
+}
+
+/// The sample's OpenAPI 3.2 document at `/openapi.json` (its 3.1 form at `/openapi-3.1.json`),
+/// and a page that reads it at `/docs`.
+///
+/// ```
+/// let builder = nestish_core::NestFactory::create().openapi(nestish_sample::openapi());
+/// # let _ = builder;
+/// ```
+pub fn openapi() -> nestish_core::openapi::OpenApi {
+    nestish_core::openapi::OpenApi::new("nestish sample", env!("CARGO_PKG_VERSION"))
+        .description("NestJS's 28-sse sample, with a chat, jobs and an assistant")
 }
 
 /// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`

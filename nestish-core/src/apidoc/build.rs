@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::guard::GuardRef;
 use crate::openapi::{
-    Api, ERROR_BODY, LAST_EVENT_ID, Location, Operation, Parameter, RouteDescriber, ValueDoc,
-    error_body, errors,
+    Api, Content, ERROR_BODY, EventData, LAST_EVENT_ID, Location, Operation, Parameter,
+    RouteDescriber, ValueDoc, error_body, errors,
 };
 use crate::routing::record::RouteRecord;
 
@@ -92,7 +92,56 @@ pub(super) fn api(routes: &[(&'static str, &'static RouteRecord)], global: &[Gua
         outputs.take_definitions(true),
     );
     api.schemas.insert(ERROR_BODY.to_owned(), error_body());
+    bound_integers(&mut api);
     api
+}
+
+/// Every integer schema with its Rust type's bounds: schemars writes `u64` as an integer of
+/// format `uint64` from 0 up, and a client that sends more than it holds gets a 400 the
+/// document did not foresee.
+fn bound_integers(api: &mut Api) {
+    for schema in api.schemas.values_mut() {
+        bounds(schema);
+    }
+    for operation in &mut api.operations {
+        for parameter in &mut operation.parameters {
+            bounds(&mut parameter.schema);
+        }
+        if let Some(body) = &mut operation.body {
+            bounds(&mut body.schema);
+        }
+        for answer in &mut operation.responses {
+            if let Some(Content::Of { schema, .. }) = &mut answer.content {
+                bounds(schema);
+            }
+        }
+        for event in operation.events.iter_mut().flatten() {
+            if let EventData::Json(schema) = &mut event.data {
+                bounds(schema);
+            }
+        }
+    }
+}
+
+fn bounds(schema: &mut schemars::Schema) {
+    schemars::transform::transform_subschemas(&mut bounds, schema);
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let range: (Value, Value) = match object.get("format").and_then(Value::as_str) {
+        Some("int8") => (i8::MIN.into(), i8::MAX.into()),
+        Some("uint8") => (0.into(), u8::MAX.into()),
+        Some("int16") => (i16::MIN.into(), i16::MAX.into()),
+        Some("uint16") => (0.into(), u16::MAX.into()),
+        Some("int32") => (i32::MIN.into(), i32::MAX.into()),
+        Some("uint32") => (0.into(), u32::MAX.into()),
+        // `isize` and `usize` are schemars's `int` and `uint`: 64 bits on the targets served.
+        Some("int64" | "int") => (i64::MIN.into(), i64::MAX.into()),
+        Some("uint64" | "uint") => (0.into(), u64::MAX.into()),
+        _ => return,
+    };
+    object.entry("minimum").or_insert(range.0);
+    object.entry("maximum").or_insert(range.1);
 }
 
 /// One set of named schemas from the two: a type whose schema is the same either way is

@@ -26,7 +26,12 @@ pub(super) fn document(api: &Api, config: &OpenApi, spec: Spec) -> Value {
             .or_insert_with(|| json!({}));
         item[operation.method.to_ascii_lowercase()] = self::operation(operation, spec);
     }
-    let mut components = json!({ "schemas": api.schemas });
+    let schemas: Map<String, Value> = api
+        .schemas
+        .iter()
+        .map(|(name, schema)| (name.clone(), object(schema)))
+        .collect();
+    let mut components = json!({ "schemas": schemas });
     if !api.security_schemes.is_empty() {
         let schemes: Map<String, Value> = api
             .security_schemes
@@ -63,7 +68,7 @@ fn operation(operation: &Operation, spec: Spec) -> Value {
                     "name": p.name,
                     "in": p.location.as_str(),
                     "required": p.required,
-                    "schema": p.schema,
+                    "schema": object(&p.schema),
                 });
                 if let Some(description) = &p.description {
                     parameter["description"] = json!(description);
@@ -76,7 +81,7 @@ fn operation(operation: &Operation, spec: Spec) -> Value {
     if let Some(body) = &operation.body {
         out["requestBody"] = json!({
             "required": true,
-            "content": { body.media_type: { "schema": body.schema } },
+            "content": { body.media_type: { "schema": object(&body.schema) } },
         });
     }
     let mut responses = Map::new();
@@ -100,7 +105,7 @@ fn response(answer: &ResponseDoc, operation: &Operation, spec: Spec) -> Value {
     match &answer.content {
         None => {}
         Some(Content::Of { media_type, schema }) => {
-            out["content"] = json!({ *media_type: { "schema": schema } });
+            out["content"] = json!({ *media_type: { "schema": object(schema) } });
         }
         Some(Content::EventStream) => {
             let events = operation.events.as_deref().unwrap_or_default();
@@ -146,7 +151,7 @@ fn branch(event: &EventDoc, fixed: &[&str]) -> Value {
         EventData::Json(schema) => json!({
             "type": "string",
             "contentMediaType": "application/json",
-            "contentSchema": schema,
+            "contentSchema": object(schema),
         }),
         EventData::Text => json!({ "type": "string" }),
     };
@@ -187,7 +192,7 @@ fn event_list(events: &[EventDoc]) -> Value {
             .iter()
             .map(|event| {
                 let data = match &event.data {
-                    EventData::Json(schema) => json!({ "contentMediaType": "application/json", "contentSchema": schema }),
+                    EventData::Json(schema) => json!({ "contentMediaType": "application/json", "contentSchema": object(schema) }),
                     _ => json!({ "type": "string" }),
                 };
                 json!({
@@ -199,4 +204,14 @@ fn event_list(events: &[EventDoc]) -> Value {
             })
             .collect(),
     )
+}
+
+/// `schema` as an object: JSON Schema's `true` (any value: a `serde_json::Value`) is `{}`, and
+/// `false` is `{"not": {}}`, since OpenAPI's Schema Object positions are read as objects.
+fn object(schema: &schemars::Schema) -> Value {
+    match schema.as_bool() {
+        Some(true) => json!({}),
+        Some(false) => json!({ "not": {} }),
+        None => schema.as_value().clone(),
+    }
 }

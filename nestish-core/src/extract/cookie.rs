@@ -45,6 +45,7 @@ pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// A session id: 32 hexadecimal digits.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct SessionId(pub String);
 ///
 /// impl FromCookie for SessionId {

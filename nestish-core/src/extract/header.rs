@@ -24,6 +24,7 @@ use crate::HttpError;
 /// use nestish_core::header::HeaderValue;
 ///
 /// /// The tenant a request is for, from a header a proxy sets.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Tenant(pub String);
 ///
 /// impl FromHeader for Tenant {
@@ -139,6 +140,7 @@ fn text<'a>(what: &str, name: &str, value: &'a HeaderValue) -> Result<&'a str, H
 /// use nestish_core::{HttpError, MessageEvent, controller, sse};
 ///
 /// /// A position written `<epoch>-<seq>`, as the server writes its ids.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Position(pub u32, pub u64);
 ///
 /// impl FromLastEventId for Position {
@@ -234,7 +236,11 @@ impl<T: FromLastEventId<M>, M> FromLastEventId<Optional<M>> for Option<T> {
     where
         Self: schemars::JsonSchema,
     {
-        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
+        // A blank header is read as none, as a browser sends it after an empty `id:`.
+        let mut doc = crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>());
+        let blank = schemars::json_schema!({ "type": "string", "pattern": "^[ \\t]*$" });
+        doc.schema = schemars::json_schema!({ "anyOf": [doc.schema, blank] });
+        doc
     }
 }
 

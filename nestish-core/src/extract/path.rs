@@ -22,6 +22,7 @@ use crate::HttpError;
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// An order number written `ord-42`.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct OrderNumber(pub u64);
 ///
 /// impl FromParam for OrderNumber {

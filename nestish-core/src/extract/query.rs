@@ -25,6 +25,7 @@ use crate::HttpError;
 ///
 /// /// A sort order, `asc` unless the query says `desc`.
 /// #[derive(Debug)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub enum Order { Asc, Desc }
 ///
 /// impl FromQueryParam for Order {
@@ -119,6 +120,7 @@ impl<T: FromQueryParam<M>, M> FromQueryParam<Optional<M>> for Option<T> {
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// The query string's keys, in order.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Keys(pub Vec<String>);
 ///
 /// impl FromQuery for Keys {

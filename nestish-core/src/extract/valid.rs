@@ -21,6 +21,7 @@ use crate::{HttpError, Json};
 /// use nestish_core::{Json, Valid, controller, get, post};
 ///
 /// #[derive(serde::Deserialize, garde::Validate)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct NewRoom {
 ///     #[garde(length(min = 1, max = 40))]
 ///     pub name: String,
@@ -29,6 +30,7 @@ use crate::{HttpError, Json};
 /// }
 ///
 /// #[derive(serde::Deserialize, garde::Validate)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Page {
 ///     #[garde(range(max = 50))]
 ///     pub size: u32,

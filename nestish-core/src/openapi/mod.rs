@@ -21,7 +21,7 @@
 //! | `/openapi-3.1.json` | OpenAPI 3.1.1 for tools that do not read 3.2 yet: the events' schema under `schema`, and in `x-events` |
 //! | `/docs` | a documentation page (Swagger UI, served by the app, nothing from a CDN) |
 //!
-//! ```
+//! ```standalone_crate
 //! use futures::stream::{self, Stream};
 //! use nestish_core::openapi::OpenApi;
 //! use nestish_core::{Json, SseEvent, controller, get, sse};

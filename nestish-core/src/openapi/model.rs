@@ -9,7 +9,7 @@ pub use schemars::Schema;
 /// (`{"$ref": "#/components/schemas/Name"}`): what [`AppBuilder::openapi`](crate::AppBuilder::openapi)
 /// writes the document from, built once at start-up.
 ///
-/// ```
+/// ```standalone_crate
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let app = nestish_core::NestFactory::create()
 ///     .openapi(nestish_core::openapi::OpenApi::new("Orders", "1.0.0"))

@@ -23,6 +23,7 @@ use super::{EventError, ForbiddenChar, MessageEvent};
 /// use serde::Serialize;
 ///
 /// #[derive(Serialize)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// struct Progress {
 ///     seq: u64,
 ///     percent: u8,
