@@ -80,6 +80,28 @@ async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_e
             "{sample} in {streams:?}"
         );
     }
+    // The typed streams: a job's steps, `/sse`'s hello.
+    let item = |path: &str| {
+        document["paths"][path]["get"]["responses"]["200"]["content"]["text/event-stream"]
+            ["itemSchema"]["oneOf"][0]
+            .clone()
+    };
+    let step = item("/jobs/{name}/progress");
+    assert_eq!(step["properties"]["event"]["const"], "message");
+    assert_eq!(step["required"], serde_json::json!(["data", "event", "id"]));
+    assert_eq!(
+        step["properties"]["data"]["contentSchema"]["$ref"],
+        "#/components/schemas/Step"
+    );
+    assert_eq!(
+        document["components"]["schemas"]["Step"]["required"],
+        serde_json::json!(["job", "step", "of", "resumedAfter"])
+    );
+    let hello = item("/sse");
+    assert_eq!(
+        hello["properties"]["data"]["contentSchema"]["$ref"],
+        "#/components/schemas/Hello"
+    );
     let Some(redocly) = tools::npm_program("redocly") else {
         return;
     };

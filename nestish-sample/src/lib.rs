@@ -112,6 +112,13 @@ pub fn tls(cert: Option<OsString>, key: Option<OsString>) -> Result<Option<TlsCo
     }
 }
 
+/// What `/sse` sends every second: `{"hello":"world"}`, typed, so the OpenAPI document says so.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Hello {
+    /// Always `"world"`.
+    pub hello: &'static str,
+}
+
 /// The sample's only controller, NestJS's `AppController`.
 #[derive(Debug, Default)]
 pub struct AppController;
@@ -126,8 +133,7 @@ impl AppController {
 
     /// `{"hello":"world"}` every second, as NestJS's `interval(1000).pipe(map(...))`.
     #[sse("sse")]
-    fn sse(&self) -> impl Stream<Item = Json<serde_json::Value>> + Send + 'static {
-        nestish_core::interval(Duration::from_secs(1))
-            .map(|_| Json(serde_json::json!({ "hello": "world" })))
+    fn sse(&self) -> impl Stream<Item = Json<Hello>> + Send + 'static {
+        nestish_core::interval(Duration::from_secs(1)).map(|_| Json(Hello { hello: "world" }))
     }
 }
