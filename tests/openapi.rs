@@ -120,6 +120,12 @@ impl JobsController {
         let _ = every;
         stream::iter([MessageEvent::new("tick")])
     }
+
+    /// A stream that takes nothing.
+    #[sse("heartbeat")]
+    fn heartbeat(&self) -> impl Stream<Item = MessageEvent> + Send + 'static {
+        stream::iter([MessageEvent::new("beat")])
+    }
 }
 
 async fn app() -> TestApp {
@@ -237,6 +243,11 @@ async fn a_message_event_stream_is_described_as_untyped_text() {
         (Some("query"), Some(false))
     );
     assert_eq!(every["schema"]["type"], "integer");
+    // Its query parameter may be refused; the Last-Event-ID a route does not read may not.
+    assert!(ticks["responses"]["400"].is_object());
+    let heartbeat = operation(&document, "/jobs/heartbeat", "get");
+    assert!(heartbeat["responses"]["400"].is_null(), "{heartbeat:#}");
+    assert_eq!(parameter(heartbeat, "Last-Event-ID")["in"], "header");
 }
 
 #[tokio::test]
@@ -328,7 +339,7 @@ async fn the_31_form_has_the_item_schema_under_schema_and_the_events_in_an_exten
     );
     // The model served is the model the app exposes, for a generator to walk.
     let app_model = app.get("/openapi.json").await.json::<Value>();
-    assert_eq!(app_model["paths"].as_object().map(|p| p.len()), Some(4));
+    assert_eq!(app_model["paths"].as_object().map(|p| p.len()), Some(5));
 }
 
 #[tokio::test]
@@ -378,7 +389,7 @@ async fn chromium_renders_the_documentation_page_from_the_app_alone() {
              (function poll() {
                  const ops = [...document.querySelectorAll('.opblock-summary-path')]
                      .map(e => e.textContent.replace(/\\u200b/g, ''));
-                 if (ops.length >= 5 || Date.now() > deadline) {
+                 if (ops.length >= 6 || Date.now() > deadline) {
                      done({ ops, title: document.querySelector('.title')?.textContent ?? null });
                  } else {
                      setTimeout(poll, 50);
@@ -399,6 +410,7 @@ async fn chromium_renders_the_documentation_page_from_the_app_alone() {
         [
             "/jobs",
             "/jobs",
+            "/jobs/heartbeat",
             "/jobs/ticks",
             "/jobs/{id}",
             "/jobs/{id}/events"

@@ -31,8 +31,11 @@ pub(super) fn api(routes: &[(&'static str, &'static RouteRecord)], global: &[Gua
         (record.doc)(&mut described);
         let sse = record.sse.is_some();
         if sse && !described.parameters.iter().any(|p| p.name == LAST_EVENT_ID) {
+            // Sent on every reconnect; a route that does not read it never refuses it.
+            let rejects = described.rejects;
             let text = schemars::json_schema!({ "type": "string" });
             described.last_event_id(ValueDoc::optional(text));
+            described.rejects = rejects;
         }
         let guards: Vec<&GuardRef> = global.iter().chain(record.guards).collect();
         let mut security = Vec::new();

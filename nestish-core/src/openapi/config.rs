@@ -42,21 +42,21 @@ impl OpenApi {
         self
     }
 
-    /// Where the OpenAPI 3.2 document is served (`/openapi.json`).
+    /// Where the OpenAPI 3.2 document is served (`/openapi.json`); a leading `/` is implied.
     pub fn json_path(mut self, path: &str) -> Self {
-        path.clone_into(&mut self.json_path);
+        self.json_path = absolute(path);
         self
     }
 
-    /// Where its OpenAPI 3.1 form is served (`/openapi-3.1.json`).
+    /// Where its OpenAPI 3.1 form is served (`/openapi-3.1.json`); a leading `/` is implied.
     pub fn json_31_path(mut self, path: &str) -> Self {
-        path.clone_into(&mut self.json_31_path);
+        self.json_31_path = absolute(path);
         self
     }
 
-    /// Where the documentation page is served (`/docs`).
+    /// Where the documentation page is served (`/docs`); a leading `/` is implied.
     pub fn docs_path(mut self, path: &str) -> Self {
-        self.docs_path = Some(path.to_owned());
+        self.docs_path = Some(absolute(path));
         self
     }
 
@@ -64,5 +64,24 @@ impl OpenApi {
     pub fn without_docs(mut self) -> Self {
         self.docs_path = None;
         self
+    }
+}
+
+/// `path` with one leading `/`: a request's path always has one.
+fn absolute(path: &str) -> String {
+    format!("/{}", path.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpenApi;
+
+    #[test]
+    fn paths_are_absolute_whatever_was_given() {
+        let openapi = OpenApi::new("t", "1")
+            .json_path("api.json")
+            .docs_path("//docs");
+        assert_eq!(openapi.json_path, "/api.json");
+        assert_eq!(openapi.docs_path.as_deref(), Some("/docs"));
     }
 }
