@@ -348,12 +348,11 @@ async fn redocly_lint_finds_no_error_in_the_document() {
         return;
     };
     let app = app().await;
+    let dir = std::env::temp_dir().join(format!("nestish-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
     for path in ["/openapi.json", "/openapi-3.1.json"] {
-        let text = app.get(path).await.text();
-        let dir = std::env::temp_dir().join(format!("nestish-openapi-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary folder");
-        let file = dir.join(format!("{}.json", path.trim_start_matches('/')));
-        std::fs::write(&file, text).expect("the document is written");
+        let file = dir.join(path.trim_start_matches('/'));
+        std::fs::write(&file, app.get(path).await.text()).expect("the document is written");
         let output = tokio::process::Command::new(&redocly)
             .arg("lint")
             .arg(&file)
@@ -370,8 +369,8 @@ async fn redocly_lint_finds_no_error_in_the_document() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(output.status.success(), "redocly lint {path}:\n{report}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
