@@ -11,6 +11,7 @@ use nestish_core::testing::{Test, TestApp};
 use nestish_core::{HttpError, MessageEvent, StatusCode, controller, get, sse};
 
 /// An order number written `ord-42`.
+#[derive(schemars::JsonSchema)]
 pub struct OrderNumber(u64);
 
 impl FromParam for OrderNumber {
@@ -24,7 +25,7 @@ impl FromParam for OrderNumber {
 }
 
 /// A sort order: `asc` unless the query says `desc`.
-#[derive(Debug)]
+#[derive(Debug, schemars::JsonSchema)]
 pub enum Order {
     Asc,
     Desc,
@@ -41,6 +42,7 @@ impl FromQueryParam for Order {
 }
 
 /// The keys of the query string, in order.
+#[derive(schemars::JsonSchema)]
 pub struct Keys(Vec<String>);
 
 impl FromQuery for Keys {
@@ -55,6 +57,7 @@ impl FromQuery for Keys {
 }
 
 /// A tenant, from a header a proxy sets, in lower case; the raw value need not be text.
+#[derive(schemars::JsonSchema)]
 pub struct Tenant(String);
 
 impl FromHeader for Tenant {
@@ -67,6 +70,7 @@ impl FromHeader for Tenant {
 }
 
 /// A session id: 32 hexadecimal digits.
+#[derive(schemars::JsonSchema)]
 pub struct SessionId(String);
 
 impl FromCookie for SessionId {
@@ -81,6 +85,7 @@ impl FromCookie for SessionId {
 }
 
 /// A position written `<epoch>-<seq>`, as the stream below writes its ids.
+#[derive(schemars::JsonSchema)]
 pub struct Position(u64);
 
 impl FromLastEventId for Position {

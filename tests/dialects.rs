@@ -32,7 +32,7 @@ fn answer(count: usize) -> String {
     (1..=count).map(|n| format!("w{n} ")).collect()
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Start {
     dialect: String,
     tokens: usize,

@@ -110,7 +110,7 @@ impl Guard for SessionGuard {
 #[derive(Default)]
 pub struct OrdersController;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Order {
     pub item: String,
 }

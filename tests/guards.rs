@@ -82,7 +82,7 @@ impl OrderController {
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Note {
     pub text: String,
 }

@@ -30,12 +30,12 @@ impl Guard for TenantGuard {
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct TopicQuery {
     topic: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 struct Publication {
     topic: String,
     text: String,

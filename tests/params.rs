@@ -12,13 +12,13 @@ use support::Conn;
 #[derive(Default)]
 pub struct ParamsController;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Filter {
     topic: String,
     limit: Option<u32>,
 }
 
-#[derive(serde::Deserialize, serde::Serialize)]
+#[derive(serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 pub struct Order {
     item: String,
     quantity: u32,

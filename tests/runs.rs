@@ -79,7 +79,7 @@ impl Producers {
     }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Start {
     tokens: usize,
     every: u64,

@@ -10,7 +10,7 @@ pub struct OrdersController;
 
 const STEPS: [&str; 4] = ["placed", "paid", "shipped", "delivered"];
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Prompt {
     text: String,
 }

@@ -10,7 +10,7 @@ use nestish_core::testing::{Received, Test, TestApp};
 use nestish_core::{HttpError, SseEvent, StatusCode, controller, sse};
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Progress {
     seq: u64,
     percent: u8,
@@ -26,12 +26,12 @@ pub enum JobEvents {
 }
 
 /// An id whose text is the client's choice: it may hold a line break.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Tagged {
     tag: Tag,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Tag(String);
 
 impl fmt::Display for Tag {

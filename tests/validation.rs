@@ -4,7 +4,7 @@
 use nestish_core::testing::Test;
 use nestish_core::{Json, StatusCode, Valid, controller, get, post};
 
-#[derive(serde::Deserialize, garde::Validate)]
+#[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Conversation {
     #[garde(length(min = 1))]
     pub title: String,
@@ -12,7 +12,7 @@ pub struct Conversation {
     pub messages: Vec<Message>,
 }
 
-#[derive(serde::Deserialize, garde::Validate)]
+#[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Message {
     #[garde(skip)]
     pub role: Role,
@@ -20,14 +20,14 @@ pub struct Message {
     pub text: String,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
     Assistant,
 }
 
-#[derive(serde::Deserialize, garde::Validate)]
+#[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Page {
     #[garde(range(min = 1, max = 50))]
     pub size: u32,

@@ -97,6 +97,8 @@ impl NestFactory {
             problems: Vec::new(),
             reported: Vec::new(),
             modules: None,
+            #[cfg(feature = "openapi")]
+            openapi: None,
         }
     }
 }
@@ -150,6 +152,9 @@ pub struct AppBuilder {
     reported: Vec<TypeId>,
     /// The module graph, for an app made from modules.
     pub(crate) modules: Option<ModuleGraph>,
+    /// The OpenAPI document to serve, if any.
+    #[cfg(feature = "openapi")]
+    openapi: Option<crate::openapi::OpenApi>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -504,6 +509,24 @@ impl AppBuilder {
     #[cfg(feature = "metrics")]
     pub fn metrics_guard<G: Guard>(mut self) -> Self {
         self.metrics_guards.push(guard::GuardRef::of::<G>());
+        self
+    }
+
+    /// Serves the application's OpenAPI 3.2 document at `/openapi.json`, its 3.1 form at
+    /// `/openapi-3.1.json` and a documentation page (Swagger UI, served by the app) at `/docs`
+    /// (feature `openapi`; see [`openapi`](crate::openapi)). The documents are built once, when
+    /// the app is, from every route's own description, and served from memory. Their paths are
+    /// served as given, outside the global prefix and versions.
+    ///
+    /// ```
+    /// use nestish_core::openapi::OpenApi;
+    ///
+    /// let builder = nestish_core::NestFactory::create().openapi(OpenApi::new("Chat", "1.0.0"));
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn openapi(mut self, openapi: crate::openapi::OpenApi) -> Self {
+        self.openapi = Some(openapi);
         self
     }
 
@@ -1176,6 +1199,27 @@ pub struct App {
     pub(crate) reuse_port: bool,
     /// The providers' lifecycle hooks, for the server's shutdown.
     pub(crate) hooks: Hooks,
+    /// The routes as the OpenAPI document describes them, when it is served.
+    #[cfg(feature = "openapi")]
+    pub(crate) api: Option<Arc<crate::openapi::Api>>,
+}
+
+impl App {
+    /// The routes as the served OpenAPI document describes them: the model a client generator
+    /// walks (feature `openapi`). `None` unless [`AppBuilder::openapi`] was called.
+    ///
+    /// ```standalone_crate
+    /// let app = nestish_core::NestFactory::create()
+    ///     .openapi(nestish_core::openapi::OpenApi::new("Chat", "1.0.0"))
+    ///     .build()
+    ///     .expect("the app builds");
+    /// assert!(app.api().is_some());
+    /// ```
+    #[cfg(feature = "openapi")]
+    #[must_use]
+    pub fn api(&self) -> Option<&crate::openapi::Api> {
+        self.api.as_deref()
+    }
 }
 
 impl fmt::Debug for App {

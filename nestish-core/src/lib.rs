@@ -71,6 +71,7 @@
 // (`tests/layering.rs` keeps this true, and lists the few exceptions with their reasons).
 //   testing
 //   app, module, private
+//   apidoc
 //   server
 //   routing
 //   guard, intercept
@@ -82,9 +83,12 @@
 //   extract, observe, filter
 //   providers, response, config, metrics, shutdown
 //   error, limits, panic, downcast, budget, controller_set, heartbeat
+//   openapi
 // `app` builds the routes and runs `server`; `server` serves `routing`; `routing` runs the
 // `guard`s and calls handlers that use `extract`, `response` and `sse`; `hub` feeds streams.
 mod admission;
+#[cfg(feature = "openapi")]
+mod apidoc;
 mod app;
 mod budget;
 #[cfg(feature = "config")]
@@ -104,6 +108,8 @@ mod limits;
 pub mod metrics;
 mod module;
 mod observe;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod panic;
 mod providers;
 mod response;
@@ -143,7 +149,7 @@ pub use module::{HubModule, Module, ModuleBuilder};
 pub use providers::{
     Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
 };
-pub use response::{Body, Html, HttpError, IntoResponse, Json, Response};
+pub use response::{Body, Documented, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::placement::{GlobalPrefix, Versioning};
 pub use routing::service::{Routes, RoutesFuture};
 #[cfg(feature = "tls")]
@@ -486,6 +492,7 @@ pub use nestish_macros::use_filters;
 /// use nestish_core::SseEvent;
 ///
 /// #[derive(serde::Serialize)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// struct Message {
 ///     seq: u64,
 ///     text: String,

@@ -322,6 +322,7 @@ fn private_items(code: &str) -> Vec<String> {
             "pub enum ",
             "pub type ",
             "pub const ",
+            "pub mod ",
         ] {
             if let Some(rest) = line.strip_prefix(kind) {
                 let name: String = rest
@@ -340,8 +341,9 @@ fn the_private_contract_of_the_macros_stays_within_a_dozen_items() {
     let code =
         strip_comments(&fs::read_to_string(src().join("private.rs")).expect("src/private.rs"));
     let items = private_items(&code);
+    // Twelve, and `doc`: the OpenAPI description's switch and what its body calls.
     assert!(
-        items.len() <= 12,
+        items.len() <= 13,
         "__private exposes {} items; the macros' contract is traits, not helpers: {items:?}",
         items.len()
     );

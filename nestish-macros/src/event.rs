@@ -10,6 +10,7 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Member, Token};
 
 use crate::diag::Errors;
+use crate::private::Private;
 
 /// One variant: one event.
 struct Event<'a> {
@@ -63,6 +64,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     errors.finish()?;
 
     let arms = events.iter().map(Event::arm);
+    let docs = events.iter().map(Event::doc);
+    let private = Private::here();
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     Ok(quote! {
@@ -77,6 +80,15 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ) -> ::core::result::Result<(), ::nestish_core::EventError> {
                 match self {
                     #(#arms)*
+                }
+            }
+
+            // The OpenAPI document's events (feature `openapi` of nestish-core; nothing without).
+            #private::doc::cfg! {
+                fn describe(
+                    __schemas: &mut ::nestish_core::openapi::schemars::SchemaGenerator,
+                ) -> ::std::vec::Vec<::nestish_core::openapi::EventDoc> {
+                    ::std::vec![#(#docs),*]
                 }
             }
         }
@@ -137,6 +149,25 @@ impl<'a> Event<'a> {
             })?;
         }
         Ok(event)
+    }
+
+    /// The event's description: its name, its data's schema (spanned on the field's type, so a
+    /// type without a schema is reported there), its id and whether it ends the stream.
+    fn doc(&self) -> TokenStream {
+        let name = &self.name;
+        let openapi = quote!(::nestish_core::openapi);
+        let schema = match self.data {
+            Some(ty) => quote_spanned!(ty.span()=> __schemas.subschema_for::<#ty>()),
+            None => quote!(__schemas.subschema_for::<()>()),
+        };
+        let id = self.id.as_ref().map(|_| quote!(.with_id()));
+        let end = self.end.then(|| quote!(.ending()));
+        quote! {
+            #openapi::EventDoc::new(
+                ::core::option::Option::Some(#name),
+                #openapi::EventData::Json(#schema),
+            ) #id #end
+        }
     }
 
     fn arm(&self) -> TokenStream {

@@ -59,13 +59,15 @@ pub fn answer(tokens: usize) -> String {
 
 /// What `POST /assistant/answers` takes: how many tokens, and the milliseconds between them
 /// (the model's speed); 40 tokens every 150 ms without them.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 pub struct Ask {
     /// 1 to [`MAX_TOKENS`].
     #[serde(default = "default_tokens")]
+    #[schemars(range(min = 1, max = MAX_TOKENS))]
     pub tokens: usize,
     /// 0 to 5,000.
     #[serde(default = "default_every")]
+    #[schemars(range(max = 5_000))]
     pub every_ms: u64,
 }
 

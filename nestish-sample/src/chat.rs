@@ -45,7 +45,7 @@ fn user_name(principal: &str) -> &str {
 }
 
 /// A message as a client posts it; its author is the logged-in user.
-#[derive(Debug, serde::Deserialize, garde::Validate)]
+#[derive(Debug, serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct NewMessage {
     /// What they write (1 to 500 characters, not only spaces, mentioning at most
     /// [`MENTIONS_MAX`] names).
@@ -54,6 +54,8 @@ pub struct NewMessage {
         custom(not_blank),
         custom(few_mentions)
     )]
+    // `not_blank`'s rule, for the OpenAPI document: something but spaces.
+    #[schemars(pattern(r"\S"))]
     pub text: String,
 }
 

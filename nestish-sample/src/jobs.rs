@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, stream};
-use nestish_core::{
-    EventError, HttpError, MessageEvent, StatusCode, controller, get, inject, sse, use_guards,
-};
+use nestish_core::{HttpError, SseEvent, StatusCode, controller, get, inject, sse, use_guards};
 
 use crate::auth::AuthGuard;
 
@@ -38,6 +36,29 @@ impl JobBoard {
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.steps.keys().copied()
     }
+}
+
+/// One step of a job, as its progress stream sends it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// The job's name.
+    pub job: String,
+    /// This step, from 1.
+    pub step: u32,
+    /// How many steps the job has.
+    pub of: u32,
+    /// The `Last-Event-ID` this connection resumed after, if any.
+    pub resumed_after: Option<u32>,
+}
+
+/// A job's progress stream: the contract its page and the OpenAPI document read.
+#[derive(SseEvent)]
+pub enum JobEvents {
+    /// A step done; its number is the event's id, which the browser sends back on reconnect.
+    /// Named `message`, the name an `EventSource`'s `onmessage` listens to.
+    #[event(rename = "message", id = step)]
+    Step(Step),
 }
 
 /// How many steps one connection carries before it ends, so that the browser reconnects and
@@ -71,8 +92,7 @@ impl JobsController {
         #[param("name")] name: String,
         #[query("every")] every: Option<u64>,
         #[last_event_id] seen: Option<u32>,
-    ) -> Result<impl Stream<Item = Result<MessageEvent, EventError>> + Send + 'static, HttpError>
-    {
+    ) -> Result<impl Stream<Item = JobEvents> + Send + 'static, HttpError> {
         let total = self
             .board
             .steps(&name)
@@ -93,13 +113,12 @@ impl JobsController {
             let name = name.clone();
             async move {
                 tokio::time::sleep(every).await;
-                let event = serde_json::json!({
-                    "job": name,
-                    "step": step,
-                    "of": total,
-                    "resumedAfter": seen,
-                });
-                MessageEvent::json(&event)?.id(step.to_string())
+                JobEvents::Step(Step {
+                    job: name,
+                    step,
+                    of: total,
+                    resumed_after: seen,
+                })
             }
         }))
     }

@@ -78,6 +78,19 @@ pub fn app_with(users: Arc<auth::Users>, sessions: Arc<auth::Sessions>) -> AppBu
         .provide(metrics::MetricsGuard::from_env())
         .metrics_route("/metrics")
         .metrics_guard::<metrics::MetricsGuard>()
+        .openapi(openapi())
+}
+
+/// The sample's OpenAPI 3.2 document at `/openapi.json` (its 3.1 form at `/openapi-3.1.json`),
+/// and a page that reads it at `/docs`.
+///
+/// ```
+/// let builder = nestish_core::NestFactory::create().openapi(nestish_sample::openapi());
+/// # let _ = builder;
+/// ```
+pub fn openapi() -> nestish_core::openapi::OpenApi {
+    nestish_core::openapi::OpenApi::new("nestish sample", env!("CARGO_PKG_VERSION"))
+        .description("NestJS's 28-sse sample, with a chat, jobs and an assistant")
 }
 
 /// The certificate chain and key to serve HTTPS with, from the PEM files named by `TLS_CERT`
@@ -106,6 +119,13 @@ pub fn tls(cert: Option<OsString>, key: Option<OsString>) -> Result<Option<TlsCo
     }
 }
 
+/// What `/sse` sends every second: `{"hello":"world"}`, typed, so the OpenAPI document says so.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Hello {
+    /// Always `"world"`.
+    pub hello: &'static str,
+}
+
 /// The sample's only controller, NestJS's `AppController`.
 #[derive(Debug, Default)]
 pub struct AppController;
@@ -120,8 +140,7 @@ impl AppController {
 
     /// `{"hello":"world"}` every second, as NestJS's `interval(1000).pipe(map(...))`.
     #[sse("sse")]
-    fn sse(&self) -> impl Stream<Item = Json<serde_json::Value>> + Send + 'static {
-        nestish_core::interval(Duration::from_secs(1))
-            .map(|_| Json(serde_json::json!({ "hello": "world" })))
+    fn sse(&self) -> impl Stream<Item = Json<Hello>> + Send + 'static {
+        nestish_core::interval(Duration::from_secs(1)).map(|_| Json(Hello { hello: "world" }))
     }
 }

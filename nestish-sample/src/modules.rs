@@ -258,4 +258,5 @@ pub fn app_module(config: Arc<SampleConfig>) -> AppBuilder {
         .provide(metrics_guard)
         .metrics_route("/metrics")
         .metrics_guard::<MetricsGuard>()
+        .openapi(crate::openapi())
 }

@@ -168,6 +168,20 @@ impl AppBuilder {
         }
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
         let entries_have_filters = entries.iter().any(|e| !e.filters.is_empty());
+        #[cfg(feature = "openapi")]
+        let (builtins, api) = match &self.openapi {
+            Some(config) => {
+                let (api, documents) =
+                    crate::apidoc::documents(config, &table, &self.global_guards);
+                let mut builtins = match builtins {
+                    Some(builtins) => builtins,
+                    None => Builtins::some(None, None, Arc::from([]))?,
+                };
+                builtins.documents = documents;
+                (Some(builtins), Some(Arc::new(api)))
+            }
+            None => (builtins, None),
+        };
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
         let hub = self.providers.get::<Hub>().map(|hub| Hub::clone(&hub));
         if let Some(hub) = &hub {
@@ -241,6 +255,8 @@ impl AppBuilder {
             signals: self.signals,
             reuse_port: self.reuse_port,
             hooks: Hooks::default(),
+            #[cfg(feature = "openapi")]
+            api,
         })
     }
 }

@@ -26,11 +26,28 @@ pub trait FromBody: Sized {
     ///
     /// The 4xx answer when the body does not fit the type.
     fn from_body(parts: &RequestParts, body: Bytes) -> Result<Self, HttpError>;
+
+    /// The body's media type and schema, for the OpenAPI document (feature `openapi`): JSON of
+    /// the type's JSON Schema. A type without one is a compile error at the route that takes
+    /// it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::RequestBody
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::RequestBody::new("application/json", schemas.subschema_for::<Self>())
+    }
 }
 
 impl FromBody for Bytes {
     fn from_body(_: &RequestParts, body: Bytes) -> Result<Self, HttpError> {
         Ok(body)
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> crate::openapi::RequestBody {
+        let bytes = schemars::json_schema!({ "type": "string", "contentMediaType": "application/octet-stream" });
+        crate::openapi::RequestBody::new("application/octet-stream", bytes)
     }
 }
 
@@ -38,6 +55,12 @@ impl FromBody for String {
     fn from_body(_: &RequestParts, body: Bytes) -> Result<Self, HttpError> {
         String::from_utf8(body.to_vec())
             .map_err(|_| HttpError::bad_request("the request body is not valid UTF-8"))
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> crate::openapi::RequestBody {
+        let text = schemars::json_schema!({ "type": "string" });
+        crate::openapi::RequestBody::new("text/plain", text)
     }
 }
 

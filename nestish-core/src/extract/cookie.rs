@@ -45,6 +45,7 @@ pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// A session id: 32 hexadecimal digits.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct SessionId(pub String);
 ///
 /// impl FromCookie for SessionId {
@@ -84,6 +85,17 @@ pub trait FromCookie<M = ()>: Sized {
     ///
     /// The answer when the cookie is missing or does not fit: a 400 naming it, usually.
     fn from_cookie(value: Option<&str>, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromCookie<Parsed> for T
@@ -102,6 +114,14 @@ impl<T: FromCookie<M>, M> FromCookie<Optional<M>> for Option<T> {
             None => Ok(None),
             Some(_) => T::from_cookie(value, name).map(Some),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
     }
 }
 

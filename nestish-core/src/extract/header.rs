@@ -24,6 +24,7 @@ use crate::HttpError;
 /// use nestish_core::header::HeaderValue;
 ///
 /// /// The tenant a request is for, from a header a proxy sets.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Tenant(pub String);
 ///
 /// impl FromHeader for Tenant {
@@ -65,6 +66,17 @@ pub trait FromHeader<M = ()>: Sized {
     ///
     /// The answer when the header is missing or does not fit: a 400 naming it, usually.
     fn from_header(value: Option<&HeaderValue>, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromHeader<Parsed> for T
@@ -87,6 +99,14 @@ impl<T: FromHeader<M>, M> FromHeader<Optional<M>> for Option<T> {
             None => Ok(None),
             Some(_) => T::from_header(value, name).map(Some),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
     }
 }
 
@@ -120,6 +140,7 @@ fn text<'a>(what: &str, name: &str, value: &'a HeaderValue) -> Result<&'a str, H
 /// use nestish_core::{HttpError, MessageEvent, controller, sse};
 ///
 /// /// A position written `<epoch>-<seq>`, as the server writes its ids.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Position(pub u32, pub u64);
 ///
 /// impl FromLastEventId for Position {
@@ -162,6 +183,17 @@ pub trait FromLastEventId<M = ()>: Sized {
     ///
     /// The answer when the id is missing or does not fit: a 400, usually.
     fn from_last_event_id(value: Option<&HeaderValue>) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromLastEventId<Parsed> for T
@@ -197,6 +229,18 @@ impl<T: FromLastEventId<M>, M> FromLastEventId<Optional<M>> for Option<T> {
             Some(sent) if !blank(sent) => T::from_last_event_id(value).map(Some),
             _ => Ok(None),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        // A blank header is read as none, as a browser sends it after an empty `id:`.
+        let mut doc = crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>());
+        let blank = schemars::json_schema!({ "type": "string", "pattern": "^[ \\t]*$" });
+        doc.schema = schemars::json_schema!({ "anyOf": [doc.schema, blank] });
+        doc
     }
 }
 

@@ -28,6 +28,7 @@
 //! use nestish_core::{HttpError, Json, MessageEvent, controller, get, post, sse};
 //!
 //! #[derive(serde::Deserialize)]
+//! # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 //! struct NewOrder {
 //!     item: String,
 //! }

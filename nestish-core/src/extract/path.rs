@@ -22,6 +22,7 @@ use crate::HttpError;
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// An order number written `ord-42`.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct OrderNumber(pub u64);
 ///
 /// impl FromParam for OrderNumber {
@@ -58,6 +59,17 @@ pub trait FromParam: Sized {
     ///
     /// The answer when the text does not fit the type: a 400 naming the parameter, usually.
     fn from_param(value: &str, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema, for the OpenAPI document (feature `openapi`): the type's JSON
+    /// Schema. A type without one is a compile error at the route that takes it: derive or
+    /// implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> schemars::Schema
+    where
+        Self: schemars::JsonSchema,
+    {
+        schemas.subschema_for::<Self>()
+    }
 }
 
 impl<T> FromParam for T

@@ -25,6 +25,7 @@ use crate::HttpError;
 ///
 /// /// A sort order, `asc` unless the query says `desc`.
 /// #[derive(Debug)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub enum Order { Asc, Desc }
 ///
 /// impl FromQueryParam for Order {
@@ -63,6 +64,17 @@ pub trait FromQueryParam<M = ()>: Sized {
     ///
     /// The answer when the value is missing or does not fit: a 400 naming the parameter.
     fn from_query_param(value: Option<&str>, name: &str) -> Result<Self, HttpError>;
+
+    /// The parameter's schema and whether it may be absent, for the OpenAPI document (feature
+    /// `openapi`): the type's JSON Schema, required. A type without a schema is a compile error
+    /// at the route that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::required(schemas.subschema_for::<Self>())
+    }
 }
 
 impl<T> FromQueryParam<Parsed> for T
@@ -86,6 +98,14 @@ impl<T: FromQueryParam<M>, M> FromQueryParam<Optional<M>> for Option<T> {
             Some(_) => T::from_query_param(value, name).map(Some),
         }
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> crate::openapi::ValueDoc
+    where
+        Self: schemars::JsonSchema,
+    {
+        crate::openapi::ValueDoc::optional(schemas.subschema_for::<Self>())
+    }
 }
 
 /// The type of a `#[query]` argument (no name): the whole query string, as NestJS's
@@ -100,6 +120,7 @@ impl<T: FromQueryParam<M>, M> FromQueryParam<Optional<M>> for Option<T> {
 /// use nestish_core::{HttpError, controller, get};
 ///
 /// /// The query string's keys, in order.
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Keys(pub Vec<String>);
 ///
 /// impl FromQuery for Keys {
@@ -133,6 +154,17 @@ pub trait FromQuery: Sized {
     ///
     /// The answer when the query string does not fit: a 400 saying why, usually.
     fn from_query(query: &str, name: &str) -> Result<Self, HttpError>;
+
+    /// The query string's schema, for the OpenAPI document (feature `openapi`): an object
+    /// whose properties are the parameters. A type without one is a compile error at the route
+    /// that takes it: derive or implement `schemars::JsonSchema` for it.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> schemars::Schema
+    where
+        Self: schemars::JsonSchema,
+    {
+        schemas.subschema_for::<Self>()
+    }
 }
 
 impl<T: DeserializeOwned> FromQuery for T {

@@ -21,6 +21,7 @@ use crate::{HttpError, Json};
 /// use nestish_core::{Json, Valid, controller, get, post};
 ///
 /// #[derive(serde::Deserialize, garde::Validate)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct NewRoom {
 ///     #[garde(length(min = 1, max = 40))]
 ///     pub name: String,
@@ -29,6 +30,7 @@ use crate::{HttpError, Json};
 /// }
 ///
 /// #[derive(serde::Deserialize, garde::Validate)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// pub struct Page {
 ///     #[garde(range(max = 50))]
 ///     pub size: u32,
@@ -52,6 +54,26 @@ use crate::{HttpError, Json};
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Valid<T>(pub T);
+
+/// Its schema is its value's, under its value's name (feature `openapi`).
+#[cfg(feature = "openapi")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Valid<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
 
 impl<T> Deref for Valid<T> {
     type Target = T;

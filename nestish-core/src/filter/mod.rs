@@ -148,4 +148,13 @@ impl<E: Exception> IntoResponse for E {
             .insert(Raised::uncaught_is_logged(Box::new(self)));
         response
     }
+
+    /// What a filter makes of it, or 500 with NestJS's body when none catches it.
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        use crate::openapi::{ResponseDoc, Status};
+        let what = "The route's error, as the app's filters answer it (500 with NestJS's body \
+                    when none catches it)";
+        vec![ResponseDoc::new(Status::Default, what, None)]
+    }
 }

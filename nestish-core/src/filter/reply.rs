@@ -216,4 +216,12 @@ impl IntoResponse for ErrorReply {
         *response.headers_mut() = self.headers;
         response
     }
+
+    /// Any status, in the app's own format (a filter's to choose).
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        use crate::openapi::{ResponseDoc, Status};
+        let what = "An error answer in the format the app's filters give it";
+        vec![ResponseDoc::new(Status::Default, what, None)]
+    }
 }

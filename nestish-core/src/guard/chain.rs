@@ -37,6 +37,9 @@ pub struct GuardRef {
     resolve: fn(&Providers) -> Option<ResolvedGuard>,
     /// The guard's type and its testing stand-in's: either provided will do.
     type_ids: fn() -> [TypeId; 2],
+    /// How the guard authenticates, for the OpenAPI document.
+    #[cfg(feature = "openapi")]
+    security: fn() -> Option<crate::openapi::SecurityScheme>,
 }
 
 /// A guard found among the providers.
@@ -59,7 +62,15 @@ impl GuardRef {
             name: type_name::<G>,
             resolve: resolve_one::<G>,
             type_ids: type_ids::<G>,
+            #[cfg(feature = "openapi")]
+            security: G::security_scheme,
         }
+    }
+
+    /// How the guard authenticates, if it says (the OpenAPI document's security scheme).
+    #[cfg(feature = "openapi")]
+    pub(crate) fn security_scheme(&self) -> Option<crate::openapi::SecurityScheme> {
+        (self.security)()
     }
 }
 

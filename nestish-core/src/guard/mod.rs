@@ -134,4 +134,37 @@ pub trait Guard: Send + Sync + 'static {
         &self,
         request: &mut GuardRequest<'_>,
     ) -> impl Future<Output = Result<(), HttpError>> + Send;
+
+    /// How the guard authenticates a request, for the OpenAPI document (feature `openapi`):
+    /// the routes it guards require this security scheme. `None` (the default) for a guard
+    /// that checks something else than who asks.
+    ///
+    /// ```
+    /// # #[cfg(feature = "openapi")] {
+    /// use nestish_core::openapi::SecurityScheme;
+    /// use nestish_core::{Guard, GuardRequest, HttpError};
+    ///
+    /// pub struct TokenGuard;
+    ///
+    /// impl Guard for TokenGuard {
+    ///     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
+    ///         match request.header("authorization") {
+    ///             Some("Bearer s3cret") => Ok(()),
+    ///             _ => Err(HttpError::unauthorized("a token is needed")),
+    ///         }
+    ///     }
+    ///
+    ///     fn security_scheme() -> Option<SecurityScheme> {
+    ///         Some(SecurityScheme::bearer("token"))
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    #[cfg(feature = "openapi")]
+    fn security_scheme() -> Option<crate::openapi::SecurityScheme>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }

@@ -168,6 +168,12 @@ impl SseItem for HubEvent {
     fn into_shared(self) -> Result<Bytes, Self> {
         Ok(self.bytes)
     }
+
+    /// Whatever was published: any name, text data.
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        vec![crate::openapi::EventDoc::untyped()]
+    }
 }
 
 #[cfg(test)]

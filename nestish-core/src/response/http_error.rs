@@ -316,4 +316,14 @@ impl IntoResponse for HttpError {
         }
         response
     }
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        use crate::openapi::{Content, ResponseDoc, Status};
+        // Any error status the route chooses, with NestJS's body.
+        let body = || Some(Content::json(crate::openapi::error_body_ref()));
+        vec![
+            ResponseDoc::new(Status::Class(4), "The route refuses the request", body()),
+            ResponseDoc::new(Status::Class(5), "The route fails", body()),
+        ]
+    }
 }

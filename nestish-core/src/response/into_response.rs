@@ -4,6 +4,7 @@ use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 
+use super::Documented;
 use crate::{Body, HttpError};
 
 /// An HTTP response with a nestish [`Body`].
@@ -40,11 +41,34 @@ pub type Response = http::Response<Body>;
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
+
+    /// Every answer a value of this type may be, for the OpenAPI document (feature `openapi`).
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc>;
+}
+
+/// The documents' shorthands for what the return types answer.
+#[cfg(feature = "openapi")]
+mod doc {
+    pub(super) use crate::openapi::{Content, ResponseDoc, Status};
+
+    /// One answer with status 200.
+    pub(super) fn ok(content: Option<Content>) -> Vec<ResponseDoc> {
+        vec![ResponseDoc::new(Status::Code(200), "OK", content)]
+    }
 }
 
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
         self
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let _ = schemas;
+        // Built by hand: its status and body are the route's to say.
+        let any = "The response the route builds: its status and body are not typed";
+        vec![doc::ResponseDoc::new(doc::Status::Default, any, None)]
     }
 }
 
@@ -52,17 +76,35 @@ impl IntoResponse for () {
     fn into_response(self) -> Response {
         Response::new(Body::empty())
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let _ = schemas;
+        doc::ok(None)
+    }
 }
 
 impl IntoResponse for String {
     fn into_response(self) -> Response {
         with_content_type(self.into(), "text/plain; charset=utf-8")
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let _ = schemas;
+        doc::ok(Some(doc::Content::text("text/plain")))
+    }
 }
 
 impl IntoResponse for &'static str {
     fn into_response(self) -> Response {
         with_content_type(self.into(), "text/plain; charset=utf-8")
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let _ = schemas;
+        doc::ok(Some(doc::Content::text("text/plain")))
     }
 }
 
@@ -71,6 +113,16 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
         let mut response = self.1.into_response();
         *response.status_mut() = self.0;
         response
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        // The status is chosen at run time.
+        let mut answers = T::describe(schemas);
+        for answer in &mut answers {
+            answer.status = doc::Status::Default;
+        }
+        answers
     }
 }
 
@@ -95,6 +147,11 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, http::HeaderMap, T) {
         *response.status_mut() = status;
         response
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        <(StatusCode, T)>::describe(schemas)
+    }
 }
 
 /// `T`'s response, with these headers added (see `(StatusCode, HeaderMap, T)`).
@@ -105,6 +162,11 @@ impl<T: IntoResponse> IntoResponse for (http::HeaderMap, T) {
         response.headers_mut().extend(headers);
         response
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        T::describe(schemas)
+    }
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
@@ -113,6 +175,13 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
             Ok(value) => value.into_response(),
             Err(error) => error.into_response(),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let mut answers = T::describe(schemas);
+        answers.extend(E::describe(schemas));
+        answers
     }
 }
 
@@ -131,6 +200,12 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
         with_content_type(self.0.into(), "text/html; charset=utf-8")
     }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        let _ = schemas;
+        doc::ok(Some(doc::Content::text("text/html")))
+    }
 }
 
 /// A value serialised as JSON: `application/json; charset=utf-8`.
@@ -147,6 +222,26 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
+/// Its schema is its value's, under its value's name (feature `openapi`).
+#[cfg(feature = "openapi")]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Json<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
 /// A `#[body] order: Json<Order>` reads as the order: `order.item`.
 impl<T> std::ops::Deref for Json<T> {
     type Target = T;
@@ -162,7 +257,7 @@ impl<T> std::ops::DerefMut for Json<T> {
     }
 }
 
-impl<T: Serialize> IntoResponse for Json<T> {
+impl<T: Serialize + Documented> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
             Ok(bytes) => with_content_type(bytes.into(), "application/json; charset=utf-8"),
@@ -171,6 +266,11 @@ impl<T: Serialize> IntoResponse for Json<T> {
                 HttpError::internal().into_response()
             }
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::ResponseDoc> {
+        doc::ok(Some(doc::Content::json(schemas.subschema_for::<T>())))
     }
 }
 

@@ -21,6 +21,36 @@ pub(crate) struct Builtins {
     metrics_guards: Guards,
     #[cfg(feature = "metrics")]
     prometheus: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The OpenAPI documents and their page, made at start-up (feature `openapi`).
+    #[cfg(feature = "openapi")]
+    pub(crate) documents: Vec<Document>,
+}
+
+/// A document served from memory as it was made at start-up: the OpenAPI JSON, its page.
+#[cfg(feature = "openapi")]
+pub(crate) struct Document {
+    path: String,
+    content_type: HeaderValue,
+    body: bytes::Bytes,
+}
+
+#[cfg(feature = "openapi")]
+impl Document {
+    pub(crate) fn new(path: &str, content_type: &'static str, body: bytes::Bytes) -> Self {
+        Self {
+            path: path.to_owned(),
+            content_type: HeaderValue::from_static(content_type),
+            body,
+        }
+    }
+
+    fn response(&self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, self.content_type.clone());
+        response
+    }
 }
 
 impl std::fmt::Debug for Builtins {
@@ -48,23 +78,37 @@ impl Builtins {
         if health.is_none() && metrics.is_none() {
             return Ok(None);
         }
+        Self::some(health, metrics, metrics_guards).map(Some)
+    }
+
+    /// The built-ins asked for, even none.
+    pub(crate) fn some(
+        health: Option<&str>,
+        metrics: Option<&str>,
+        metrics_guards: Guards,
+    ) -> Result<Box<Self>, Error> {
         // Both are placed and checked already (`Placement::builtin`): `/health`, `/api/metrics`.
         let prefix = health.map(|prefix| prefix.trim_end_matches('/'));
-        Ok(Some(Box::new(Self {
+        Ok(Box::new(Self {
             live: prefix.map(|prefix| format!("{prefix}/live")),
             ready: prefix.map(|prefix| format!("{prefix}/ready")),
             metrics: metrics.map(str::to_owned),
             metrics_guards,
             #[cfg(feature = "metrics")]
             prometheus: metrics.map(|_| crate::metrics::prometheus()).transpose()?,
-        })))
+            #[cfg(feature = "openapi")]
+            documents: Vec::new(),
+        }))
     }
 
     /// Every path these answer, to check against the application's routes.
     pub(crate) fn paths(&self) -> impl Iterator<Item = &str> {
-        [&self.live, &self.ready, &self.metrics]
+        let builtin = [&self.live, &self.ready, &self.metrics]
             .into_iter()
-            .filter_map(Option::as_deref)
+            .filter_map(Option::as_deref);
+        #[cfg(feature = "openapi")]
+        let builtin = builtin.chain(self.documents.iter().map(|d| d.path.as_str()));
+        builtin
     }
 
     /// Which of these `request` is for, if any.
@@ -78,6 +122,10 @@ impl Builtins {
         }
         if path == self.ready.as_deref() {
             return Some(Builtin::Ready);
+        }
+        #[cfg(feature = "openapi")]
+        if let Some(index) = self.documents.iter().position(|d| path == Some(&d.path)) {
+            return Some(Builtin::Document(index));
         }
         #[cfg(feature = "metrics")]
         if path == self.metrics.as_deref()
@@ -111,6 +159,8 @@ impl Builtins {
                     &json!({}),
                 )
             }),
+            #[cfg(feature = "openapi")]
+            Builtin::Document(index) => HandlerFuture::ready(self.documents[index].response()),
             #[cfg(feature = "metrics")]
             Builtin::Metrics(prometheus) => {
                 if self.metrics_guards.is_empty() {
@@ -134,6 +184,9 @@ impl Builtins {
 pub(crate) enum Builtin {
     Live,
     Ready,
+    /// The document at this index.
+    #[cfg(feature = "openapi")]
+    Document(usize),
     /// The metrics, with the recorder's handle to render them.
     #[cfg(feature = "metrics")]
     Metrics(metrics_exporter_prometheus::PrometheusHandle),

@@ -182,7 +182,18 @@ pub struct RouteRecord {
     pub interceptors: &'static [InterceptorRef],
     /// The exception filters of the route, then of the controller, in the order they are tried.
     pub filters: &'static [FilterRef],
+    /// What the route takes and answers, for the OpenAPI document (feature `openapi`; `()`
+    /// without it, so the lean build carries nothing).
+    pub doc: DocFn,
 }
+
+/// A route's description function (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub type DocFn = crate::openapi::DescribeFn;
+
+/// Nothing, without the feature `openapi`.
+#[cfg(not(feature = "openapi"))]
+pub type DocFn = ();
 
 impl RouteRecord {
     /// Plain or SSE.

@@ -187,6 +187,11 @@ impl RunsConfig {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(schemars::JsonSchema),
+    schemars(transparent)
+)]
 pub struct RunId(String);
 
 impl RunId {
@@ -214,6 +219,7 @@ impl std::fmt::Display for RunId {
 /// How a run is, or how it ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub enum RunStatus {
     /// Its producer is going.

@@ -204,6 +204,12 @@ impl SseItem for StreamEvent {
         Ok(self.last)
     }
 
+    /// Whatever the maps made: any name, text data.
+    #[cfg(feature = "openapi")]
+    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        vec![crate::openapi::EventDoc::untyped()]
+    }
+
     fn into_shared(self) -> Result<Bytes, Self> {
         if self.shared && !self.last {
             Ok(self.bytes)

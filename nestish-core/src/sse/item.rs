@@ -5,7 +5,7 @@ use futures_core::Stream;
 use serde::Serialize;
 
 use super::typed::{EventWriter, SseEvent};
-use crate::{BoxError, Json};
+use crate::{BoxError, Documented, Json};
 
 /// An item that an `#[sse]` stream may yield: an [`SseEvent`] (a typed enum with
 /// `#[derive(SseEvent)]`, or anything that converts into a [`MessageEvent`](crate::MessageEvent):
@@ -63,6 +63,11 @@ pub trait SseItem: sealed::Sealed + Send + 'static {
     {
         Err(self)
     }
+
+    /// The events an item may be, for the OpenAPI document (feature `openapi`).
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc>;
 }
 
 /// Only nestish's own item types are [`SseItem`]s: each writes its event through the encoder
@@ -93,12 +98,25 @@ impl<T: SseEvent> SseItem for T {
             }
         }
     }
+
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        T::describe(schemas)
+    }
 }
 
 /// `data: <json>`, serialised straight into the response buffer.
-impl<T: Serialize + Send + 'static> SseEvent for Json<T> {
+impl<T: Serialize + Documented + Send + 'static> SseEvent for Json<T> {
     fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), crate::EventError> {
         out.json(&self.0)
+    }
+
+    /// An unnamed event (the browser's `message`) of `T`'s JSON.
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        let data = crate::openapi::EventData::Json(schemas.subschema_for::<T>());
+        vec![crate::openapi::EventDoc::new(None, data)]
     }
 }
 
@@ -116,6 +134,16 @@ where
             Ok(item) => item.into_shared().map_err(Ok),
             Err(error) => Err(Err(error)),
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        // An `Err` ends the stream with `event: error`, whose data is its message.
+        let mut events = T::describe(schemas);
+        let error = crate::openapi::EventDoc::new(Some("error"), crate::openapi::EventData::Text);
+        events.push(error.ending());
+        events
     }
 }
 

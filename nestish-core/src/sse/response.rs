@@ -146,6 +146,11 @@ pub trait IntoSse: Send + 'static {
     /// The `text/event-stream` response.
     #[doc(hidden)]
     fn into_sse(self, setup: SseSetup) -> Response;
+
+    /// The events the stream may carry, for the OpenAPI document (feature `openapi`).
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc>;
 }
 
 // Not recommended in errors: a wrong return type is reported with `IntoSse`'s own message.
@@ -154,11 +159,23 @@ impl<S: SseStream> IntoSse for S {
     fn into_sse(self, setup: SseSetup) -> Response {
         sse_response(self, setup)
     }
+
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        <S::Item as super::SseItem>::describe(schemas)
+    }
 }
 
 impl<S: SseStream> IntoSse for Sse<S> {
     fn into_sse(self, setup: SseSetup) -> Response {
         self.into_response(setup)
+    }
+
+    #[cfg(feature = "openapi")]
+    #[doc(hidden)]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        <S::Item as super::SseItem>::describe(schemas)
     }
 }
 

@@ -23,6 +23,7 @@ use super::{EventError, ForbiddenChar, MessageEvent};
 /// use serde::Serialize;
 ///
 /// #[derive(Serialize)]
+/// # #[cfg_attr(feature = "openapi", derive(nestish_core::openapi::schemars::JsonSchema), schemars(crate = "nestish_core::openapi::schemars"))]
 /// struct Progress {
 ///     seq: u64,
 ///     percent: u8,
@@ -63,6 +64,36 @@ pub trait SseEvent: Send + 'static {
     ///
     /// An [`EventError`] when a field would break the wire or the data is not JSON.
     fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), EventError>;
+
+    /// The events a value may be, one per `event:` name, for the OpenAPI document (feature
+    /// `openapi`): `#[derive(SseEvent)]` writes it from the variants. A hand-written `SseEvent`
+    /// that does not say what it writes is documented as a [`MessageEvent`] is: any name, text
+    /// data.
+    ///
+    /// ```
+    /// # #[cfg(feature = "openapi")] {
+    /// use nestish_core::openapi::{EventData, EventDoc, schemars::SchemaGenerator};
+    /// use nestish_core::{EventError, EventWriter, SseEvent};
+    ///
+    /// struct Tick(u64);
+    ///
+    /// impl SseEvent for Tick {
+    ///     fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), EventError> {
+    ///         out.event("tick")?.id(self.0)?.json(&self.0)
+    ///     }
+    ///
+    ///     fn describe(schemas: &mut SchemaGenerator) -> Vec<EventDoc> {
+    ///         let data = EventData::Json(schemas.subschema_for::<u64>());
+    ///         vec![EventDoc::new(Some("tick"), data).with_id()]
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    #[cfg(feature = "openapi")]
+    fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
+        let _ = schemas;
+        vec![crate::openapi::EventDoc::untyped()]
+    }
 }
 
 impl<T> SseEvent for T

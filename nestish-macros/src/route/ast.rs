@@ -28,6 +28,29 @@ pub(crate) struct Route {
     pub(crate) guards: Vec<Path>,
     /// The route's own interceptors and filters (set after parsing, as read with its guards).
     pub(crate) advice: crate::advice::Advice,
+    /// The method's doc comment, for the OpenAPI document's summary and description.
+    pub(crate) docs: String,
+}
+
+/// The text of the `///` lines among `attrs`, one line each, their leading space removed.
+fn docs(attrs: &[Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 impl Route {
@@ -61,6 +84,7 @@ impl Route {
             params,
             guards,
             advice: Default::default(),
+            docs: docs(&method.attrs),
         })
     }
 

@@ -101,6 +101,8 @@ impl Route {
             quote!(#private::HandlerFuture::ready({ #run }))
         };
         let line = quote_spanned! {method.span()=> ::core::line!() };
+        let doc = format_ident!("__nestish_doc_{}", method);
+        let describe = self.describe(owner, &doc);
         quote! {
             #[allow(unused_variables, unused_mut)]
             fn #handler(
@@ -116,6 +118,7 @@ impl Route {
                 let __limit = __context.body_limit();
                 #run
             }
+            #describe
             #private::inventory::submit! {
                 #private::RouteRecord {
                     verb: #verb,
@@ -136,6 +139,102 @@ impl Route {
                     guards: #guards,
                     interceptors: #interceptors,
                     filters: #filters,
+                    doc: #private::doc::cfg!(ref #doc),
+                }
+            }
+        }
+    }
+
+    /// The route's description function (feature `openapi` of nestish-core; nothing without
+    /// it): each argument describes itself through the trait of its source, spanned on its
+    /// type, so a type without a schema is reported at the argument; the return type through
+    /// the trait of the route's kind, spanned on it. The method is named, not called, in a
+    /// closure that is never called, so its return type (an `impl Stream` too) is a type
+    /// parameter of the function that reads it.
+    fn describe(&self, owner: &Owner<'_>, name: &syn::Ident) -> TokenStream {
+        let private = Private::here();
+        let extract = quote!(::nestish_core::extract);
+        let self_ty = owner.self_ty;
+        let method = &self.sig.ident;
+        let mut arguments = Vec::new();
+        for param in &self.params {
+            let ty = &param.ty;
+            let span = ty.span();
+            let location = |place: &str| {
+                let place = format_ident!("{}", place);
+                quote!(#private::doc::Location::#place)
+            };
+            arguments.push(match &param.source {
+                Source::Param { name } => quote_spanned! {span=>
+                    let __schema = <#ty as #extract::FromParam>::describe(__doc.schemas());
+                    __doc.path(#name, __schema);
+                },
+                Source::Query { name: Some(name) } => {
+                    let query = location("Query");
+                    quote_spanned! {span=>
+                        let __value = <#ty as #extract::FromQueryParam<_>>::describe(__doc.schemas());
+                        __doc.value(#query, #name, __value);
+                    }
+                }
+                Source::Query { name: None } => quote_spanned! {span=>
+                    let __schema = <#ty as #extract::FromQuery>::describe(__doc.schemas());
+                    __doc.query(__schema);
+                },
+                Source::Header { name } => {
+                    let header = location("Header");
+                    quote_spanned! {span=>
+                        let __value = <#ty as #extract::FromHeader<_>>::describe(__doc.schemas());
+                        __doc.value(#header, #name, __value);
+                    }
+                }
+                Source::Cookie { name } => {
+                    let cookie = location("Cookie");
+                    quote_spanned! {span=>
+                        let __value = <#ty as #extract::FromCookie<_>>::describe(__doc.schemas());
+                        __doc.value(#cookie, #name, __value);
+                    }
+                }
+                Source::LastEventId => quote_spanned! {span=>
+                    let __value = <#ty as #extract::FromLastEventId<_>>::describe(__doc.schemas());
+                    __doc.last_event_id(__value);
+                },
+                Source::Body => quote_spanned! {span=>
+                    let __body = <#ty as #extract::FromBody>::describe(__doc.schemas());
+                    __doc.body(__body);
+                },
+                // What reads itself, the request head and the close signal are not parameters.
+                Source::Custom | Source::Req | Source::Signal => quote!(),
+            });
+        }
+        let never = std::iter::repeat_n(quote!(#private::doc::never()), self.params.len() + 1);
+        let call = quote!(|| <#self_ty>::#method(#(#never),*));
+        let (span, fallible) = match &self.sig.output {
+            ReturnType::Type(_, ty) => (ty.span(), type_argument(ty, "Result").is_some()),
+            ReturnType::Default => (self.sig.ident.span(), false),
+        };
+        let reader = match (
+            self.kind == RouteKind::Sse,
+            fallible,
+            self.sig.asyncness.is_some(),
+        ) {
+            (false, _, false) => "responds",
+            (false, _, true) => "responds_later",
+            (true, false, false) => "streams",
+            (true, false, true) => "streams_later",
+            (true, true, false) => "streams_or",
+            (true, true, true) => "streams_or_later",
+        };
+        let reader = format_ident!("{}", reader, span = span);
+        let answers = quote_spanned! {span=> #private::doc::#reader(__doc, #call); };
+        let docs = &self.docs;
+        let docs = (!docs.is_empty()).then(|| quote!(__doc.docs(#docs);));
+        quote! {
+            #private::doc::cfg! {
+                #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                fn #name(__doc: &mut #private::doc::RouteDescriber<'_>) {
+                    #docs
+                    #(#arguments)*
+                    #answers
                 }
             }
         }

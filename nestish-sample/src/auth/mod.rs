@@ -68,13 +68,22 @@ impl Guard for AuthGuard {
         request.insert(session.user);
         Ok(())
     }
+
+    /// The session cookie `POST /login` sets, in the OpenAPI document.
+    fn security_scheme() -> Option<nestish_core::openapi::SecurityScheme> {
+        Some(nestish_core::openapi::SecurityScheme::cookie(
+            "session", COOKIE,
+        ))
+    }
 }
 
 /// A login: a user's name and password.
-#[derive(serde::Deserialize, garde::Validate)]
+#[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Login {
     /// 1 to 40 ASCII letters, digits, `_` or `-` (so that `@name` mentions it).
     #[garde(length(chars, min = 1, max = Users::NAME_MAX), custom(handle))]
+    // `handle`'s rule, for the OpenAPI document.
+    #[schemars(pattern(r"^[A-Za-z0-9_-]*$"))]
     pub name: String,
     /// 1 to 128 characters.
     #[garde(length(chars, min = 1, max = Users::PASSWORD_MAX))]

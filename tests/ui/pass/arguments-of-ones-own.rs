@@ -7,6 +7,7 @@ use nestish_core::extract::{
 use nestish_core::header::HeaderValue;
 use nestish_core::{controller, get, sse, HttpError, MessageEvent};
 
+#[derive(schemars::JsonSchema)]
 pub struct Text(pub String);
 
 impl FromParam for Text {

@@ -10,7 +10,7 @@ pub struct Catalog {
     names: Vec<String>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 pub struct Page {
     pub offset: Option<usize>,
 }
