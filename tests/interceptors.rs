@@ -43,7 +43,10 @@ macro_rules! noting_interceptor {
         impl Interceptor for $name {
             async fn intercept(&self, mut call: Call) -> Response {
                 self.0.push(concat!($step, " in"));
-                call.map_events(|event| Some(event.map_data(|data| format!("{data}>{}", $step))));
+                call.map_events(|event| {
+                    event.map_data(|data| format!("{data}>{}", $step));
+                    true
+                });
                 let response = call.proceed().await;
                 self.0.push(concat!($step, " out"));
                 response
@@ -237,7 +240,11 @@ impl Interceptor for Streams {
             return HttpError::too_many_requests("full").into_response();
         }
         call.map_events(|event| {
-            (event.data() != "drop").then(|| event.map_data(str::to_uppercase))
+            if event.data() == "drop" {
+                return false;
+            }
+            event.map_data(str::to_uppercase);
+            true
         });
         let closes = Arc::clone(&self.0);
         let route = call.route().path();

@@ -50,7 +50,10 @@
 //!
 //! impl Interceptor for Stamp {
 //!     async fn intercept(&self, mut call: Call) -> Response {
-//!         call.map_events(|event| Some(event.map_data(|data| format!("[stamped] {data}"))));
+//!         call.map_events(|event| {
+//!             event.map_data(|data| format!("[stamped] {data}"));
+//!             true
+//!         });
 //!         call.proceed().await
 //!     }
 //! }
