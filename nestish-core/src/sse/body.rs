@@ -301,11 +301,13 @@ where
     S::Item: SseItem,
 {
     fn fail(&mut self, error: BoxError) {
+        let error = crate::response::AnyError(error);
         let filtered = self
             .config
             .filters
             .as_ref()
             .and_then(|filters| filter::in_stream(filters, &error, self.config.route));
+        let error = error.0;
         let message = match (filtered, error.downcast_ref::<HttpError>()) {
             (Some(data), _) => data,
             (None, Some(http)) => http.message().to_owned(),
