@@ -1,15 +1,15 @@
 //! Exception filters over real sockets: NestJS's resolution (route → controller → global, first
 //! match wins), a user's error type caught on a plain and on an SSE route (before any SSE header
 //! and inside the stream), an uncaught one answered 500 and logged, nestish's own 400, 401,
-//! 404, 405, 408, 413 and 415 answers and a panic's 500 in the app's format, a missing filter at
-//! build time, and one swapped in the testing module.
+//! 404, 405, 408, 413 and 415 answers and a panic's 500 in the app's format, a catch-all filter
+//! (NestJS's `@Catch()`), a missing filter at build time, and one swapped in the testing module.
 
 mod support;
 
 use std::time::Duration;
 
 use futures::stream::{self, Stream, StreamExt};
-use nestish_core::filter::{ErrorHost, ErrorReply, Exception, ExceptionFilter};
+use nestish_core::filter::{AnyError, ErrorHost, ErrorReply, Exception, ExceptionFilter};
 use nestish_core::testing::Test;
 use nestish_core::{
     Error, Guard, GuardRequest, HttpError, Json, MessageEvent, NestFactory, StatusCode, controller,
@@ -189,6 +189,11 @@ impl PlainController {
     #[get("panics")]
     async fn panics(&self) -> &'static str {
         panic!("a bug in the handler")
+    }
+
+    #[sse("locked")]
+    fn locked(&self) -> impl Stream<Item = Result<MessageEvent, LedgerLocked>> + Send + 'static {
+        stream::iter([Ok(MessageEvent::new("open")), Err(LedgerLocked)]).chain(stream::pending())
     }
 }
 
@@ -400,4 +405,107 @@ async fn the_testing_module_swaps_a_filter_for_one_of_another_type() {
         gone.header("content-type"),
         Some("text/plain; charset=utf-8")
     );
+}
+
+/// Catches every error (NestJS's `@Catch()` with no type), saying what it caught.
+pub struct Everything;
+
+impl ExceptionFilter for Everything {
+    type Error = AnyError;
+
+    fn catch(&self, error: &AnyError, host: &ErrorHost<'_>) -> ErrorReply {
+        ErrorReply::json(
+            error.status(),
+            &json!({
+                "caught": error.to_string(),
+                "http": error.http_error().is_some(),
+                "locked": error.downcast_ref::<LedgerLocked>().is_some(),
+                "status": error.status().as_u16(),
+                "path": host.path(),
+            }),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_catch_all_filter_catches_every_error_the_filters_before_it_leave() {
+    let app = Test::create_testing_module()
+        .controllers::<(OrdersController, PlainController)>()
+        .provide(OrderFilter)
+        .provide(RouteHttp)
+        .provide(ControllerHttp)
+        .provide(Everything)
+        .provide(SessionGuard)
+        .configure(|app| app.use_global_filter::<Everything>())
+        .start()
+        .await
+        .unwrap();
+    // The controller's filter of one type comes first.
+    let typed = app.get("/orders/7").await;
+    assert_eq!(
+        typed.assert_status(StatusCode::NOT_FOUND).json::<Value>()["code"],
+        "no_such_order"
+    );
+    // An exception no other filter catches, on a controller with filters and on one without.
+    let locked = app.get("/orders/locked").await;
+    assert_eq!(
+        locked
+            .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
+            .json::<Value>(),
+        json!({
+            "caught": "the ledger is locked",
+            "http": false,
+            "locked": true,
+            "status": 500,
+            "path": "/orders/locked",
+        })
+    );
+    let order = app.get("/plain/order/7").await;
+    let order = order
+        .assert_status(StatusCode::INTERNAL_SERVER_ERROR)
+        .json::<Value>();
+    assert_eq!(
+        (&order["caught"], &order["http"]),
+        (&json!("no order 7"), &json!(false))
+    );
+    // nestish's own errors and a route's `HttpError`, each with its own status.
+    for (path, status, caught) in [
+        ("/nowhere", 404, "Cannot GET /nowhere"),
+        ("/plain/order/seven", 400, "invalid digit found in string"),
+        ("/plain/gone", 410, "sold out"),
+        ("/plain/panics", 500, "Internal server error"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{path}: {}",
+            response.text()
+        );
+        let body = response.json::<Value>();
+        assert_eq!(
+            (&body["http"], &body["status"]),
+            (&json!(true), &json!(status)),
+            "{body}"
+        );
+        assert_eq!(body["path"], path);
+        // An `HttpError` displays as `404 Not Found: <message>`.
+        let text = body["caught"].as_str().unwrap_or_default();
+        assert!(text.ends_with(caught), "{body}");
+    }
+    // Inside a stream: the `event: error` that ends it carries the catch-all's body.
+    let mut conn = support::open_stream(app.addr(), "/plain/locked", &[])
+        .await
+        .expect("a stream");
+    let expected = format!(
+        "\ndata: open\n\nevent: error\ndata: {}\n\n",
+        json!({
+            "caught": "the ledger is locked",
+            "http": false,
+            "locked": true,
+            "status": 500,
+            "path": null,
+        })
+    );
+    assert_eq!(conn.chunked_body().await, expected);
 }

@@ -1,8 +1,9 @@
 //! Interceptors over real sockets: NestJS's order (global → controller → route in, the reverse
 //! out, after the guards), the route's metadata, a cache that answers without the handler, a
 //! refusal before any SSE header, each event mapped or dropped on a live and on a replayed hub
-//! stream, the close hook told once why a stream ended (disconnect, shutdown, error), a missing
-//! interceptor at build time, and one swapped in the testing module.
+//! stream, the close hook told once why a stream ended (disconnect, shutdown, error), a `HEAD` on
+//! an SSE route through its interceptors, a missing interceptor at build time, and one swapped
+//! in the testing module.
 
 mod support;
 
@@ -43,7 +44,10 @@ macro_rules! noting_interceptor {
         impl Interceptor for $name {
             async fn intercept(&self, mut call: Call) -> Response {
                 self.0.push(concat!($step, " in"));
-                call.map_events(|event| Some(event.map_data(|data| format!("{data}>{}", $step))));
+                call.map_events(|event| {
+                    event.map_data(|data| format!("{data}>{}", $step));
+                    true
+                });
                 let response = call.proceed().await;
                 self.0.push(concat!($step, " out"));
                 response
@@ -237,7 +241,11 @@ impl Interceptor for Streams {
             return HttpError::too_many_requests("full").into_response();
         }
         call.map_events(|event| {
-            (event.data() != "drop").then(|| event.map_data(str::to_uppercase))
+            if event.data() == "drop" {
+                return false;
+            }
+            event.map_data(str::to_uppercase);
+            true
         });
         let closes = Arc::clone(&self.0);
         let route = call.route().path();
@@ -463,4 +471,28 @@ async fn the_testing_module_swaps_an_interceptor_for_one_of_another_type() {
     assert_eq!(ticks.next_event().await.data, "drop");
     app.shutdown().await.unwrap();
     assert_eq!(counted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_head_on_an_sse_route_goes_through_its_interceptors_without_opening_a_stream() {
+    let (closes, hub) = (Arc::default(), Arc::new(Hub::new()));
+    let app = live_app(&closes, &hub).await;
+    let mut conn = support::Conn::open(app.addr()).await;
+    conn.send("HEAD", "/live/ticks?full=1", &[]).await;
+    assert_eq!(conn.head().await.status, 429, "refused as its GET is");
+    conn.send("HEAD", "/live/ticks", &[]).await;
+    let head = conn.head().await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-type"), Some("text/event-stream"));
+    // Nothing of a body was written: the connection serves the next request.
+    conn.send("GET", "/live/failing", &[]).await;
+    assert_eq!(conn.head().await.status, 200);
+    assert_eq!(
+        conn.chunked_body().await,
+        "\ndata: ONE\n\nevent: error\ndata: broken\n\n"
+    );
+    support::eventually("the stream of the GET is told", || !closes.all().is_empty()).await;
+    let all = closes.all();
+    assert_eq!(all.len(), 1, "only the GET opened a stream: {all:?}");
+    assert_eq!(all[0].0, "/live/failing");
 }

@@ -66,26 +66,29 @@ impl ServerTime {
 impl Interceptor for ServerTime {
     async fn intercept(&self, mut call: Call) -> Response {
         if self.routes.contains(&call.route().path()) {
-            call.map_events(|event| Some(stamped(event)));
+            call.map_events(|event| {
+                stamp(event);
+                true
+            });
         }
         call.proceed().await
     }
 }
 
-fn stamped(event: StreamEvent) -> StreamEvent {
+fn stamp(event: &mut StreamEvent<'_>) {
     if event.event().is_some() {
-        return event;
+        return;
     }
     let data = event.data();
     let Ok(serde_json::Value::Object(mut message)) = serde_json::from_str(&data) else {
-        return event;
+        return;
     };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis() as u64);
     message.insert("serverTime".to_owned(), now.into());
     let stamped = serde_json::Value::Object(message).to_string();
-    event.map_data(|_| stamped)
+    event.map_data(|_| stamped);
 }
 
 /// NestJS's body for every `HttpError` (nestish's own 400, 401, 404... included), with the

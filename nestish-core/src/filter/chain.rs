@@ -1,25 +1,29 @@
 //! Filters after start-up: a route's chain (route, controller, global), resolved once from the
 //! providers, and the error an answer carries for them to catch.
 
-use std::any::{TypeId, type_name};
+use std::any::{Any, TypeId, type_name};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::{ErrorHost, ErrorReply, ExceptionFilter};
 use crate::providers::Providers;
 use crate::providers::graph::Graph;
-use crate::response::Raised;
-use crate::{BoxError, IntoResponse, Response};
+use crate::response::{AnyError, Raised};
+use crate::{IntoResponse, Response};
 
 /// An [`ExceptionFilter`] behind a pointer, whatever its type: the reply when it catches.
 trait ErasedFilter: Send + Sync {
-    fn try_catch(&self, error: &BoxError, host: &ErrorHost<'_>) -> Option<ErrorReply>;
+    fn try_catch(&self, error: &AnyError, host: &ErrorHost<'_>) -> Option<ErrorReply>;
 }
 
 impl<F: ExceptionFilter> ErasedFilter for F {
-    fn try_catch(&self, error: &BoxError, host: &ErrorHost<'_>) -> Option<ErrorReply> {
-        error
+    fn try_catch(&self, error: &AnyError, host: &ErrorHost<'_>) -> Option<ErrorReply> {
+        // A catch-all filter (`Error = AnyError`) takes the error as it is; any other, the
+        // error inside when it is of its type.
+        let whole: &dyn Any = error;
+        whole
             .downcast_ref::<F::Error>()
+            .or_else(|| error.downcast_ref::<F::Error>())
             .map(|error| self.catch(error, host))
     }
 }
@@ -34,7 +38,7 @@ impl Filters {
     }
 
     /// The reply of the first filter that catches `error`.
-    fn catch(&self, error: &BoxError, host: &ErrorHost<'_>) -> Option<ErrorReply> {
+    fn catch(&self, error: &AnyError, host: &ErrorHost<'_>) -> Option<ErrorReply> {
         self.0
             .iter()
             .find_map(|filter| filter.try_catch(error, host))
@@ -176,7 +180,7 @@ pub(crate) fn apply(filters: &Filters, mut response: Response, host: &ErrorHost<
 /// `filters` catches it.
 pub(crate) fn in_stream(
     filters: &Filters,
-    error: &BoxError,
+    error: &AnyError,
     route: &'static str,
 ) -> Option<String> {
     let host = ErrorHost {

@@ -4,7 +4,7 @@
 //! A filter is a type implementing [`ExceptionFilter`] that the app provides, like any service.
 //! Its [`Error`](ExceptionFilter::Error) is what it catches (NestJS's `@Catch(T)`): nestish's
 //! [`HttpError`], or an error type of yours that a route returns as `Result<T, E>` (mark it with
-//! [`Exception`]). Name filters with [`#[use_filters(F)]`](crate::use_filters) on a controller's
+//! [`Exception`]), or [`AnyError`] for every error (NestJS's `@Catch()` with no type). Name filters with [`#[use_filters(F)]`](crate::use_filters) on a controller's
 //! impl or a route method, and app-wide with
 //! [`AppBuilder::use_global_filter`](crate::AppBuilder::use_global_filter). For one error, the
 //! route's filters are tried first, then the controller's, then the global ones, each in the
@@ -64,6 +64,7 @@
 mod chain;
 mod reply;
 
+pub use crate::response::AnyError;
 #[cfg(feature = "testing")]
 pub(crate) use chain::FilterOverride;
 pub use chain::FilterRef;
@@ -109,7 +110,8 @@ use crate::{HttpError, IntoResponse, Response};
     note = "implement `nestish_core::filter::ExceptionFilter` for it, with `type Error` the error type it catches"
 )]
 pub trait ExceptionFilter: Send + Sync + 'static {
-    /// The error type it catches: [`HttpError`], or an [`Exception`] of yours.
+    /// The error type it catches: [`HttpError`], an [`Exception`] of yours, or [`AnyError`]
+    /// to catch every error (NestJS's `@Catch()` with no type).
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// The answer to `error`.

@@ -209,22 +209,28 @@ impl Call {
         &mut self.parts
     }
 
-    /// On an SSE route, passes each event of the stream this call opens through `map` on its
-    /// way out: `Some` sends the event it returns, `None` drops it. The route's interceptors'
-    /// maps run first, then the controller's, then the global ones (the response's way out).
-    /// Events replayed from a hub's history go through it as live ones do. On a plain route,
-    /// or when the call is answered without a stream, `map` is never called.
+    /// On an SSE route, has `map` see each event of the stream this call opens on its way out,
+    /// as [`Vec::retain_mut`] does: it may read the event and rewrite it, and returns whether
+    /// to send it (`false` drops it). It sees the event where it already is (written into the
+    /// connection's buffer, or a hub's event shared by its subscribers), so a map that only
+    /// reads costs no copy. The route's interceptors' maps run first, then the controller's,
+    /// then the global ones (the response's way out). Events replayed from a hub's history go
+    /// through it as live ones do. On a plain route, or when the call is answered without a
+    /// stream, `map` is never called.
     ///
     /// ```
     /// # fn f(call: &mut nestish_core::intercept::Call) {
-    /// // Drops the typing indicators.
-    /// call.map_events(|event| (event.event().as_deref() != Some("typing")).then_some(event));
+    /// // Drops the typing indicators, and marks the rest.
+    /// call.map_events(|event| {
+    ///     if event.event() == Some("typing") {
+    ///         return false;
+    ///     }
+    ///     event.map_data(|data| format!("[live] {data}"));
+    ///     true
+    /// });
     /// # }
     /// ```
-    pub fn map_events(
-        &mut self,
-        map: impl FnMut(StreamEvent) -> Option<StreamEvent> + Send + 'static,
-    ) {
+    pub fn map_events(&mut self, map: impl FnMut(&mut StreamEvent<'_>) -> bool + Send + 'static) {
         self.current.maps.push(Box::new(map) as MapFn);
     }
 

@@ -15,9 +15,11 @@
 //! refusal: on an SSE route, before any SSE header is sent), and it gets the handler's response
 //! back to change or to time. On an SSE route it may set hooks on the stream the call opens:
 //! [`map_events`](Call::map_events) sees each event on its way out (live, or replayed from a
-//! hub's history alike) and maps or drops it; [`on_close`](Call::on_close) is told once how the
+//! hub's history alike) where it already is, and keeps, rewrites or drops it; [`on_close`](Call::on_close) is told once how the
 //! stream ended, with its counts. Hooks run inside the stream's own polling and dropping: they
-//! hold nothing open, and a stream ends when it would without them.
+//! hold nothing open, and a stream ends when it would without them. A `HEAD` on an SSE route
+//! goes through them as its `GET` would, and the chain ends in the SSE headers alone: no stream
+//! opens, so its hooks are never called.
 //!
 //! A route with no interceptor runs none of this: its handler is called as before, and its
 //! events are written without a detour.
@@ -50,7 +52,10 @@
 //!
 //! impl Interceptor for Stamp {
 //!     async fn intercept(&self, mut call: Call) -> Response {
-//!         call.map_events(|event| Some(event.map_data(|data| format!("[stamped] {data}"))));
+//!         call.map_events(|event| {
+//!             event.map_data(|data| format!("[stamped] {data}"));
+//!             true
+//!         });
 //!         call.proceed().await
 //!     }
 //! }

@@ -1,12 +1,14 @@
 //! What a route answers with: [`IntoResponse`] and its wrappers, the response [`Body`], and
 //! [`HttpError`] with NestJS's JSON error body.
 
+mod any_error;
 mod body;
 mod documented;
 mod http_error;
 mod into_response;
 mod raised;
 
+pub use any_error::AnyError;
 pub use body::Body;
 pub use documented::Documented;
 pub use http_error::HttpError;

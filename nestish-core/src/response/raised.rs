@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::AnyError;
 use crate::BoxError;
 
 /// Whether an app with exception filters has been built in this process: until one has, no
@@ -28,7 +29,7 @@ pub(crate) fn wanted() -> bool {
 pub(crate) struct Raised(Arc<RaisedError>);
 
 struct RaisedError {
-    error: BoxError,
+    error: AnyError,
     /// Logged if it goes uncaught: an exception, not an `HttpError` answered as meant.
     log: bool,
     caught: AtomicBool,
@@ -38,7 +39,7 @@ impl Raised {
     /// An `HttpError`, answered with NestJS's body when no filter catches it.
     pub(crate) fn answered(error: BoxError) -> Self {
         Self(Arc::new(RaisedError {
-            error,
+            error: AnyError(error),
             log: false,
             caught: AtomicBool::new(false),
         }))
@@ -47,7 +48,7 @@ impl Raised {
     /// An exception, answered 500 and logged when no filter catches it.
     pub(crate) fn uncaught_is_logged(error: BoxError) -> Self {
         Self(Arc::new(RaisedError {
-            error,
+            error: AnyError(error),
             log: true,
             caught: AtomicBool::new(false),
         }))
@@ -56,7 +57,7 @@ impl Raised {
 
 impl Raised {
     /// The error.
-    pub(crate) fn error(&self) -> &BoxError {
+    pub(crate) fn error(&self) -> &AnyError {
         &self.0.error
     }
 
@@ -69,7 +70,7 @@ impl Raised {
 impl Drop for RaisedError {
     fn drop(&mut self) {
         if self.log && !self.caught.load(Ordering::Relaxed) {
-            uncaught(&self.error);
+            uncaught(&self.error.0);
         }
     }
 }

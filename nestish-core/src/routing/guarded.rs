@@ -115,7 +115,21 @@ impl Serve {
             grants.principal = principal;
         }
         if self.head_of_stream {
-            return head_response();
+            if self.interceptors.is_empty() {
+                return head_response();
+            }
+            // The interceptors see a `HEAD` as they see its `GET` (they may refuse it, or add
+            // a header), and the chain ends in the SSE headers alone: no stream opens, no
+            // admission is taken, and their stream hooks are never called.
+            let request = (parts, body, params);
+            return advised::intercepted(
+                self.interceptors,
+                self.route,
+                self.context,
+                answer_head,
+                request,
+            )
+            .await;
         }
         if self.kind == RouteKind::Sse {
             let admitted = admission::admit(
@@ -142,4 +156,9 @@ impl Serve {
         )
         .await
     }
+}
+
+/// The end of an SSE route's chain for a `HEAD` request: the headers a `GET` would get.
+fn answer_head(_: &RouteContext, _: RequestParts, _: RequestBody, _: PathParams) -> HandlerFuture {
+    HandlerFuture::ready(head_response())
 }

@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 use super::SseConfig;
 use super::SseItem;
 use super::encode::{encode, encode_data};
-use super::hooks::{CloseFn, StreamClosed};
+use super::hooks::{CloseFn, MapFn, MapOutcome, StreamClosed, run_maps};
 use super::signal::SseSetup;
 use crate::admission::Ticket;
 use crate::budget::SendBudget;
@@ -91,11 +91,13 @@ pin_project! {
 }
 
 /// Who is told of a stream's end: its handler's `CloseSignal` (completed as this is dropped,
-/// with the body) and its interceptors' close hooks. One pointer in the body for both, since
-/// most streams have neither: a stream's body stays the size it was without interceptors.
+/// with the body) and its interceptors' close hooks; and its interceptors' maps, which see
+/// each event. One pointer in the body for all, since most streams have none: a stream's body
+/// stays the size it was without interceptors.
 struct Ends {
     _signal: Option<oneshot::Sender<Infallible>>,
     hooks: Vec<CloseFn>,
+    maps: Vec<MapFn>,
 }
 
 /// An SSE stream's figures, reported when it closes.
@@ -196,11 +198,14 @@ enum End {
 }
 
 /// Where one item went: shared bytes to send as a frame of their own, or into the buffer (the
-/// last event of the stream, when it said so).
+/// last event of the stream, when it said so), or nowhere (an interceptor's map dropped it; the
+/// last event all the same, when it said so).
 enum Written {
     Shared(Bytes),
     Buffered,
     Last,
+    Dropped,
+    DroppedLast,
 }
 
 /// What [`SseBodyProj::fill`] took from the stream.
@@ -211,6 +216,21 @@ struct Filled {
     events: u64,
     /// The one event it took, when that event was shared bytes to send as they are.
     shared: Option<Bytes>,
+}
+
+/// Where an event written into `buf` from `start` went once `maps`, if any, saw it.
+#[inline]
+fn mapped(maps: Option<&mut [MapFn]>, buf: &mut BytesMut, start: usize, last: bool) -> Written {
+    let kept = match maps {
+        Some(maps) => !matches!(run_maps(maps, buf, start, None), MapOutcome::Dropped),
+        None => true,
+    };
+    match (kept, last) {
+        (true, false) => Written::Buffered,
+        (true, true) => Written::Last,
+        (false, false) => Written::Dropped,
+        (false, true) => Written::DroppedLast,
+    }
 }
 
 impl<S> SseBody<S>
@@ -250,11 +270,14 @@ where
         }
         .map(|end| Box::pin(tokio::time::sleep_until(end)));
         let stats = Stats::new(&config);
-        let hooks = hooks.map(|hooks| hooks.close).unwrap_or_default();
-        let ends = (close.is_some() || !hooks.is_empty()).then(|| {
+        let (hooks, maps) = hooks
+            .map(|hooks| (hooks.close, hooks.maps))
+            .unwrap_or_default();
+        let ends = (close.is_some() || !hooks.is_empty() || !maps.is_empty()).then(|| {
             Box::new(Ends {
                 _signal: close,
                 hooks,
+                maps,
             })
         });
         Self {
@@ -278,11 +301,13 @@ where
     S::Item: SseItem,
 {
     fn fail(&mut self, error: BoxError) {
+        let error = crate::response::AnyError(error);
         let filtered = self
             .config
             .filters
             .as_ref()
             .and_then(|filters| filter::in_stream(filters, &error, self.config.route));
+        let error = error.0;
         let message = match (filtered, error.downcast_ref::<HttpError>()) {
             (Some(data), _) => data,
             (None, Some(http)) => http.message().to_owned(),
@@ -347,21 +372,30 @@ where
             // A panicking stream ends its own response, not the connection's task.
             let before = self.buf.len();
             let buf = &mut *self.buf;
+            // The interceptors' maps, when the stream has any: they see each event where it is.
+            let maps = self
+                .ends
+                .as_deref_mut()
+                .map(|ends| &mut ends.maps[..])
+                .filter(|maps| !maps.is_empty());
             let polled = catch_unwind(AssertUnwindSafe(|| {
                 stream.poll_next(cx).map(|item| {
-                    item.map(|item| match item.into_shared() {
-                        Ok(shared) if alone => Ok(Written::Shared(shared)),
-                        Ok(shared) => {
-                            buf.extend_from_slice(&shared);
-                            Ok(Written::Buffered)
+                    item.map(|item| match (item.into_shared(), maps) {
+                        (Ok(shared), None) if alone => Ok(Written::Shared(shared)),
+                        (Ok(shared), Some(maps)) if alone => {
+                            Ok(match run_maps(maps, buf, before, Some(shared)) {
+                                MapOutcome::Shared(shared) => Written::Shared(shared),
+                                MapOutcome::Buffered => Written::Buffered,
+                                MapOutcome::Dropped => Written::Dropped,
+                            })
                         }
-                        Err(item) => item.write_item(buf).map(|last| {
-                            if last {
-                                Written::Last
-                            } else {
-                                Written::Buffered
-                            }
-                        }),
+                        (Ok(shared), maps) => {
+                            buf.extend_from_slice(&shared);
+                            Ok(mapped(maps, buf, before, false))
+                        }
+                        (Err(item), maps) => item
+                            .write_item(buf)
+                            .map(|last| mapped(maps, buf, before, last)),
                     })
                 })
             }));
@@ -377,6 +411,13 @@ where
                     // A terminal event (`#[sse(end)]`): written, then the stream ends as if it
                     // had run out, and the client is told nothing more will come.
                     events += 1;
+                    self.stream.set(None);
+                    self.stats.reason = Some(CloseReason::Ended);
+                }
+                // Not sent, and not counted against the frame's caps: the loop goes on to the
+                // next event, as the stream would have had it not produced this one.
+                Ok(Poll::Ready(Some(Ok(Written::Dropped)))) => {}
+                Ok(Poll::Ready(Some(Ok(Written::DroppedLast)))) => {
                     self.stream.set(None);
                     self.stats.reason = Some(CloseReason::Ended);
                 }
@@ -743,6 +784,79 @@ mod tests {
         assert_eq!(
             next(&mut body).await.as_deref(),
             Some("event: error\ndata: gone\n\n")
+        );
+        assert_eq!(next(&mut body).await, None);
+    }
+
+    /// `config` with maps that drop the events whose data is `drop` and upper-case those
+    /// whose data is `shout`, keeping the others as they are.
+    fn mapping(keep_alive: Option<Duration>) -> SseSetup {
+        let mut setup = config(keep_alive);
+        let mut hooks = crate::sse::hooks::StreamHooks::default();
+        hooks.maps.push(Box::new(|event| event.data() != "drop"));
+        hooks.maps.push(Box::new(|event| {
+            if event.data() == "shout" {
+                event.map_data(str::to_uppercase);
+            }
+            true
+        }));
+        setup.hooks = Some(Box::new(hooks));
+        setup
+    }
+
+    #[tokio::test]
+    async fn mapped_hub_events_alone_kept_as_they_are_are_still_shared_frames() {
+        use crate::hub::HubEvent;
+        let published = |id, data| HubEvent::published(id, &MessageEvent::new(data));
+        let kept = published(2, "kept");
+        let (tx, mut rx) = mpsc::unbounded_channel::<HubEvent>();
+        let items = stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let mut body = pin!(SseBody::new(items, mapping(None)));
+        tx.send(published(1, "first")).unwrap();
+        assert_eq!(
+            next(&mut body).await.as_deref(),
+            Some("\nid: 1\ndata: first\n\n")
+        );
+        tx.send(published(9, "drop")).unwrap();
+        tx.send(kept.clone()).unwrap();
+        let frame = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(frame.as_ptr(), kept.encoded().as_ptr(), "not a copy");
+        tx.send(published(3, "shout")).unwrap();
+        assert_eq!(
+            next(&mut body).await.as_deref(),
+            Some("id: 3\ndata: SHOUT\n\n")
+        );
+        drop(tx);
+        assert_eq!(next(&mut body).await, None);
+    }
+
+    #[tokio::test]
+    async fn mapped_events_share_a_frame_and_a_dropped_last_event_still_ends_the_stream() {
+        use crate::sse::typed::{EventWriter, SseEvent};
+        enum Typed {
+            Text(&'static str),
+            Last(&'static str),
+        }
+        impl SseEvent for Typed {
+            fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), crate::EventError> {
+                match self {
+                    Self::Text(text) => out.text(text),
+                    Self::Last(text) => out.end_stream().text(text),
+                }
+                Ok(())
+            }
+        }
+        let items = [
+            Typed::Text("a"),
+            Typed::Text("drop"),
+            Typed::Text("shout"),
+            Typed::Last("drop"),
+            Typed::Text("never"),
+        ];
+        let mut body = pin!(SseBody::new(stream::iter(items), mapping(None)));
+        assert_eq!(
+            next(&mut body).await.as_deref(),
+            Some("\ndata: a\n\ndata: SHOUT\n\n")
         );
         assert_eq!(next(&mut body).await, None);
     }

@@ -1,26 +1,23 @@
 //! The per-stream hooks an interceptor sets on an SSE route (see `intercept`): each event on
-//! its way out, mapped or dropped ([`StreamEvent`]), and the stream's end ([`StreamClosed`]).
+//! its way out, kept, rewritten or dropped ([`StreamEvent`]), and the stream's end
+//! ([`StreamClosed`]).
 //!
-//! A stream without hooks never meets this module: its body polls the route's stream itself.
-//! A stream with mapping hooks polls [`Mapped`], which hands each event to them in its wire
-//! form: a hub's event is already encoded once for every subscriber, so every event is seen
-//! encoded, and an event kept as it is goes out as the very bytes it came as.
+//! A stream without hooks never meets the maps. With maps, the body runs them over each event
+//! where it already is: written into the connection's frame buffer, or a hub's event encoded
+//! once for every subscriber. Keeping an event costs nothing (no copy, no count of shared
+//! references), dropping it truncates the buffer, rewriting it writes over it; a hub's event
+//! kept as it is goes out as the very bytes it came as.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use futures_core::Stream;
-use pin_project_lite::pin_project;
 
+use super::MessageEvent;
 use super::encode::encode;
-use super::{MessageEvent, SseItem};
-use crate::BoxError;
 use crate::observe::CloseReason;
 
-/// Maps one event, or drops it (`None`).
-pub(crate) type MapFn = Box<dyn FnMut(StreamEvent) -> Option<StreamEvent> + Send>;
+/// Sees one event: `true` sends it (as the map left it), `false` drops it.
+pub(crate) type MapFn = Box<dyn FnMut(&mut StreamEvent<'_>) -> bool + Send>;
 /// Told once how the stream ended.
 pub(crate) type CloseFn = Box<dyn FnOnce(&StreamClosed) + Send>;
 
@@ -37,50 +34,79 @@ impl StreamHooks {
     }
 }
 
-/// One event of an SSE stream on its way out, as an interceptor's
-/// [`map_events`](crate::intercept::Call::map_events) sees it: its fields, read from its wire
-/// form, and ways to make another.
-///
-/// ```
-/// use nestish_core::MessageEvent;
-/// use nestish_core::intercept::StreamEvent;
-///
-/// let event = StreamEvent::from(MessageEvent::new("hi").id("7").unwrap());
-/// assert_eq!(event.id().as_deref(), Some("7"));
-/// assert_eq!(event.data(), "hi");
-/// let shouted = event.map_data(|data| data.to_uppercase());
-/// assert_eq!(shouted.as_bytes().as_ref(), b"id: 7\ndata: HI\n\n");
-/// ```
-#[derive(Clone, Debug)]
-pub struct StreamEvent {
-    /// The event on the wire, its blank line included.
-    bytes: Bytes,
-    /// Whether it ends the stream (`#[event(end)]`).
-    last: bool,
-    /// Whether its bytes came shared (a hub's event, encoded once for every subscriber): sent
-    /// as a frame of their own, as without the maps. Any other event is copied into the
-    /// connection's buffer with the events ready beside it, so a map keeps a fast stream's
-    /// batching (one frame per event cost a flood three times the CPU).
-    shared: bool,
+/// Where an event is after the maps ran over it (see [`run_maps`]).
+pub(crate) enum MapOutcome {
+    /// The shared bytes it came as, unchanged: sent as a frame of their own.
+    Shared(Bytes),
+    /// In the buffer, from where it was to be written on.
+    Buffered,
+    /// Dropped: the buffer is as it was before the event.
+    Dropped,
 }
 
-impl StreamEvent {
-    /// The event's bytes on the wire.
+/// Runs `maps` in order over one event: the bytes at `buf[start..]` when `shared` is `None`,
+/// else `shared` (with `buf.len() == start`). A map that drops it stops the later ones.
+pub(crate) fn run_maps(
+    maps: &mut [MapFn],
+    buf: &mut BytesMut,
+    start: usize,
+    shared: Option<Bytes>,
+) -> MapOutcome {
+    let mut event = StreamEvent { buf, start, shared };
+    for map in maps {
+        if !map(&mut event) {
+            event.buf.truncate(event.start);
+            return MapOutcome::Dropped;
+        }
+    }
+    match event.shared {
+        Some(bytes) => MapOutcome::Shared(bytes),
+        None => MapOutcome::Buffered,
+    }
+}
+
+/// One event of an SSE stream on its way out, as an interceptor's
+/// [`map_events`](crate::intercept::Call::map_events) sees it: its fields, read from its wire
+/// form where it already is, and ways to rewrite it there.
+///
+/// ```
+/// # fn f(event: &mut nestish_core::intercept::StreamEvent<'_>) {
+/// if event.event() == Some("chat") {
+///     event.map_data(|data| data.to_uppercase());
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct StreamEvent<'a> {
+    /// The connection's frame buffer: the event is `buf[start..]`, unless `shared`.
+    buf: &'a mut BytesMut,
+    start: usize,
+    /// A hub's event, encoded once for every subscriber, while no map has rewritten it.
+    shared: Option<Bytes>,
+}
+
+impl StreamEvent<'_> {
+    /// The event's bytes on the wire, its blank line included.
     ///
     /// ```
-    /// let event = nestish_core::intercept::StreamEvent::from(nestish_core::MessageEvent::new("x"));
-    /// assert_eq!(event.as_bytes().as_ref(), b"data: x\n\n");
+    /// # fn f(event: &nestish_core::intercept::StreamEvent<'_>) {
+    /// let size = event.as_bytes().len();
+    /// # let _ = size; }
     /// ```
     #[must_use]
-    pub fn as_bytes(&self) -> &Bytes {
-        &self.bytes
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.shared {
+            Some(bytes) => bytes,
+            None => &self.buf[self.start..],
+        }
     }
 
     /// Its `data:` lines, joined by line breaks, as a client reads them (`""` without any).
     ///
     /// ```
-    /// let event = nestish_core::intercept::StreamEvent::from(nestish_core::MessageEvent::new("a\nb"));
-    /// assert_eq!(event.data(), "a\nb");
+    /// # fn f(event: &nestish_core::intercept::StreamEvent<'_>) {
+    /// let keep = event.data() != "drop";
+    /// # let _ = keep; }
     /// ```
     #[must_use]
     pub fn data(&self) -> String {
@@ -100,45 +126,53 @@ impl StreamEvent {
     /// Its `id:`, if it has one.
     ///
     /// ```
-    /// let event = nestish_core::intercept::StreamEvent::from(nestish_core::MessageEvent::new("x"));
-    /// assert_eq!(event.id(), None);
+    /// # fn f(event: &nestish_core::intercept::StreamEvent<'_>) {
+    /// let resumable = event.id().is_some();
+    /// # let _ = resumable; }
     /// ```
     #[must_use]
-    pub fn id(&self) -> Option<String> {
-        self.values("id").last().map(str::to_owned)
+    pub fn id(&self) -> Option<&str> {
+        self.values("id").last()
     }
 
     /// Its `event:` name, if it has one (a client dispatches it as `message` otherwise).
     ///
     /// ```
-    /// let event = nestish_core::intercept::StreamEvent::from(
-    ///     nestish_core::MessageEvent::new("x").event("joined").unwrap(),
-    /// );
-    /// assert_eq!(event.event().as_deref(), Some("joined"));
+    /// # fn f(event: &nestish_core::intercept::StreamEvent<'_>) {
+    /// let typing = event.event() == Some("typing");
+    /// # let _ = typing; }
     /// ```
     #[must_use]
-    pub fn event(&self) -> Option<String> {
-        self.values("event").last().map(str::to_owned)
+    pub fn event(&self) -> Option<&str> {
+        self.values("event").last()
     }
 
-    /// The same event with other data: its comments, `event:`, `id:` and `retry:` kept.
+    /// Gives it other data: its comments, `event:`, `id:` and `retry:` kept.
     ///
     /// ```
-    /// let event = nestish_core::intercept::StreamEvent::from(nestish_core::MessageEvent::new("1"));
-    /// assert_eq!(event.map_data(|n| format!("[{n}]")).data(), "[1]");
+    /// # fn f(event: &mut nestish_core::intercept::StreamEvent<'_>) {
+    /// event.map_data(|n| format!("[{n}]"));
+    /// # }
     /// ```
-    #[must_use]
-    pub fn map_data(self, f: impl FnOnce(&str) -> String) -> Self {
+    pub fn map_data(&mut self, f: impl FnOnce(&str) -> String) {
         let mut message = self.to_message();
         let data = f(message.data.as_deref().unwrap_or_default());
         message.data = Some(data);
-        let mut buf = BytesMut::new();
-        encode(&message, &mut buf);
-        Self {
-            bytes: buf.freeze(),
-            last: self.last,
-            shared: false,
-        }
+        self.replace(&message);
+    }
+
+    /// Sends `event` in its place (it keeps its place: the last event of a stream stays the
+    /// last).
+    ///
+    /// ```
+    /// # fn f(event: &mut nestish_core::intercept::StreamEvent<'_>) {
+    /// event.replace(&nestish_core::MessageEvent::new("redacted"));
+    /// # }
+    /// ```
+    pub fn replace(&mut self, event: &MessageEvent) {
+        self.shared = None;
+        self.buf.truncate(self.start);
+        encode(event, self.buf);
     }
 
     /// The event as a [`MessageEvent`] (read back from its wire form).
@@ -155,8 +189,8 @@ impl StreamEvent {
             }
         }
         message.comment = comment;
-        message.event = self.event();
-        message.id = self.id();
+        message.event = self.event().map(str::to_owned);
+        message.id = self.id().map(str::to_owned);
         message.retry = self
             .values("retry")
             .last()
@@ -169,53 +203,18 @@ impl StreamEvent {
 
     fn lines(&self) -> impl Iterator<Item = &str> {
         // nestish's encoder writes UTF-8 and LF alone; an event is never empty of its blank line.
-        std::str::from_utf8(&self.bytes)
+        std::str::from_utf8(self.as_bytes())
             .unwrap_or_default()
             .split('\n')
             .filter(|line| !line.is_empty())
     }
 
     /// The values of `field`'s lines, in order.
-    fn values<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    fn values<'s>(&'s self, field: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.lines().filter_map(move |line| {
             let (name, value) = line.split_once(':').unwrap_or((line, ""));
             (name == field).then(|| value.strip_prefix(' ').unwrap_or(value))
         })
-    }
-}
-
-impl From<MessageEvent> for StreamEvent {
-    fn from(event: MessageEvent) -> Self {
-        let mut buf = BytesMut::new();
-        encode(&event, &mut buf);
-        Self {
-            bytes: buf.freeze(),
-            last: false,
-            shared: false,
-        }
-    }
-}
-
-impl super::sealed::Sealed for StreamEvent {}
-
-impl SseItem for StreamEvent {
-    fn write_item(self, buf: &mut BytesMut) -> Result<bool, BoxError> {
-        buf.extend_from_slice(&self.bytes);
-        Ok(self.last)
-    }
-
-    /// Whatever the maps made: any name, text data.
-    #[cfg(feature = "openapi")]
-    fn describe(_: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
-        vec![crate::openapi::EventDoc::untyped()]
-    }
-
-    fn into_shared(self) -> Result<Bytes, Self> {
-        if self.shared && !self.last {
-            Ok(self.bytes)
-        } else {
-            Err(self)
-        }
     }
 }
 
@@ -293,152 +292,84 @@ impl StreamClosed {
     }
 }
 
-pin_project! {
-    /// A route's stream with its events passed through the mapping hooks.
-    pub(crate) struct Mapped<S> {
-        #[pin]
-        stream: S,
-        maps: Vec<MapFn>,
-        // Where an event that is not shared bytes is written for the maps to read: each event
-        // is split off it, and its room is taken back once the event's bytes are dropped (sent),
-        // so a busy stream does not allocate per event.
-        scratch: BytesMut,
-        // A terminal event was dropped: the stream ends all the same.
-        ended: bool,
-    }
-}
-
-impl<S> Mapped<S> {
-    pub(crate) fn new(stream: S, maps: Vec<MapFn>) -> Self {
-        Self {
-            stream,
-            maps,
-            scratch: BytesMut::new(),
-            ended: false,
-        }
-    }
-}
-
-impl<S> Stream for Mapped<S>
-where
-    S: Stream,
-    S::Item: SseItem,
-{
-    type Item = Result<StreamEvent, BoxError>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        loop {
-            if *this.ended {
-                return Poll::Ready(None);
-            }
-            let Some(item) = std::task::ready!(this.stream.as_mut().poll_next(cx)) else {
-                return Poll::Ready(None);
-            };
-            let event = match item.into_shared() {
-                Ok(bytes) => StreamEvent {
-                    bytes,
-                    last: false,
-                    shared: true,
-                },
-                Err(item) => {
-                    let buf = &mut *this.scratch;
-                    match item.write_item(buf) {
-                        Ok(last) => StreamEvent {
-                            bytes: buf.split().freeze(),
-                            last,
-                            shared: false,
-                        },
-                        Err(error) => return Poll::Ready(Some(Err(error))),
-                    }
-                }
-            };
-            let last = event.last;
-            let mut event = Some(event);
-            for map in this.maps.iter_mut() {
-                event = event.and_then(&mut *map);
-                if event.is_none() {
-                    break;
-                }
-            }
-            // The last event ends the stream, sent or dropped.
-            *this.ended = last;
-            if let Some(mut event) = event {
-                // A mapping keeps the event's place: the last stays the last.
-                event.last = last;
-                return Poll::Ready(Some(Ok(event)));
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use futures::StreamExt;
-    use futures::stream;
-
     use super::*;
-    use crate::sse::typed::{EventWriter, SseEvent};
 
-    /// A typed event; `Last` ends the stream.
-    enum Typed {
-        Text(&'static str),
-        Last,
+    fn encoded(event: &MessageEvent) -> BytesMut {
+        let mut buf = BytesMut::new();
+        encode(event, &mut buf);
+        buf
     }
 
-    impl SseEvent for Typed {
-        fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), crate::EventError> {
-            match self {
-                Self::Text(text) => out.text(text),
-                Self::Last => out.event("last")?.end_stream().text("bye"),
-            }
-            Ok(())
-        }
-    }
-
-    async fn mapped(items: Vec<Typed>, maps: Vec<MapFn>) -> Vec<(String, bool)> {
-        let events = Mapped::new(stream::iter(items), maps);
-        events
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .map(|event| {
-                let event = event.expect("no error");
-                (event.data(), event.last)
-            })
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn maps_run_in_order_and_keep_the_last_event_last() {
-        let maps: Vec<MapFn> = vec![
-            Box::new(|event: StreamEvent| Some(event.map_data(|data| format!("{data}1")))),
-            Box::new(|event: StreamEvent| Some(event.map_data(|data| format!("{data}2")))),
-        ];
-        let items = vec![Typed::Text("a"), Typed::Last, Typed::Text("never")];
-        assert_eq!(
-            mapped(items, maps).await,
-            [("a12".to_owned(), false), ("bye12".to_owned(), true)]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_dropped_last_event_still_ends_the_stream_and_a_drop_stops_the_later_maps() {
-        let later_saw = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::clone(&later_saw);
-        let maps: Vec<MapFn> = vec![
-            Box::new(|event: StreamEvent| (event.data() != "bye").then_some(event)),
-            Box::new(move |event: StreamEvent| {
-                seen.fetch_add(1, Ordering::SeqCst);
-                Some(event)
+    #[test]
+    fn maps_run_in_order_over_the_event_in_the_buffer_after_what_is_there() {
+        let mut buf = BytesMut::from(&b"data: before\n\n"[..]);
+        let start = buf.len();
+        encode(&MessageEvent::new("a"), &mut buf);
+        let mut maps: Vec<MapFn> = vec![
+            Box::new(|event: &mut StreamEvent<'_>| {
+                event.map_data(|data| format!("{data}1"));
+                true
+            }),
+            Box::new(|event: &mut StreamEvent<'_>| {
+                event.map_data(|data| format!("{data}2"));
+                true
             }),
         ];
-        let items = vec![Typed::Text("a"), Typed::Last, Typed::Text("never")];
-        assert_eq!(mapped(items, maps).await, [("a".to_owned(), false)]);
-        assert_eq!(later_saw.load(Ordering::SeqCst), 1);
+        assert!(matches!(
+            run_maps(&mut maps, &mut buf, start, None),
+            MapOutcome::Buffered
+        ));
+        assert_eq!(&buf[..], b"data: before\n\ndata: a12\n\n");
+    }
+
+    #[test]
+    fn a_drop_truncates_the_buffer_and_stops_the_later_maps() {
+        let later_saw = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&later_saw);
+        let mut maps: Vec<MapFn> = vec![
+            Box::new(|event: &mut StreamEvent<'_>| event.data() != "bye"),
+            Box::new(move |_: &mut StreamEvent<'_>| {
+                seen.fetch_add(1, Ordering::SeqCst);
+                true
+            }),
+        ];
+        let mut buf = encoded(&MessageEvent::new("hi"));
+        let start = buf.len();
+        encode(&MessageEvent::new("bye"), &mut buf);
+        assert!(matches!(
+            run_maps(&mut maps, &mut buf, start, None),
+            MapOutcome::Dropped
+        ));
+        assert_eq!(&buf[..], b"data: hi\n\n");
+        assert_eq!(later_saw.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_shared_event_kept_stays_shared_and_one_rewritten_is_written_into_the_buffer() {
+        let shared = encoded(&MessageEvent::new("hub")).freeze();
+        let mut buf = BytesMut::new();
+        let mut keep: Vec<MapFn> = vec![Box::new(|event: &mut StreamEvent<'_>| {
+            event.data() == "hub"
+        })];
+        match run_maps(&mut keep, &mut buf, 0, Some(shared.clone())) {
+            MapOutcome::Shared(bytes) => assert_eq!(bytes.as_ptr(), shared.as_ptr()),
+            _ => panic!("a shared event kept as it is goes out as its own bytes"),
+        }
+        assert!(buf.is_empty());
+        let mut rewrite: Vec<MapFn> = vec![Box::new(|event: &mut StreamEvent<'_>| {
+            event.map_data(str::to_uppercase);
+            true
+        })];
+        assert!(matches!(
+            run_maps(&mut rewrite, &mut buf, 0, Some(shared)),
+            MapOutcome::Buffered
+        ));
+        assert_eq!(&buf[..], b"data: HUB\n\n");
     }
 
     #[test]
@@ -450,11 +381,16 @@ mod tests {
             .unwrap()
             .comment("c")
             .retry(Duration::from_millis(300));
-        let event = StreamEvent::from(event);
-        assert_eq!(event.data(), "one\ntwo");
-        let renamed = event.map_data(|data| data.replace('\n', " "));
+        let mut buf = encoded(&event);
+        let mut maps: Vec<MapFn> = vec![Box::new(|event: &mut StreamEvent<'_>| {
+            assert_eq!(event.data(), "one\ntwo");
+            assert_eq!((event.id(), event.event()), (Some("7"), Some("note")));
+            event.map_data(|data| data.replace('\n', " "));
+            true
+        })];
+        run_maps(&mut maps, &mut buf, 0, None);
         assert_eq!(
-            renamed.as_bytes().as_ref(),
+            &buf[..],
             b":c\nevent: note\nid: 7\nretry: 300\ndata: one two\n\n"
         );
     }

@@ -14,24 +14,13 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use super::SseSetup;
 use super::SseStream;
 use super::body::SseBody;
-use super::hooks::Mapped;
 use crate::{Body, Response};
 
 const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
 
 /// The 200 response that streams `stream`'s events.
-pub(crate) fn sse_response<S: SseStream>(stream: S, mut setup: SseSetup) -> Response {
-    // Only a stream whose interceptors map its events has its events go through them.
-    let maps = setup
-        .hooks
-        .as_mut()
-        .map(|hooks| std::mem::take(&mut hooks.maps))
-        .unwrap_or_default();
-    let body = if maps.is_empty() {
-        Body::stream(SseBody::new(stream, setup))
-    } else {
-        Body::stream(SseBody::new(Mapped::new(stream, maps), setup))
-    };
+pub(crate) fn sse_response<S: SseStream>(stream: S, setup: SseSetup) -> Response {
+    let body = Body::stream(SseBody::new(stream, setup));
     let mut response = Response::new(body);
     *response.headers_mut() = headers();
     response

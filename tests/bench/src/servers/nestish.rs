@@ -50,11 +50,11 @@ impl Interceptor for CountEvents {
         let seen = Arc::new(AtomicU64::new(0));
         let (counted, total) = (Arc::clone(&seen), Arc::clone(&self.0));
         let mut count = 0;
-        call.map_events(move |event| {
+        call.map_events(move |_| {
             count += 1;
             // Published as it goes, without an atomic read-modify-write per event.
             counted.store(count, Ordering::Relaxed);
-            Some(event)
+            true
         });
         call.on_close(move |_| {
             total.fetch_add(seen.load(Ordering::Relaxed), Ordering::Relaxed);
