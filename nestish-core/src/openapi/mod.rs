@@ -70,6 +70,7 @@ mod config;
 mod describe;
 mod model;
 mod schema;
+mod typescript;
 
 pub use config::OpenApi;
 pub use describe::{DescribeFn, RouteDescriber, never};
@@ -79,6 +80,7 @@ pub use model::{
     SecurityScheme, Status, ValueDoc,
 };
 pub(crate) use schema::{ERROR_BODY, error_body};
+pub use typescript::typescript;
 /// The JSON Schema crate the descriptions are written with, for a type's own `describe`.
 pub use schemars;
 
