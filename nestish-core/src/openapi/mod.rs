@@ -80,9 +80,9 @@ pub use model::{
     SecurityScheme, Status, ValueDoc,
 };
 pub(crate) use schema::{ERROR_BODY, error_body};
-pub use typescript::typescript;
 /// The JSON Schema crate the descriptions are written with, for a type's own `describe`.
 pub use schemars;
+pub use typescript::typescript;
 
 /// A reference to NestJS's error body among the document's schemas
 /// (`#/components/schemas/HttpErrorBody`): what every [`HttpError`](crate::HttpError) writes.

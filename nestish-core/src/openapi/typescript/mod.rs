@@ -88,7 +88,12 @@ const RUNTIME_NAMES: &[&str] = &[
 pub fn typescript(api: &Api) -> String {
     let names = types::Names::new(api.schemas.keys(), RUNTIME_NAMES);
     let mut taken: Vec<String> = RUNTIME_NAMES.iter().map(|n| (*n).to_owned()).collect();
-    taken.extend(api.schemas.keys().filter_map(|n| names.get(n)).map(str::to_owned));
+    taken.extend(
+        api.schemas
+            .keys()
+            .filter_map(|n| names.get(n))
+            .map(str::to_owned),
+    );
     let methods = routes::method_names(&api.operations, &taken);
 
     let mut out = String::from(

@@ -25,10 +25,7 @@ pub(super) fn method_names(operations: &[Operation], taken: &[String]) -> Vec<St
                 .strip_suffix("Controller")
                 .filter(|c| !c.is_empty())
                 .unwrap_or(operation.controller);
-            let name = unique(
-                camel(&format!("{controller}_{}", operation.handler)),
-                &used,
-            );
+            let name = unique(camel(&format!("{controller}_{}", operation.handler)), &used);
             used.push(name.clone());
             used.push(pascal(&name) + "Args");
             used.push(pascal(&name) + "Event");
