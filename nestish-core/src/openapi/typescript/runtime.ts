@@ -247,7 +247,8 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
           response = await (options.fetch ?? fetch)(url, init(options, spec, args, all, current.signal));
         } catch {
           if (closing.signal.aborted) return;
-          await wait(retry, closing.signal);
+          // A network failure waits for the retry; a reconnect() asked for goes at once.
+          if (!current.signal.aborted) await wait(retry, closing.signal);
           continue;
         }
         if (response.status === 204) return;
@@ -262,9 +263,11 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         try {
           for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            parser.feed(value);
+            // A dropped connection (or one reconnect() ended) reads as an error: like the end
+            // of the stream, it is followed by the next connection.
+            const chunk = await reader.read().catch(() => undefined);
+            if (chunk === undefined || chunk.done) break;
+            parser.feed(chunk.value);
             while (queue.length > 0) {
               const raw = queue.shift() as RawEvent;
               if (raw.id !== undefined) lastEventId = raw.id;
@@ -275,14 +278,10 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
               if (end) return;
             }
           }
-        } catch (error) {
-          // A dropped or reconnected connection reads as an error: open the next one.
-          if (closing.signal.aborted) return;
-          if (!current.signal.aborted) throw error;
-          continue;
         } finally {
           reader.cancel().catch(() => undefined);
         }
+        if (closing.signal.aborted) return;
         if (current.signal.aborted) continue;
         await wait(retry, closing.signal);
       } finally {
