@@ -6,6 +6,8 @@
 mod support;
 
 use nestish_core::openapi::typescript;
+use std::time::Duration;
+
 use support::typescript::{run_check, scratch, tsc};
 use support::{Conn, tools};
 
@@ -119,4 +121,75 @@ async fn node_uses_the_samples_client_against_the_running_sample() {
     assert_eq!(assistant["connections"], 1, "{assistant}");
     assert_eq!(assistant["status"], "cancelled", "{assistant}");
     assert_eq!(assistant["refusedWith"], 404, "{assistant}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_resumes_with_its_last_id_after_its_connection_is_cut() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+    let (addr, cookie) = sample().await;
+    // Both "instances" are the sample: moving to B cuts the open connections, as when an
+    // instance vanishes, and the next connection reaches the same sample.
+    let relay = support::balancer::Balancer::start(addr, addr).await;
+    let Some((dir, mut command)) = support::typescript::compile_check(
+        "sample-drop",
+        &sample_client(),
+        "sample_drop_check.ts",
+        &[
+            ("BASE_URL", format!("http://{}", relay.addr)),
+            ("COOKIE", cookie),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let mut node = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let mut lines = tokio::io::BufReader::new(node.stdout.take().expect("stdout")).lines();
+    let mut stdin = node.stdin.take().expect("stdin");
+    let wait = Duration::from_secs(30);
+    let first = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .expect("node reads step 2")
+        .expect("stdout");
+    assert_eq!(first.as_deref(), Some("cut"));
+    relay.move_to_b();
+    stdin.write_all(b"go\n").await.expect("node is told");
+    // Its end of the pipe closed, so that Node does not wait on it.
+    drop(stdin);
+    let last = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .expect("node reads step 8")
+        .expect("stdout")
+        .expect("a summary");
+    let status = tokio::time::timeout(wait, node.wait())
+        .await
+        .expect("node ends")
+        .expect("node's status");
+    assert!(status.success(), "{last}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary: serde_json::Value = serde_json::from_str(&last).expect("JSON");
+    let steps: Vec<(u64, Option<u64>)> =
+        serde_json::from_value(summary["steps"].clone()).expect("the steps");
+    // Every step once, in order, across the cut...
+    assert_eq!(
+        steps.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<_>>(),
+        "{summary}"
+    );
+    // ...and the connection after the cut resumed after the last step read before it (2, or
+    // a step already on its way when the relay cut it).
+    let resumed: Vec<u64> = steps.iter().filter_map(|s| s.1).collect();
+    let first_resumed = *resumed.first().expect("a resumed connection");
+    assert!((2..=5).contains(&first_resumed), "{summary}");
+    assert_eq!(
+        steps[first_resumed as usize].1,
+        Some(first_resumed),
+        "{summary}"
+    );
+    assert!(summary["connections"].as_u64() >= Some(2), "{summary}");
 }

@@ -54,14 +54,14 @@ pub async fn tsc(tsc: &Path, dir: &Path, files: &[&str], emit: bool) -> Result<(
     }
 }
 
-/// Compiles `client` and the program `check` (a file of `tests/typescript`) with `tsc --strict`
-/// and runs the program with Node.js and `env`; the JSON it prints.
-pub async fn run_check(
+/// Compiles `client` and the program `check` (a file of `tests/typescript`) with `tsc --strict`;
+/// the folder and a Node.js command that runs it there with `env`. `None` without tsc or Node.
+pub async fn compile_check(
     name: &str,
     client: &str,
     check: &str,
     env: &[(&str, String)],
-) -> Option<Value> {
+) -> Option<(PathBuf, tokio::process::Command)> {
     let (Some(tsc_path), Some(node)) = (tools::npm_program("tsc"), tools::npm_program("node"))
     else {
         return None;
@@ -83,6 +83,18 @@ pub async fn run_check(
     for (key, value) in env {
         command.env(key, value);
     }
+    Some((dir, command))
+}
+
+/// Compiles and runs the program `check` against `client` (see [`compile_check`]); the JSON it
+/// prints.
+pub async fn run_check(
+    name: &str,
+    client: &str,
+    check: &str,
+    env: &[(&str, String)],
+) -> Option<Value> {
+    let (dir, mut command) = compile_check(name, client, check, env).await?;
     let output = tokio::time::timeout(Duration::from_secs(60), command.output())
         .await
         .expect("the program ends within a minute")
