@@ -222,3 +222,92 @@ fn answer_type(operation: &Operation, names: &Names, success: bool) -> String {
             .join(" | "),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use schemars::json_schema;
+
+    use super::*;
+    use crate::openapi::{EventDoc, Parameter, ResponseDoc};
+
+    fn operation(controller: &'static str, handler: &'static str) -> Operation {
+        Operation {
+            method: "GET",
+            path: "/jobs/{id}/events".to_owned(),
+            operation_id: format!("{controller}_{handler}"),
+            controller,
+            handler,
+            summary: handler.to_owned(),
+            description: None,
+            parameters: vec![
+                Parameter {
+                    name: "id".to_owned(),
+                    location: Location::Path,
+                    required: true,
+                    schema: json_schema!({ "type": "integer" }),
+                    description: None,
+                },
+                Parameter {
+                    name: "Last-Event-ID".to_owned(),
+                    location: Location::Header,
+                    required: false,
+                    schema: json_schema!({ "type": "string" }),
+                    description: None,
+                },
+            ],
+            body: None,
+            responses: vec![ResponseDoc::new(
+                Status::Code(200),
+                "the stream",
+                Some(Content::EventStream),
+            )],
+            events: Some(vec![
+                EventDoc::new(
+                    Some("progress"),
+                    EventData::Json(json_schema!({ "type": "integer" })),
+                )
+                .with_id(),
+                EventDoc::new(Some("done"), EventData::Text).ending(),
+            ]),
+            security: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn methods_are_named_for_controller_and_handler_and_distinct() {
+        let operations = [
+            operation("JobsController", "events"),
+            operation("Jobs", "events"),
+            operation("Controller", "list"),
+        ];
+        let names = method_names(&operations, &["jobsEventsArgs".to_owned()]);
+        assert_eq!(names, ["jobsEvents", "jobsEvents2", "controllerList"]);
+    }
+
+    #[test]
+    fn a_streams_method_subscribes_to_its_events_and_leaves_last_event_id_to_the_subscription() {
+        let names = Names::new(std::iter::empty(), &[]);
+        let route = route(&operation("JobsController", "events"), "jobsEvents", &names);
+        assert!(
+            route.types.contains(
+                "export type JobsEventsEvent =\n  | { event: \"progress\"; data: number; id: string }\n  | { event: \"done\"; data: string; id?: string };"
+            ),
+            "{}",
+            route.types
+        );
+        assert!(
+            route
+                .types
+                .contains("export type JobsEventsArgs = {\n  id: number;\n};")
+        );
+        assert!(!route.types.contains("Last-Event-ID"), "{}", route.types);
+        assert!(route.method.contains(
+            "jobsEvents(args: JobsEventsArgs, options?: SubscribeOptions): Subscription<JobsEventsEvent>"
+        ));
+        assert!(
+            route.method.contains(r#""done":{"end":true,"json":false}"#),
+            "{}",
+            route.method
+        );
+    }
+}
