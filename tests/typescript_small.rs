@@ -155,6 +155,10 @@ async fn a_small_apps_client_types_its_schemas_and_reads_a_post_stream_with_a_be
         summary["finiteConnections"], 1,
         "the terminal event is not reopened"
     );
+    assert_eq!(
+        summary["handled"],
+        serde_json::json!(["token:yo1", "token:yo2", "done:null"])
+    );
     assert_eq!(summary["endless"].as_array().map(Vec::len), Some(3));
     assert_eq!(summary["endlessConnections"], 1);
     assert_eq!(summary["refusedWith"], 401);

@@ -49,6 +49,17 @@ async function main(): Promise<void> {
     }
   }
 
+  // The same stream, one handler per event name.
+  const handled: string[] = [];
+  await client.drawingsTokens({ body: { text: "yo", count: 2 } }).on({
+    token: (data) => handled.push(`token:${data}`),
+    done: (data) => handled.push(`done:${JSON.stringify(data)}`),
+  });
+  // @ts-expect-error: a token's data is a string, not a number.
+  void client.drawingsTokens({ body: { text: "", count: 1 } }).on({ token: (data: number) => data });
+  // @ts-expect-error: the stream sends no `tokn` event.
+  void client.drawingsTokens({ body: { text: "", count: 1 } }).on({ tokn: () => undefined });
+
   const endless: string[] = [];
   const forever = client.drawingsTokens({ body: { text: "x", count: 0 } });
   for await (const event of forever) {
@@ -72,6 +83,7 @@ async function main(): Promise<void> {
       missing: missing.status,
       finite,
       finiteConnections: tokens.connections,
+      handled,
       endless,
       endlessConnections: forever.connections,
       refusedWith,

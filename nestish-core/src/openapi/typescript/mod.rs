@@ -20,6 +20,7 @@ const RUNTIME_NAMES: &[&str] = &[
     "SubscribeOptions",
     "StreamError",
     "Subscription",
+    "Handlers",
     "OperationSpec",
     "StreamSpec",
     "ParamSpec",
@@ -35,7 +36,8 @@ const RUNTIME_NAMES: &[&str] = &[
 /// `{ ok: true, status, value }` with the answer's type, or `{ ok: false, status, error }` with
 /// the error body's type; nothing is thrown. An `#[sse]` route's method returns a `Subscription`
 /// to read with `for await`, whose events are a union told apart by `event` (its `data` typed by
-/// the event's schema); it reconnects after a dropped connection once the server's `retry:` has
+/// the event's schema), or with `on({ name: (data) => ... })`, one handler per event name; it
+/// reconnects after a dropped connection once the server's `retry:` has
 /// passed, sending the last event id it saw as `Last-Event-ID`, and ends without reopening when
 /// the server answers 204 or sends an event that ends the stream. GET streams use the browser's
 /// `EventSource` where there is one and no header of the client's is needed (the session cookie

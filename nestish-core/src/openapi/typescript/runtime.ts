@@ -60,9 +60,10 @@ export class StreamError<E = unknown> extends Error {
  * A subscription to an event stream: `for await (const event of subscription)`. It reconnects
  * after a dropped connection, after the server's `retry:`, sending the last event id it saw as
  * `Last-Event-ID`; it ends (without reopening) when the server answers 204, after an event that
- * ends the stream, or on `close()`. A refused connection is thrown as a `StreamError`.
+ * ends the stream, or on `close()`. A refused connection is thrown as a `StreamError` (over the
+ * browser's `EventSource`, which does not tell the status, a refusal ends the iteration).
  */
-export interface Subscription<Event> extends AsyncIterable<Event> {
+export interface Subscription<Event extends { event: string; data: unknown }> extends AsyncIterable<Event> {
   /** The id of the last event received, sent as `Last-Event-ID` on the next connection. */
   readonly lastEventId: string | undefined;
   /** How many connections were opened. */
@@ -71,7 +72,17 @@ export interface Subscription<Event> extends AsyncIterable<Event> {
   reconnect(): void;
   /** Ends the subscription; an iteration under way ends. */
   close(): void;
+  /**
+   * Reads the stream, calling the handler of each event's name with its data (the other way to
+   * read it than `for await`); resolves when the stream ends, rejects as the iteration would throw.
+   */
+  on(handlers: Handlers<Event>): Promise<void>;
 }
+
+/** One handler per event name, each given that event's data. */
+export type Handlers<Event extends { event: string; data: unknown }> = {
+  [Name in Event["event"]]?: (data: Extract<Event, { event: Name }>["data"], event: Extract<Event, { event: Name }>) => void;
+};
 
 type Location = "path" | "query" | "header" | "cookie";
 
@@ -214,7 +225,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, extra?: SubscribeOptions): Subscription<Event> {
+function subscribe<Event extends { event: string; data: unknown }>(options: ClientOptions, spec: StreamSpec, args: Args, extra?: SubscribeOptions): Subscription<Event> {
   const closing = new AbortController();
   if (extra?.signal) {
     if (extra.signal.aborted) closing.abort();
@@ -352,7 +363,7 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
   }
 
   let reconnecting = false;
-  return {
+  const subscription: Subscription<Event> = {
     get lastEventId() {
       return lastEventId;
     },
@@ -365,6 +376,10 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
     },
     close() {
       closing.abort();
+    },
+    async on(handlers: Handlers<Event>): Promise<void> {
+      const byName = handlers as Record<string, ((data: unknown, event: Event) => void) | undefined>;
+      for await (const event of subscription) byName[event.event]?.(event.data, event);
     },
     [Symbol.asyncIterator]() {
       // A reconnect asked of an EventSource subscription goes on over fetch, which can send
@@ -400,4 +415,5 @@ function subscribe<Event>(options: ClientOptions, spec: StreamSpec, args: Args, 
       };
     },
   };
+  return subscription;
 }
