@@ -15,6 +15,7 @@ pub mod redis_cluster;
 pub mod tls;
 pub mod tls_client;
 pub mod tools;
+pub mod typescript;
 pub mod vectors;
 pub mod webdriver;
 

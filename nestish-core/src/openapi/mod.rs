@@ -70,6 +70,7 @@ mod config;
 mod describe;
 mod model;
 mod schema;
+mod typescript;
 
 pub use config::OpenApi;
 pub use describe::{DescribeFn, RouteDescriber, never};
@@ -81,6 +82,7 @@ pub use model::{
 pub(crate) use schema::{ERROR_BODY, error_body};
 /// The JSON Schema crate the descriptions are written with, for a type's own `describe`.
 pub use schemars;
+pub use typescript::typescript;
 
 /// A reference to NestJS's error body among the document's schemas
 /// (`#/components/schemas/HttpErrorBody`): what every [`HttpError`](crate::HttpError) writes.

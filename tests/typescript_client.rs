@@ -1,0 +1,195 @@
+//! The sample's TypeScript client (`nestish_core::openapi::typescript`, as `sample-client` writes
+//! it), checked by the official TypeScript compiler (`tsc --strict`, from npm) and used from
+//! Node.js against the running sample: a chat message arrives, a job's progress resumes after a
+//! forced reconnect with its last id, an assistant's token stream is read and cancelled.
+
+mod support;
+
+use nestish_core::openapi::typescript;
+use std::time::Duration;
+
+use support::typescript::{run_check, scratch, tsc};
+use support::{Conn, tools};
+
+/// The sample's client, as `sample-client` writes it.
+fn sample_client() -> String {
+    let app = nestish_sample::app()
+        .expect("the default users")
+        .build()
+        .expect("the sample builds");
+    typescript(app.api().expect("the sample describes itself"))
+}
+
+#[tokio::test]
+async fn the_samples_client_compiles_with_tsc_strict() {
+    let client = sample_client();
+    for export in [
+        "export class ApiClient",
+        "export type Step = {",
+        "export type JobsProgressEvent =\n  | { event: \"message\"; data: Step; id: string };",
+        "export type RunStatus = \"running\" | \"done\" | \"cancelled\" | \"too_large\" | \"failed\";",
+        "jobsProgress(args: JobsProgressArgs, options?: SubscribeOptions): Subscription<JobsProgressEvent>",
+        "chatPost(args: ChatPostArgs, options?: RequestOptions): Promise<Result<ChatPostAnswer, ChatPostError>>",
+    ] {
+        assert!(client.contains(export), "{export} in:\n{client}");
+    }
+    let Some(tsc_path) = tools::npm_program("tsc") else {
+        return;
+    };
+    let dir = scratch("sample-tsc");
+    std::fs::write(dir.join("client.ts"), &client).expect("the client is written");
+    if let Err(report) = tsc(&tsc_path, &dir, &["client.ts"], false).await {
+        panic!("tsc --strict --noEmit on the sample's client:\n{report}");
+    }
+    // tsc does fail on a type error in the same file: the check above is not vacuous.
+    std::fs::write(
+        dir.join("client.ts"),
+        format!("{client}\nconst wrong: Step = {{ job: 1 }};\n"),
+    )
+    .expect("the client is written");
+    let report = tsc(&tsc_path, &dir, &["client.ts"], false)
+        .await
+        .expect_err("a wrong Step does not compile");
+    assert!(report.contains("client.ts"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The sample, logged in as `ann`: its address and the session cookie.
+async fn sample() -> (std::net::SocketAddr, String) {
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
+    let mut conn = Conn::open(addr).await;
+    conn.send_body(
+        "POST",
+        "/login",
+        &["Content-Type: application/json"],
+        r#"{"name":"ann","password":"ann-password"}"#,
+    )
+    .await;
+    let head = conn.head().await;
+    assert_eq!(head.status, 204);
+    let cookie = head
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    (addr, cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_uses_the_samples_client_against_the_running_sample() {
+    let (addr, cookie) = sample().await;
+    let Some(summary) = run_check(
+        "sample-node",
+        &sample_client(),
+        "sample_client_check.ts",
+        &[("BASE_URL", format!("http://{addr}")), ("COOKIE", cookie)],
+    )
+    .await
+    else {
+        return;
+    };
+    // The chat: the message posted through the client came back on the stream, with its id;
+    // a blank one was refused as a value carrying NestJS's error body.
+    let chat = &summary["chat"];
+    assert!(chat["id"].is_string(), "{chat}");
+    assert_eq!(chat["refusal"]["statusCode"], 400, "{chat}");
+    // The job: every step once, in order. The forced reconnect after step 2 resumed after it
+    // (Last-Event-ID 2), the server's end of each 5-step connection was followed by one that
+    // resumed after its last step, and the 204 after step 12 ended the subscription.
+    let job = &summary["job"];
+    let steps: Vec<(u64, Option<u64>)> =
+        serde_json::from_value(job["steps"].clone()).expect("the steps");
+    let mut expected = vec![(1, None), (2, None)];
+    expected.extend((3..=7).map(|s| (s, Some(2))));
+    expected.extend((8..=12).map(|s| (s, Some(7))));
+    assert_eq!(steps, expected, "{job}");
+    assert_eq!(job["connections"], 4, "three streams and the 204: {job}");
+    assert_eq!(job["lastEventId"], "12", "{job}");
+    // After a connection the server ended, the client waited the server's `retry: 500`, not
+    // its own 3 s default; after the forced reconnect it did not wait at all.
+    let waited = job["waitedMs"]["8"]
+        .as_u64()
+        .expect("the wait before step 8");
+    assert!((500..3000).contains(&waited), "{job}");
+    // The assistant: three tokens read, then the stream left and the answer cancelled.
+    let assistant = &summary["assistant"];
+    assert_eq!(
+        assistant["tokens"].as_array().map(Vec::len),
+        Some(3),
+        "{assistant}"
+    );
+    assert_eq!(assistant["connections"], 1, "{assistant}");
+    assert_eq!(assistant["status"], "cancelled", "{assistant}");
+    assert_eq!(assistant["refusedWith"], 404, "{assistant}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_resumes_with_its_last_id_after_its_connection_is_cut() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+    let (addr, cookie) = sample().await;
+    // Both "instances" are the sample: moving to B cuts the open connections, as when an
+    // instance vanishes, and the next connection reaches the same sample.
+    let relay = support::balancer::Balancer::start(addr, addr).await;
+    let Some((dir, mut command)) = support::typescript::compile_check(
+        "sample-drop",
+        &sample_client(),
+        "sample_drop_check.ts",
+        &[
+            ("BASE_URL", format!("http://{}", relay.addr)),
+            ("COOKIE", cookie),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let mut node = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let mut lines = tokio::io::BufReader::new(node.stdout.take().expect("stdout")).lines();
+    let mut stdin = node.stdin.take().expect("stdin");
+    let wait = Duration::from_secs(30);
+    let first = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .expect("node reads step 2")
+        .expect("stdout");
+    assert_eq!(first.as_deref(), Some("cut"));
+    relay.move_to_b();
+    stdin.write_all(b"go\n").await.expect("node is told");
+    // Its end of the pipe closed, so that Node does not wait on it.
+    drop(stdin);
+    let last = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .expect("node reads step 8")
+        .expect("stdout")
+        .expect("a summary");
+    let status = tokio::time::timeout(wait, node.wait())
+        .await
+        .expect("node ends")
+        .expect("node's status");
+    assert!(status.success(), "{last}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let summary: serde_json::Value = serde_json::from_str(&last).expect("JSON");
+    let steps: Vec<(u64, Option<u64>)> =
+        serde_json::from_value(summary["steps"].clone()).expect("the steps");
+    // Every step once, in order, across the cut...
+    assert_eq!(
+        steps.iter().map(|s| s.0).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<_>>(),
+        "{summary}"
+    );
+    // ...and the connection after the cut resumed after the last step read before it (2, or
+    // a step already on its way when the relay cut it).
+    let resumed: Vec<u64> = steps.iter().filter_map(|s| s.1).collect();
+    let first_resumed = *resumed.first().expect("a resumed connection");
+    assert!((2..=5).contains(&first_resumed), "{summary}");
+    assert_eq!(
+        steps[first_resumed as usize].1,
+        Some(first_resumed),
+        "{summary}"
+    );
+    assert!(summary["connections"].as_u64() >= Some(2), "{summary}");
+}
