@@ -55,7 +55,7 @@ usage:
                              server processes on one port) on nestish and hyper;
                              hub-redis and fleet on nestish only, needing redis-server;
                              hub-callgrind on the Rust servers, needing valgrind;
-                             guard-cost and intercept-cost on nestish only;
+                             guard-cost, intercept-cost and typed-cost on nestish only;
                              servers: nestish axum actix hyper nestjs; nestjs runs only when
                              node and npm are on PATH, and is left out otherwise)
       --flood-events N      events per flood round, over all connections

@@ -58,6 +58,9 @@ pub enum Scenario {
     /// nestish alone: flood-32 through an interceptor that maps every event, against the same
     /// route without one, in the same run.
     InterceptCost,
+    /// nestish alone: flood-32 of a typed event enum (`#[derive(SseEvent)]`), against the same
+    /// payload as `Json<T>`, in the same run.
+    TypedCost,
 }
 
 /// Which way is better for a metric.
@@ -91,7 +94,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -111,6 +114,7 @@ impl Scenario {
         Self::Fleet,
         Self::GuardCost,
         Self::InterceptCost,
+        Self::TypedCost,
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
@@ -134,9 +138,11 @@ impl Scenario {
             // server's, as its issue asks.
             Self::C100kProcs => matches!(kind, Kind::Nestish | Kind::Hyper),
             // Only nestish has a hub on Redis; guards are nestish's, compared with itself.
-            Self::HubRedis | Self::Fleet | Self::GuardCost | Self::InterceptCost => {
-                kind == Kind::Nestish
-            }
+            Self::HubRedis
+            | Self::Fleet
+            | Self::GuardCost
+            | Self::InterceptCost
+            | Self::TypedCost => kind == Kind::Nestish,
             // valgrind runs a Rust binary; NestJS is Node's.
             Self::HubCallgrind => kind != Kind::Nestjs,
             _ => true,
@@ -164,6 +170,7 @@ impl Scenario {
             Self::Fleet => "fleet",
             Self::GuardCost => "guard-cost",
             Self::InterceptCost => "intercept-cost",
+            Self::TypedCost => "typed-cost",
         }
     }
 
@@ -220,6 +227,18 @@ impl Scenario {
                 },
                 MetricSpec {
                     label: "server CPU per event, mapped ÷ plain",
+                    better: Better::Lower,
+                    decimals: 3,
+                },
+            ],
+            Self::TypedCost => &[
+                MetricSpec {
+                    label: "events/s, typed ÷ Json<T>",
+                    better: Better::Higher,
+                    decimals: 3,
+                },
+                MetricSpec {
+                    label: "server CPU per event, typed ÷ Json<T>",
                     better: Better::Lower,
                     decimals: 3,
                 },
@@ -534,6 +553,14 @@ impl Scenario {
                 params.flood_events / 32,
                 params.flood_rounds,
             ),
+            Self::TypedCost => format!(
+                "nestish only: flood-32 (`GET /flood?n={}` on 32 connections, `Json<T>` events) \
+                 and the same payloads as a `#[derive(SseEvent)]` enum's variant (`GET \
+                 /typed/flood`, which adds its `event:` line), {} times each, in turn first \
+                 (target: within 5 % of the server CPU per event); medians of the ratios",
+                params.flood_events / 32,
+                params.flood_rounds,
+            ),
         }
     }
 }
@@ -691,7 +718,8 @@ pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Res
         Scenario::Fleet => crate::fleet::measure(params).await,
         Scenario::HubCallgrind => crate::callgrind::measure(kind, params).await,
         Scenario::GuardCost => guard_cost(kind, params).await,
-        Scenario::InterceptCost => intercept_cost(kind, params).await,
+        Scenario::InterceptCost => paired_floods(kind, params, "/mapped/flood").await,
+        Scenario::TypedCost => paired_floods(kind, params, "/typed/flood").await,
     }
 }
 
@@ -779,25 +807,27 @@ async fn flood_once(server: &Server, route: &str, per_stream: u64) -> io::Result
     ))
 }
 
-async fn intercept_cost(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+/// flood-32 on `GET /flood` and on `other`, in turn first: `other`'s events/s and CPU per event
+/// divided by `/flood`'s (medians).
+async fn paired_floods(kind: Kind, params: &Params, other: &str) -> io::Result<Vec<f64>> {
     let server = Server::start(Launch::plain(kind, params.idle_tick)).await?;
     let per_stream = params.flood_events / 32;
     let (mut rates, mut cpus) = (Vec::new(), Vec::new());
     for round in 1..=params.flood_rounds {
         // One way round, then the other, so a drift of the machine weighs on both sides alike.
-        let mapped_first = round % 2 == 0;
+        let other_first = round % 2 == 0;
         let mut measured = [(0.0, 0.0); 2];
-        for mapped in [mapped_first, !mapped_first] {
-            let route = if mapped { "/mapped/flood" } else { "/flood" };
-            measured[usize::from(mapped)] = flood_once(&server, route, per_stream).await?;
+        for is_other in [other_first, !other_first] {
+            let route = if is_other { other } else { "/flood" };
+            measured[usize::from(is_other)] = flood_once(&server, route, per_stream).await?;
         }
-        let [(rate, cpu), (mapped_rate, mapped_cpu)] = measured;
+        let [(rate, cpu), (other_rate, other_cpu)] = measured;
         eprintln!(
-            "  round {round}: {rate:.0} events/s {cpu:.3} µs → mapped {mapped_rate:.0} events/s \
-             {mapped_cpu:.3} µs"
+            "  round {round}: {rate:.0} events/s {cpu:.3} µs → {other} {other_rate:.0} events/s \
+             {other_cpu:.3} µs"
         );
-        rates.push(mapped_rate / rate);
-        cpus.push(mapped_cpu / cpu);
+        rates.push(other_rate / rate);
+        cpus.push(other_cpu / cpu);
     }
     server.stop().await?;
     Ok(vec![median(&mut rates), median(&mut cpus)])

@@ -4,7 +4,8 @@
 //! buffer. `GET /hub` returns a live `Hub` subscription as it is, as the sample's chat does.
 //! `GET /plain` and `GET /sse`, and their copies under `/guarded/` behind a guard that reads a
 //! cookie, are the guard-cost scenario's; `GET /mapped/flood`, `/flood` behind an interceptor
-//! that sees every event, intercept-cost's.
+//! that sees every event, intercept-cost's; `GET /typed/flood`, its payloads as a typed enum,
+//! typed-cost's.
 
 use std::io;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use nestish_core::hub::{Hub, HubEvent};
 use nestish_core::intercept::{Call, Interceptor};
 use nestish_core::{
     AppBuilder, Guard, GuardRequest, HttpError, Json, MessageEvent, NestFactory, Response,
-    controller, get, inject, sse, use_guards, use_interceptors,
+    SseEvent, controller, get, inject, sse, use_guards, use_interceptors,
 };
 
 use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
@@ -63,6 +64,13 @@ impl Interceptor for CountEvents {
     }
 }
 
+/// `GET /typed/flood`'s events: `GET /flood`'s payloads as a typed enum's one variant
+/// (`event: flood`), the typed-cost scenario's.
+#[derive(SseEvent)]
+enum FloodEvents {
+    Flood(Flood),
+}
+
 /// The benchmark's routes, as a nestish user would write them.
 pub struct BenchController {
     tick: Duration,
@@ -96,6 +104,15 @@ impl BenchController {
         #[query("n")] n: u64,
     ) -> impl Stream<Item = Json<Flood>> + Send + 'static {
         stream::iter((0..n).map(|i| Json(Flood::new(i))))
+    }
+
+    /// `GET /flood`'s payloads as typed events: typed-cost's other side.
+    #[sse("typed/flood")]
+    fn typed_flood(
+        &self,
+        #[query("n")] n: u64,
+    ) -> impl Stream<Item = FloodEvents> + Send + 'static {
+        stream::iter((0..n).map(|i| FloodEvents::Flood(Flood::new(i))))
     }
 
     /// A plain answer: the unguarded side of guard-cost.
