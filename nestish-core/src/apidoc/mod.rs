@@ -15,6 +15,14 @@ use crate::openapi::{Api, OpenApi};
 use crate::routing::builtin::Document;
 use crate::routing::record::RouteRecord;
 
+/// The description of `routes` (each with its full path), without a document to serve.
+pub(crate) fn api(
+    routes: &[(&'static str, &'static RouteRecord)],
+    global_guards: &[GuardRef],
+) -> Api {
+    build::api(routes, global_guards)
+}
+
 /// The documents of `routes` (each with its full path), as `config` says where to serve them.
 pub(crate) fn documents(
     config: &OpenApi,

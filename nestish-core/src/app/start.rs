@@ -180,6 +180,10 @@ impl AppBuilder {
                 builtins.documents = documents;
                 (Some(builtins), Some(Arc::new(api)))
             }
+            None if self.describe => {
+                let api = crate::apidoc::api(&table, &self.global_guards);
+                (builtins, Some(Arc::new(api)))
+            }
             None => (builtins, None),
         };
         // The hub a route's `GrantedHub` argument reaches: the one the app provides.
