@@ -19,8 +19,9 @@ use crate::routing::record::RouteRecord;
 pub(crate) fn api(
     routes: &[(&'static str, &'static RouteRecord)],
     global_guards: &[GuardRef],
+    global_filters: bool,
 ) -> Api {
-    build::api(routes, global_guards)
+    build::api(routes, global_guards, global_filters)
 }
 
 /// The documents of `routes` (each with its full path), as `config` says where to serve them.
@@ -28,8 +29,9 @@ pub(crate) fn documents(
     config: &OpenApi,
     routes: &[(&'static str, &'static RouteRecord)],
     global_guards: &[GuardRef],
+    global_filters: bool,
 ) -> (Api, Vec<Document>) {
-    let api = build::api(routes, global_guards);
+    let api = build::api(routes, global_guards, global_filters);
     let json = |spec| Bytes::from(write::document(&api, config, spec).to_string());
     let mut served = vec![
         Document::new(
