@@ -230,8 +230,12 @@ impl Checker {
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        // Only JSON is checked against a schema; text is any string.
-        if !is_json(media_type) || !is_json(answered) {
+        let encoded = headers
+            .get(http::header::CONTENT_ENCODING)
+            .is_some_and(|v| v != "identity");
+        // Only JSON is checked against a schema; text is any string, and a compressed body
+        // (a compression layer's) is not read here.
+        if !is_json(media_type) || !is_json(answered) || encoded {
             return Ok(());
         }
         let what = || {
