@@ -117,7 +117,7 @@ async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_e
         .iter()
         .map(|branch| &branch["properties"]["event"]["const"])
         .collect();
-    assert_eq!(names, ["message", "join", "leave"]);
+    assert_eq!(names, ["message", "join", "leave", "missed"]);
     let Some(redocly) = tools::npm_program("redocly") else {
         return;
     };

@@ -106,8 +106,8 @@ fn message_of(event: impl SseEvent) -> Result<MessageEvent, EventError> {
 }
 
 /// A hub [`Subscription`] whose events are of type `E`, for an `#[sse]` route to return: the
-/// route's OpenAPI description lists `E`'s events (feature `openapi`), and the testing module
-/// checks each event against them. Each event is sent as the hub encoded it, shared by every
+/// route's OpenAPI description lists `E`'s events and the hub's own `missed` notice (feature
+/// `openapi`), and the testing module checks each event against them. Each event is sent as the hub encoded it, shared by every
 /// subscriber: the type costs nothing per event.
 ///
 /// ```
@@ -207,9 +207,24 @@ impl<E: SseEvent> SseItem for TypedHubEvent<E> {
         })
     }
 
-    /// `E`'s events.
+    /// `E`'s events, and the notice the hub itself sends a subscriber that asked for events it
+    /// no longer holds (`event: missed`).
     #[cfg(feature = "openapi")]
     fn describe(schemas: &mut schemars::SchemaGenerator) -> Vec<crate::openapi::EventDoc> {
-        E::describe(schemas)
+        use crate::openapi::{EventData, EventDoc};
+        let mut events = E::describe(schemas);
+        let missed = super::MISSED_EVENT;
+        if !events.iter().any(|e| e.name.as_deref() == Some(missed)) {
+            let notice = schemars::json_schema!({
+                "type": "object",
+                "required": ["lastEventId", "resumeFrom"],
+                "properties": {
+                    "lastEventId": { "type": "integer", "minimum": 0 },
+                    "resumeFrom": { "type": "integer", "minimum": 0 },
+                },
+            });
+            events.push(EventDoc::new(Some(missed), EventData::Json(notice)));
+        }
+        events
     }
 }
