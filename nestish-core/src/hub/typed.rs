@@ -77,7 +77,8 @@ fn message_of(event: impl SseEvent) -> Result<MessageEvent, EventError> {
     let text = String::from_utf8_lossy(&buf);
     let mut message = MessageEvent::default();
     let mut data: Option<String> = None;
-    for line in text.lines() {
+    // The blank line that ends the event is not a field.
+    for line in text.lines().filter(|line| !line.is_empty()) {
         let (field, value) = line.split_once(':').unwrap_or((line, ""));
         let value = value.strip_prefix(' ').unwrap_or(value);
         match field {
@@ -226,5 +227,37 @@ impl<E: SseEvent> SseItem for TypedHubEvent<E> {
             events.push(EventDoc::new(Some(missed), EventData::Json(notice)));
         }
         events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    /// Text over several lines, with a name: written through the `EventWriter`.
+    struct Note(&'static str);
+
+    impl SseEvent for Note {
+        fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), EventError> {
+            out.event("note")?.text(self.0);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_typed_event_goes_on_the_wire_as_the_same_message_event_would() {
+        let hub = Hub::new();
+        hub.publish_event("a", Note("first\nsecond")).await.unwrap();
+        let event = MessageEvent::new("first\nsecond").event("note").unwrap();
+        hub.publish("b", event).await.unwrap();
+        let typed = hub.subscribe("a", Some(0)).next().await.unwrap();
+        let plain = hub.subscribe("b", Some(0)).next().await.unwrap();
+        assert_eq!(typed.encoded(), plain.encoded());
+        assert_eq!(
+            typed.encoded(),
+            b"event: note\nid: 1\ndata: first\ndata: second\n\n"
+        );
     }
 }
