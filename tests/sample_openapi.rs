@@ -102,6 +102,22 @@ async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_e
         hello["properties"]["data"]["contentSchema"]["$ref"],
         "#/components/schemas/Hello"
     );
+    // The chat's hub subscription: its messages (no `event:` name) and presence events.
+    let message = item("/chat/events");
+    assert_eq!(message["properties"]["event"]["const"], "message");
+    assert_eq!(
+        message["properties"]["data"]["contentSchema"]["$ref"],
+        "#/components/schemas/ChatMessage"
+    );
+    let chat = &document["paths"]["/chat/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchema"]["oneOf"];
+    let names: Vec<&serde_json::Value> = chat
+        .as_array()
+        .expect("the chat's events")
+        .iter()
+        .map(|branch| &branch["properties"]["event"]["const"])
+        .collect();
+    assert_eq!(names, ["message", "join", "leave", "missed"]);
     let Some(redocly) = tools::npm_program("redocly") else {
         return;
     };

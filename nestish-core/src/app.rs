@@ -99,6 +99,8 @@ impl NestFactory {
             modules: None,
             #[cfg(feature = "openapi")]
             openapi: None,
+            #[cfg(feature = "openapi")]
+            describe: false,
         }
     }
 }
@@ -155,6 +157,10 @@ pub struct AppBuilder {
     /// The OpenAPI document to serve, if any.
     #[cfg(feature = "openapi")]
     openapi: Option<crate::openapi::OpenApi>,
+    /// Describe the routes even without a document to serve: the testing module's contract
+    /// check reads the description.
+    #[cfg(feature = "openapi")]
+    pub(crate) describe: bool,
 }
 
 impl fmt::Debug for AppBuilder {

@@ -8,10 +8,14 @@
 
 use std::sync::Arc;
 
-use nestish_core::hub::{GrantedHub, Hub, PresenceMode, Subscription};
+use nestish_core::hub::{
+    GrantedHub, Hub, JOIN_EVENT, LEAVE_EVENT, PresenceMode, PublishEventError, TypedSubscription,
+};
+use nestish_core::openapi::schemars::SchemaGenerator;
+use nestish_core::openapi::{EventData, EventDoc};
 use nestish_core::{
-    Guarded, HttpError, Json, MessageEvent, StatusCode, Valid, controller, get, inject, post, sse,
-    use_guards,
+    EventError, EventWriter, Guarded, HttpError, Json, MessageEvent, SseEvent, StatusCode, Valid,
+    controller, get, inject, post, sse, use_guards,
 };
 
 use crate::auth::{AuthGuard, User, Users};
@@ -75,6 +79,70 @@ fn not_blank(text: &str, _: &()) -> garde::Result {
     Ok(())
 }
 
+/// A message as every page receives it.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ChatMessage {
+    /// Who wrote it.
+    pub author: String,
+    /// What they wrote.
+    pub text: String,
+}
+
+/// A user who arrived in the chat or left it (`user:<name>`).
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct PresenceChange {
+    /// The user's principal.
+    pub principal: String,
+}
+
+/// What the chat's stream carries: messages, as the chat publishes them on the hub (without an
+/// `event:` name, so a page's `onmessage` gets them, with the hub's id), and the hub's presence
+/// events, with `?presence=true`. Written by hand rather than derived: a message has no name.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), nestish_core::hub::PublishEventError> {
+/// use futures::StreamExt;
+/// use nestish_core::hub::Hub;
+/// use nestish_sample::chat::{ChatEvents, ChatMessage};
+///
+/// let hub = Hub::new();
+/// let hi = ChatMessage { author: "ann".into(), text: "hi".into() };
+/// hub.publish_event("chat", ChatEvents::Message(hi)).await?;
+/// let first = hub.subscribe("chat", Some(0)).next().await.unwrap();
+/// assert_eq!(first.encoded(), b"id: 1\ndata: {\"author\":\"ann\",\"text\":\"hi\"}\n\n");
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub enum ChatEvents {
+    /// A message.
+    Message(ChatMessage),
+    /// `event: join`: a user opened their first chat stream.
+    Join(PresenceChange),
+    /// `event: leave`: a user closed their last chat stream.
+    Leave(PresenceChange),
+}
+
+impl SseEvent for ChatEvents {
+    fn write_event(self, out: &mut EventWriter<'_>) -> Result<(), EventError> {
+        match self {
+            Self::Message(message) => out.json(&message),
+            Self::Join(change) => out.event(JOIN_EVENT)?.json(&change),
+            Self::Leave(change) => out.event(LEAVE_EVENT)?.json(&change),
+        }
+    }
+
+    fn describe(schemas: &mut SchemaGenerator) -> Vec<EventDoc> {
+        let message = EventData::Json(schemas.subschema_for::<ChatMessage>());
+        let mut change = || EventData::Json(schemas.subschema_for::<PresenceChange>());
+        vec![
+            EventDoc::new(None, message).with_id(),
+            EventDoc::new(Some(JOIN_EVENT), change()),
+            EventDoc::new(Some(LEAVE_EVENT), change()),
+        ]
+    }
+}
+
 /// `/chat`: the messages' stream, and posting; logged-in users only.
 pub struct ChatController {
     hub: Arc<Hub>,
@@ -99,7 +167,6 @@ impl ChatController {
     ) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
         let (author, text) = (user.name.as_str(), message.text.trim());
         let data = serde_json::json!({ "author": author, "text": text });
-        let event = MessageEvent::json(&data).map_err(|_| HttpError::internal())?;
         // The hub's engine (Redis, with several instances) may be away for a while: the client
         // is told to try again, as NestJS's ServiceUnavailableException would.
         let unavailable = |error: nestish_core::hub::HubError| {
@@ -109,7 +176,15 @@ impl ChatController {
                 "the chat cannot take messages right now",
             )
         };
-        let id = self.hub.publish(TOPIC, event).await.map_err(unavailable)?;
+        let typed = ChatEvents::Message(ChatMessage {
+            author: author.to_owned(),
+            text: text.to_owned(),
+        });
+        let id = match self.hub.publish_event(TOPIC, typed).await {
+            Ok(id) => id,
+            Err(PublishEventError::Hub(error)) => return Err(unavailable(error)),
+            Err(_) => return Err(HttpError::internal()),
+        };
         let mentioned = notifications::mentions(text);
         for name in mentioned
             .into_iter()
@@ -137,12 +212,13 @@ impl ChatController {
         #[last_event_id] seen: Option<u64>,
         #[query("after")] after: Option<u64>,
         #[query("presence")] presence: Option<bool>,
-    ) -> Result<Subscription, HttpError> {
-        if presence == Some(true) {
+    ) -> Result<TypedSubscription<ChatEvents>, HttpError> {
+        let subscription = if presence == Some(true) {
             hub.subscribe_with_presence_events(TOPIC, seen.or(after))
         } else {
             hub.subscribe(TOPIC, seen.or(after))
-        }
+        };
+        subscription.map(TypedSubscription::new)
     }
 
     /// Who is online: the users with a chat stream open on any instance, each once, sorted

@@ -12,8 +12,13 @@ use crate::openapi::{
 };
 use crate::routing::record::RouteRecord;
 
-/// Every route, described; `routes` pairs each record with a full path it is served at.
-pub(super) fn api(routes: &[(&'static str, &'static RouteRecord)], global: &[GuardRef]) -> Api {
+/// Every route, described; `routes` pairs each record with a full path it is served at;
+/// `global_filters`: whether the app has exception filters of its own.
+pub(super) fn api(
+    routes: &[(&'static str, &'static RouteRecord)],
+    global: &[GuardRef],
+    global_filters: bool,
+) -> Api {
     // What a request carries is described as it deserialises (an `Option` field may be
     // absent), what an answer carries as it serialises (a `skip_serializing_if` field may be
     // absent). References point into the document's components, and the meta-schema is the
@@ -51,6 +56,9 @@ pub(super) fn api(routes: &[(&'static str, &'static RouteRecord)], global: &[Gua
             .is_some_and(|b| b.media_type == "application/json");
         let mut responses = std::mem::take(&mut described.responses);
         responses.extend(errors(&described, !guards.is_empty(), json_body));
+        if global_filters || !record.filters.is_empty() {
+            filtered(&mut responses);
+        }
         // One answer per status: the first says it (a route's own before nestish's).
         let mut seen = HashSet::new();
         responses.retain(|r| seen.insert(r.status));
@@ -97,6 +105,26 @@ pub(super) fn api(routes: &[(&'static str, &'static RouteRecord)], global: &[Gua
     api.schemas.insert(ERROR_BODY.to_owned(), error_body());
     bound_integers(&mut api);
     api
+}
+
+/// A route whose errors go through exception filters answers them with whatever body a filter
+/// writes (or NestJS's, for an error no filter catches): its error answers are any JSON, not
+/// NestJS's body, which a filter of the app's own format would contradict.
+fn filtered(responses: &mut [crate::openapi::ResponseDoc]) {
+    use crate::openapi::Status;
+    for response in responses {
+        let error = match response.status {
+            Status::Code(code) => code >= 400,
+            Status::Class(class) => class >= 4,
+            Status::Default => false,
+        };
+        if error && response.content.is_some() {
+            response.content = Some(Content::json(schemars::json_schema!(true)));
+            response
+                .description
+                .push_str(", with the body the app's exception filter writes");
+        }
+    }
 }
 
 /// Every integer schema with its Rust type's bounds: schemars writes `u64` as an integer of

@@ -15,13 +15,23 @@ use crate::openapi::{Api, OpenApi};
 use crate::routing::builtin::Document;
 use crate::routing::record::RouteRecord;
 
+/// The description of `routes` (each with its full path), without a document to serve.
+pub(crate) fn api(
+    routes: &[(&'static str, &'static RouteRecord)],
+    global_guards: &[GuardRef],
+    global_filters: bool,
+) -> Api {
+    build::api(routes, global_guards, global_filters)
+}
+
 /// The documents of `routes` (each with its full path), as `config` says where to serve them.
 pub(crate) fn documents(
     config: &OpenApi,
     routes: &[(&'static str, &'static RouteRecord)],
     global_guards: &[GuardRef],
+    global_filters: bool,
 ) -> (Api, Vec<Document>) {
-    let api = build::api(routes, global_guards);
+    let api = build::api(routes, global_guards, global_filters);
     let json = |spec| Bytes::from(write::document(&api, config, spec).to_string());
     let mut served = vec![
         Document::new(

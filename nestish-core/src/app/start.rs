@@ -169,16 +169,22 @@ impl AppBuilder {
         let table: Vec<_> = entries.iter().map(|e| (e.path, e.record)).collect();
         let entries_have_filters = entries.iter().any(|e| !e.filters.is_empty());
         #[cfg(feature = "openapi")]
+        let global_filters = !self.advice.filters.is_empty();
+        #[cfg(feature = "openapi")]
         let (builtins, api) = match &self.openapi {
             Some(config) => {
                 let (api, documents) =
-                    crate::apidoc::documents(config, &table, &self.global_guards);
+                    crate::apidoc::documents(config, &table, &self.global_guards, global_filters);
                 let mut builtins = match builtins {
                     Some(builtins) => builtins,
                     None => Builtins::some(None, None, Arc::from([]))?,
                 };
                 builtins.documents = documents;
                 (Some(builtins), Some(Arc::new(api)))
+            }
+            None if self.describe => {
+                let api = crate::apidoc::api(&table, &self.global_guards, global_filters);
+                (builtins, Some(Arc::new(api)))
             }
             None => (builtins, None),
         };

@@ -79,6 +79,7 @@ mod presence;
 #[cfg(feature = "redis")]
 mod redis;
 mod revoke;
+mod typed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +93,7 @@ pub use presence::{JOIN_EVENT, LEAVE_EVENT, Presence, PresenceMode, SubscribeAs}
 #[cfg(feature = "redis")]
 pub use redis::RedisHub;
 use revoke::Listeners;
+pub use typed::{PublishEventError, TypedHubEvent, TypedSubscription};
 
 use crate::{BoxError, MessageEvent};
 

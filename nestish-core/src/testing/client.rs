@@ -13,6 +13,7 @@ use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
+use super::contract::Contract;
 use crate::HttpError;
 
 /// How long a request may wait for its answer, or an event stream for its next event, before
@@ -39,11 +40,13 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct TestClient {
     addr: SocketAddr,
+    /// What each answer and event is checked against.
+    contract: Contract,
 }
 
 impl TestClient {
-    pub(super) fn new(addr: SocketAddr) -> Self {
-        Self { addr }
+    pub(super) fn new(addr: SocketAddr, contract: Contract) -> Self {
+        Self { addr, contract }
     }
 
     /// The address requests go to.
@@ -74,6 +77,7 @@ impl TestClient {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             timeout: DEFAULT_TIMEOUT,
+            contract: self.contract.clone(),
         }
     }
 
@@ -148,6 +152,7 @@ pub struct TestRequest {
     headers: HeaderMap,
     body: Bytes,
     timeout: Duration,
+    contract: Contract,
 }
 
 impl TestRequest {
@@ -289,6 +294,26 @@ impl TestRequest {
         self
     }
 
+    /// Whether its answer is checked against the route's description (feature `openapi`): on
+    /// unless the app switched the check off ([`TestingModule::check_contract`]). Off, for a
+    /// request whose answer a test makes wrong on purpose (a fault injected by a stand-in
+    /// provider). Without `openapi` nothing is checked, whatever this says.
+    ///
+    /// [`TestingModule::check_contract`]: super::TestingModule::check_contract
+    ///
+    /// ```
+    /// # async fn show(client: &nestish_core::testing::TestClient) {
+    /// let broken = client.get("/report").check_contract(false).await;
+    /// # let _ = broken;
+    /// # }
+    /// ```
+    pub fn check_contract(mut self, check: bool) -> Self {
+        if !check {
+            self.contract.off();
+        }
+        self
+    }
+
     /// Whether the request has a header `name` of its own.
     pub(super) fn has_header(&self, name: header::HeaderName) -> bool {
         self.headers.contains_key(name)
@@ -296,6 +321,15 @@ impl TestRequest {
 
     pub(super) fn timeout_value(&self) -> Duration {
         self.timeout
+    }
+
+    /// The method, the path and the check of what the request reads.
+    pub(super) fn contract(&self) -> (Method, String, Contract) {
+        (
+            self.method.clone(),
+            self.path.clone(),
+            self.contract.clone(),
+        )
     }
 
     /// Sends the request and reads the whole response.
@@ -313,6 +347,8 @@ impl TestRequest {
     /// ```
     pub async fn send(self) -> TestResponse {
         let what = format!("{} {}", self.method, self.path);
+        let (method, path) = (self.method.clone(), self.path.clone());
+        let contract = self.contract.clone();
         let timeout = self.timeout;
         let exchange = async {
             let (head, body, _connection) = self.open().await?;
@@ -324,7 +360,11 @@ impl TestRequest {
             })
         };
         match tokio::time::timeout(timeout, exchange).await {
-            Ok(Ok(response)) => response,
+            Ok(Ok(response)) => {
+                let (status, headers) = (response.status, &response.headers);
+                contract.response(&method, &path, status, headers, &response.body);
+                response
+            }
             Ok(Err(error)) => panic!("{what}: {error}"),
             Err(_) => panic!("{what}: no complete response within {timeout:?}"),
         }

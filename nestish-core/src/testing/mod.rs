@@ -52,6 +52,7 @@
 //! over whatever the builder registered for that type.
 
 mod client;
+mod contract;
 mod parse;
 mod sse;
 
@@ -133,6 +134,7 @@ impl Test {
         TestingModule {
             builder,
             overrides: Vec::new(),
+            check_contract: true,
         }
     }
 }
@@ -145,6 +147,8 @@ type Override = Box<dyn FnOnce(AppBuilder) -> AppBuilder + Send>;
 pub struct TestingModule {
     builder: AppBuilder,
     overrides: Vec<Override>,
+    /// Whether answers and events are checked against the routes' description.
+    check_contract: bool,
 }
 
 impl fmt::Debug for TestingModule {
@@ -152,6 +156,7 @@ impl fmt::Debug for TestingModule {
         f.debug_struct("TestingModule")
             .field("builder", &self.builder)
             .field("overrides", &self.overrides.len())
+            .field("check_contract", &self.check_contract)
             .finish()
     }
 }
@@ -404,6 +409,23 @@ impl TestingModule {
         self
     }
 
+    /// Whether every answer and every event the app's clients read is checked against its
+    /// route's description (feature `openapi`; on by default): a JSON body against the schema of
+    /// its status, an event's name against the route's events and its JSON data against that
+    /// event's schema. A mismatch fails the test, naming the request, the route, the event (name
+    /// and index in its stream), each failing place as a JSON pointer, and what was expected
+    /// there. Switch it off here for the whole app, or per request with
+    /// [`TestRequest::check_contract`]. Without `openapi` there is nothing to check against.
+    ///
+    /// ```
+    /// let module = nestish_core::testing::Test::create_testing_module().check_contract(false);
+    /// # let _ = module;
+    /// ```
+    pub fn check_contract(mut self, check: bool) -> Self {
+        self.check_contract = check;
+        self
+    }
+
     /// Anything else the app builder offers: layers, limits, heartbeats.
     ///
     /// ```
@@ -435,14 +457,26 @@ impl TestingModule {
             .overrides
             .into_iter()
             .fold(self.builder, |builder, apply| apply(builder));
-        let app = builder.handle_signals(false).init().await?;
+        #[cfg_attr(not(feature = "openapi"), allow(unused_mut))]
+        let mut builder = builder.handle_signals(false);
+        #[cfg(feature = "openapi")]
+        {
+            builder.describe = self.check_contract;
+        }
+        let app = builder.init().await?;
+        #[cfg_attr(not(feature = "openapi"), allow(unused_mut))]
+        let mut contract = contract::Contract::default();
+        #[cfg(feature = "openapi")]
+        if let (true, Some(api)) = (self.check_contract, &app.api) {
+            contract = contract::Contract::new(Arc::clone(api));
+        }
         let shutdown_patience = app.limits.shutdown_timeout + DEFAULT_TIMEOUT;
         let server = app.bind("127.0.0.1:0").await?;
         let addr = server.local_addr();
         let handle = server.handle();
         let serving = tokio::spawn(server.serve());
         Ok(TestApp {
-            client: TestClient::new(addr),
+            client: TestClient::new(addr, contract),
             handle,
             serving: Some(serving),
             shutdown_patience,

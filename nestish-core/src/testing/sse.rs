@@ -15,6 +15,7 @@ use http::{StatusCode, response};
 use http_body::Body as _;
 
 use super::client::{Connection, TestClient, TestRequest};
+use super::contract::EventCheck;
 use super::parse::{Event, Parser, Received};
 use crate::BoxError;
 
@@ -66,6 +67,19 @@ pub struct SseRequest {
 impl SseRequest {
     pub(super) fn new(request: TestRequest) -> Self {
         Self { request }
+    }
+
+    /// Whether each event is checked against the route's description (see
+    /// [`TestRequest::check_contract`]): on unless the app switched it off.
+    ///
+    /// ```
+    /// # async fn show(client: &nestish_core::testing::TestClient) {
+    /// let events = client.sse("/chat/events").check_contract(false).await;
+    /// # let _ = events;
+    /// # }
+    /// ```
+    pub fn check_contract(self, check: bool) -> Self {
+        Self::new(self.request.check_contract(check))
     }
 
     /// Sends `Last-Event-ID: id`, as a reconnecting `EventSource` does.
@@ -157,8 +171,10 @@ impl SseRequest {
     pub async fn send(self) -> EventStream {
         let timeout = self.request.timeout_value();
         let what = format!("{:?}", self.request);
+        let (method, path, contract) = self.request.contract();
         match tokio::time::timeout(timeout, self.request.open()).await {
             Ok(Ok((head, body, connection))) => EventStream {
+                check: contract.stream(&method, &path, &head.headers),
                 head,
                 body,
                 _connection: connection,
@@ -242,6 +258,8 @@ pub struct EventStream {
     timeout: Duration,
     /// The body has ended cleanly.
     ended: bool,
+    /// Each event against the route's description.
+    check: EventCheck,
 }
 
 impl fmt::Debug for EventStream {
@@ -496,6 +514,9 @@ impl EventStream {
     ) -> Poll<Option<Result<Received, StreamError>>> {
         loop {
             if let Some(received) = self.ready.pop_front() {
+                if let Received::Event(event) = &received {
+                    self.check.event(event);
+                }
                 self.seen.push(received.clone());
                 return Poll::Ready(Some(Ok(received)));
             }
