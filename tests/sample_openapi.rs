@@ -6,28 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{Conn, tools};
-
-/// The sample, logged in as `ann`: its address and the session cookie.
-async fn sample() -> (std::net::SocketAddr, String) {
-    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
-    let mut conn = Conn::open(addr).await;
-    conn.send_body(
-        "POST",
-        "/login",
-        &["Content-Type: application/json"],
-        r#"{"name":"ann","password":"ann-password"}"#,
-    )
-    .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 204);
-    let cookie = head
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    (addr, cookie)
-}
+use support::tools;
 
 /// The document at `path`, saved in a folder of its own for the tools to read.
 async fn saved(
@@ -50,7 +29,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_error() {
-    let (addr, _) = sample().await;
+    let (addr, _) = support::sample::logged_in().await;
     let dir = scratch("sample-redocly");
     let (document, file) = saved(addr, "/openapi.json", &dir).await;
     assert_eq!(document["openapi"], "3.2.0");
@@ -160,7 +139,7 @@ async fn schemathesis_finds_no_failure_against_the_running_sample() {
     if !tools::available("schemathesis") {
         return;
     }
-    let (addr, cookie) = sample().await;
+    let (addr, cookie) = support::sample::logged_in().await;
     let dir = scratch("sample-schemathesis");
     let (_, file) = saved(addr, "/openapi.json", &dir).await;
     // Each event stream is read for two events (the sample's are endless); the session goes

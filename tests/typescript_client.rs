@@ -8,8 +8,8 @@ mod support;
 use nestish_core::openapi::typescript;
 use std::time::Duration;
 
+use support::tools;
 use support::typescript::{run_check, scratch, tsc};
-use support::{Conn, tools};
 
 /// The sample's client, as `sample-client` writes it.
 fn sample_client() -> String {
@@ -54,30 +54,9 @@ async fn the_samples_client_compiles_with_tsc_strict() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The sample, logged in as `ann`: its address and the session cookie.
-async fn sample() -> (std::net::SocketAddr, String) {
-    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
-    let mut conn = Conn::open(addr).await;
-    conn.send_body(
-        "POST",
-        "/login",
-        &["Content-Type: application/json"],
-        r#"{"name":"ann","password":"ann-password"}"#,
-    )
-    .await;
-    let head = conn.head().await;
-    assert_eq!(head.status, 204);
-    let cookie = head
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    (addr, cookie)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_uses_the_samples_client_against_the_running_sample() {
-    let (addr, cookie) = sample().await;
+    let (addr, cookie) = support::sample::logged_in().await;
     let Some(summary) = run_check(
         "sample-node",
         &sample_client(),
@@ -127,7 +106,7 @@ async fn node_uses_the_samples_client_against_the_running_sample() {
 async fn a_job_resumes_with_its_last_id_after_its_connection_is_cut() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-    let (addr, cookie) = sample().await;
+    let (addr, cookie) = support::sample::logged_in().await;
     // Both "instances" are the sample: moving to B cuts the open connections, as when an
     // instance vanishes, and the next connection reaches the same sample.
     let relay = support::balancer::Balancer::start(addr, addr).await;
