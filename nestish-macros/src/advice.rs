@@ -4,9 +4,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, ItemImpl, Path, Token};
+use syn::{Attribute, ItemImpl, Path};
 
 use crate::diag::Errors;
 use crate::marker;
@@ -97,17 +96,7 @@ impl Advice {
 }
 
 fn parse(attr: &Attribute, kind: Kind) -> syn::Result<Vec<Path>> {
-    let usage = kind.usage();
-    let syn::Meta::List(_) = &attr.meta else {
-        return Err(syn::Error::new_spanned(attr, usage));
-    };
-    let paths = attr
-        .parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-        .map_err(|error| syn::Error::new(error.span(), usage))?;
-    if paths.is_empty() {
-        return Err(syn::Error::new_spanned(attr, usage));
-    }
-    Ok(paths.into_iter().collect())
+    crate::guards::path_list(attr, kind.usage())
 }
 
 /// The attribute where `#[controller]` has not read it: above `#[controller]` on an impl (it

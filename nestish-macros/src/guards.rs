@@ -57,6 +57,12 @@ pub(crate) fn take(attrs: &mut [Attribute], errors: &mut Errors) -> Vec<Path> {
 
 fn parse(attr: &Attribute) -> syn::Result<Vec<Path>> {
     let usage = "#[use_guards] names the guards to run, like #[use_guards(AuthGuard, RolesGuard)]";
+    path_list(attr, usage)
+}
+
+/// The non-empty list of paths in `attr`'s parentheses (`#[use_guards(A, B)]`, and the
+/// interceptors' and filters' attributes); `usage` is the error for anything else.
+pub(crate) fn path_list(attr: &Attribute, usage: &str) -> syn::Result<Vec<Path>> {
     let syn::Meta::List(_) = &attr.meta else {
         return Err(syn::Error::new_spanned(attr, usage));
     };
