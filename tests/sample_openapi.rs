@@ -3,6 +3,7 @@
 //! sample, its SSE routes included (it reads each event stream and checks every event against
 //! the route's `itemSchema`).
 
+mod sample_support;
 mod support;
 
 use serde_json::Value;
@@ -29,7 +30,7 @@ fn scratch(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_error() {
-    let (addr, _) = support::sample::logged_in().await;
+    let (addr, _) = sample_support::logged_in().await;
     let dir = scratch("sample-redocly");
     let (document, file) = saved(addr, "/openapi.json", &dir).await;
     assert_eq!(document["openapi"], "3.2.0");
@@ -139,7 +140,7 @@ async fn schemathesis_finds_no_failure_against_the_running_sample() {
     if !tools::available("schemathesis") {
         return;
     }
-    let (addr, cookie) = support::sample::logged_in().await;
+    let (addr, cookie) = sample_support::logged_in().await;
     let dir = scratch("sample-schemathesis");
     let (_, file) = saved(addr, "/openapi.json", &dir).await;
     // Each event stream is read for two events (the sample's are endless); the session goes

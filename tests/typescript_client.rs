@@ -3,6 +3,7 @@
 //! Node.js against the running sample: a chat message arrives, a job's progress resumes after a
 //! forced reconnect with its last id, an assistant's token stream is read and cancelled.
 
+mod sample_support;
 mod support;
 
 use nestish_core::openapi::typescript;
@@ -56,7 +57,7 @@ async fn the_samples_client_compiles_with_tsc_strict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_uses_the_samples_client_against_the_running_sample() {
-    let (addr, cookie) = support::sample::logged_in().await;
+    let (addr, cookie) = sample_support::logged_in().await;
     let Some(summary) = run_check(
         "sample-node",
         &sample_client(),
@@ -106,7 +107,7 @@ async fn node_uses_the_samples_client_against_the_running_sample() {
 async fn a_job_resumes_with_its_last_id_after_its_connection_is_cut() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-    let (addr, cookie) = support::sample::logged_in().await;
+    let (addr, cookie) = sample_support::logged_in().await;
     // Both "instances" are the sample: moving to B cuts the open connections, as when an
     // instance vanishes, and the next connection reaches the same sample.
     let relay = support::balancer::Balancer::start(addr, addr).await;

@@ -12,7 +12,6 @@ pub mod kernel;
 pub mod logs;
 pub mod redis;
 pub mod redis_cluster;
-pub mod sample;
 pub mod tls;
 pub mod tls_client;
 pub mod tools;
