@@ -6,9 +6,11 @@
 use std::fmt;
 
 use futures::stream::{self, Stream, StreamExt};
+use nestish_core::openapi::OpenApi;
 use nestish_core::testing::{Received, Test, TestApp};
 use nestish_core::{HttpError, SseEvent, StatusCode, controller, sse};
 use serde::Serialize;
+use serde_json::{Value, json};
 
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct Progress {
@@ -44,6 +46,13 @@ impl fmt::Display for Tag {
 pub enum TaggedEvents {
     #[event(id = tag)]
     Tagged(Tagged),
+}
+
+/// A stream whose plain events go out as the browser's default, `message`.
+#[derive(SseEvent)]
+pub enum NoteEvents {
+    Message(String),
+    Pinned(String),
 }
 
 #[derive(Default)]
@@ -87,6 +96,16 @@ impl JobsController {
         ])
     }
 
+    /// A `message`, a `pinned`, a `message`.
+    #[sse("notes")]
+    fn notes(&self) -> impl Stream<Item = NoteEvents> + Send + 'static {
+        stream::iter([
+            NoteEvents::Message("one".to_owned()),
+            NoteEvents::Pinned("two".to_owned()),
+            NoteEvents::Message("three".to_owned()),
+        ])
+    }
+
     /// Ids from the query, line breaks included.
     #[sse("tagged")]
     fn tagged(
@@ -101,6 +120,7 @@ impl JobsController {
 async fn app() -> TestApp {
     Test::create_testing_module()
         .controllers::<(JobsController,)>()
+        .configure(|app| app.openapi(OpenApi::new("Jobs", "1.0.0")))
         .start()
         .await
         .expect("the jobs app starts")
@@ -164,5 +184,51 @@ async fn an_id_with_a_line_break_never_reaches_the_wire() {
         response.text(),
         "\nevent: tagged\nid: fine\ndata: {\"tag\":\"fine\"}\n\n\
          event: error\ndata: Internal server error\n\n"
+    );
+}
+
+#[tokio::test]
+async fn a_variant_named_message_goes_without_an_event_line_and_is_read_as_message() {
+    let app = app().await;
+    // `message` is what a browser calls an event without `event:`: the line would be bytes for
+    // nothing on every event.
+    assert_eq!(
+        app.get("/jobs/notes").await.text(),
+        "\ndata: \"one\"\n\nevent: pinned\ndata: \"two\"\n\ndata: \"three\"\n\n"
+    );
+    // Read (and checked against the document, as the testing module does by default) as the
+    // browser dispatches them.
+    let received = app.sse("/jobs/notes").await.end().await;
+    let events: Vec<(String, String)> = received
+        .into_iter()
+        .filter_map(|r| match r {
+            Received::Event(e) => Some((e.event, e.data)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("message".to_owned(), "\"one\"".to_owned()),
+            ("pinned".to_owned(), "\"two\"".to_owned()),
+            ("message".to_owned(), "\"three\"".to_owned()),
+        ]
+    );
+    // The document's branch names it `message` without requiring the line; `pinned` requires it.
+    let document: Value = app.get("/openapi.json").await.json();
+    let item = &document["paths"]["/jobs/notes"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        ["itemSchema"];
+    let branches: Vec<(&Value, &Value)> = item["oneOf"]
+        .as_array()
+        .expect("one branch per event")
+        .iter()
+        .map(|b| (&b["properties"]["event"]["const"], &b["required"]))
+        .collect();
+    assert_eq!(
+        branches,
+        [
+            (&json!("message"), &json!(["data"])),
+            (&json!("pinned"), &json!(["data", "event"])),
+        ]
     );
 }

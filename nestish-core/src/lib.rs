@@ -486,7 +486,9 @@ pub use nestish_macros::use_filters;
 ///
 /// A variant's `event:` name is its own in snake_case, or `#[event(rename = "name")]`; its data
 /// is its one field as JSON (`null` for a unit variant); `#[event(id = field)]` writes the
-/// field's `Display` as the `id:`; `#[event(end)]` ends the stream after the event.
+/// field's `Display` as the `id:`; `#[event(end)]` ends the stream after the event. An event
+/// named `message` (`Message`, or renamed so) goes without its `event:` line, as a browser
+/// dispatches an event that has none under that name.
 ///
 /// ```
 /// use nestish_core::SseEvent;

@@ -151,10 +151,21 @@ impl<'a> Event<'a> {
         Ok(event)
     }
 
+    /// Whether the event goes without an `event:` line: `message` is the name a browser gives an
+    /// event that has none, so the line would only cost bytes on every event.
+    fn unnamed(&self) -> bool {
+        self.name == "message"
+    }
+
     /// The event's description: its name, its data's schema (spanned on the field's type, so a
     /// type without a schema is reported there), its id and whether it ends the stream.
     fn doc(&self) -> TokenStream {
-        let name = &self.name;
+        let name = if self.unnamed() {
+            quote!(::core::option::Option::None)
+        } else {
+            let name = &self.name;
+            quote!(::core::option::Option::Some(#name))
+        };
         let openapi = quote!(::nestish_core::openapi);
         let schema = match self.data {
             Some(ty) => quote_spanned!(ty.span()=> __schemas.subschema_for::<#ty>()),
@@ -164,7 +175,7 @@ impl<'a> Event<'a> {
         let end = self.end.then(|| quote!(.ending()));
         quote! {
             #openapi::EventDoc::new(
-                ::core::option::Option::Some(#name),
+                #name,
                 #openapi::EventData::Json(#schema),
             ) #id #end
         }
@@ -174,11 +185,13 @@ impl<'a> Event<'a> {
         let variant = &self.variant.ident;
         let name = &self.name;
         let end = self.end.then(|| quote!(out.end_stream();));
+        let event = (!self.unnamed()).then(|| quote!(out.event(#name)?;));
         match self.data {
             None => quote! {
                 Self::#variant => {
                     #end
-                    out.event(#name)?.json(&())
+                    #event
+                    out.json(&())
                 }
             },
             Some(ty) => {
@@ -191,7 +204,7 @@ impl<'a> Event<'a> {
                 quote! {
                     Self::#variant(data) => {
                         #end
-                        out.event(#name)?;
+                        #event
                         #id
                         #json
                     }

@@ -56,7 +56,8 @@ pub struct Step {
 #[derive(SseEvent)]
 pub enum JobEvents {
     /// A step done; its number is the event's id, which the browser sends back on reconnect.
-    /// Named `message`, the name an `EventSource`'s `onmessage` listens to.
+    /// Named `message`, the name an `EventSource`'s `onmessage` listens to, it goes without an
+    /// `event:` line.
     #[event(rename = "message", id = step)]
     Step(Step),
 }

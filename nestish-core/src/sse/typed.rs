@@ -14,7 +14,9 @@ use super::{EventError, ForbiddenChar, MessageEvent};
 ///
 /// Derive it on an enum with `#[derive(SseEvent)]`: each variant is one event, its `event:` name
 /// the variant's name in snake_case (or `#[event(rename = "...")]`), its data the variant's one
-/// field as JSON (`null` for a unit variant). `#[event(id = field)]` takes the `id:` from a field of
+/// field as JSON (`null` for a unit variant). An event named `message` goes without its `event:`
+/// line: `message` is the name a browser gives an event that has none, so it is dispatched the
+/// same, and the stream is byte for byte what a `Json<T>` stream of the same data sends. `#[event(id = field)]` takes the `id:` from a field of
 /// the data (any `Display` value), `#[event(end)]` marks an event after which the stream ends.
 ///
 /// ```

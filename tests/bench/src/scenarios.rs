@@ -556,7 +556,7 @@ impl Scenario {
             Self::TypedCost => format!(
                 "nestish only: flood-32 (`GET /flood?n={}` on 32 connections, `Json<T>` events) \
                  and the same payloads as a `#[derive(SseEvent)]` enum's variant (`GET \
-                 /typed/flood`, which adds its `event:` line), {} times each, in turn first \
+                 /typed/flood`, the variant named `message`, so the same bytes), {} times each, in turn first \
                  (target: within 5 % of the server CPU per event); medians of the ratios",
                 params.flood_events / 32,
                 params.flood_rounds,

@@ -64,10 +64,12 @@ impl Interceptor for CountEvents {
     }
 }
 
-/// `GET /typed/flood`'s events: `GET /flood`'s payloads as a typed enum's one variant
-/// (`event: flood`), the typed-cost scenario's.
+/// `GET /typed/flood`'s events: `GET /flood`'s payloads as a typed enum's one variant, the
+/// typed-cost scenario's. Named `message`, it goes without an `event:` line, so the two routes
+/// send the same bytes and the scenario compares their encoding alone.
 #[derive(SseEvent)]
 enum FloodEvents {
+    #[event(rename = "message")]
     Flood(Flood),
 }
 
