@@ -126,6 +126,17 @@ async fn app() -> TestApp {
         .expect("the jobs app starts")
 }
 
+/// Each event's name and data, as a client reads them.
+fn names_and_data(received: Vec<Received>) -> Vec<(String, String)> {
+    received
+        .into_iter()
+        .filter_map(|r| match r {
+            Received::Event(e) => Some((e.event, e.data)),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn each_variant_is_one_named_event_with_json_data_and_the_end_closes_the_stream() {
     let app = app().await;
@@ -155,14 +166,7 @@ async fn a_typed_route_answers_its_err_before_any_stream() {
 #[tokio::test]
 async fn an_err_item_ends_a_typed_stream_with_an_error_event() {
     let app = app().await;
-    let received = app.sse("/jobs/failing").await.end().await;
-    let events: Vec<(String, String)> = received
-        .into_iter()
-        .filter_map(|r| match r {
-            Received::Event(e) => Some((e.event, e.data)),
-            _ => None,
-        })
-        .collect();
+    let events = names_and_data(app.sse("/jobs/failing").await.end().await);
     assert_eq!(
         events,
         [
@@ -198,14 +202,7 @@ async fn a_variant_named_message_goes_without_an_event_line_and_is_read_as_messa
     );
     // Read (and checked against the document, as the testing module does by default) as the
     // browser dispatches them.
-    let received = app.sse("/jobs/notes").await.end().await;
-    let events: Vec<(String, String)> = received
-        .into_iter()
-        .filter_map(|r| match r {
-            Received::Event(e) => Some((e.event, e.data)),
-            _ => None,
-        })
-        .collect();
+    let events = names_and_data(app.sse("/jobs/notes").await.end().await);
     assert_eq!(
         events,
         [
