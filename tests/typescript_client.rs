@@ -85,6 +85,9 @@ async fn node_uses_the_samples_client_against_the_running_sample() {
     assert_eq!(steps, expected, "{job}");
     assert_eq!(job["connections"], 4, "three streams and the 204: {job}");
     assert_eq!(job["lastEventId"], "12", "{job}");
+    // Three connections opened (the 204 is not one), and each of them was lost to another:
+    // the forced reconnect, then the server's end of two 5-step connections.
+    assert_eq!(job["hooks"], serde_json::json!({ "opened": 3, "reconnecting": 3 }), "{job}");
     // After a connection the server ended, the client waited the server's `retry: 500`, not
     // its own 3 s default; after the forced reconnect it did not wait at all.
     let waited = job["waitedMs"]["8"]
