@@ -14,8 +14,8 @@ use nestish_core::hub::{
 use nestish_core::openapi::schemars::SchemaGenerator;
 use nestish_core::openapi::{EventData, EventDoc};
 use nestish_core::{
-    EventError, EventWriter, Guarded, HttpError, Json, SseEvent, StatusCode, Valid,
-    controller, get, inject, post, sse, use_guards,
+    EventError, EventWriter, Guarded, HttpError, Json, SseEvent, StatusCode, Valid, controller,
+    get, inject, post, sse, use_guards,
 };
 
 use crate::auth::{AuthGuard, User, Users};
