@@ -99,6 +99,13 @@ async fn every_sse_route_of_the_sample_has_an_item_schema_and_redocly_finds_no_e
         .map(|branch| &branch["properties"]["event"]["const"])
         .collect();
     assert_eq!(names, ["message", "join", "leave", "missed"]);
+    // A user's notifications: the chat's messages that mention them, as `mention` events.
+    let mention = item("/notifications/events");
+    assert_eq!(mention["properties"]["event"]["const"], "mention");
+    assert_eq!(
+        mention["properties"]["data"]["contentSchema"]["$ref"],
+        "#/components/schemas/ChatMessage"
+    );
     let Some(redocly) = tools::npm_program("redocly") else {
         return;
     };

@@ -1,5 +1,6 @@
 //! The sample's TypeScript client in Chromium: compiled to JavaScript by `tsc`, loaded by a page
-//! of the running sample (with `eventsource-parser` from npm through an import map), logged in
+//! of the running sample (with `eventsource-parser` from npm through an import map, which the
+//! client imports when a forced reconnect goes on over `fetch`), logged in
 //! with the session cookie: a chat message comes back on the stream, a job's progress goes over
 //! the browser's `EventSource` (which resumes with `Last-Event-ID` and stops on the 204) and
 //! resumes after a forced reconnect, an assistant's tokens are read and the answer cancelled.
@@ -47,7 +48,12 @@ window.run = (async () => {
   // deploy has 6 steps: 1 to 5 on the first connection, 6 on the browser's own reconnection
   // (Last-Event-ID: 5), then the 204 stops the EventSource.
   const steps = [];
-  const deploy = api.jobsProgress({ name: "deploy", every: 10 });
+  // The connection hooks, counted: the browser's own reconnections are told too.
+  const hooks = { opened: 0, reconnecting: 0 };
+  const deploy = api.jobsProgress({ name: "deploy", every: 10 }, {
+    onOpen: () => { hooks.opened += 1; },
+    onReconnecting: () => { hooks.reconnecting += 1; },
+  });
   for await (const event of deploy) steps.push([event.data.step, event.data.resumedAfter]);
   // A reconnect forced after step 2: the next connection resumes after it.
   const forcedSteps = [];
@@ -65,7 +71,7 @@ window.run = (async () => {
   const cancelled = await api.assistantCancel({ id: asked.value });
   const status = await api.assistantStatus({ id: asked.value });
   return {
-    posted: posted.ok, chat, steps, connections: deploy.connections, forcedSteps,
+    posted: posted.ok, chat, steps, connections: deploy.connections, hooks, forcedSteps,
     tokens, cancelled: cancelled.status, status: status.ok ? status.value : null,
   };
 })().catch((error) => ({ error: String(error && error.stack || error) }));
@@ -153,6 +159,13 @@ async fn chromium_uses_the_samples_client_against_the_running_sample() {
     );
     // One EventSource: the browser's own reconnection is not a connection of the client's.
     assert_eq!(result["connections"], 1, "{result}");
+    // ...but the page is told of it: two opens, and a connection lost after step 5 and after
+    // step 6 (the browser reconnects before it meets the 204).
+    assert_eq!(
+        result["hooks"],
+        json!({ "opened": 2, "reconnecting": 2 }),
+        "{result}"
+    );
     assert_eq!(
         result["forcedSteps"],
         json!([[1, null], [2, null], [3, 2], [4, 2], [5, 2], [6, 2]]),

@@ -55,6 +55,90 @@ async fn the_samples_client_compiles_with_tsc_strict() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Where the sample's compiled client is checked in; the sample serves it at `/client.js`.
+const SERVED_CLIENT: &str = "nestish-sample/src/client.js";
+
+/// The command that writes [`SERVED_CLIENT`] again.
+const REFRESH: &str = "NESTISH_BLESS=1 cargo test --test typescript_client the_served_client_is_the_samples_client_compiled";
+
+/// `client.ts` of `dir` compiled to an ES module, `dir/out/client.js`, by the pinned `tsc`
+/// (`tests/clients`' package-lock), with every option that shapes its output given here rather
+/// than read from a tsconfig.json or package.json: the same file on every machine.
+async fn compile_for_browsers(tsc_path: &std::path::Path, dir: &std::path::Path) -> String {
+    let output = tokio::process::Command::new(tsc_path)
+        .args(["--strict", "--target", "es2022", "--module", "es2022"])
+        .args([
+            "--moduleResolution",
+            "bundler",
+            "--lib",
+            "es2022,dom,dom.iterable",
+        ])
+        .args([
+            "--newLine",
+            "lf",
+            "--removeComments",
+            "false",
+            "--sourceMap",
+            "false",
+        ])
+        .args(["--declaration", "false", "--outDir", "out", "client.ts"])
+        .current_dir(dir)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("tsc runs");
+    assert!(
+        output.status.success(),
+        "tsc on the sample's client:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let js = std::fs::read_to_string(dir.join("out/client.js")).expect("tsc wrote client.js");
+    format!(
+        "// The sample's TypeScript client compiled to JavaScript by tsc, served at /client.js.\n\
+         // Do not edit: `{REFRESH}` writes it again.\n{js}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_client_is_the_samples_client_compiled() {
+    // Served as it is checked in, as JavaScript: a browser runs a module of no other type.
+    let addr = support::start_with(nestish_sample::app().expect("the default users")).await;
+    let (head, served) = support::get(addr, "/client.js").await;
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(served, nestish_sample::pages::CLIENT_JS);
+    // ...and that file is the client of today's routes and runtime.
+    let Some(tsc_path) = tools::npm_program("tsc") else {
+        return;
+    };
+    let dir = scratch("sample-served");
+    std::fs::write(dir.join("client.ts"), sample_client()).expect("the client is written");
+    let compiled = compile_for_browsers(&tsc_path, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SERVED_CLIENT);
+    if std::env::var_os("NESTISH_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &compiled).expect("the served client is written");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    if checked_in != compiled {
+        let line = checked_in
+            .lines()
+            .zip(compiled.lines())
+            .position(|(old, new)| old != new)
+            .unwrap_or_else(|| checked_in.lines().count().min(compiled.lines().count()));
+        panic!(
+            "{SERVED_CLIENT} is not the sample's client compiled today (first difference at \
+             line {}): write it again with `{REFRESH}`",
+            line + 1
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_uses_the_samples_client_against_the_running_sample() {
     let (addr, cookie) = sample_support::logged_in().await;
@@ -85,6 +169,13 @@ async fn node_uses_the_samples_client_against_the_running_sample() {
     assert_eq!(steps, expected, "{job}");
     assert_eq!(job["connections"], 4, "three streams and the 204: {job}");
     assert_eq!(job["lastEventId"], "12", "{job}");
+    // Three connections opened (the 204 is not one), and each of them was lost to another:
+    // the forced reconnect, then the server's end of two 5-step connections.
+    assert_eq!(
+        job["hooks"],
+        serde_json::json!({ "opened": 3, "reconnecting": 3 }),
+        "{job}"
+    );
     // After a connection the server ended, the client waited the server's `retry: 500`, not
     // its own 3 s default; after the forced reconnect it did not wait at all.
     let waited = job["waitedMs"]["8"]

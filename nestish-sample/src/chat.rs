@@ -14,12 +14,12 @@ use nestish_core::hub::{
 use nestish_core::openapi::schemars::SchemaGenerator;
 use nestish_core::openapi::{EventData, EventDoc};
 use nestish_core::{
-    EventError, EventWriter, Guarded, HttpError, Json, MessageEvent, SseEvent, StatusCode, Valid,
-    controller, get, inject, post, sse, use_guards,
+    EventError, EventWriter, Guarded, HttpError, Json, SseEvent, StatusCode, Valid, controller,
+    get, inject, post, sse, use_guards,
 };
 
 use crate::auth::{AuthGuard, User, Users};
-use crate::notifications::{self, MENTIONS_MAX};
+use crate::notifications::{self, MENTIONS_MAX, NotificationEvent};
 use crate::topics::TopicsGuard;
 
 /// The hub topic the chat publishes on.
@@ -166,7 +166,6 @@ impl ChatController {
         #[body] message: Valid<Json<NewMessage>>,
     ) -> Result<(StatusCode, Json<serde_json::Value>), HttpError> {
         let (author, text) = (user.name.as_str(), message.text.trim());
-        let data = serde_json::json!({ "author": author, "text": text });
         // The hub's engine (Redis, with several instances) may be away for a while: the client
         // is told to try again, as NestJS's ServiceUnavailableException would.
         let unavailable = |error: nestish_core::hub::HubError| {
@@ -176,25 +175,29 @@ impl ChatController {
                 "the chat cannot take messages right now",
             )
         };
-        let typed = ChatEvents::Message(ChatMessage {
+        let refused = |error: PublishEventError| match error {
+            PublishEventError::Hub(error) => unavailable(error),
+            _ => HttpError::internal(),
+        };
+        let message = || ChatMessage {
             author: author.to_owned(),
             text: text.to_owned(),
-        });
-        let id = match self.hub.publish_event(TOPIC, typed).await {
-            Ok(id) => id,
-            Err(PublishEventError::Hub(error)) => return Err(unavailable(error)),
-            Err(_) => return Err(HttpError::internal()),
         };
+        let id = self
+            .hub
+            .publish_event(TOPIC, ChatEvents::Message(message()))
+            .await
+            .map_err(refused)?;
         let mentioned = notifications::mentions(text);
         for name in mentioned
             .into_iter()
             .filter(|name| self.users.contains(name))
         {
-            let event = MessageEvent::json(&data).map_err(|_| HttpError::internal())?;
+            let mention = NotificationEvent::Mention(message());
             self.hub
-                .publish(&notifications::topic(name), event)
+                .publish_event(&notifications::topic(name), mention)
                 .await
-                .map_err(unavailable)?;
+                .map_err(refused)?;
         }
         Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
     }

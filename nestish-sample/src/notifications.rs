@@ -1,12 +1,42 @@
 //! Per-user notifications: `GET /notifications/events` streams, to the logged-in user only, the
 //! chat messages that mention them (`@name`). One hub topic per user, and only per user: a
 //! mention of a name that is not a user publishes nothing, and a message mentions at most
-//! [`MENTIONS_MAX`] names, so a message costs at most that many publications.
-use nestish_core::hub::{GrantedHub, Subscription};
-use nestish_core::{Guarded, HttpError, controller, sse, use_guards};
+//! [`MENTIONS_MAX`] names, so a message costs at most that many publications. The stream is
+//! typed ([`NotificationEvent`]): its OpenAPI description, and the TypeScript client, know each
+//! event it carries.
+use nestish_core::hub::{GrantedHub, TypedSubscription};
+use nestish_core::{Guarded, HttpError, SseEvent, controller, sse, use_guards};
 
 use crate::auth::{AuthGuard, User, is_name_char};
+use crate::chat::ChatMessage;
 use crate::topics::TopicsGuard;
+
+/// What a user's notifications stream carries, as the chat publishes it on the user's topic
+/// ([`topic`]) with `Hub::publish_event`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), nestish_core::hub::PublishEventError> {
+/// use futures::StreamExt;
+/// use nestish_core::hub::Hub;
+/// use nestish_sample::chat::ChatMessage;
+/// use nestish_sample::notifications::{NotificationEvent, topic};
+///
+/// let hub = Hub::new();
+/// let hi = ChatMessage { author: "bob".into(), text: "hi @ann".into() };
+/// hub.publish_event(&topic("ann"), NotificationEvent::Mention(hi)).await?;
+/// let first = hub.subscribe(&topic("ann"), Some(0)).next().await.unwrap();
+/// assert_eq!(
+///     first.encoded(),
+///     b"event: mention\nid: 1\ndata: {\"author\":\"bob\",\"text\":\"hi @ann\"}\n\n"
+/// );
+/// # Ok(()) }
+/// ```
+#[derive(Debug, SseEvent)]
+pub enum NotificationEvent {
+    /// `event: mention`: a chat message that mentions the user (`@name`).
+    Mention(ChatMessage),
+}
 
 /// The most names one chat message may mention (`@ann @bob`, each counted once, users or not);
 /// a message with more is refused with 400 before anything is published.
@@ -47,8 +77,9 @@ impl NotificationsController {
         hub: GrantedHub,
         user: Guarded<User>,
         #[last_event_id] seen: Option<u64>,
-    ) -> Result<Subscription, HttpError> {
+    ) -> Result<TypedSubscription<NotificationEvent>, HttpError> {
         hub.subscribe(&topic(&user.name), seen)
+            .map(TypedSubscription::new)
     }
 }
 

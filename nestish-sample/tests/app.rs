@@ -218,14 +218,18 @@ async fn a_mention_reaches_only_the_mentioned_users_notifications() {
             .await;
         assert_eq!(posted.status(), StatusCode::CREATED);
     }
-    assert_eq!(
-        for_bob.next_event().await.json::<Value>().unwrap(),
-        json!({ "author": "ann", "text": "lunch, @bob?" })
-    );
-    assert_eq!(
-        for_ann.next_event().await.json::<Value>().unwrap(),
-        json!({ "author": "bob", "text": "sure @ann" })
-    );
+    // Each a typed `mention`, checked by the testing module against the stream's description.
+    for (stream, author, text) in [
+        (&mut for_bob, "ann", "lunch, @bob?"),
+        (&mut for_ann, "bob", "sure @ann"),
+    ] {
+        let mention = stream.next_event().await;
+        assert_eq!(mention.event, "mention");
+        assert_eq!(
+            mention.json::<Value>().unwrap(),
+            json!({ "author": author, "text": text })
+        );
+    }
 }
 
 #[tokio::test]

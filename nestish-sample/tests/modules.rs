@@ -69,6 +69,7 @@ async fn the_modules_serve_every_url_of_the_sample() {
         .await;
     assert_eq!(posted.status(), StatusCode::CREATED, "{}", posted.text());
     let mention = mentions.next_event().await;
+    assert_eq!(mention.event, "mention");
     assert!(mention.data.contains("hi @ann"), "{}", mention.data);
     // The metrics answer the configured token only.
     assert_eq!(app.get("/metrics").await.status(), StatusCode::UNAUTHORIZED);

@@ -38,7 +38,12 @@ async function chat(): Promise<unknown> {
 }
 
 async function job(): Promise<unknown> {
-  const subscription = client.jobsProgress({ name: "build", every: 10 });
+  // The connection hooks a page shows its state with: each open, each connection lost.
+  const hooks = { opened: 0, reconnecting: 0 };
+  const subscription = client.jobsProgress(
+    { name: "build", every: 10 },
+    { onOpen: () => (hooks.opened += 1), onReconnecting: () => (hooks.reconnecting += 1) },
+  );
   const steps: Step[] = [];
   const reconnectAfter = new Map<number, number>();
   let reconnected = false;
@@ -65,6 +70,7 @@ async function job(): Promise<unknown> {
     connections: subscription.connections,
     lastEventId: subscription.lastEventId,
     waitedMs: Object.fromEntries(reconnectAfter),
+    hooks,
   };
 }
 

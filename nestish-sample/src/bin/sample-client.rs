@@ -1,6 +1,7 @@
 //! `cargo run -p nestish-sample --bin sample-client -- client.ts`: writes the sample's TypeScript
 //! client (`nestish_core::openapi::typescript`) to the file given, or to standard output without
-//! one. The file imports `eventsource-parser` (npm) for the streams it reads with `fetch`.
+//! one. The file imports `eventsource-parser` (npm) for the streams it reads with `fetch`, when it
+//! first reads one so: reading only GET streams over a browser's `EventSource` needs none.
 
 use std::process::ExitCode;
 

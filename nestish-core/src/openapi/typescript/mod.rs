@@ -43,7 +43,8 @@ const RUNTIME_NAMES: &[&str] = &[
 /// `EventSource` where there is one and no header of the client's is needed (the session cookie
 /// goes along); POST streams, bearer tokens and Node read the stream with `fetch` and
 /// [`eventsource-parser`](https://www.npmjs.com/package/eventsource-parser), which the file
-/// imports.
+/// imports the first time it reads a stream so (a dynamic `import()`): a page that reads only GET
+/// streams needs no import map or bundler for it.
 ///
 /// ```standalone_crate
 /// use futures::stream::{self, Stream};
@@ -101,8 +102,7 @@ pub fn typescript(api: &Api) -> String {
     let mut out = String::from(
         "// The app's TypeScript client, written by nestish from its routes (nestish_core::openapi::typescript).\n\
          // Do not edit: write it again when the routes change.\n\
-         /* eslint-disable */\n\n\
-         import { createParser } from \"eventsource-parser\";\n\n",
+         /* eslint-disable */\n\n",
     );
     out.push_str(RUNTIME);
     out.push_str("\n// ---- The app's schemas ----\n\n");

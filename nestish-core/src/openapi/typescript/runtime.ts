@@ -43,6 +43,10 @@ export interface SubscribeOptions {
   retryMs?: number;
   /** Ends the subscription. */
   signal?: AbortSignal;
+  /** Called each time a connection opens (the server answered 200), the reconnections too: a page shows it is live. */
+  onOpen?: () => void;
+  /** Called when a connection ended or failed and another will follow, after the retry: a page shows it is away. */
+  onReconnecting?: () => void;
 }
 
 /** A stream the server refused (a status other than 200 or 204), with its error body. */
@@ -107,6 +111,24 @@ interface StreamSpec extends OperationSpec {
 }
 
 type Args = Record<string, unknown>;
+
+type EventsourceParser = typeof import("eventsource-parser");
+
+/** `eventsource-parser`, loaded the first time a stream is read with `fetch`, then kept. */
+let parserModule: Promise<EventsourceParser> | undefined;
+
+/**
+ * `eventsource-parser` (npm), imported when first needed rather than at the top of the file: a
+ * browser page that reads only GET streams, over its `EventSource`, then needs no import map or
+ * bundler to resolve it. A failed import is not kept, so the next stream tries again.
+ */
+function eventsourceParser(): Promise<EventsourceParser> {
+  parserModule ??= import("eventsource-parser").catch((error: unknown) => {
+    parserModule = undefined;
+    throw error;
+  });
+  return parserModule;
+}
 
 function text(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -258,12 +280,15 @@ function subscribe<Event extends { event: string; data: unknown }>(options: Clie
           response = await (options.fetch ?? fetch)(url, init(options, spec, args, all, current.signal));
         } catch {
           if (closing.signal.aborted) return;
+          extra?.onReconnecting?.();
           // A network failure waits for the retry; a reconnect() asked for goes at once.
           if (!current.signal.aborted) await wait(retry, closing.signal);
           continue;
         }
         if (response.status === 204) return;
         if (response.status !== 200 || response.body === null) throw new StreamError(response.status, await decode(response));
+        const { createParser } = await eventsourceParser();
+        extra?.onOpen?.();
         const queue: RawEvent[] = [];
         const parser = createParser({
           onEvent: (event) => queue.push(event),
@@ -293,6 +318,7 @@ function subscribe<Event extends { event: string; data: unknown }>(options: Clie
           reader.cancel().catch(() => undefined);
         }
         if (closing.signal.aborted) return;
+        extra?.onReconnecting?.();
         if (current.signal.aborted) continue;
         await wait(retry, closing.signal);
       } finally {
@@ -333,10 +359,13 @@ function subscribe<Event extends { event: string; data: unknown }>(options: Clie
     if (spec.untyped && !("message" in spec.events)) listen("message");
     // The browser reconnects by itself (with Last-Event-ID, after the server's retry:); it
     // gives up on a 204 or a refusal, which ends the subscription.
+    source.addEventListener("open", () => extra?.onOpen?.());
     source.addEventListener("error", () => {
       if (source.readyState === EventSource.CLOSED) {
         queue.push("end");
         wake();
+      } else {
+        extra?.onReconnecting?.();
       }
     });
     const stop = () => {
@@ -392,6 +421,7 @@ function subscribe<Event extends { event: string; data: unknown }>(options: Clie
             if (switched) return switched.next();
             const step = await first.next();
             if (step.done && reconnecting && !closing.signal.aborted) {
+              extra?.onReconnecting?.();
               switched = overFetch();
               return switched.next();
             }
