@@ -17,7 +17,8 @@
 //! reads the server's CPU time and memory from `/proc`, kills it, and at the end prints a
 //! markdown table: absolute numbers and the ratio of nestish to each peer.
 //!
-//! Progress goes to stderr, the table to stdout.
+//! Progress goes to stderr, the table to stdout; a full run also writes it to `bench/RESULTS.md`
+//! with the machine, the date and the commit (`--results PATH` for any run).
 
 mod c100k_procs;
 mod callgrind;
@@ -30,6 +31,7 @@ mod os;
 mod procfs;
 mod rate;
 mod redis;
+mod results_file;
 mod scenarios;
 mod servers;
 mod tls;
@@ -46,6 +48,8 @@ const USAGE: &str = "\
 usage:
   nestish-bench [run] [options]   (run is the default)
       --quick               small sizes, for a smoke run of under a minute
+      --results PATH        also write the report to PATH, under the machine, the date and
+                            the commit (a full run writes bench/RESULTS.md without it)
       --only LIST           comma-separated scenarios and/or servers to run, e.g.
                             flood-32 or idle-10k,ttfe,nestish,hyper
                             (scenarios: flood-1 flood-32 idle-10k stalled-8 ttfe hub-10k hub-callgrind
@@ -164,6 +168,9 @@ struct Plan {
     params: Params,
     /// Lines for the notes under the table (what NestJS ran on, or why it did not).
     notes: Vec<String>,
+    /// Where the report is written besides stdout: `--results PATH`, or `bench/RESULTS.md` for
+    /// a full run (no `--only`, no `--quick`), so a partial run never replaces the full one.
+    results: Option<std::path::PathBuf>,
 }
 
 fn parse_plan(args: &[String]) -> Result<Plan, String> {
@@ -174,10 +181,12 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
         Params::full()
     };
     let (mut scenarios, mut servers) = (Vec::new(), Vec::new());
+    let mut results = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => {}
+            "--results" => results = Some(value(&mut args, arg)?),
             "--only" => {
                 let list: String = value(&mut args, arg)?;
                 for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
@@ -203,6 +212,8 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
             _ => return Err(format!("run: unknown argument {arg:?}\n{USAGE}")),
         }
     }
+    let full = scenarios.is_empty() && servers.is_empty() && !quick;
+    let results = results.or_else(|| full.then(results_file::default_path));
     // Keep the table's order whatever the order on the command line.
     let scenarios = Scenario::ALL
         .into_iter()
@@ -218,6 +229,7 @@ fn parse_plan(args: &[String]) -> Result<Plan, String> {
         servers,
         params,
         notes: Vec::new(),
+        results,
     })
 }
 
@@ -279,12 +291,17 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         results.push((scenario, outcomes));
     }
-    print!("{}", table(&plan, &results));
     // Anything else running on this 2-core machine skews every number: say how busy it was.
-    println!(
-        "- Load average (1 min) before the run: {load_before}, after: {}.",
+    let report = format!(
+        "{}- Load average (1 min) before the run: {load_before}, after: {}.\n",
+        table(&plan, &results),
         load_average()
     );
+    print!("{report}");
+    if let Some(path) = &plan.results {
+        results_file::write(path, args, &report)?;
+        eprintln!("results written to {}", path.display());
+    }
     Ok(())
 }
 
