@@ -69,7 +69,7 @@ unsafe impl GlobalAlloc for Heap {
 static HEAP: Heap = Heap;
 
 const STREAMS: usize = 200;
-/// What the README states 200 stalled streams of one connection hold, at most.
+/// What the guide (`guide/14-limits-and-reliability.md`) states 200 stalled streams of one connection hold, at most.
 const BOUND: usize = 1024 * 1024;
 
 #[derive(Default)]

@@ -1,5 +1,5 @@
-//! Every default of the README's limits table ("Reliability, and every limit with its default"),
-//! read from the README itself and checked against `Limits::default()` (so a changed default
+//! Every default of the guide's limits table (`guide/14-limits-and-reliability.md`),
+//! read from the chapter itself and checked against `Limits::default()` (so a changed default
 //! and a stale row cannot both pass), and, where the wire shows it, on the wire of an app built
 //! with no setter: the body limit (413 one byte past 1 MiB), the header count (431 at the
 //! 101st), HTTP/2's stream limit in the server's SETTINGS, `SO_SNDBUF` on an accepted socket,
@@ -49,13 +49,13 @@ impl LimitsController {
     }
 }
 
-/// The rows of the README's limits table: `(limit, default, setter)` cells.
+/// The rows of the guide's limits table: `(limit, default, setter)` cells.
 fn readme_rows() -> Vec<[String; 3]> {
-    let readme = include_str!("../README.md");
-    let section = readme
-        .split("## Reliability, and every limit with its default")
+    let chapter = include_str!("../guide/14-limits-and-reliability.md");
+    let section = chapter
+        .split("# Reliability, and every limit with its default")
         .nth(1)
-        .expect("the README's limits section");
+        .expect("the guide's limits chapter");
     section
         .lines()
         .skip_while(|line| !line.starts_with("| limit |"))
@@ -73,7 +73,7 @@ fn readme_rows() -> Vec<[String; 3]> {
         .collect()
 }
 
-/// A figure of the README: a size in bytes, a duration, or a plain count.
+/// A figure of the guide's table: a size in bytes, a duration, or a plain count.
 #[derive(Debug, PartialEq)]
 enum Figure {
     Bytes(usize),
@@ -205,7 +205,7 @@ fn the_readme_states_every_default_that_limits_default_has() {
         } else {
             panic!("a limit this test does not check: {limit} ({setter})");
         };
-        assert_eq!(stated, expected, "the README's default for {limit:?}");
+        assert_eq!(stated, expected, "the guide's default for {limit:?}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! What a run with nobody attached costs in process: its stored events and one task. A run of
 //! 10,000 short tokens (5 to 10 bytes, as a model's) is stored by the in-process runs, and the
 //! heap the whole process holds afterwards, less what it held before, is divided by the tokens:
-//! the README's figure per stored token.
+//! the guide's figure (`guide/09-runs.md`) per stored token.
 
 #[path = "support/heap.rs"]
 mod heap;
@@ -14,7 +14,7 @@ static ALLOCATOR: heap::Counting = heap::Counting;
 
 const TOKENS: usize = 10_000;
 
-/// The README states under 200 bytes per stored token; more fails here.
+/// The guide states under 200 bytes per stored token; more fails here.
 const BOUND: usize = 200;
 
 #[tokio::test(flavor = "current_thread")]

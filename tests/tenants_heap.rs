@@ -2,7 +2,7 @@
 //! per-route cap, its principal holding three streams (the sample's chat cap), holds at most
 //! 0.25 KiB more of the server's heap than the same guarded idle stream without them (issue
 //! 27's bound), measured with a counting allocator over real sockets. (A principal with a single
-//! stream costs more, its table entry unshared: about 340 bytes here; see the README's "Tenants,
+//! stream costs more, its table entry unshared: about 340 bytes here; see the guide's "Tenants,
 //! limits and deploys".)
 
 #[path = "support/heap.rs"]

@@ -1,4 +1,4 @@
-//! The sample's tests, written the way the README's "Testing" section shows: the app as it
+//! The sample's tests, written the way the guide's "Testing" chapter (`guide/11-testing.md`) shows: the app as it
 //! ships (`nestish_sample::app()`), on a loopback port, read through `nestish_core::testing`.
 
 use nestish_core::StatusCode;
