@@ -1,0 +1,97 @@
+//! Each example, started as a process the way a user runs it: one request (one event, for a
+//! stream), then SIGTERM, and a clean exit 0. Nothing sleeps: each step waits for what the
+//! program says or sends, under a timeout that fails the test with what came.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A running example and the address it printed.
+struct Example {
+    child: Child,
+    addr: SocketAddr,
+}
+
+/// Starts `bin` on any free port (`PORT=0`) and waits for its `listening on ADDR` line.
+async fn start(bin: &str, vars: &[(&str, &str)]) -> Example {
+    let mut child = Command::new(bin)
+        .env("PORT", "0")
+        .envs(vars.iter().copied())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|error| panic!("{bin} does not start: {error}"));
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let addr = tokio::time::timeout(PATIENCE, async {
+        while let Some(line) = lines.next_line().await.expect("stdout") {
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                return addr.parse().expect("an address");
+            }
+        }
+        panic!("{bin} ended without `listening on`")
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{bin} said nothing in {PATIENCE:?}"));
+    // Keep reading stdout, so the program never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Example { child, addr }
+}
+
+impl Example {
+    /// Sends `head` (and `body`) on a new connection; reads until the answer contains `until`.
+    async fn exchange(&self, head: &str, body: &str, until: &str) -> String {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connects");
+        let request = format!(
+            "{head}\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.expect("sends");
+        let mut seen = Vec::new();
+        let read = async {
+            let mut chunk = [0; 4096];
+            while !String::from_utf8_lossy(&seen).contains(until) {
+                let n = stream.read(&mut chunk).await.expect("reads");
+                assert!(n > 0, "closed before {until:?}");
+                seen.extend_from_slice(&chunk[..n]);
+            }
+        };
+        let waited = tokio::time::timeout(PATIENCE, read).await;
+        let seen = String::from_utf8_lossy(&seen).into_owned();
+        assert!(waited.is_ok(), "no {until:?} in {PATIENCE:?}; got {seen:?}");
+        seen
+    }
+
+    async fn get(&self, path: &str, until: &str) -> String {
+        self.exchange(&format!("GET {path} HTTP/1.1"), "", until).await
+    }
+
+    async fn post_json(&self, path: &str, json: &str, until: &str) -> String {
+        let head = format!("POST {path} HTTP/1.1\r\nContent-Type: application/json");
+        self.exchange(&head, json, until).await
+    }
+
+    /// SIGTERM, then the exit status: nestish's graceful shutdown ends in exit 0.
+    async fn stop(mut self) {
+        let pid = self.child.id().expect("running").to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().await;
+        assert!(killed.expect("kill runs").success());
+        let status = tokio::time::timeout(PATIENCE, self.child.wait()).await;
+        let status = status.expect("exits after SIGTERM").expect("wait");
+        assert!(status.success(), "exit status {status}");
+    }
+}
+
+#[tokio::test]
+async fn hello_sse() {
+    let example = start(env!("CARGO_BIN_EXE_hello-sse"), &[]).await;
+    example.get("/", "EventSource").await;
+    example.get("/sse", "data: {\"hello\":\"world\"}\n\n").await;
+    example.stop().await;
+}
