@@ -95,3 +95,25 @@ async fn hello_sse() {
     example.get("/sse", "data: {\"hello\":\"world\"}\n\n").await;
     example.stop().await;
 }
+
+#[tokio::test]
+async fn post_token_stream() {
+    let example = start(env!("CARGO_BIN_EXE_post-token-stream"), &[]).await;
+    let prompt = r#"{"prompt":"hello world"}"#;
+    let answer = example.post_json("/complete", prompt, "event: done").await;
+    assert!(answer.contains("event: token\ndata: \"hello\"\n\n"), "{answer}");
+    example.stop().await;
+}
+
+#[tokio::test]
+async fn hub_chat() {
+    let example = start(env!("CARGO_BIN_EXE_hub-chat"), &[]).await;
+    let message = r#"{"author":"ann","text":"hi"}"#;
+    example.post_json("/messages", message, "201 Created").await;
+    // Resuming from the start (`Last-Event-ID: 0`) replays the message from the history.
+    let head = "GET /events HTTP/1.1\r\nLast-Event-ID: 0";
+    let event = r#"id: 1
+data: {"author":"ann","text":"hi"}"#;
+    example.exchange(head, "", event).await;
+    example.stop().await;
+}
