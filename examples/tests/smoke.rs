@@ -117,3 +117,22 @@ data: {"author":"ann","text":"hi"}"#;
     example.exchange(head, "", event).await;
     example.stop().await;
 }
+
+#[tokio::test]
+async fn bearer_guard() {
+    let example = start(env!("CARGO_BIN_EXE_bearer-guard"), &[("API_TOKENS", "t0k:bob")]).await;
+    example.get("/me", "401 Unauthorized").await;
+    let head = "GET /events HTTP/1.1\r\nAuthorization: Bearer t0k";
+    example.exchange(head, "", "data: tick for bob\n\n").await;
+    example.stop().await;
+}
+
+#[tokio::test]
+async fn validation() {
+    let example = start(env!("CARGO_BIN_EXE_validation"), &[]).await;
+    let order = r#"{"title":"","items":[{"name":"pen","quantity":0}]}"#;
+    let refused = example.post_json("/orders", order, "Bad Request\"}").await;
+    assert!(refused.contains("items[0].quantity: "), "{refused}");
+    assert!(refused.contains("title: "), "{refused}");
+    example.stop().await;
+}
