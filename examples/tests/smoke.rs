@@ -136,3 +136,13 @@ async fn validation() {
     assert!(refused.contains("title: "), "{refused}");
     example.stop().await;
 }
+
+#[tokio::test]
+async fn interceptors_filters() {
+    let example = start(env!("CARGO_BIN_EXE_interceptors-filters"), &[]).await;
+    example.get("/orders/1", "x-response-time: ").await;
+    example.get("/orders/7", r#"{"code":"no_such_order","order":7}"#).await;
+    example.get("/orders/1/events", "data: PAID\n\n").await;
+    example.get("/nowhere", r#""path":"/nowhere"}"#).await;
+    example.stop().await;
+}
