@@ -146,3 +146,11 @@ async fn interceptors_filters() {
     example.get("/nowhere", r#""path":"/nowhere"}"#).await;
     example.stop().await;
 }
+
+#[tokio::test]
+async fn modules_config() {
+    let vars = [("GREETING", "hi"), ("SHOUT", "true")];
+    let example = start(env!("CARGO_BIN_EXE_modules-config"), &vars).await;
+    example.get("/greet/ann", "\r\n\r\nHI, ann").await;
+    example.stop().await;
+}
