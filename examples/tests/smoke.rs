@@ -154,3 +154,19 @@ async fn modules_config() {
     example.get("/greet/ann", "\r\n\r\nHI, ann").await;
     example.stop().await;
 }
+
+#[tokio::test]
+async fn openapi_ts() {
+    let bin = env!("CARGO_BIN_EXE_openapi-ts");
+    let example = start(bin, &[]).await;
+    example.get("/openapi.json", "\"itemSchema\"").await;
+    example.get("/builds/1/events", "event: progress\nid: 1\n").await;
+    example.stop().await;
+    // Given a file, it writes the TypeScript client there and exits.
+    let client = std::env::temp_dir().join(format!("nestish-openapi-ts-{}.ts", std::process::id()));
+    let written = Command::new(bin).arg(&client).status().await.expect("runs");
+    assert!(written.success(), "{written}");
+    let source = std::fs::read_to_string(&client).expect("the client was written");
+    std::fs::remove_file(&client).expect("removed");
+    assert!(source.contains("buildsEvents"), "{source}");
+}
