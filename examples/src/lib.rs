@@ -9,7 +9,10 @@ use nestish_core::{App, Error};
 /// The port from `PORT` (`0` for any free one), or `default`.
 #[must_use]
 pub fn port(default: u16) -> u16 {
-    std::env::var("PORT").ok().and_then(|port| port.parse().ok()).unwrap_or(default)
+    std::env::var("PORT")
+        .ok()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Serves `app` on 127.0.0.1 (`PORT`, or `default_port`) until SIGINT or SIGTERM, which nestish

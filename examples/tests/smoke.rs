@@ -69,7 +69,8 @@ impl Example {
     }
 
     async fn get(&self, path: &str, until: &str) -> String {
-        self.exchange(&format!("GET {path} HTTP/1.1"), "", until).await
+        self.exchange(&format!("GET {path} HTTP/1.1"), "", until)
+            .await
     }
 
     async fn post_json(&self, path: &str, json: &str, until: &str) -> String {
@@ -101,7 +102,10 @@ async fn post_token_stream() {
     let example = start(env!("CARGO_BIN_EXE_post-token-stream"), &[]).await;
     let prompt = r#"{"prompt":"hello world"}"#;
     let answer = example.post_json("/complete", prompt, "event: done").await;
-    assert!(answer.contains("event: token\ndata: \"hello\"\n\n"), "{answer}");
+    assert!(
+        answer.contains("event: token\ndata: \"hello\"\n\n"),
+        "{answer}"
+    );
     example.stop().await;
 }
 
@@ -120,7 +124,11 @@ data: {"author":"ann","text":"hi"}"#;
 
 #[tokio::test]
 async fn bearer_guard() {
-    let example = start(env!("CARGO_BIN_EXE_bearer-guard"), &[("API_TOKENS", "t0k:bob")]).await;
+    let example = start(
+        env!("CARGO_BIN_EXE_bearer-guard"),
+        &[("API_TOKENS", "t0k:bob")],
+    )
+    .await;
     example.get("/me", "401 Unauthorized").await;
     let head = "GET /events HTTP/1.1\r\nAuthorization: Bearer t0k";
     example.exchange(head, "", "data: tick for bob\n\n").await;
@@ -141,7 +149,9 @@ async fn validation() {
 async fn interceptors_filters() {
     let example = start(env!("CARGO_BIN_EXE_interceptors-filters"), &[]).await;
     example.get("/orders/1", "x-response-time: ").await;
-    example.get("/orders/7", r#"{"code":"no_such_order","order":7}"#).await;
+    example
+        .get("/orders/7", r#"{"code":"no_such_order","order":7}"#)
+        .await;
     example.get("/orders/1/events", "data: PAID\n\n").await;
     example.get("/nowhere", r#""path":"/nowhere"}"#).await;
     example.stop().await;
@@ -160,7 +170,9 @@ async fn openapi_ts() {
     let bin = env!("CARGO_BIN_EXE_openapi-ts");
     let example = start(bin, &[]).await;
     example.get("/openapi.json", "\"itemSchema\"").await;
-    example.get("/builds/1/events", "event: progress\nid: 1\n").await;
+    example
+        .get("/builds/1/events", "event: progress\nid: 1\n")
+        .await;
     example.stop().await;
     // Given a file, it writes the TypeScript client there and exits.
     let client = std::env::temp_dir().join(format!("nestish-openapi-ts-{}.ts", std::process::id()));
@@ -169,4 +181,11 @@ async fn openapi_ts() {
     let source = std::fs::read_to_string(&client).expect("the client was written");
     std::fs::remove_file(&client).expect("removed");
     assert!(source.contains("buildsEvents"), "{source}");
+}
+
+#[tokio::test]
+async fn testing() {
+    let example = start(env!("CARGO_BIN_EXE_testing"), &[]).await;
+    example.get("/countdown/2", "id: 2\ndata: 2\n\n").await;
+    example.stop().await;
 }

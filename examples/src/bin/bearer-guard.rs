@@ -37,7 +37,9 @@ impl Guard for BearerGuard {
     // Runs before any argument is read and before any body byte: a request without a token
     // costs its head alone, and a refused SSE request opens no stream.
     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
-        let token = request.header("authorization").and_then(|value| value.strip_prefix("Bearer "));
+        let token = request
+            .header("authorization")
+            .and_then(|value| value.strip_prefix("Bearer "));
         let Some(name) = token.and_then(|token| self.users.get(token)) else {
             return Err(HttpError::unauthorized("a bearer token is needed")
                 .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
@@ -77,11 +79,15 @@ impl MeController {
 fn users() -> HashMap<String, String> {
     let tokens = std::env::var("API_TOKENS").unwrap_or_else(|_| "s3cret:ann".to_owned());
     let pairs = tokens.split(',').filter_map(|pair| pair.split_once(':'));
-    pairs.map(|(token, name)| (token.to_owned(), name.to_owned())).collect()
+    pairs
+        .map(|(token, name)| (token.to_owned(), name.to_owned()))
+        .collect()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let app = NestFactory::create().provide(BearerGuard { users: users() }).build();
+    let app = NestFactory::create()
+        .provide(BearerGuard { users: users() })
+        .build();
     nestish_examples::serve(app, 3000).await
 }

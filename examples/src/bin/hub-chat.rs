@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use nestish_core::hub::{Hub, TypedSubscription};
 use nestish_core::{
-    Html, HttpError, Json, NestFactory, SseEvent, StatusCode, Valid, controller, get, inject,
-    post, sse,
+    Html, HttpError, Json, NestFactory, SseEvent, StatusCode, Valid, controller, get, inject, post,
+    sse,
 };
 
 /// What a client posts. `Valid<..>` checks garde's rules before the handler runs: a 400 in

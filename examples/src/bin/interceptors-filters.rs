@@ -34,7 +34,9 @@ impl Interceptor for Timing {
         let mut response = call.proceed().await;
         let took = format!("{}us", started.elapsed().as_micros());
         if let Ok(value) = HeaderValue::from_str(&took) {
-            response.headers_mut().insert(HeaderName::from_static("x-response-time"), value);
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static("x-response-time"), value);
         }
         response
     }
@@ -86,7 +88,10 @@ impl ExceptionFilter for Fallback {
     fn catch(&self, error: &AnyError, host: &ErrorHost<'_>) -> ErrorReply {
         let status = error.status();
         let reason = status.canonical_reason().unwrap_or("Error");
-        ErrorReply::json(status, &serde_json::json!({ "error": reason, "path": host.path() }))
+        ErrorReply::json(
+            status,
+            &serde_json::json!({ "error": reason, "path": host.path() }),
+        )
     }
 }
 
@@ -98,7 +103,11 @@ struct OrdersController;
 impl OrdersController {
     #[get(":id")]
     fn one(&self, #[param("id")] id: u64) -> Result<Json<u64>, NoSuchOrder> {
-        if id == 1 { Ok(Json(id)) } else { Err(NoSuchOrder(id)) }
+        if id == 1 {
+            Ok(Json(id))
+        } else {
+            Err(NoSuchOrder(id))
+        }
     }
 
     #[sse(":id/events")]

@@ -88,7 +88,9 @@ struct AppModule;
 
 impl Module for AppModule {
     fn register(module: ModuleBuilder) -> ModuleBuilder {
-        module.import::<GreeterModule>().controllers::<(GreetController,)>()
+        module
+            .import::<GreeterModule>()
+            .controllers::<(GreetController,)>()
     }
 }
 

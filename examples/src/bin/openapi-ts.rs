@@ -60,16 +60,24 @@ impl BuildsController {
     fn one(&self, #[param("id")] id: u32) -> Result<Json<Build>, HttpError> {
         match id {
             0 => Err(HttpError::not_found("no build 0")),
-            id => Ok(Json(Build { id, branch: "main".to_owned() })),
+            id => Ok(Json(Build {
+                id,
+                branch: "main".to_owned(),
+            })),
         }
     }
 
     #[sse(":id/events")]
     fn events(&self, #[param("id")] _id: u32) -> impl Stream<Item = BuildEvents> + Send + 'static {
-        let steps = nestish_core::interval(Duration::from_millis(200)).take(5).enumerate();
+        let steps = nestish_core::interval(Duration::from_millis(200))
+            .take(5)
+            .enumerate();
         let progress = steps.map(|(step, _)| {
             let step = step as u32 + 1;
-            BuildEvents::Progress(Progress { step, percent: (step * 20) as u8 })
+            BuildEvents::Progress(Progress {
+                step,
+                percent: (step * 20) as u8,
+            })
         });
         stream::iter([BuildEvents::LogLine("compiling".to_owned())])
             .chain(progress)
@@ -79,7 +87,9 @@ impl BuildsController {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let app = NestFactory::create().openapi(OpenApi::new("Builds", "1.0.0")).build();
+    let app = NestFactory::create()
+        .openapi(OpenApi::new("Builds", "1.0.0"))
+        .build();
     let Some(path) = std::env::args_os().nth(1) else {
         return nestish_examples::serve(app, 3000).await;
     };

@@ -41,8 +41,16 @@ struct CompletionsController;
 impl CompletionsController {
     // `method = "POST"`: an SSE route that takes a body (NestJS v12's `@Sse()` with a method).
     #[sse("complete", method = "POST")]
-    fn complete(&self, #[body] body: Json<Prompt>) -> impl Stream<Item = Completion> + Send + 'static {
-        let words: Vec<String> = body.0.prompt.split_whitespace().map(str::to_owned).collect();
+    fn complete(
+        &self,
+        #[body] body: Json<Prompt>,
+    ) -> impl Stream<Item = Completion> + Send + 'static {
+        let words: Vec<String> = body
+            .0
+            .prompt
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
         // A stand-in for a model: one token every 100 ms. If the client goes, the stream is
         // dropped at its next await, so a real model call here would be cancelled with it.
         let tokens = stream::iter(words).then(|word| async move {

@@ -61,7 +61,12 @@ impl OrdersController {
     #[post]
     fn create(&self, #[body] order: Valid<Json<NewOrder>>) -> (StatusCode, Json<Created>) {
         let Valid(Json(order)) = order;
-        (StatusCode::CREATED, Json(Created { items: order.items.len() }))
+        (
+            StatusCode::CREATED,
+            Json(Created {
+                items: order.items.len(),
+            }),
+        )
     }
 
     #[get]
