@@ -189,3 +189,14 @@ async fn testing() {
     example.get("/countdown/2", "id: 2\ndata: 2\n\n").await;
     example.stop().await;
 }
+
+#[tokio::test]
+async fn cors_dashboard() {
+    let vars = [("DASHBOARD_ORIGIN", "http://dash.test")];
+    let example = start(env!("CARGO_BIN_EXE_cors-dashboard"), &vars).await;
+    let head = "GET /stats HTTP/1.1\r\nOrigin: http://dash.test";
+    let stats = example.exchange(head, "", "data: {\"tick\":0").await;
+    assert!(stats.contains("access-control-allow-origin: http://dash.test\r\n"), "{stats}");
+    assert!(stats.contains("access-control-allow-credentials: true\r\n"), "{stats}");
+    example.stop().await;
+}
