@@ -6,9 +6,13 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
+
+// The TLS client the workspace's tests use: trusts one certificate alone.
+#[path = "../../tests/support/tls_client.rs"]
+mod tls_client;
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -43,29 +47,36 @@ async fn start(bin: &str, vars: &[(&str, &str)]) -> Example {
     Example { child, addr }
 }
 
+/// Sends `head` (and `body`) on `stream`; reads until the answer contains `until`.
+async fn exchange_on<S>(mut stream: S, head: &str, body: &str, until: &str) -> String
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let request = format!(
+        "{head}\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut seen = Vec::new();
+    let read = async {
+        let mut chunk = [0; 4096];
+        while !String::from_utf8_lossy(&seen).contains(until) {
+            let n = stream.read(&mut chunk).await.expect("reads");
+            assert!(n > 0, "closed before {until:?}");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+    };
+    let waited = tokio::time::timeout(PATIENCE, read).await;
+    let seen = String::from_utf8_lossy(&seen).into_owned();
+    assert!(waited.is_ok(), "no {until:?} in {PATIENCE:?}; got {seen:?}");
+    seen
+}
+
 impl Example {
     /// Sends `head` (and `body`) on a new connection; reads until the answer contains `until`.
     async fn exchange(&self, head: &str, body: &str, until: &str) -> String {
-        let mut stream = TcpStream::connect(self.addr).await.expect("connects");
-        let request = format!(
-            "{head}\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.expect("sends");
-        let mut seen = Vec::new();
-        let read = async {
-            let mut chunk = [0; 4096];
-            while !String::from_utf8_lossy(&seen).contains(until) {
-                let n = stream.read(&mut chunk).await.expect("reads");
-                assert!(n > 0, "closed before {until:?}");
-                seen.extend_from_slice(&chunk[..n]);
-            }
-        };
-        let waited = tokio::time::timeout(PATIENCE, read).await;
-        let seen = String::from_utf8_lossy(&seen).into_owned();
-        assert!(waited.is_ok(), "no {until:?} in {PATIENCE:?}; got {seen:?}");
-        seen
+        let stream = TcpStream::connect(self.addr).await.expect("connects");
+        exchange_on(stream, head, body, until).await
     }
 
     async fn get(&self, path: &str, until: &str) -> String {
@@ -196,7 +207,53 @@ async fn cors_dashboard() {
     let example = start(env!("CARGO_BIN_EXE_cors-dashboard"), &vars).await;
     let head = "GET /stats HTTP/1.1\r\nOrigin: http://dash.test";
     let stats = example.exchange(head, "", "data: {\"tick\":0").await;
-    assert!(stats.contains("access-control-allow-origin: http://dash.test\r\n"), "{stats}");
-    assert!(stats.contains("access-control-allow-credentials: true\r\n"), "{stats}");
+    assert!(
+        stats.contains("access-control-allow-origin: http://dash.test\r\n"),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("access-control-allow-credentials: true\r\n"),
+        "{stats}"
+    );
     example.stop().await;
+}
+
+#[tokio::test]
+async fn tls_http2() {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
+    let dir = std::env::temp_dir();
+    let (cert_pem, key_pem) = (
+        dir.join(format!("nestish-tls-{}.crt", std::process::id())),
+        dir.join(format!("nestish-tls-{}.key", std::process::id())),
+    );
+    std::fs::write(&cert_pem, cert.pem()).expect("written");
+    std::fs::write(&key_pem, signing_key.serialize_pem()).expect("written");
+    let vars = [
+        ("TLS_CERT", cert_pem.to_str().expect("utf-8")),
+        ("TLS_KEY", key_pem.to_str().expect("utf-8")),
+    ];
+    let example = start(env!("CARGO_BIN_EXE_tls-http2"), &vars).await;
+    let handshake = |alpn: &'static [&'static [u8]]| {
+        let connector = tls_client::trusting(cert.der().clone(), alpn);
+        let name =
+            tokio_rustls::rustls::pki_types::ServerName::try_from("localhost").expect("a name");
+        async move {
+            let tcp = TcpStream::connect(example.addr).await.expect("connects");
+            connector
+                .connect(name, tcp)
+                .await
+                .expect("the handshake succeeds")
+        }
+    };
+    // A browser offers h2 first, and gets it.
+    let h2 = handshake(&[b"h2", b"http/1.1"]).await;
+    assert_eq!(h2.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    drop(h2);
+    let http11 = handshake(&[b"http/1.1"]).await;
+    exchange_on(http11, "GET /sse HTTP/1.1", "", "data: tick 0\n\n").await;
+    example.stop().await;
+    for file in [cert_pem, key_pem] {
+        std::fs::remove_file(file).expect("removed");
+    }
 }

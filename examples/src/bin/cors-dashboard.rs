@@ -38,7 +38,12 @@ impl DashboardController {
     #[sse("stats")]
     fn stats(&self) -> impl Stream<Item = Json<Stats>> + Send + 'static {
         let ticks = nestish_core::interval(Duration::from_secs(1)).enumerate();
-        ticks.map(|(tick, _)| Json(Stats { tick, connections: 42 }))
+        ticks.map(|(tick, _)| {
+            Json(Stats {
+                tick,
+                connections: 42,
+            })
+        })
     }
 
     #[post("alerts")]
@@ -50,7 +55,8 @@ impl DashboardController {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let origin = std::env::var("DASHBOARD_ORIGIN").unwrap_or_else(|_| "http://localhost:5173".into());
+    let origin =
+        std::env::var("DASHBOARD_ORIGIN").unwrap_or_else(|_| "http://localhost:5173".into());
     let Ok(origin) = HeaderValue::from_str(&origin) else {
         eprintln!("error: DASHBOARD_ORIGIN is not a header value");
         return ExitCode::FAILURE;
