@@ -257,3 +257,11 @@ async fn tls_http2() {
         std::fs::remove_file(file).expect("removed");
     }
 }
+
+#[tokio::test]
+async fn inside_axum() {
+    let example = start(env!("CARGO_BIN_EXE_inside-axum"), &[]).await;
+    example.get("/health", "\r\n\r\nok").await;
+    example.get("/api/sse", "data: tick 0\n\n").await;
+    example.stop().await;
+}
