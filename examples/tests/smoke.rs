@@ -47,7 +47,8 @@ async fn start(bin: &str, vars: &[(&str, &str)]) -> Example {
     Example { child, addr }
 }
 
-/// Sends `head` (and `body`) on `stream`; reads until the answer contains `until`.
+/// Sends `head` (and `body`) on `stream`; reads until the answer contains `until` (an empty
+/// `until`: until the server closes).
 async fn exchange_on<S>(mut stream: S, head: &str, body: &str, until: &str) -> String
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -60,8 +61,11 @@ where
     let mut seen = Vec::new();
     let read = async {
         let mut chunk = [0; 4096];
-        while !String::from_utf8_lossy(&seen).contains(until) {
+        while until.is_empty() || !String::from_utf8_lossy(&seen).contains(until) {
             let n = stream.read(&mut chunk).await.expect("reads");
+            if n == 0 && until.is_empty() {
+                break; // all of it, to the close
+            }
             assert!(n > 0, "closed before {until:?}");
             seen.extend_from_slice(&chunk[..n]);
         }
@@ -263,5 +267,23 @@ async fn inside_axum() {
     let example = start(env!("CARGO_BIN_EXE_inside-axum"), &[]).await;
     example.get("/health", "\r\n\r\nok").await;
     example.get("/api/sse", "data: tick 0\n\n").await;
+    example.stop().await;
+}
+
+#[tokio::test]
+async fn durable_run() {
+    let example = start(env!("CARGO_BIN_EXE_durable-run"), &[]).await;
+    let started = example
+        .post_json("/answers", r#"{"prompt":"hi there"}"#, "")
+        .await;
+    assert!(started.starts_with("HTTP/1.1 201"), "{started}");
+    let id = started
+        .rsplit("\r\n\r\n")
+        .next()
+        .expect("a body")
+        .trim_matches('"');
+    // The first token, replayed or live: the run produces whoever is attached.
+    let path = format!("/answers/{id}/events");
+    example.get(&path, r#""content":"hi "#).await;
     example.stop().await;
 }
