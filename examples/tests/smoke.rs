@@ -10,6 +10,15 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
+// The root test package's `redis-server` helper, shared rather than copied (it reads
+// `super::PATIENCE` and `super::tools`).
+#[path = "../../tests/support/redis.rs"]
+#[allow(dead_code)] // no Redis is restarted here
+mod redis;
+#[path = "../../tests/support/tools.rs"]
+#[allow(dead_code)] // no npm program is needed here
+mod tools;
+
 // The TLS client the workspace's tests use: trusts one certificate alone.
 #[path = "../../tests/support/tls_client.rs"]
 mod tls_client;
@@ -286,4 +295,25 @@ async fn durable_run() {
     let path = format!("/answers/{id}/events");
     example.get(&path, r#""content":"hi "#).await;
     example.stop().await;
+}
+
+#[tokio::test]
+async fn redis_fleet() {
+    // Skipped, saying so, without redis-server outside CI; under CI its absence fails.
+    let Some(redis) = redis::Redis::start().await else {
+        return;
+    };
+    let url = redis.url();
+    let bin = env!("CARGO_BIN_EXE_redis-fleet");
+    let a = start(bin, &[("REDIS_URL", &url), ("INSTANCE", "a")]).await;
+    let b = start(bin, &[("REDIS_URL", &url), ("INSTANCE", "b")]).await;
+    let posted = a.post_json("/messages", r#"{"text":"hi"}"#, "").await;
+    assert!(posted.starts_with("HTTP/1.1 201"), "{posted}");
+    let id = posted.rsplit("\r\n\r\n").next().expect("a body");
+    // On b, with a's id: one sequence across the fleet.
+    let head = "GET /events HTTP/1.1\r\nLast-Event-ID: 0";
+    let event = format!("id: {id}\ndata: {{\"instance\":\"a\",\"text\":\"hi\"}}");
+    b.exchange(head, "", &event).await;
+    a.stop().await;
+    b.stop().await;
 }
