@@ -906,7 +906,7 @@ impl AppBuilder {
     /// among them by a hash of the client's address and port. That is how a machine runs one
     /// process per core, and how one host serves more streams than one process may hold
     /// descriptors for. Each process is its own app: its own limits (`max_connections` counts
-    /// its own connections), providers and in-process hub (a [`Hub`](crate::Hub) on Redis makes
+    /// its own connections), providers and in-process hub (a [`Hub`](crate::hub::Hub) on Redis makes
     /// the processes one). A process that stops takes its queued, not yet accepted connections
     /// with it. Unix only: elsewhere, binding with it on fails with [`Error::Bind`](crate::Error::Bind).
     ///
