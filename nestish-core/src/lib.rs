@@ -150,7 +150,7 @@ pub use http::header;
 pub use limits::{Limits, StreamRate};
 pub use module::{HubModule, Module, ModuleBuilder};
 pub use providers::{
-    Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
+    Dependency, Factory, FactoryFuture, Inject, Lifecycle, NotProvided, Providers,
 };
 pub use response::{Body, Documented, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::placement::{GlobalPrefix, Versioning};
