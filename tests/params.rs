@@ -317,6 +317,46 @@ async fn json_bodies_are_deserialised_and_checked() {
         );
 }
 
+/// One decision of what is JSON: the media type in any letter case, with its parameters, and
+/// any `application/*+json` (axum's rule), over a real request.
+#[tokio::test]
+async fn a_json_body_is_known_by_its_media_type_in_any_letter_case() {
+    let app = app().await;
+    let body = r#"{"item":"tea","quantity":2}"#;
+    for accepted in [
+        "Application/JSON",
+        "APPLICATION/JSON; Charset=UTF-8",
+        "application/problem+json",
+        "Application/Vnd.Api+JSON; charset=utf-8",
+    ] {
+        let answer = app
+            .post("/p/orders")
+            .header("content-type", accepted)
+            .body(body)
+            .await;
+        assert_eq!(
+            (answer.status(), answer.text()),
+            (StatusCode::OK, body.to_owned()),
+            "{accepted}"
+        );
+    }
+    for refused in [
+        "text/json",
+        "application/jsonx",
+        "application/+json",
+        "application/json-seq",
+    ] {
+        app.post("/p/orders")
+            .header("content-type", refused)
+            .body(body)
+            .await
+            .assert_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "expected a body with Content-Type: application/json",
+            );
+    }
+}
+
 #[tokio::test]
 async fn a_json_body_in_another_charset_than_utf8_is_refused_with_415() {
     let app = app().await;

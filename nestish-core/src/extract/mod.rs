@@ -73,6 +73,7 @@ mod custom;
 mod deserialize;
 mod header;
 pub mod marker;
+pub(crate) mod media;
 mod parts;
 pub(crate) mod path;
 pub(crate) mod query;
