@@ -162,7 +162,7 @@ pub use sse::{
     CloseSignal, EventError, EventWriter, ForbiddenChar, Interval, MessageEvent, Sse, SseEvent,
     SseItem, SseStream, interval,
 };
-pub use state::ServerHandle;
+pub use state::AppHandle;
 
 /// Marks an inherent impl block as a controller whose route methods nestish serves.
 ///
