@@ -1,7 +1,7 @@
 //! Arguments without an attribute (`Guarded<T>`, a type of one's own) and `#[cookie]`, over a
 //! real socket.
 
-use nestish_core::extract::FromRequestParts;
+use nestish_core::extract::CustomArgument;
 use nestish_core::testing::Test;
 use nestish_core::{
     Guard, GuardRequest, Guarded, HttpError, RequestParts, StatusCode, controller, get, use_guards,
@@ -29,8 +29,8 @@ impl Guard for UserGuard {
 /// The page size a client asks for in `x-page-size`, 10 by default, at most 100.
 pub struct PageSize(usize);
 
-impl FromRequestParts for PageSize {
-    fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError> {
+impl CustomArgument for PageSize {
+    fn from_parts(parts: &RequestParts) -> Result<Self, HttpError> {
         let Some(value) = parts.headers.get("x-page-size") else {
             return Ok(Self(10));
         };

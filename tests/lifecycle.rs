@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::Stream;
 use nestish_core::testing::Test;
 use nestish_core::{
-    BoxError, Error, Lifecycle, MessageEvent, NestFactory, ServerHandle, controller, sse,
+    AppHandle, BoxError, Error, Lifecycle, MessageEvent, NestFactory, controller, sse,
 };
 
 /// What the hooks did, in order.
@@ -28,11 +28,11 @@ impl Trail {
 pub struct Recorder {
     name: &'static str,
     trail: Arc<Trail>,
-    handle: Arc<ServerHandle>,
+    handle: Arc<AppHandle>,
 }
 
 impl Recorder {
-    fn new(name: &'static str, trail: Arc<Trail>, handle: Arc<ServerHandle>) -> Self {
+    fn new(name: &'static str, trail: Arc<Trail>, handle: Arc<AppHandle>) -> Self {
         Self {
             name,
             trail,

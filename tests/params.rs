@@ -317,16 +317,10 @@ async fn json_bodies_are_deserialised_and_checked() {
         );
 }
 
-#[tokio::test]
-async fn a_json_body_in_another_charset_than_utf8_is_refused_with_415() {
-    let app = app().await;
+/// Posts an order declared as `content_type`: each must be taken as JSON and echoed.
+async fn accepts_each(app: &TestApp, content_types: &[&str]) {
     let body = r#"{"item":"tea","quantity":2}"#;
-    for accepted in [
-        "application/json",
-        "application/json; charset=utf-8",
-        "application/json; charset=UTF-8",
-        "application/json;charset=\"utf-8\"",
-    ] {
+    for &accepted in content_types {
         let answer = app
             .post("/p/orders")
             .header("content-type", accepted)
@@ -338,22 +332,60 @@ async fn a_json_body_in_another_charset_than_utf8_is_refused_with_415() {
             "{accepted}"
         );
     }
-    for refused in [
+}
+
+/// Posts an order declared as `content_type`: each must be refused with 415 and `message`.
+async fn refuses_each(app: &TestApp, content_types: &[&str], message: &str) {
+    for &refused in content_types {
+        app.post("/p/orders")
+            .header("content-type", refused)
+            .body(r#"{"item":"tea","quantity":2}"#)
+            .await
+            .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
+}
+
+/// One decision of what is JSON: the media type in any letter case, with its parameters, and
+/// any `application/*+json` (axum's rule), over a real request.
+#[tokio::test]
+async fn a_json_body_is_known_by_its_media_type_in_any_letter_case() {
+    let app = app().await;
+    let json = [
+        "Application/JSON",
+        "APPLICATION/JSON; Charset=UTF-8",
+        "application/problem+json",
+        "Application/Vnd.Api+JSON; charset=utf-8",
+    ];
+    accepts_each(&app, &json).await;
+    let not_json = [
+        "text/json",
+        "application/jsonx",
+        "application/+json",
+        "application/json-seq",
+    ];
+    let message = "expected a body with Content-Type: application/json";
+    refuses_each(&app, &not_json, message).await;
+}
+
+#[tokio::test]
+async fn a_json_body_in_another_charset_than_utf8_is_refused_with_415() {
+    let app = app().await;
+    let utf8 = [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json; charset=UTF-8",
+        "application/json;charset=\"utf-8\"",
+    ];
+    accepts_each(&app, &utf8).await;
+    let other = [
         "application/json; charset=utf-16",
         "application/json; charset=UTF-16LE",
         "application/json; charset=latin1",
         "application/json; charset=utf8",
         "application/json; charset=",
-    ] {
-        app.post("/p/orders")
-            .header("content-type", refused)
-            .body(body)
-            .await
-            .assert_error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a JSON body in UTF-8: Content-Type: application/json; charset=utf-8",
-            );
-    }
+    ];
+    let message = "expected a JSON body in UTF-8: Content-Type: application/json; charset=utf-8";
+    refuses_each(&app, &other, message).await;
 }
 
 #[tokio::test]

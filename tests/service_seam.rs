@@ -1,7 +1,7 @@
 //! The app as a `tower::Service`, run three ways besides nestish's own server: mounted inside an
 //! axum `Router`, served by a hyper-util server written here, and called in-process with
 //! `oneshot`. In each, a route answers, an SSE stream sends its events, and the app's
-//! `ServerHandle` ends the stream cleanly.
+//! `AppHandle` ends the stream cleanly.
 
 mod support;
 
@@ -47,7 +47,7 @@ fn request(path: &str) -> http::Request<Empty<Bytes>> {
 
 /// Reads the seam stream's first event, shuts the app down through its handle, and checks the
 /// stream's clean end after its shutdown event.
-async fn first_event_then_clean_end<B>(body: &mut B, handle: &nestish_core::ServerHandle)
+async fn first_event_then_clean_end<B>(body: &mut B, handle: &nestish_core::AppHandle)
 where
     B: http_body::Body<Data = Bytes> + Unpin,
     B::Error: std::fmt::Debug,
@@ -66,7 +66,7 @@ where
 async fn check_over_socket(
     addr: std::net::SocketAddr,
     prefix: &str,
-    app_handle: &nestish_core::ServerHandle,
+    app_handle: &nestish_core::AppHandle,
 ) {
     let response = http1::get(addr, &format!("{prefix}/seam/plain"), &[]).await;
     assert_eq!(response.status(), 200);

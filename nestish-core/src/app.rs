@@ -19,8 +19,8 @@ use crate::routing::record::Request;
 use crate::routing::service::RoutesFuture;
 use crate::state::State;
 use crate::{
-    BoxError, ControllerSet, Error, GlobalPrefix, Lifecycle, Limits, RequestBody, Response, Routes,
-    ServerHandle, Versioning,
+    AppHandle, BoxError, ControllerSet, Error, GlobalPrefix, Lifecycle, Limits, RequestBody,
+    Response, Routes, Versioning,
 };
 
 /// The entry point, named after NestJS's: `NestFactory::create().build()?.listen(addr).await`.
@@ -72,7 +72,7 @@ impl NestFactory {
         let mut providers = Providers::default();
         // Injectable from the start, so a controller or a health check can read the counts
         // and see a shutdown coming.
-        providers.insert(Arc::new(ServerHandle {
+        providers.insert(Arc::new(AppHandle {
             state: Arc::clone(&state),
         }));
         AppBuilder {
@@ -405,7 +405,7 @@ impl AppBuilder {
 
     /// The handle of the application being built: its counts and its shutdown, before
     /// [`build`](Self::build) (the same handle [`App::handle`] gives later). Controllers and
-    /// providers can also take it as a provider, `Arc<ServerHandle>`, in their `#[inject]`
+    /// providers can also take it as a provider, `Arc<AppHandle>`, in their `#[inject]`
     /// constructor.
     ///
     /// ```
@@ -414,8 +414,8 @@ impl AppBuilder {
     /// assert!(!handle.is_shutting_down());
     /// # let _ = builder;
     /// ```
-    pub fn handle(&self) -> ServerHandle {
-        ServerHandle {
+    pub fn handle(&self) -> AppHandle {
+        AppHandle {
             state: Arc::clone(&self.state),
         }
     }
@@ -890,7 +890,7 @@ impl AppBuilder {
     }
 
     /// Whether SIGINT and SIGTERM start a graceful shutdown (default `true`). Turn it off when
-    /// the embedding program handles signals and calls [`ServerHandle::shutdown`](crate::ServerHandle::shutdown) itself.
+    /// the embedding program handles signals and calls [`AppHandle::shutdown`](crate::AppHandle::shutdown) itself.
     ///
     /// ```
     /// let builder = nestish_core::NestFactory::create().handle_signals(false);
@@ -906,7 +906,7 @@ impl AppBuilder {
     /// among them by a hash of the client's address and port. That is how a machine runs one
     /// process per core, and how one host serves more streams than one process may hold
     /// descriptors for. Each process is its own app: its own limits (`max_connections` counts
-    /// its own connections), providers and in-process hub (a [`Hub`](crate::Hub) on Redis makes
+    /// its own connections), providers and in-process hub (a [`Hub`](crate::hub::Hub) on Redis makes
     /// the processes one). A process that stops takes its queued, not yet accepted connections
     /// with it. Unix only: elsewhere, binding with it on fails with [`Error::Bind`](crate::Error::Bind).
     ///
@@ -1177,7 +1177,7 @@ impl AppBuilder {
 /// As a service it takes an `http::Request<B>` with any body `B` of [`Bytes`](crate::Bytes)
 /// (axum's, hyper's, `http_body_util::Full`…), is always ready, is cheap to clone, and never
 /// fails: every request gets a response, 404 and 405 included. The guarantees of the stream
-/// itself hold wherever it runs (heartbeats, a clean end on [`ServerHandle::shutdown`](crate::ServerHandle::shutdown),
+/// itself hold wherever it runs (heartbeats, a clean end on [`AppHandle::shutdown`](crate::AppHandle::shutdown),
 /// the stream dropped when the response is); those of the connection (connection cap, header
 /// and stall timeouts, the shutdown deadline) are nestish's server's.
 ///

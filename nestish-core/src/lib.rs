@@ -66,6 +66,9 @@
 //! [`Stream`]: futures_core::Stream
 
 #![deny(missing_docs)]
+// On docs.rs (nightly, `--cfg docsrs`), each feature-gated item shows the feature it needs.
+// `doc_cfg` now includes what `doc_auto_cfg` did: the badges come from the `#[cfg]`s themselves.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The layers, from the top: a module uses only the modules of the lines below its own
 // (`tests/layering.rs` keeps this true, and lists the few exceptions with their reasons).
@@ -147,7 +150,7 @@ pub use http::header;
 pub use limits::{Limits, StreamRate};
 pub use module::{HubModule, Module, ModuleBuilder};
 pub use providers::{
-    Dependency, Factory, FactoryFuture, Inject, Lifecycle, MissingProvider, Providers,
+    Dependency, Factory, FactoryFuture, Inject, Lifecycle, NotProvided, Providers,
 };
 pub use response::{Body, Documented, Html, HttpError, IntoResponse, Json, Response};
 pub use routing::placement::{GlobalPrefix, Versioning};
@@ -159,7 +162,7 @@ pub use sse::{
     CloseSignal, EventError, EventWriter, ForbiddenChar, Interval, MessageEvent, Sse, SseEvent,
     SseItem, SseStream, interval,
 };
-pub use state::ServerHandle;
+pub use state::AppHandle;
 
 /// Marks an inherent impl block as a controller whose route methods nestish serves.
 ///
@@ -219,7 +222,7 @@ pub use nestish_macros::controller;
 ///
 /// The stream belongs to its connection: when the client goes, it is dropped and its producer
 /// stops. For work that must outlive its viewer (a model's answer), return a
-/// [`run`](crate::run)'s stream instead: a disconnect does not cancel a run.
+/// [`run`]'s stream instead: a disconnect does not cancel a run.
 ///
 /// Arguments, all optional: `#[sse("path", keep_alive = "15s", retry = "3s")]`
 /// - the path, relative to the controller's prefix;

@@ -106,8 +106,8 @@ pub trait Inject: Sized {
     ///
     /// # Errors
     ///
-    /// [`MissingProvider`] naming the type when a required provider is absent.
-    fn inject(providers: &Providers) -> Result<Self, MissingProvider>;
+    /// [`NotProvided`] naming the type when a required provider is absent.
+    fn inject(providers: &Providers) -> Result<Self, NotProvided>;
 
     /// The provider it takes, if any: start-up checks that it exists before anything is made
     /// (reporting every missing one at once), and makes it first when a factory makes it.
@@ -117,8 +117,8 @@ pub trait Inject: Sized {
 }
 
 impl<T: ?Sized + Send + Sync + 'static> Inject for Arc<T> {
-    fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
-        providers.get().ok_or(MissingProvider {
+    fn inject(providers: &Providers) -> Result<Self, NotProvided> {
+        providers.get().ok_or(NotProvided {
             type_name: type_name::<T>(),
         })
     }
@@ -129,7 +129,7 @@ impl<T: ?Sized + Send + Sync + 'static> Inject for Arc<T> {
 }
 
 impl<T: ?Sized + Send + Sync + 'static> Inject for Option<Arc<T>> {
-    fn inject(providers: &Providers) -> Result<Self, MissingProvider> {
+    fn inject(providers: &Providers) -> Result<Self, NotProvided> {
         Ok(providers.get())
     }
 
@@ -170,7 +170,11 @@ impl Dependency {
     }
 }
 
-/// A required provider that was not registered.
+/// A required provider that was not registered: what [`Inject::inject`] and
+/// [`Factory::make`](crate::Factory::make) answer when a provider they take is absent. Start-up
+/// reports it, with whom it was missing for, as [`Error::MissingProvider`](crate::Error::MissingProvider)
+/// (a controller's `#[inject]` constructor) or
+/// [`Error::FactoryDependency`](crate::Error::FactoryDependency) (an async factory).
 ///
 /// ```
 /// use nestish_core::{Inject, Providers};
@@ -180,7 +184,7 @@ impl Dependency {
 /// assert_eq!(missing.type_name, "alloc::string::String");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MissingProvider {
+pub struct NotProvided {
     /// The missing type, as `std::any::type_name` writes it.
     pub type_name: &'static str,
 }

@@ -159,8 +159,12 @@ impl Drop for StreamGuard {
     }
 }
 
-/// A handle on a running application: trigger a graceful shutdown, read its counts. Cheap to
-/// clone; from [`App::handle`](crate::App::handle) or [`Server::handle`](crate::Server::handle).
+/// A handle on an application: trigger a graceful shutdown, read its counts, revoke streams.
+/// Cheap to clone; from [`AppBuilder::handle`](crate::AppBuilder::handle),
+/// [`App::handle`](crate::App::handle) or [`Server::handle`](crate::Server::handle), or injected
+/// (`Arc<AppHandle>`). It exists from [`NestFactory::create`](crate::NestFactory::create) on,
+/// before any server, and is the application's whichever server runs it: nestish's own, or
+/// another that mounts the app as a `tower::Service`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), nestish_core::Error> {
@@ -174,11 +178,11 @@ impl Drop for StreamGuard {
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct ServerHandle {
+pub struct AppHandle {
     pub(crate) state: Arc<State>,
 }
 
-impl ServerHandle {
+impl AppHandle {
     /// Starts a graceful shutdown: no new connections, every SSE stream ends cleanly, in-flight
     /// requests finish, and `serve` returns within the shutdown timeout.
     pub fn shutdown(&self) {

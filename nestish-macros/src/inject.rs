@@ -117,7 +117,7 @@ pub(crate) fn expand(self_ty: &Type, constructor: Option<&Constructor>) -> Token
             __providers: &::nestish_core::Providers,
         ) -> ::core::result::Result<
             ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>,
-            ::nestish_core::MissingProvider,
+            ::nestish_core::NotProvided,
         > {
             ::core::result::Result::Ok(::std::sync::Arc::new(#body))
         }

@@ -42,7 +42,7 @@ pub async fn start_with(builder: nestish_core::AppBuilder) -> SocketAddr {
 /// A server started by [`serve`]: its address, its handle and the task that serves it.
 pub struct Running {
     pub addr: SocketAddr,
-    pub handle: nestish_core::ServerHandle,
+    pub handle: nestish_core::AppHandle,
     pub task: tokio::task::JoinHandle<Result<(), nestish_core::Error>>,
 }
 

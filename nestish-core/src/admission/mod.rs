@@ -15,7 +15,7 @@
 //! grace ([`AppBuilder::credential_grace`](crate::AppBuilder::credential_grace)) comes, on the
 //! one timer it already has for its maximum lifetime, or when one of its names is revoked
 //! ([`Hub::revoke`](crate::hub::Hub::revoke), every instance on the hub's engine;
-//! [`ServerHandle::revoke`](crate::ServerHandle::revoke), this one).
+//! [`AppHandle::revoke`](crate::AppHandle::revoke), this one).
 //!
 //! Counts are per instance: a fleet-wide cap would need a count shared by every instance (a
 //! Redis counter per principal, incremented on open and decremented on close, with an expiry

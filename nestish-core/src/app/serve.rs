@@ -14,11 +14,11 @@ use crate::providers::lifecycle::Hook;
 #[cfg(feature = "tls")]
 use crate::server::TlsConfig;
 use crate::server::{Acceptor, Transport, builders, drain, listen, watch_signals};
-use crate::state::ServerHandle;
+use crate::state::AppHandle;
 
 impl App {
     /// Binds `addr` and serves the application until SIGINT or SIGTERM (or
-    /// [`ServerHandle::shutdown`]), then shuts down gracefully.
+    /// [`AppHandle::shutdown`]), then shuts down gracefully.
     ///
     /// # Errors
     ///
@@ -124,8 +124,8 @@ impl App {
     /// let app = nestish_core::NestFactory::create().build().unwrap();
     /// assert_eq!(app.handle().open_streams(), 0);
     /// ```
-    pub fn handle(&self) -> ServerHandle {
-        ServerHandle {
+    pub fn handle(&self) -> AppHandle {
+        AppHandle {
             state: Arc::clone(&self.state),
         }
     }
@@ -171,13 +171,13 @@ impl Server {
     /// handle.shutdown();
     /// # Ok(()) }
     /// ```
-    pub fn handle(&self) -> ServerHandle {
+    pub fn handle(&self) -> AppHandle {
         self.app.handle()
     }
 
     /// Accepts connections and serves them, each on its own task, until shutdown: SIGINT or
     /// SIGTERM (unless [`AppBuilder::handle_signals`](crate::AppBuilder::handle_signals) is off)
-    /// or [`ServerHandle::shutdown`]. Then it stops accepting, ends every SSE stream cleanly,
+    /// or [`AppHandle::shutdown`]. Then it stops accepting, ends every SSE stream cleanly,
     /// lets in-flight requests finish, and returns; connections still open after the shutdown
     /// timeout are closed.
     ///

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::RequestBody;
 use super::RequestParts;
 use super::deserialize;
+use super::media;
 use crate::{HttpError, Json};
 
 /// A type a `#[body]` argument may have: [`Json<T>`], `String` or [`Bytes`].
@@ -73,43 +74,30 @@ impl<T: DeserializeOwned> FromBody for Json<T> {
     }
 }
 
-/// 415 unless the body is declared JSON (`application/json` or `application/*+json`), in
-/// UTF-8: JSON has no other encoding between systems (RFC 8259, 8.1), and a body declared
+/// 415 unless the body is declared JSON (`application/json` or `application/*+json`, in any
+/// letter case: [`media::is_json`], the one decision), in UTF-8: JSON has no other encoding between systems (RFC 8259, 8.1), and a body declared
 /// `charset=utf-16` read as UTF-8 would be read as something its sender did not write. A
 /// `charset` parameter is allowed when it says `utf-8` (in any letter case, quoted or not).
 pub(crate) fn require_json(parts: &RequestParts) -> Result<(), HttpError> {
     let declared = parts
         .headers
         .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok());
-    let mut fields = declared.unwrap_or_default().split(';');
-    let mime = fields.next().unwrap_or_default().trim();
-    let is_json = mime.eq_ignore_ascii_case("application/json")
-        || (mime.starts_with("application/") && mime.ends_with("+json"));
-    if !is_json {
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !media::is_json(declared) {
         return Err(HttpError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected a body with Content-Type: application/json",
         ));
     }
-    for parameter in fields {
-        let Some((name, value)) = parameter.split_once('=') else {
-            continue;
-        };
-        if !name.trim().eq_ignore_ascii_case("charset") {
-            continue;
-        }
-        let value = value.trim();
-        let charset = value
-            .strip_prefix('"')
-            .and_then(|inner| inner.strip_suffix('"'))
-            .unwrap_or(value);
-        if !charset.eq_ignore_ascii_case("utf-8") {
-            return Err(HttpError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "expected a JSON body in UTF-8: Content-Type: application/json; charset=utf-8",
-            ));
-        }
+    let other_charset = media::parameters(declared).any(|(name, value)| {
+        name.eq_ignore_ascii_case("charset") && !value.eq_ignore_ascii_case("utf-8")
+    });
+    if other_charset {
+        return Err(HttpError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a JSON body in UTF-8: Content-Type: application/json; charset=utf-8",
+        ));
     }
     Ok(())
 }

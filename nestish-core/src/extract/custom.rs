@@ -1,4 +1,4 @@
-//! Arguments of one's own: a type implementing [`FromRequestParts`] needs no attribute, as
+//! Arguments of one's own: a type implementing [`CustomArgument`] needs no attribute, as
 //! NestJS's `createParamDecorator` needs none; [`Guarded<T>`] reads what a guard stored.
 
 use std::any::type_name;
@@ -8,18 +8,23 @@ use super::RequestParts;
 use crate::HttpError;
 
 /// A route argument that reads itself from the request head: write it with no attribute
-/// (`user: CurrentUser`). It is read after the guards have run, so it sees what they stored
-/// with [`GuardRequest::insert`](crate::GuardRequest::insert).
+/// (`user: CurrentUser`), as NestJS's `createParamDecorator` needs none. It is read after the
+/// guards have run, so it sees what they stored with
+/// [`GuardRequest::insert`](crate::GuardRequest::insert).
+///
+/// Not axum's `FromRequestParts`, whose name it had: it is synchronous, reads the head through
+/// `&RequestParts` (no `&mut`, no state argument: the controller's providers are injected), and
+/// answers an [`HttpError`] when it cannot.
 ///
 /// ```
-/// use nestish_core::extract::FromRequestParts;
+/// use nestish_core::extract::CustomArgument;
 /// use nestish_core::{HttpError, RequestParts, controller, get};
 ///
 /// /// The `Accept-Language` of the request, `en` when there is none.
 /// pub struct Language(pub String);
 ///
-/// impl FromRequestParts for Language {
-///     fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError> {
+/// impl CustomArgument for Language {
+///     fn from_parts(parts: &RequestParts) -> Result<Self, HttpError> {
 ///         let header = parts.headers.get("accept-language").and_then(|v| v.to_str().ok());
 ///         Ok(Language(header.and_then(|v| v.get(..2)).unwrap_or("en").to_owned()))
 ///     }
@@ -39,15 +44,15 @@ use crate::HttpError;
 #[diagnostic::on_unimplemented(
     message = "nestish cannot fill an argument of type `{Self}`",
     label = "no attribute says where this argument comes from",
-    note = "say where with #[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], #[cookie(\"name\")], #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]; or implement `nestish_core::extract::FromRequestParts` for the type, or read what a guard stored with `Guarded<T>`"
+    note = "say where with #[param(\"name\")], #[query(\"name\")], #[query], #[header(\"name\")], #[cookie(\"name\")], #[last_event_id], #[body], #[req] or (on an #[sse] route) #[signal]; or implement `nestish_core::extract::CustomArgument` for the type, or read what a guard stored with `Guarded<T>`"
 )]
-pub trait FromRequestParts: Sized {
+pub trait CustomArgument: Sized {
     /// Reads the value from the request head.
     ///
     /// # Errors
     ///
     /// The answer when it cannot: a 4xx for the client's mistake, a 500 for the app's.
-    fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError>;
+    fn from_parts(parts: &RequestParts) -> Result<Self, HttpError>;
 }
 
 /// What a guard stored for the handler with
@@ -104,8 +109,8 @@ impl<T> DerefMut for Guarded<T> {
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> FromRequestParts for Guarded<T> {
-    fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError> {
+impl<T: Clone + Send + Sync + 'static> CustomArgument for Guarded<T> {
+    fn from_parts(parts: &RequestParts) -> Result<Self, HttpError> {
         match parts.extensions.get::<T>() {
             Some(value) => Ok(Self(value.clone())),
             None => {

@@ -15,7 +15,7 @@
 //! | `#[last_event_id]` | `@Headers('last-event-id')` | [`FromLastEventId`]: every `T: FromStr + Display`, read in `T`'s canonical form only (`+3`, `03`, ` 3` are 400), and `Option<T>` of any: what the browser sends on reconnect |
 //! | `#[body]` | `@Body()` | [`FromBody`]: [`Json<T>`](crate::Json) (`T: Deserialize`), `Valid<Json<T>>` (validated, feature `validation`), `String` or `Bytes`; `POST`, `PUT`, `PATCH` routes only |
 //! | `#[req]` | `@Req()` | `&RequestParts`: method, URI, version and headers, read-only |
-//! | none | a `createParamDecorator` one | [`FromRequestParts`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
+//! | none | a `createParamDecorator` one | [`CustomArgument`]: a type that reads itself; [`Guarded<T>`] reads what a guard stored |
 //!
 //! Each trait is one source's contract between `#[controller]` and the runtime: the macro calls
 //! the trait of the attribute on the argument's type, and nothing else about the type matters to
@@ -73,6 +73,7 @@ mod custom;
 mod deserialize;
 mod header;
 pub mod marker;
+pub(crate) mod media;
 mod parts;
 pub(crate) mod path;
 pub(crate) mod query;
@@ -84,7 +85,7 @@ pub(crate) use body::BodyLimits;
 pub use body::FromBody;
 pub use connection::ConnectionInfo;
 pub use cookie::FromCookie;
-pub use custom::{FromRequestParts, Guarded};
+pub use custom::{CustomArgument, Guarded};
 pub use header::{FromHeader, FromLastEventId};
 pub use parts::RequestPartsExt;
 pub use path::FromParam;

@@ -1,5 +1,5 @@
 //! [`RequestPartsExt`]: the lookups the argument attributes make, for code of one's own that
-//! reads a request head (a [`FromRequestParts`](super::FromRequestParts) type, say).
+//! reads a request head (a [`CustomArgument`](super::CustomArgument) type, say).
 
 use std::borrow::Cow;
 
@@ -10,14 +10,14 @@ use super::RequestParts;
 /// [`FromCookie`](super::FromCookie), and a type that reads itself can use them too.
 ///
 /// ```
-/// use nestish_core::extract::{FromRequestParts, RequestPartsExt};
+/// use nestish_core::extract::{CustomArgument, RequestPartsExt};
 /// use nestish_core::{HttpError, RequestParts};
 ///
 /// /// The session token, from the `token` query parameter or else the `session` cookie.
 /// pub struct Token(pub String);
 ///
-/// impl FromRequestParts for Token {
-///     fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError> {
+/// impl CustomArgument for Token {
+///     fn from_parts(parts: &RequestParts) -> Result<Self, HttpError> {
 ///         let from_query = parts.query_param("token");
 ///         let token = from_query.as_deref().or(parts.cookie("session"));
 ///         token.map(|token| Token(token.to_owned())).ok_or_else(|| HttpError::unauthorized("no token"))
@@ -26,7 +26,7 @@ use super::RequestParts;
 ///
 /// let request = http::Request::get("/?token=a%20b").body(()).unwrap();
 /// let (parts, ()) = request.into_parts();
-/// assert_eq!(Token::from_request_parts(&parts).unwrap().0, "a b");
+/// assert_eq!(Token::from_parts(&parts).unwrap().0, "a b");
 /// ```
 pub trait RequestPartsExt {
     /// The query parameter `name` (the first, if it repeats), form-decoded (`+` and `%20` are

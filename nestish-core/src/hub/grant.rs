@@ -11,7 +11,7 @@ use std::any::type_name;
 use std::sync::Arc;
 
 use super::{Hub, HubError, SubscribeAs, Subscription};
-use crate::extract::{FromRequestParts, RequestParts};
+use crate::extract::{CustomArgument, RequestParts};
 use crate::{HttpError, MessageEvent};
 
 /// What a grant allows on its topics.
@@ -419,8 +419,8 @@ impl GrantedHub {
     }
 }
 
-impl FromRequestParts for GrantedHub {
-    fn from_request_parts(parts: &RequestParts) -> Result<Self, HttpError> {
+impl CustomArgument for GrantedHub {
+    fn from_parts(parts: &RequestParts) -> Result<Self, HttpError> {
         let Some(granted) = parts.extensions.get::<TopicGrants>() else {
             return Err(HttpError::forbidden("no topic granted"));
         };
@@ -459,7 +459,7 @@ mod tests {
         if let Some(granted) = parts.extensions.get_mut::<TopicGrants>() {
             granted.hub = hub;
         }
-        GrantedHub::from_request_parts(&parts)
+        GrantedHub::from_parts(&parts)
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::{Dependency, Inject, MissingProvider, Providers};
+use super::{Dependency, Inject, NotProvided, Providers};
 use crate::BoxError;
 use crate::panic::message as panic_message;
 
@@ -15,7 +15,7 @@ type Made = Box<dyn FnOnce(&mut Providers) + Send>;
 /// A factory's running future, ready to register what it makes.
 type Making = FactoryFuture<Made>;
 /// Takes a factory's arguments and starts it.
-type Start = Box<dyn FnOnce(&Providers) -> Result<Making, MissingProvider> + Send>;
+type Start = Box<dyn FnOnce(&Providers) -> Result<Making, NotProvided> + Send>;
 
 /// A factory's future, boxed: what [`Factory::make`] starts.
 pub type FactoryFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
@@ -40,8 +40,8 @@ pub trait Factory<Args>: Send + 'static {
     ///
     /// # Errors
     ///
-    /// [`MissingProvider`] when a required argument is absent.
-    fn make(self, providers: &Providers) -> Result<FactoryFuture<Self::Output>, MissingProvider>;
+    /// [`NotProvided`] when a required argument is absent.
+    fn make(self, providers: &Providers) -> Result<FactoryFuture<Self::Output>, NotProvided>;
 }
 
 macro_rules! factories {
@@ -65,7 +65,7 @@ macro_rules! factories {
             fn make(
                 self,
                 providers: &Providers,
-            ) -> Result<FactoryFuture<T>, MissingProvider> {
+            ) -> Result<FactoryFuture<T>, NotProvided> {
                 $(let $arg = $arg::inject(providers)?;)*
                 // Called here, so the future holds only what the factory's own future holds.
                 let making = self($($arg),*);

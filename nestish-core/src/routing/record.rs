@@ -9,7 +9,7 @@ use crate::extract::{BodyLimits, PathParams, RequestBody, RequestParts};
 use crate::filter::FilterRef;
 use crate::guard::GuardRef;
 use crate::intercept::InterceptorRef;
-use crate::providers::{Dependency, MissingProvider, Providers};
+use crate::providers::{Dependency, NotProvided, Providers};
 use crate::routing::handler::HandlerFuture;
 use crate::sse::hooks::StreamHooks;
 use crate::sse::{SseConfig, SseOptions, SseSetup};
@@ -28,7 +28,7 @@ pub type Controller = Arc<dyn Any + Send + Sync>;
 pub type HandlerFn = fn(&RouteContext, RequestParts, RequestBody, PathParams) -> HandlerFuture;
 
 /// Builds a controller from the application's providers.
-pub type ConstructFn = fn(&Providers) -> Result<Controller, MissingProvider>;
+pub type ConstructFn = fn(&Providers) -> Result<Controller, NotProvided>;
 
 /// What a handler shim is given besides the request: its controller and, for an SSE route, the
 /// stream settings resolved against the application's. Cheap to clone: pointers and a copy.

@@ -130,7 +130,7 @@ pub(crate) fn watch_signals(state: Arc<State>) -> tokio::task::JoinHandle<()> {
         });
         tokio::spawn(async move {
             let Ok((mut interrupt, mut terminate)) = handlers else {
-                tracing::warn!("cannot listen for SIGINT/SIGTERM: shut down with the ServerHandle");
+                tracing::warn!("cannot listen for SIGINT/SIGTERM: shut down with the AppHandle");
                 return;
             };
             tokio::select! {

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use http::{HeaderMap, Method, StatusCode};
 
 #[cfg(feature = "openapi")]
+use crate::extract::media::is_json;
+#[cfg(feature = "openapi")]
 use crate::openapi::{Api, Content, EventData, Status};
 
 use super::parse::Event;
@@ -219,12 +221,6 @@ impl Checker {
         };
         let Some(Content::Of { media_type, schema }) = &documented.content else {
             return Ok(());
-        };
-        let is_json = |media: &str| {
-            media
-                .split(';')
-                .next()
-                .is_some_and(|m| m.trim() == "application/json")
         };
         let answered = headers
             .get(http::header::CONTENT_TYPE)

@@ -71,7 +71,7 @@ use crate::filter::{ExceptionFilter, FilterOverride};
 use crate::guard::GuardOverride;
 use crate::intercept::{Interceptor, InterceptorOverride};
 use crate::{
-    AppBuilder, ControllerSet, Error, Factory, Guard, Method, Module, NestFactory, ServerHandle,
+    AppBuilder, AppHandle, ControllerSet, Error, Factory, Guard, Method, Module, NestFactory,
 };
 
 /// Where a testing module starts: NestJS's `Test`.
@@ -496,7 +496,7 @@ impl TestingModule {
 /// ```
 pub struct TestApp {
     client: TestClient,
-    handle: ServerHandle,
+    handle: AppHandle,
     serving: Option<JoinHandle<Result<(), Error>>>,
     /// The app's shutdown timeout and [`DEFAULT_TIMEOUT`] more.
     shutdown_patience: Duration,
@@ -547,7 +547,7 @@ impl TestApp {
     /// # }
     /// ```
     #[must_use]
-    pub fn handle(&self) -> &ServerHandle {
+    pub fn handle(&self) -> &AppHandle {
         &self.handle
     }
 

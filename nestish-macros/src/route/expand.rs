@@ -315,7 +315,7 @@ impl Route {
                 )
             },
             Source::Custom => quote_spanned! {span=>
-                <#ty as #extract::FromRequestParts>::from_request_parts(&__parts)
+                <#ty as #extract::CustomArgument>::from_parts(&__parts)
             },
             Source::Req => quote_spanned! {span=>
                 ::core::result::Result::<#ty, ::nestish_core::HttpError>::Ok(&__parts)

@@ -25,7 +25,7 @@ pub(crate) enum Source {
     Req,
     /// `#[signal]` (SSE routes only).
     Signal,
-    /// No attribute: the type's own `FromRequestParts` (what a guard stored, say).
+    /// No attribute: the type's own `CustomArgument` (what a guard stored, say).
     Custom,
 }
 
@@ -107,7 +107,7 @@ fn read_one(arg: &mut PatType) -> syn::Result<Param> {
     errors.finish()?;
     let (source, attr) = match found {
         Some((source, attr)) => (source, Some(attr)),
-        // The compiler checks that the type reads itself (`FromRequestParts`), and says
+        // The compiler checks that the type reads itself (`CustomArgument`), and says
         // which attributes would do otherwise.
         None => (Source::Custom, None),
     };
