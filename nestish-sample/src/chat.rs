@@ -3,7 +3,7 @@
 //! message it has, so nothing is lost. A message that mentions `@name` notifies that user.
 //!
 //! Who is online is the chat topic's presence: every user with a chat stream open, on any
-//! instance, once however many tabs they have ([`ChatController::online`]); a page that asks
+//! instance, once however many tabs they have (`GET /chat/online`); a page that asks
 //! (`/chat/events?presence=true`) is told as users arrive and go (`join` and `leave` events).
 
 use std::sync::Arc;
