@@ -436,7 +436,7 @@ async fn a_catch_all_filter_catches_every_error_the_filters_before_it_leave() {
         .provide(ControllerHttp)
         .provide(Everything)
         .provide(SessionGuard)
-        .configure(|app| app.use_global_filter::<Everything>())
+        .configure(nestish_core::AppBuilder::use_global_filter::<Everything>)
         .start()
         .await
         .unwrap();

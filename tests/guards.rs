@@ -128,7 +128,7 @@ async fn ordered_app(trail: &Arc<Trail>) -> nestish_core::testing::TestApp {
         .provide(GlobalGuard(Arc::clone(trail)))
         .provide(ControllerGuard(Arc::clone(trail)))
         .provide(RouteGuard(Arc::clone(trail)))
-        .configure(|app| app.use_global_guard::<GlobalGuard>())
+        .configure(nestish_core::AppBuilder::use_global_guard::<GlobalGuard>)
         .start()
         .await
         .unwrap()

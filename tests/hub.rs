@@ -175,7 +175,10 @@ async fn the_default_history_holds_the_last_thousand_events_of_a_topic() {
         assert_eq!(id, n);
     }
     let held = hub.history("prices").await.expect("the history");
-    let ids: Vec<u64> = held.iter().filter_map(|event| event.id()).collect();
+    let ids: Vec<u64> = held
+        .iter()
+        .filter_map(nestish_core::hub::HubEvent::id)
+        .collect();
     assert_eq!(ids, (2..=1_001).collect::<Vec<_>>());
     // A client that saw nothing of it is told the first is gone, then gets the thousand held.
     let mut resumed = hub.subscribe("prices", Some(0));

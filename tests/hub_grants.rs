@@ -195,7 +195,10 @@ async fn tenants_apart(a: SocketAddr, b: SocketAddr, hub_b: &Hub) {
     assert_eq!((status, body.as_str()), (403, REFUSED));
     let history = hub_b.history("tenant:b:news").await.unwrap();
     assert_eq!(
-        history.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        history
+            .iter()
+            .map(nestish_core::hub::HubEvent::id)
+            .collect::<Vec<_>>(),
         [Some(b1), Some(b2)]
     );
 

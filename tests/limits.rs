@@ -62,7 +62,10 @@ fn readme_rows() -> Vec<[String; 3]> {
         .skip(2)
         .take_while(|line| line.starts_with('|'))
         .map(|row| {
-            let cells: Vec<String> = row.split(" | ").map(|cell| cell.to_owned()).collect();
+            let cells: Vec<String> = row
+                .split(" | ")
+                .map(std::borrow::ToOwned::to_owned)
+                .collect();
             assert!(cells.len() >= 3, "a row of the limits table: {row}");
             [
                 cells[0].trim_start_matches("| ").to_owned(),

@@ -339,7 +339,10 @@ async fn the_31_form_has_the_item_schema_under_schema_and_the_events_in_an_exten
     );
     // The model served is the model the app exposes, for a generator to walk.
     let app_model = app.get("/openapi.json").await.json::<Value>();
-    assert_eq!(app_model["paths"].as_object().map(|p| p.len()), Some(5));
+    assert_eq!(
+        app_model["paths"].as_object().map(serde_json::Map::len),
+        Some(5)
+    );
 }
 
 #[tokio::test]

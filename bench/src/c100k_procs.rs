@@ -67,7 +67,7 @@ impl Counts {
 /// `open N` opens N more `GET /sse` streams (connected and sent, not waiting for heads), and
 /// `count` reports; each answers `opened failed streaming events` on stdout. Ends, closing
 /// every stream, when stdin closes.
-pub fn swarm(args: &[String]) -> Result<(), String> {
+pub(crate) fn swarm(args: &[String]) -> Result<(), String> {
     let [addr, lifetime, sources] = args else {
         return Err("swarm ADDR LIFETIME_S SOURCES (comma-separated addresses)".to_owned());
     };
@@ -200,7 +200,7 @@ fn server_fds(servers: &[Server]) -> io::Result<usize> {
 /// Runs c100k-procs on `kind`: `params.c100k_procs` servers on one port, `params.c100k_streams`
 /// streams; returns KiB per stream (the servers' peak RSS growths added up), ticks delivered in
 /// % of those due, and streams connected per second.
-pub async fn measure(
+pub(crate) async fn measure(
     kind: Kind,
     params: &Params,
     tick: Duration,

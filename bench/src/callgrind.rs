@@ -79,7 +79,7 @@ fn dumped_instructions(dir: &Path, pid: u32) -> io::Result<u64> {
 }
 
 /// Runs hub-callgrind on `kind`: user-space instructions per delivered event.
-pub async fn measure(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+pub(crate) async fn measure(kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
     let dir = folder()?;
     let server = Server::start(Launch {
         hub: Some(PERIOD),

@@ -15,7 +15,7 @@ use crate::scenarios::{self, Params};
 use crate::servers::Kind;
 
 /// Set in a server's environment to make it answer census requests on stdin.
-pub const ENV: &str = "NESTISH_BENCH_CENSUS";
+pub(crate) const ENV: &str = "NESTISH_BENCH_CENSUS";
 
 /// Size classes are 16 bytes wide, up to 16 KiB; the last class holds everything larger.
 const CLASS_BYTES: usize = 16;
@@ -86,7 +86,7 @@ mod counting {
 }
 
 /// In a server process: when [`ENV`] is set, answers each line on stdin with a census line.
-pub fn answer_on_stdin() {
+pub(crate) fn answer_on_stdin() {
     #[cfg(feature = "census")]
     if std::env::var_os(ENV).is_some() {
         std::thread::spawn(|| {
@@ -106,7 +106,7 @@ pub fn answer_on_stdin() {
 
 /// A census line back into its numbers: the live allocations of each size class, then the live
 /// bytes.
-pub fn parse(line: &str) -> io::Result<Vec<i64>> {
+pub(crate) fn parse(line: &str) -> io::Result<Vec<i64>> {
     let counts = line
         .trim()
         .strip_prefix(PREFIX)
@@ -129,7 +129,7 @@ pub fn parse(line: &str) -> io::Result<Vec<i64>> {
 /// allocations that `N` idle `GET /sse` streams added, per stream and by size class; with
 /// `--tls`, over TLS (HTTP/1.1), with `--h2` over HTTP/2 and TLS, 100 streams a connection
 /// (both for nestish and axum only).
-pub fn run(args: &[String]) -> Result<(), String> {
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !cfg!(feature = "census") {
         return Err(
             "census counts allocations through a global allocator of its own: \

@@ -13,14 +13,14 @@ use tokio::time::timeout;
 use crate::servers::{Kind, READY_PREFIX};
 
 /// The environment variable that tells a server the harness's pid, so it dies with it.
-pub const PARENT_ENV: &str = "NESTISH_BENCH_PARENT";
+pub(crate) const PARENT_ENV: &str = "NESTISH_BENCH_PARENT";
 
 /// The CPU the server gets; the harness pins itself to the other one.
-pub const SERVER_CPU: usize = 0;
+pub(crate) const SERVER_CPU: usize = 0;
 
 /// A running server. Dropping it kills the process (`kill_on_drop`), so an error anywhere in a
 /// scenario never leaves a server behind; [`stop`](Self::stop) also waits for it to be gone.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
@@ -35,7 +35,7 @@ pub struct Server {
 
 /// What a server process is started with.
 #[derive(Clone, Copy, Debug)]
-pub struct Launch {
+pub(crate) struct Launch {
     pub kind: Kind,
     pub tick: Duration,
     /// The period of the `GET /hub` publisher, if it should run.
@@ -57,7 +57,7 @@ pub struct Launch {
 impl Launch {
     /// `kind` with ticks every `tick`, over plain HTTP, with no hub publisher and the
     /// in-process hub: what most scenarios start.
-    pub fn plain(kind: Kind, tick: Duration) -> Self {
+    pub(crate) fn plain(kind: Kind, tick: Duration) -> Self {
         Self {
             kind,
             tick,
@@ -72,7 +72,7 @@ impl Launch {
 
     /// The same, on `port` (0: a free one) with `SO_REUSEPORT`, beside other processes on it.
     #[must_use]
-    pub fn sharing_port(mut self, port: u16) -> Self {
+    pub(crate) fn sharing_port(mut self, port: u16) -> Self {
         self.port = port;
         self.reuse_port = true;
         self
@@ -80,7 +80,7 @@ impl Launch {
 
     /// The same, over HTTPS when `tls`.
     #[must_use]
-    pub fn over_tls(mut self, tls: bool) -> Self {
+    pub(crate) fn over_tls(mut self, tls: bool) -> Self {
         self.tls = tls;
         self
     }
@@ -89,13 +89,13 @@ impl Launch {
 impl Server {
     /// Starts `taskset -c 0 <this binary> server <kind> --port 0 ...` (for nestjs,
     /// `taskset -c 0 node main.js --port 0 ...`) and waits until it listens.
-    pub async fn start(launch: Launch) -> io::Result<Self> {
+    pub(crate) async fn start(launch: Launch) -> io::Result<Self> {
         Self::spawn(launch, false).await
     }
 
     /// As [`start`](Self::start), for a server that answers [`census`](Self::census) (this
     /// binary built with the `census` feature; not nestjs).
-    pub async fn start_census(launch: Launch) -> io::Result<Self> {
+    pub(crate) async fn start_census(launch: Launch) -> io::Result<Self> {
         Self::spawn(launch, true).await
     }
 
@@ -191,7 +191,7 @@ impl Server {
     }
 
     /// The server's live heap allocations now, counted by size class (see [`crate::census`]).
-    pub async fn census(&mut self) -> io::Result<Vec<i64>> {
+    pub(crate) async fn census(&mut self) -> io::Result<Vec<i64>> {
         let stdin = self
             .stdin
             .as_mut()
@@ -206,7 +206,7 @@ impl Server {
     }
 
     /// Kills the server and waits until it has exited.
-    pub async fn stop(mut self) -> io::Result<()> {
+    pub(crate) async fn stop(mut self) -> io::Result<()> {
         self.child.kill().await
     }
 }

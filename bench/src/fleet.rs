@@ -22,7 +22,7 @@ const INSTANCES: usize = 4;
 const IN_FLIGHT: usize = 64;
 
 /// Publications a second on the broadcast topic: every one is delivered to every user.
-pub const BROADCAST_PER_S: u64 = 20;
+pub(crate) const BROADCAST_PER_S: u64 = 20;
 
 /// What one phase of the fleet measured.
 struct Phase {
@@ -107,7 +107,7 @@ async fn worst_ratio(
 
 /// Runs fleet; returns the per-user phase's worst ratio and delivered events/s, then the
 /// broadcast phase's.
-pub async fn measure(params: &Params) -> io::Result<Vec<f64>> {
+pub(crate) async fn measure(params: &Params) -> io::Result<Vec<f64>> {
     let redis = crate::redis::Redis::start().await?;
     let url = format!("redis://127.0.0.1:{}", redis.port);
     let mut servers = Vec::new();

@@ -25,7 +25,7 @@ use crate::servers::unix_micros;
 
 /// How the load generator reaches a server.
 #[derive(Clone)]
-pub enum Transport {
+pub(crate) enum Transport {
     /// Plain TCP.
     Plain,
     /// TLS over TCP, with the client of [`crate::tls::connector`].
@@ -34,12 +34,16 @@ pub enum Transport {
 
 impl Transport {
     /// Connects to `addr` with `TCP_NODELAY` and, over TLS, completes the handshake.
-    pub async fn connect(&self, addr: SocketAddr) -> io::Result<Conn> {
+    pub(crate) async fn connect(&self, addr: SocketAddr) -> io::Result<Conn> {
         self.connect_from(None, addr).await
     }
 
     /// As [`connect`](Self::connect), from `source` (any port) if given.
-    pub async fn connect_from(&self, source: Option<IpAddr>, addr: SocketAddr) -> io::Result<Conn> {
+    pub(crate) async fn connect_from(
+        &self,
+        source: Option<IpAddr>,
+        addr: SocketAddr,
+    ) -> io::Result<Conn> {
         let tcp = match source {
             None => TcpStream::connect(addr).await?,
             Some(source) => {
@@ -60,7 +64,7 @@ impl Transport {
 }
 
 /// A connection to a server, plain or TLS.
-pub enum Conn {
+pub(crate) enum Conn {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
 }
@@ -114,7 +118,7 @@ const MAX_HEAD: usize = 16 * 1024;
 /// line that holds at least one `data` field (a block of comments or `retry:` dispatches
 /// nothing, as in a browser). Lines end with LF or CRLF; the servers here never send a lone CR.
 #[derive(Debug, Default)]
-pub struct EventCounter {
+pub(crate) struct EventCounter {
     /// Events completed so far.
     pub events: u64,
     /// Length of the current line so far.
@@ -157,7 +161,7 @@ impl EventCounter {
     /// A counter that also keeps the `"t"` of each event's data (see [`take_stamps`]).
     ///
     /// [`take_stamps`]: Self::take_stamps
-    pub fn with_stamps() -> Self {
+    pub(crate) fn with_stamps() -> Self {
         Self {
             stamps: Some(Box::new(Stamps {
                 line: [0; STAMP_LINE],
@@ -170,7 +174,7 @@ impl EventCounter {
 
     /// The `"t"` of every event completed since the last call, oldest first (events without
     /// one are counted but have none).
-    pub fn take_stamps(&mut self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn take_stamps(&mut self) -> impl Iterator<Item = u64> + '_ {
         self.stamps
             .as_mut()
             .into_iter()
@@ -178,7 +182,7 @@ impl EventCounter {
     }
 
     /// Feeds body bytes; returns how many events they completed.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> u64 {
+    pub(crate) fn feed(&mut self, mut bytes: &[u8]) -> u64 {
         let before = self.events;
         while let Some(end) = memchr::memchr(b'\n', bytes) {
             self.extend_line(&bytes[..end]);
@@ -256,7 +260,7 @@ enum Framing {
 
 /// A response body being decoded: its framing, and the events in it.
 #[derive(Debug)]
-pub struct BodyDecoder {
+pub(crate) struct BodyDecoder {
     framing: Framing,
     /// The events seen so far.
     pub counter: EventCounter,
@@ -267,7 +271,7 @@ pub struct BodyDecoder {
 }
 
 /// One server-sent-event response being read.
-pub struct SseStream {
+pub(crate) struct SseStream {
     tcp: Conn,
     buf: Box<[u8]>,
     /// What has been read of the body.
@@ -278,7 +282,7 @@ impl SseStream {
     /// Connects to `addr`, sends `GET path` and reads the response head; fails unless it is 200.
     /// Body bytes that came with the head are already counted. `buf_size` is the read buffer:
     /// large for a flood, small for thousands of idle streams.
-    pub async fn open(
+    pub(crate) async fn open(
         transport: &Transport,
         addr: SocketAddr,
         path: &str,
@@ -292,7 +296,11 @@ impl SseStream {
     /// Reads the response head of a request already sent on `tcp`; fails unless it is 200.
     /// With `stamps`, the body's counter keeps each event's `"t"` (see
     /// [`EventCounter::with_stamps`]).
-    pub async fn read_head(mut tcp: Conn, buf_size: usize, stamps: bool) -> io::Result<Self> {
+    pub(crate) async fn read_head(
+        mut tcp: Conn,
+        buf_size: usize,
+        stamps: bool,
+    ) -> io::Result<Self> {
         let mut buf = vec![0; buf_size.max(MAX_HEAD)].into_boxed_slice();
         let mut filled = 0;
         let head_end = loop {
@@ -335,7 +343,7 @@ impl SseStream {
 
     /// Waits for the next bytes and counts them; returns the events they completed. After the
     /// body has ended (see [`BodyDecoder::ended`]) it returns 0 at once.
-    pub async fn read_some(&mut self) -> io::Result<u64> {
+    pub(crate) async fn read_some(&mut self) -> io::Result<u64> {
         if self.body.ended {
             return Ok(0);
         }
@@ -350,7 +358,7 @@ impl SseStream {
     }
 
     /// Reads until the body ends.
-    pub async fn read_to_end(&mut self) -> io::Result<()> {
+    pub(crate) async fn read_to_end(&mut self) -> io::Result<()> {
         while !self.body.ended {
             self.read_some().await?;
         }
@@ -360,7 +368,7 @@ impl SseStream {
 
 impl BodyDecoder {
     /// A body framed with chunked transfer encoding, or running until the connection closes.
-    pub fn new(chunked: bool) -> Self {
+    pub(crate) fn new(chunked: bool) -> Self {
         let framing = if chunked {
             Framing::Chunked(Chunked::Size {
                 size: 0,
@@ -378,7 +386,7 @@ impl BodyDecoder {
     }
 
     /// The connection closed: the end of an until-close body, an error inside a chunked one.
-    pub fn close(&mut self) -> io::Result<()> {
+    pub(crate) fn close(&mut self) -> io::Result<()> {
         if let Framing::Chunked(state) = &self.framing
             && !matches!(state, Chunked::Done)
         {
@@ -389,7 +397,7 @@ impl BodyDecoder {
     }
 
     /// Decodes the framing of `bytes` and passes the body bytes to the event counter.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn feed(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         let state = match &mut self.framing {
             Framing::UntilClose => {
                 self.body_bytes += bytes.len() as u64;
@@ -474,7 +482,7 @@ async fn send_request<S: AsyncWrite + Unpin>(tcp: &mut S, path: &str) -> io::Res
 
 /// What a flood of one or more connections delivered.
 #[derive(Clone, Copy, Debug)]
-pub struct FloodOutcome {
+pub(crate) struct FloodOutcome {
     /// Events received, over all connections.
     pub events: u64,
     /// Body bytes received, over all connections.
@@ -484,7 +492,7 @@ pub struct FloodOutcome {
 }
 
 /// Opens `connections` streams of `path` at once and reads each to its end, within `deadline`.
-pub async fn flood(
+pub(crate) async fn flood(
     transport: &Transport,
     addr: SocketAddr,
     path: &str,
@@ -506,7 +514,7 @@ pub async fn flood(
 
 /// Adds up what each stream of a flood received (its events and body bytes) once all have
 /// ended, within `deadline`; `elapsed` runs from `start`.
-pub async fn gather(
+pub(crate) async fn gather(
     mut tasks: JoinSet<io::Result<(u64, u64)>>,
     start: Instant,
     deadline: Duration,
@@ -533,7 +541,7 @@ pub async fn gather(
 
 /// Many long-lived streams, each read by its own task, which counts events into one total.
 /// Dropping it closes every connection.
-pub struct Swarm {
+pub(crate) struct Swarm {
     addr: SocketAddr,
     transport: Transport,
     path: String,
@@ -560,19 +568,19 @@ pub struct Swarm {
 /// only while [`recording`](Self::start). Every stream of a swarm pushes into one vector: on the
 /// load generator's single thread the lock is never contended, and a push costs nanoseconds.
 #[derive(Debug, Default)]
-pub struct Latencies {
+pub(crate) struct Latencies {
     recording: AtomicBool,
     micros: Mutex<Vec<u32>>,
 }
 
 impl Latencies {
     /// Starts recording.
-    pub fn start(&self) {
+    pub(crate) fn start(&self) {
         self.recording.store(true, Ordering::Relaxed);
     }
 
     /// Stops recording and returns what was recorded.
-    pub fn stop(&self) -> Vec<u32> {
+    pub(crate) fn stop(&self) -> Vec<u32> {
         self.recording.store(false, Ordering::Relaxed);
         self.micros
             .lock()
@@ -595,7 +603,7 @@ impl Latencies {
 
 impl Swarm {
     /// An empty swarm of `GET path` streams on `addr`; each task ends by itself after `lifetime`.
-    pub fn new(addr: SocketAddr, path: &str, lifetime: Duration) -> Self {
+    pub(crate) fn new(addr: SocketAddr, path: &str, lifetime: Duration) -> Self {
         Self {
             addr,
             transport: Transport::Plain,
@@ -615,28 +623,28 @@ impl Swarm {
 
     /// Makes the streams opened from now on connect from `sources`, in turn.
     #[must_use]
-    pub fn with_sources(mut self, sources: Vec<IpAddr>) -> Self {
+    pub(crate) fn with_sources(mut self, sources: Vec<IpAddr>) -> Self {
         self.sources = sources;
         self
     }
 
     /// Makes the streams opened from now on ask for `paths`, in turn, rather than one path.
     #[must_use]
-    pub fn with_paths(mut self, paths: Vec<String>) -> Self {
+    pub(crate) fn with_paths(mut self, paths: Vec<String>) -> Self {
         self.paths = paths;
         self
     }
 
     /// Makes every stream opened from now on record the latency of its stamped events.
     #[must_use]
-    pub fn with_latencies(mut self, latencies: Arc<Latencies>) -> Self {
+    pub(crate) fn with_latencies(mut self, latencies: Arc<Latencies>) -> Self {
         self.latencies = Some(latencies);
         self
     }
 
     /// Makes every stream opened from now on connect over `transport`.
     #[must_use]
-    pub fn with_transport(mut self, transport: Transport) -> Self {
+    pub(crate) fn with_transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
         self
     }
@@ -644,7 +652,7 @@ impl Swarm {
     /// Opens `count` more streams and returns once each has connected and sent its request (or
     /// failed to). It does not wait for the response heads: a server may send none before its
     /// first event, a tick later. The caller paces the batches on what the server has accepted.
-    pub async fn open(&mut self, count: usize) {
+    pub(crate) async fn open(&mut self, count: usize) {
         let (sent_tx, mut sent_rx) = mpsc::unbounded_channel::<bool>();
         for n in 0..count {
             let path = if self.paths.is_empty() {
@@ -713,40 +721,40 @@ impl Swarm {
     }
 
     /// Streams opened so far (connected and request sent).
-    pub fn opened(&self) -> usize {
+    pub(crate) fn opened(&self) -> usize {
         self.opened
     }
 
     /// Streams that got their 200 head so far.
-    pub fn streaming(&self) -> usize {
+    pub(crate) fn streaming(&self) -> usize {
         self.streaming.load(Ordering::Relaxed) as usize
     }
 
     /// Streams that failed.
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.failed.load(Ordering::Relaxed) as usize
     }
 
     /// The first failure, for the report.
-    pub fn first_error(&self) -> Option<String> {
+    pub(crate) fn first_error(&self) -> Option<String> {
         let first = self.first_error.lock().ok()?;
         first.as_ref().map(ToString::to_string)
     }
 
     /// Events received so far, over all streams.
-    pub fn events(&self) -> u64 {
+    pub(crate) fn events(&self) -> u64 {
         self.events.load(Ordering::Relaxed)
     }
 }
 
 /// Clients that send their request and never read a byte of the response.
-pub struct Stalled {
+pub(crate) struct Stalled {
     _connections: Vec<TcpStream>,
 }
 
 impl Stalled {
     /// Opens `connections` connections and sends `GET path` on each.
-    pub async fn open(addr: SocketAddr, path: &str, connections: usize) -> io::Result<Self> {
+    pub(crate) async fn open(addr: SocketAddr, path: &str, connections: usize) -> io::Result<Self> {
         let mut open = Vec::with_capacity(connections);
         for _ in 0..connections {
             let mut tcp = TcpStream::connect(addr).await?;
@@ -759,7 +767,7 @@ impl Stalled {
 
 /// When the first bytes of one stream arrived, counted from just before its connect.
 #[derive(Clone, Copy, Debug)]
-pub struct FirstEvent {
+pub(crate) struct FirstEvent {
     /// The response head: when a browser's `EventSource` fires `open`.
     pub head: Duration,
     /// The blank line that ends the first event: when `onmessage` fires.
@@ -768,7 +776,7 @@ pub struct FirstEvent {
 
 /// Times to response head and to first event of `samples` streams of `path`, one after the
 /// other (so that each measures latency, not queueing behind the others).
-pub async fn time_to_first_event(
+pub(crate) async fn time_to_first_event(
     addr: SocketAddr,
     path: &str,
     samples: usize,
@@ -802,7 +810,7 @@ pub async fn time_to_first_event(
 /// Long-lived HTTP/2 streams, many per connection (over TLS by ALPN, or h2c by prior
 /// knowledge), each read by its own task, which counts events into one total. Dropping it
 /// closes every connection.
-pub struct H2Swarm {
+pub(crate) struct H2Swarm {
     /// Streams that got their 200 head.
     streaming: Arc<AtomicU64>,
     /// Streams or connections that failed.
@@ -816,7 +824,7 @@ impl H2Swarm {
     /// Opens `connections` connections over `transport` (TLS with ALPN `h2`, or plain for h2c) to
     /// `addr`, one after another, and on each `per_connection` streams of `GET path`; returns
     /// once every request is sent. Each task ends by itself after `lifetime`.
-    pub async fn open(
+    pub(crate) async fn open(
         transport: &Transport,
         addr: SocketAddr,
         path: &str,
@@ -885,29 +893,29 @@ impl H2Swarm {
     }
 
     /// Streams that got their 200 head so far.
-    pub fn streaming(&self) -> usize {
+    pub(crate) fn streaming(&self) -> usize {
         self.streaming.load(Ordering::Relaxed) as usize
     }
 
     /// Streams that failed.
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.failed.load(Ordering::Relaxed) as usize
     }
 
     /// The first failure, for the report.
-    pub fn first_error(&self) -> Option<String> {
+    pub(crate) fn first_error(&self) -> Option<String> {
         self.first_error.lock().ok()?.clone()
     }
 
     /// Events received so far, over all streams.
-    pub fn events(&self) -> u64 {
+    pub(crate) fn events(&self) -> u64 {
         self.events.load(Ordering::Relaxed)
     }
 }
 
 /// What a run of TLS handshakes achieved.
 #[derive(Clone, Copy, Debug)]
-pub struct Handshakes {
+pub(crate) struct Handshakes {
     /// Handshakes completed.
     pub done: u64,
     /// Handshakes that failed.
@@ -917,7 +925,7 @@ pub struct Handshakes {
 
 /// `concurrency` clients, each connecting, completing a full TLS handshake and closing, over and
 /// over, for `duration`.
-pub async fn handshakes(
+pub(crate) async fn handshakes(
     addr: SocketAddr,
     connector: &TlsConnector,
     concurrency: usize,

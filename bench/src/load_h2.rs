@@ -84,7 +84,7 @@ async fn read_some(
 
 /// `streams` concurrent `GET path` on `connections` h2c connections (spread evenly), each read
 /// to its end within `deadline`.
-pub async fn flood(
+pub(crate) async fn flood(
     addr: SocketAddr,
     path: &str,
     connections: usize,

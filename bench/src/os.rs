@@ -6,7 +6,7 @@ use std::io;
 ///
 /// The harness calls it before it builds its runtime, so the whole load generator runs on that
 /// CPU while the server, started under `taskset -c 0`, has the other one to itself.
-pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
+pub(crate) fn pin_to_cpu(cpu: usize) -> io::Result<()> {
     // SAFETY: cpu_set_t is plain data; CPU_ZERO/CPU_SET only write inside it, and
     // sched_setaffinity reads `size_of::<cpu_set_t>()` bytes of it.
     unsafe {
@@ -23,7 +23,7 @@ pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
 /// Raises `RLIMIT_NOFILE`, since 100,000 streams need 100,000 descriptors on each side: the
 /// hard limit to the kernel's most (`fs.nr_open`) when the process may (root may), then the
 /// soft limit to the hard one; returns the new limit.
-pub fn raise_fd_limit() -> io::Result<u64> {
+pub(crate) fn raise_fd_limit() -> io::Result<u64> {
     let most = std::fs::read_to_string("/proc/sys/fs/nr_open")
         .ok()
         .and_then(|text| text.trim().parse::<libc::rlim_t>().ok());
@@ -52,7 +52,7 @@ pub fn raise_fd_limit() -> io::Result<u64> {
 }
 
 /// The current soft `RLIMIT_NOFILE`.
-pub fn fd_limit() -> io::Result<u64> {
+pub(crate) fn fd_limit() -> io::Result<u64> {
     // SAFETY: getrlimit writes only the struct passed.
     unsafe {
         let mut limit: libc::rlimit = std::mem::zeroed();
@@ -66,7 +66,7 @@ pub fn fd_limit() -> io::Result<u64> {
 /// Asks the kernel to kill this process when its parent dies, so a harness that is interrupted
 /// (Ctrl-C, which skips its destructors) leaves no server behind. `parent` is the pid the
 /// harness passed; if it is already gone, this process exits at once.
-pub fn die_with_parent(parent: u32) {
+pub(crate) fn die_with_parent(parent: u32) {
     // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number; getppid has no preconditions.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);

@@ -7,13 +7,13 @@ use std::time::Duration;
 /// User plus system CPU time of every thread of `pid` so far (`/proc/<pid>/stat` fields 14 and
 /// 15, `utime` and `stime`). The kernel counts in clock ticks, so the resolution is 1/`CLK_TCK`
 /// (10 ms on Linux): runs are sized to last at least a second, which keeps it under 1 %.
-pub fn cpu_time(pid: u32) -> io::Result<Duration> {
+pub(crate) fn cpu_time(pid: u32) -> io::Result<Duration> {
     let (user, system) = cpu_times(pid)?;
     Ok(user + system)
 }
 
 /// User and system CPU time of every thread of `pid` so far, apart (see [`cpu_time`]).
-pub fn cpu_times(pid: u32) -> io::Result<(Duration, Duration)> {
+pub(crate) fn cpu_times(pid: u32) -> io::Result<(Duration, Duration)> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // The command name (field 2) is in parentheses and may hold spaces: count after the last `)`.
     let after_name = stat
@@ -40,7 +40,7 @@ pub fn cpu_times(pid: u32) -> io::Result<(Duration, Duration)> {
 
 /// Resident memory of `pid`, from `/proc/<pid>/status`.
 #[derive(Clone, Copy, Debug)]
-pub struct Memory {
+pub(crate) struct Memory {
     /// `VmRSS`: resident now, KiB.
     pub rss_kib: u64,
     /// `VmHWM`: the peak of `VmRSS` since the process started, or since [`reset_peak`].
@@ -48,7 +48,7 @@ pub struct Memory {
 }
 
 /// Reads `VmRSS` and `VmHWM` of `pid`.
-pub fn memory(pid: u32) -> io::Result<Memory> {
+pub(crate) fn memory(pid: u32) -> io::Result<Memory> {
     let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
     let field = |name: &str| -> io::Result<u64> {
         status
@@ -66,14 +66,14 @@ pub fn memory(pid: u32) -> io::Result<Memory> {
 /// How many file descriptors `pid` has open (the entries of `/proc/<pid>/fd`). A server's count
 /// grows by one per accepted connection, which tells the harness what the server has accepted
 /// whether or not it has answered yet.
-pub fn open_fds(pid: u32) -> io::Result<usize> {
+pub(crate) fn open_fds(pid: u32) -> io::Result<usize> {
     Ok(fs::read_dir(format!("/proc/{pid}/fd"))?.count())
 }
 
 /// Resets `VmHWM` of `pid` to its current `VmRSS` (writing `5` to `/proc/<pid>/clear_refs`,
 /// Linux 4.0+), so a peak measured afterwards is the peak of the load alone and not of start-up.
 /// Callers fall back to the start-up peak when this fails.
-pub fn reset_peak(pid: u32) -> io::Result<()> {
+pub(crate) fn reset_peak(pid: u32) -> io::Result<()> {
     fs::write(format!("/proc/{pid}/clear_refs"), "5")
 }
 

@@ -54,7 +54,7 @@ async fn read_response(tcp: &mut TcpStream, buf: &mut Vec<u8>) -> io::Result<()>
 }
 
 /// `GET path` on `connections` keep-alive connections for `duration`; the responses completed.
-pub async fn gets(
+pub(crate) async fn gets(
     addr: SocketAddr,
     path: &str,
     cookie: Option<&str>,
@@ -84,7 +84,7 @@ pub async fn gets(
 
 /// New connections on `connections` concurrent loops for `duration`, each sending `GET path`
 /// and reading the SSE response head, then closing; the heads received.
-pub async fn sse_connects(
+pub(crate) async fn sse_connects(
     addr: SocketAddr,
     path: &str,
     cookie: Option<&str>,

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A running `redis-server`.
-pub struct Redis {
+pub(crate) struct Redis {
     /// Its port on 127.0.0.1.
     pub port: u16,
     _child: Child,
@@ -18,7 +18,7 @@ pub struct Redis {
 
 impl Redis {
     /// Starts one and waits until it says it accepts connections.
-    pub async fn start() -> io::Result<Self> {
+    pub(crate) async fn start() -> io::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Where a full run (no `--only`, no `--quick`) writes its results by default.
-pub fn default_path() -> PathBuf {
+pub(crate) fn default_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md")
 }
 
 /// Writes `report` (the table and its notes) to `path`, under the header.
-pub fn write(path: &Path, args: &[String], report: &str) -> Result<(), String> {
+pub(crate) fn write(path: &Path, args: &[String], report: &str) -> Result<(), String> {
     let text = format!(
         "# Benchmark results\n\n\
          Written by `nestish-bench run{}` at {}, on commit {}.\n\n\

@@ -14,7 +14,7 @@ use crate::servers::Kind;
 
 /// One scenario of the benchmark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scenario {
+pub(crate) enum Scenario {
     /// One connection, one large flood.
     Flood1,
     /// 32 concurrent floods sharing the same total: the headline.
@@ -65,14 +65,14 @@ pub enum Scenario {
 
 /// Which way is better for a metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
+pub(crate) enum Better {
     Higher,
     Lower,
 }
 
 /// A metric a scenario reports, one row of the table.
 #[derive(Clone, Copy, Debug)]
-pub struct MetricSpec {
+pub(crate) struct MetricSpec {
     pub label: &'static str,
     pub better: Better,
     /// Decimals to print.
@@ -94,7 +94,7 @@ const FLOOD_METRICS: &[MetricSpec] = &[
 
 impl Scenario {
     /// Every scenario, in the order of the table.
-    pub const ALL: [Self; 20] = [
+    pub(crate) const ALL: [Self; 20] = [
         Self::Flood1,
         Self::Flood32,
         Self::Idle,
@@ -118,7 +118,7 @@ impl Scenario {
     ];
 
     /// Whether it runs over TLS (and so only on servers with a TLS variant).
-    pub fn tls(self) -> bool {
+    pub(crate) fn tls(self) -> bool {
         matches!(
             self,
             Self::TlsHandshakes | Self::TlsIdle | Self::TlsH2Idle | Self::TlsFlood32
@@ -129,7 +129,7 @@ impl Scenario {
     /// HTTP/2 without TLS (by prior knowledge) beside HTTP/1.1 on one port, which nestish and
     /// axum serve (actix-web speaks HTTP/2 only over TLS, the hand-written server only
     /// HTTP/1.1); c100k runs beside actix-web and the hand-written floor, as its issue asks.
-    pub fn serves(self, kind: Kind) -> bool {
+    pub(crate) fn serves(self, kind: Kind) -> bool {
         match self {
             _ if self.tls() => kind.serves_tls(),
             Self::IdleH2 | Self::FloodH2 => matches!(kind, Kind::Nestish | Kind::Axum),
@@ -149,7 +149,7 @@ impl Scenario {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Flood1 => "flood-1",
             Self::Flood32 => "flood-32",
@@ -175,7 +175,7 @@ impl Scenario {
     }
 
     /// The rows this scenario adds to the table; [`measure`] returns one value for each.
-    pub fn metrics(self) -> &'static [MetricSpec] {
+    pub(crate) fn metrics(self) -> &'static [MetricSpec] {
         match self {
             Self::Flood1 | Self::Flood32 | Self::TlsFlood32 | Self::FloodH2 => FLOOD_METRICS,
             Self::C100k | Self::C100kProcs => &[
@@ -387,7 +387,7 @@ impl Scenario {
     }
 
     /// What the scenario does, with its parameters, for the notes under the table.
-    pub fn describe(self, params: &Params) -> String {
+    pub(crate) fn describe(self, params: &Params) -> String {
         match self {
             Self::Flood1 => format!(
                 "1 connection, `GET /flood?n={}`; median of {} round(s) on one server process; \
@@ -584,7 +584,7 @@ impl FromStr for Scenario {
 
 /// The sizes of every scenario.
 #[derive(Clone, Debug)]
-pub struct Params {
+pub(crate) struct Params {
     /// Events per flood round, over all its connections.
     pub flood_events: u64,
     pub flood_rounds: usize,
@@ -624,7 +624,7 @@ pub struct Params {
 
 impl Params {
     /// The real run.
-    pub fn full() -> Self {
+    pub(crate) fn full() -> Self {
         Self {
             flood_events: 8_000_000,
             flood_rounds: 3,
@@ -655,7 +655,7 @@ impl Params {
     }
 
     /// A smoke run of a few seconds per server.
-    pub fn quick() -> Self {
+    pub(crate) fn quick() -> Self {
         Self {
             flood_events: 64_000,
             flood_rounds: 1,
@@ -694,7 +694,11 @@ const TLS_HANDSHAKERS: usize = 32;
 const FLOOD_DEADLINE: Duration = Duration::from_secs(120);
 
 /// Runs `scenario` against a fresh `kind` server; returns one value per [`Scenario::metrics`].
-pub async fn measure(scenario: Scenario, kind: Kind, params: &Params) -> io::Result<Vec<f64>> {
+pub(crate) async fn measure(
+    scenario: Scenario,
+    kind: Kind,
+    params: &Params,
+) -> io::Result<Vec<f64>> {
     match scenario {
         Scenario::Flood1 => flood(kind, params, 1, Carrier::Connections(&Transport::Plain)).await,
         Scenario::Flood32 => flood(kind, params, 32, Carrier::Connections(&Transport::Plain)).await,
@@ -1097,7 +1101,7 @@ async fn h2_idle(kind: Kind, params: &Params, transport: &Transport) -> io::Resu
 
 /// Opens `count` streams of `swarm`, `params.connect_batch` at a time, then waits up to
 /// `head_wait` for their response heads; returns how many streams got theirs (at least 1).
-pub async fn connect(
+pub(crate) async fn connect(
     server: &Server,
     swarm: &mut Swarm,
     count: usize,

@@ -21,14 +21,14 @@ use tokio_rustls::rustls::{self, ClientConfig, DigitallySignedStruct, SignatureS
 
 /// The PEM files of the benchmark's certificate.
 #[derive(Debug)]
-pub struct Files {
+pub(crate) struct Files {
     pub cert: PathBuf,
     pub key: PathBuf,
 }
 
 /// The certificate and key, made and written on first use (a P-256 key, as `mkcert` and Let's
 /// Encrypt's default ECDSA certificates have), in a directory of this process's.
-pub fn files() -> io::Result<&'static Files> {
+pub(crate) fn files() -> io::Result<&'static Files> {
     static FILES: OnceLock<Files> = OnceLock::new();
     if let Some(files) = FILES.get() {
         return Ok(files);
@@ -48,12 +48,12 @@ pub fn files() -> io::Result<&'static Files> {
 }
 
 /// The load generator's TLS client: HTTP/1.1 by ALPN, no verification, no resumption.
-pub fn connector() -> TlsConnector {
+pub(crate) fn connector() -> TlsConnector {
     connector_for(b"http/1.1")
 }
 
 /// As [`connector`], asking for HTTP/2 (`h2`) by ALPN.
-pub fn connector_h2() -> TlsConnector {
+pub(crate) fn connector_h2() -> TlsConnector {
     connector_for(b"h2")
 }
 
@@ -71,7 +71,7 @@ fn connector_for(alpn: &[u8]) -> TlsConnector {
 }
 
 /// The name the client asks for.
-pub fn server_name() -> ServerName<'static> {
+pub(crate) fn server_name() -> ServerName<'static> {
     ServerName::try_from("localhost").expect("a DNS name")
 }
 

@@ -13,14 +13,17 @@ use tokio::process::{Child, Command};
 // The root test package's `redis-server` helper, shared rather than copied (it reads
 // `super::PATIENCE` and `super::tools`).
 #[path = "../../tests/support/redis.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // no Redis is restarted here
 mod redis;
 #[path = "../../tests/support/tools.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // no npm program is needed here
 mod tools;
 
 // The TLS client the workspace's tests use: trusts one certificate alone.
 #[path = "../../tests/support/tls_client.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 mod tls_client;
 
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -17,16 +17,13 @@ use crate::route::{Route, RouteKind};
 use crate::version::Version;
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
-    let mut item = match syn::parse2::<ItemImpl>(input.clone()) {
-        Ok(item) => item,
-        Err(_) => {
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "#[controller] goes on an impl block: `#[controller] impl MyController { ... }`",
-            );
-            let error = error.to_compile_error();
-            return quote!(#error #input);
-        }
+    let Ok(mut item) = syn::parse2::<ItemImpl>(input.clone()) else {
+        let error = syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "#[controller] goes on an impl block: `#[controller] impl MyController { ... }`",
+        );
+        let error = error.to_compile_error();
+        return quote!(#error #input);
     };
     match try_expand(args, &mut item) {
         Ok(routes) => quote!(#item #routes),

@@ -23,7 +23,8 @@ impl Version {
         } else if input.peek(syn::token::Bracket) {
             let content;
             syn::bracketed!(content in input);
-            let list = content.parse_terminated(|input| input.parse::<LitStr>(), Token![,])?;
+            let list =
+                content.parse_terminated(syn::parse::ParseBuffer::parse::<LitStr>, Token![,])?;
             if list.is_empty() {
                 return Err(syn::Error::new(content.span(), HOW));
             }

@@ -24,6 +24,11 @@
 /// trailing slashes (`""` for the root). The error says what is wrong with which segment, in a
 /// sentence that follows "invalid route path {path:?}: ".
 ///
+/// # Errors
+///
+/// A sentence naming the fault: a `{name}` parameter, an empty or repeated segment, a wildcard
+/// that is not last, a character a path may not hold.
+///
 /// ```
 /// assert_eq!(nestish_path::check("/"), Ok(String::new()));
 /// assert_eq!(
@@ -47,6 +52,10 @@ pub fn check(path: &str) -> Result<String, String> {
 /// start-up and no handler argument can name its parameters: a `const` controller prefix, the
 /// global prefix, a version. Returns it as [`check`] does.
 ///
+/// # Errors
+///
+/// What [`check`] refuses, and any `:name` or `*rest` segment.
+///
 /// ```
 /// assert_eq!(nestish_path::check_literal("api/"), Ok("api".to_owned()));
 /// assert!(nestish_path::check_literal("tenants/:tenant").is_err());
@@ -64,6 +73,10 @@ pub fn check_literal(path: &str) -> Result<String, String> {
 
 /// Checks a version as written in `version = "1"` or given as a default version: one segment,
 /// without parameters and not empty.
+///
+/// # Errors
+///
+/// An empty version, one with a `/`, or one that [`check_literal`] refuses.
 ///
 /// ```
 /// assert!(nestish_path::check_version("1").is_ok());

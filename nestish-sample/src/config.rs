@@ -70,6 +70,10 @@ pub fn users_from(list: Option<&str>) -> Result<Users, ConfigError> {
 /// The sessions, signed with `SESSION_SECRET` when it is set (instances that share it share
 /// their logged-in users), with a random secret of the process's own otherwise; their cookie
 /// `Secure` when `TLS_CERT` is set.
+///
+/// # Panics
+///
+/// If the operating system gives no random bytes for the secret.
 pub fn sessions() -> Sessions {
     let sessions = match std::env::var("SESSION_SECRET") {
         Ok(secret) => Sessions::with_secret(secret.as_bytes()),

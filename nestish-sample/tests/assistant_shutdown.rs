@@ -12,10 +12,12 @@ use tokio::process::Child;
 // The root test package's `redis-server` helper, shared rather than copied (it reads
 // `super::PATIENCE` and `super::tools`).
 #[path = "../../tests/support/redis.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // this test restarts no Redis
 mod redis;
 mod support;
 #[path = "../../tests/support/tools.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // this test needs no npm program
 mod tools;
 

@@ -5,6 +5,7 @@
 mod support;
 // The root test package's TLS client, shared rather than copied.
 #[path = "../../tests/support/tls_client.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 mod tls_client;
 
 use std::net::SocketAddr;

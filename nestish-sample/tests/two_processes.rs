@@ -13,13 +13,16 @@ use tokio::process::Child;
 // The root test package's `redis-server` helper, shared rather than copied (it reads
 // `super::PATIENCE` and `super::tools`).
 #[path = "../../tests/support/redis.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // this test restarts no Redis
 mod redis;
 #[path = "../../tests/support/redis_cluster.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // this test fails over no master
 mod redis_cluster;
 mod support;
 #[path = "../../tests/support/tools.rs"]
+#[allow(unreachable_pub)] // pub for the root tests, which reach it through `support`
 #[allow(dead_code)] // this test runs no npm client
 mod tools;
 

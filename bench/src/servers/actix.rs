@@ -41,7 +41,7 @@ async fn hub(
     )
 }
 
-pub fn serve(config: Config) -> io::Result<()> {
+pub(super) fn serve(config: Config) -> io::Result<()> {
     let tick = web::Data::new(config.tick);
     let hub_sender = web::Data::new(super::hub_channel::<Published>());
     actix_web::rt::System::new().block_on(async move {

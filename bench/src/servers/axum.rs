@@ -46,7 +46,7 @@ async fn flood(
     ))
 }
 
-pub fn serve(config: Config) -> io::Result<()> {
+pub(super) fn serve(config: Config) -> io::Result<()> {
     let state = AppState {
         tick: config.tick,
         hub: super::hub_channel(),

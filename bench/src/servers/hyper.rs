@@ -137,7 +137,7 @@ fn status(status: StatusCode) -> Response<EventBody> {
     response
 }
 
-pub fn serve(config: Config) -> io::Result<()> {
+pub(super) fn serve(config: Config) -> io::Result<()> {
     super::current_thread_runtime()?.block_on(async {
         // As nestish's: a backlog of 1,024, and SO_REUSEPORT when several processes share the
         // port (c100k-procs).

@@ -18,9 +18,9 @@ mod actix;
 mod axum;
 mod hyper;
 mod nestish;
-pub mod nestjs;
+pub(crate) mod nestjs;
 
-pub use nestish::SESSION_COOKIE;
+pub(crate) use nestish::SESSION_COOKIE;
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -37,7 +37,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// Which server to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// nestish, through its public API only.
     Nestish,
     /// axum 0.8 with `axum::response::sse`.
@@ -58,7 +58,7 @@ pub enum Kind {
 impl Kind {
     /// Every server, in the order of the table's columns.
     #[cfg(not(feature = "metrics"))]
-    pub const ALL: &[Self] = &[
+    pub(crate) const ALL: &[Self] = &[
         Self::Nestish,
         Self::Axum,
         Self::Actix,
@@ -77,7 +77,7 @@ impl Kind {
     ];
 
     /// The name on the command line and in the table.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Nestish => "nestish",
             Self::Axum => "axum",
@@ -112,7 +112,7 @@ impl FromStr for Kind {
 
 /// What a server process is told on its command line.
 #[derive(Debug)]
-pub struct Config {
+pub(crate) struct Config {
     /// The port to listen on, on 127.0.0.1; 0 picks a free one.
     pub port: u16,
     /// The period of `GET /sse`.
@@ -132,13 +132,13 @@ pub struct Config {
 impl Kind {
     /// Whether it has an HTTPS variant here: nestish's `listen_tls`, and axum with
     /// axum-server's rustls acceptor, the way axum users add TLS.
-    pub fn serves_tls(self) -> bool {
+    pub(crate) fn serves_tls(self) -> bool {
         matches!(self, Self::Nestish | Self::Axum)
     }
 }
 
 /// Runs `kind` until the process is killed.
-pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
+pub(crate) fn serve(kind: Kind, config: Config) -> io::Result<()> {
     if config.tls.is_some() && !kind.serves_tls() {
         return Err(io::Error::other(format!("{kind} has no TLS variant here")));
     }
@@ -160,7 +160,7 @@ pub fn serve(kind: Kind, config: Config) -> io::Result<()> {
 
 /// The line a server prints on stdout once it listens; the harness waits for it and reads the
 /// address from it, so a server never takes a fixed port and is never raced before it listens.
-pub const READY_PREFIX: &str = "listening on ";
+pub(crate) const READY_PREFIX: &str = "listening on ";
 
 fn announce(addr: SocketAddr) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
@@ -231,7 +231,7 @@ struct Stamp {
 }
 
 /// The topic nestish's publisher uses.
-pub const HUB_TOPIC: &str = "bench";
+pub(crate) const HUB_TOPIC: &str = "bench";
 
 /// How many events a peer's broadcast channel holds for a slow subscriber (nestish's default).
 const HUB_BUFFER: usize = 1_024;
@@ -241,7 +241,7 @@ const HUB_BUFFER: usize = 1_024;
 const HUB_MAX_EVENTS: u64 = 36_000;
 
 /// Microseconds since the Unix epoch.
-pub fn unix_micros() -> u64 {
+pub(crate) fn unix_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| {

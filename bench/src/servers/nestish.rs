@@ -23,13 +23,13 @@ use nestish_core::{
 use super::{Config, Flood, HELLO, HUB_TOPIC, Hello};
 
 /// The period of `GET /sse`, registered on the factory and injected into the controller.
-pub struct Tick(Duration);
+pub(super) struct Tick(Duration);
 
 /// The cookie the guarded routes ask for, and the one the client sends.
-pub const SESSION_COOKIE: &str = "session=bench-session-token";
+pub(crate) const SESSION_COOKIE: &str = "session=bench-session-token";
 
 /// A guard that only reads a cookie: what the 2 % target is about.
-pub struct CookieGuard;
+pub(super) struct CookieGuard;
 
 impl Guard for CookieGuard {
     async fn can_activate(&self, request: &mut GuardRequest<'_>) -> Result<(), HttpError> {
@@ -44,7 +44,7 @@ impl Guard for CookieGuard {
 /// stream and adding the count to its total when the stream closes: the intercept-cost
 /// scenario's, the least a per-event interceptor does.
 #[derive(Default)]
-pub struct CountEvents(Arc<AtomicU64>);
+pub(super) struct CountEvents(Arc<AtomicU64>);
 
 impl Interceptor for CountEvents {
     async fn intercept(&self, mut call: Call) -> Response {
@@ -74,7 +74,7 @@ enum FloodEvents {
 }
 
 /// The benchmark's routes, as a nestish user would write them.
-pub struct BenchController {
+pub(super) struct BenchController {
     tick: Duration,
     hub: Arc<Hub>,
 }
@@ -156,7 +156,7 @@ impl BenchController {
     }
 }
 
-pub fn serve(config: Config) -> io::Result<()> {
+pub(super) fn serve(config: Config) -> io::Result<()> {
     serve_with(config, |app| app)
 }
 

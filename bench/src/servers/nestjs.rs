@@ -20,7 +20,7 @@ const PACKAGE_JSON: &str = include_str!("../../nestjs/package.json");
 static DIR: OnceLock<PathBuf> = OnceLock::new();
 
 /// What [`prepare`] found, for the notes under the table.
-pub struct Installed {
+pub(crate) struct Installed {
     pub node: String,
     pub nestjs: String,
 }
@@ -54,7 +54,7 @@ fn write_if_changed(path: &Path, text: &str) -> io::Result<bool> {
 
 /// Checks for `node` and `npm`, writes the app into the cache directory and runs
 /// `npm install` there when its `node_modules` is missing or `package.json` changed.
-pub fn prepare() -> Result<Installed, String> {
+pub(crate) fn prepare() -> Result<Installed, String> {
     let node = version("node").ok_or("`node` is not on PATH")?;
     version("npm").ok_or("`npm` is not on PATH")?;
     let dir = cache_dir();
@@ -88,7 +88,7 @@ pub fn prepare() -> Result<Installed, String> {
 }
 
 /// The command line that runs the app (`node main.js`), after a successful [`prepare`].
-pub fn command() -> io::Result<(&'static str, Vec<String>)> {
+pub(crate) fn command() -> io::Result<(&'static str, Vec<String>)> {
     let dir = DIR
         .get()
         .ok_or_else(|| io::Error::other("nestjs is not installed (node/npm missing?)"))?;
@@ -96,7 +96,7 @@ pub fn command() -> io::Result<(&'static str, Vec<String>)> {
 }
 
 /// `server nestjs`: prepares the app and replaces this process with node.
-pub fn serve(config: Config) -> io::Result<()> {
+pub(crate) fn serve(config: Config) -> io::Result<()> {
     prepare().map_err(io::Error::other)?;
     let (program, args) = command()?;
     let mut node = Command::new(program);

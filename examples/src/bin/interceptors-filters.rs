@@ -49,7 +49,7 @@ struct Shout;
 impl Interceptor for Shout {
     async fn intercept(&self, mut call: Call) -> Response {
         call.map_events(|event| {
-            event.map_data(|data| data.to_uppercase());
+            event.map_data(str::to_uppercase);
             true
         });
         call.proceed().await

@@ -5,7 +5,7 @@
 
 mod build;
 mod page;
-pub mod shims;
+pub(crate) mod shims;
 mod write;
 
 use bytes::Bytes;

@@ -408,7 +408,13 @@ impl Members {
     /// `topic`'s presence on this instance alone.
     pub(crate) fn presence(&self, topic: &str) -> Presence {
         let (listed, truncated) = self.listed(topic);
-        Presence::from_unsorted(listed.iter().map(|p| p.to_string()).collect(), truncated)
+        Presence::from_unsorted(
+            listed
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+            truncated,
+        )
     }
 }
 

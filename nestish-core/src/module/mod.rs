@@ -238,7 +238,7 @@ impl ModuleBuilder {
     /// }
     /// ```
     pub fn lifecycle<T: crate::Lifecycle>(mut self) -> Self {
-        self.lifecycles.push(|app| app.lifecycle::<T>());
+        self.lifecycles.push(super::app::AppBuilder::lifecycle::<T>);
         self
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-pub use schemars::Schema;
+pub(super) use schemars::Schema;
 
 /// Every documented route of an application, with the named schemas they refer to
 /// (`{"$ref": "#/components/schemas/Name"}`): what [`AppBuilder::openapi`](crate::AppBuilder::openapi)

@@ -18,17 +18,18 @@ use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 /// A request as a route's handler shim receives it.
-pub type Request = http::Request<RequestBody>;
+pub(crate) type Request = http::Request<RequestBody>;
 
 /// A controller instance, shared by all requests to its routes.
-pub type Controller = Arc<dyn Any + Send + Sync>;
+pub(crate) type Controller = Arc<dyn Any + Send + Sync>;
 
 /// A route's handler shim: finds its controller in the context, extracts the method's arguments
 /// from the request's head, body and path parameters, and calls the method.
-pub type HandlerFn = fn(&RouteContext, RequestParts, RequestBody, PathParams) -> HandlerFuture;
+pub(crate) type HandlerFn =
+    fn(&RouteContext, RequestParts, RequestBody, PathParams) -> HandlerFuture;
 
 /// Builds a controller from the application's providers.
-pub type ConstructFn = fn(&Providers) -> Result<Controller, NotProvided>;
+pub(crate) type ConstructFn = fn(&Providers) -> Result<Controller, NotProvided>;
 
 /// What a handler shim is given besides the request: its controller and, for an SSE route, the
 /// stream settings resolved against the application's. Cheap to clone: pointers and a copy.
@@ -189,11 +190,11 @@ pub struct RouteRecord {
 
 /// A route's description function (feature `openapi`).
 #[cfg(feature = "openapi")]
-pub type DocFn = crate::openapi::DescribeFn;
+pub(crate) type DocFn = crate::openapi::DescribeFn;
 
 /// Nothing, without the feature `openapi`.
 #[cfg(not(feature = "openapi"))]
-pub type DocFn = ();
+pub(crate) type DocFn = ();
 
 impl RouteRecord {
     /// Plain or SSE.

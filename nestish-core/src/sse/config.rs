@@ -12,7 +12,7 @@ use crate::observe::RouteMetrics;
 
 /// An SSE route's settings, as the response body uses them.
 #[derive(Debug)]
-pub struct SseConfig {
+pub(crate) struct SseConfig {
     /// The route's path, for logs.
     pub(crate) route: &'static str,
     /// The heartbeats of the route's interval (how long a stream may stay silent before a

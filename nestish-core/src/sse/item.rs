@@ -41,6 +41,11 @@ use crate::{BoxError, Documented, Json};
 pub trait SseItem: sealed::Sealed + Send + 'static {
     /// Appends the item, encoded as one event, to `buf`; or returns the error that ends the
     /// stream (with `buf` as it was).
+    ///
+    /// # Errors
+    ///
+    /// An `Err` item's error, or an [`EventError`](crate::EventError) for a field that would
+    /// break the wire.
     fn write_to(self, buf: &mut BytesMut) -> Result<(), BoxError>
     where
         Self: Sized,

@@ -16,7 +16,8 @@ mod response;
 mod signal;
 mod typed;
 
-pub use config::{KeepAlive, SseConfig, SseOptions};
+pub(crate) use config::SseConfig;
+pub use config::{KeepAlive, SseOptions};
 pub use event::{EventError, ForbiddenChar, MessageEvent};
 pub use hooks::{StreamClosed, StreamEvent};
 pub use interval::{Interval, interval};
@@ -24,5 +25,6 @@ pub(crate) use item::sealed;
 pub use item::{SseItem, SseStream};
 pub(crate) use response::head_response;
 pub use response::{IntoSse, Sse};
-pub use signal::{CloseSignal, SseSetup};
+pub use signal::CloseSignal;
+pub(crate) use signal::SseSetup;
 pub use typed::{EventWriter, SseEvent};

@@ -11,7 +11,7 @@ use tokio::process::{Child, Command};
 /// How long any wait may take before the test fails instead of hanging. Generous: these tests
 /// start whole sample processes (each hashing its users' passwords) while the rest of the suite
 /// runs beside them, and a busy two-core machine once took more than 10 s (two_processes.rs).
-pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The sample binary with `env` and `PORT=0`, and none of the sample's variables from the
 /// environment the tests run in.
@@ -35,7 +35,7 @@ fn command(env: &[(&str, &str)]) -> Command {
 
 /// Runs the sample with `env`; returns it and the address it listens on, read from the line it
 /// prints once it listens (`nestish sample: open {scheme}://{addr}/ ...`).
-pub async fn start(env: &[(&str, &str)], scheme: &str) -> (Child, SocketAddr) {
+pub(crate) async fn start(env: &[(&str, &str)], scheme: &str) -> (Child, SocketAddr) {
     let mut child = command(env)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -65,7 +65,7 @@ pub async fn start(env: &[(&str, &str)], scheme: &str) -> (Child, SocketAddr) {
 
 /// Runs the sample with `env` until it exits by itself; how it exited, and what it wrote to
 /// its standard error.
-pub async fn run_to_exit(env: &[(&str, &str)]) -> (ExitStatus, String) {
+pub(crate) async fn run_to_exit(env: &[(&str, &str)]) -> (ExitStatus, String) {
     let mut child = command(env)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -95,8 +95,7 @@ pub(super) fn route(operation: &Operation, name: &str, names: &Names) -> Route {
     if has_args {
         let _ = writeln!(
             types,
-            "/** The arguments of `{}`. */\nexport type {type_base}Args = {{\n{args}}};\n",
-            name
+            "/** The arguments of `{name}`. */\nexport type {type_base}Args = {{\n{args}}};\n"
         );
     }
     let args_param = match (has_args, all_optional) {
