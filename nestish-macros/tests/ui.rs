@@ -1,5 +1,6 @@
 //! Macro UI tests: what compiles, and the exact error for each misuse (`tests/ui/fail/*.stderr`).
-//! Refresh the snapshots after a deliberate change with `TRYBUILD=overwrite cargo test --test ui`,
+//! Refresh the snapshots after a deliberate change with
+//! `TRYBUILD=overwrite cargo test -p nestish-macros --test ui`,
 //! then review the diff.
 
 #[test]
