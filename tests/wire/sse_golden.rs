@@ -1,7 +1,7 @@
 //! Golden vectors: `MessageEvent` → exact bytes, and those bytes read back by `eventsource-stream`,
 //! a parser we did not write; plus a property test of the round trip over random events.
 
-mod support;
+use crate::support;
 
 use eventsource_stream::Eventsource;
 use futures::StreamExt;

@@ -1,11 +1,11 @@
 //! What an `#[sse]` route puts on the wire, byte for byte, over a real socket.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
 use futures::stream::{self, Stream};
-use nestish_core::{BoxError, EventError, HttpError, MessageEvent, controller, sse};
+use nestish_core::{BoxError, EventError, HttpError, MessageEvent, NestFactory, controller, sse};
 use support::{Conn, get};
 
 #[derive(Default)]
@@ -69,7 +69,7 @@ impl WireController {
 }
 
 async fn events(path: &str) -> String {
-    let addr = support::start().await;
+    let addr = support::start_with(NestFactory::create().controllers::<(WireController,)>()).await;
     let (head, body) = get(addr, path).await;
     assert_eq!(head.status, 200);
     assert_eq!(head.header("content-type"), Some("text/event-stream"));
@@ -139,7 +139,7 @@ async fn a_line_break_in_an_id_never_reaches_the_wire() {
 
 #[tokio::test]
 async fn head_answers_the_sse_headers_without_starting_the_stream() {
-    let addr = support::start().await;
+    let addr = support::start_with(NestFactory::create().controllers::<(WireController,)>()).await;
     let mut conn = Conn::open(addr).await;
     conn.send("HEAD", "/wire/awkward", &[]).await;
     let head = conn.head().await;

@@ -2,7 +2,7 @@
 //! reset; every stream is dropped and the open-stream count returns to zero. And the close
 //! signal a handler can take with `#[signal]`.
 
-mod support;
+use crate::support;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};

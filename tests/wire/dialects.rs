@@ -4,7 +4,7 @@
 //! framed events, so the same clients read a run live and replayed, and an attachment in the
 //! middle of an answer continues it in the dialect.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use nestish_core::{HttpError, Json, MessageEvent, Sse, StatusCode, controller, i
 use support::tools;
 use tokio::process::Command;
 
-/// Every run of this app belongs to one user: the owner checks are tests/runs.rs's business.
+/// Every run of this app belongs to one user: the owner checks are tests/hubs/runs.rs's business.
 const OWNER: &str = "ann";
 
 /// The fake model: `count` tokens (`w1 `, `w2 `...), one every `every` ms.

@@ -1,7 +1,7 @@
 //! A client that stops reading: the server pulls its stream only as fast as the socket drains,
 //! holds a bounded amount for it, and drops it after the stall timeout.
 
-mod support;
+use crate::support;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};

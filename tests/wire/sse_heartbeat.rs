@@ -2,7 +2,7 @@
 //! read through the testing module under tokio's paused clock: a 15 s heartbeat takes no real
 //! time, and its timing is exact.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,10 +1,11 @@
 //! Node.js's built-in `EventSource` (undici's, which we did not write) reads every golden vector
 //! from a real socket exactly as a spec-following client must.
 
-mod support;
+use crate::support;
 
+use nestish_core::NestFactory;
 use support::tools;
-use support::vectors::{CUSTOM_TYPES, Seen, expected_seen};
+use support::vectors::{CUSTOM_TYPES, Seen, VectorsController, expected_seen};
 use tokio::process::Command;
 
 #[tokio::test]
@@ -12,7 +13,8 @@ async fn node_eventsource_receives_every_vector() {
     if !tools::available("node") {
         return;
     }
-    let addr = support::start().await;
+    let addr =
+        support::start_with(NestFactory::create().controllers::<(VectorsController,)>()).await;
     let expected = expected_seen();
     let output = Command::new("node")
         .arg("--experimental-eventsource")
