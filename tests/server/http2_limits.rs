@@ -4,7 +4,7 @@
 //! answer, and sent GOAWAY (`ENHANCE_YOUR_CALM`) when it floods frames that do no work. Each
 //! test sets short limits and waits for the close the limit makes, never for a time.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -43,7 +43,7 @@ impl LimitsController {
 
 /// Idle and keep-alive limits `SHORT`, the rest as given.
 fn short_idle() -> nestish_core::AppBuilder {
-    NestFactory::create()
+    factory()
         .http2_idle_timeout(SHORT)
         .http2_keep_alive(None, SHORT)
 }
@@ -54,6 +54,11 @@ async fn released(running: &support::Running) {
         running.handle.open_connections() == 0
     })
     .await;
+}
+
+/// This file's controllers alone: the binary links other files' controllers too.
+fn factory() -> nestish_core::AppBuilder {
+    NestFactory::create().controllers::<(LimitsController,)>()
 }
 
 #[tokio::test]
@@ -122,7 +127,7 @@ async fn a_connection_is_closed_once_its_last_stream_has_ended_and_kept_while_on
 #[tokio::test]
 async fn a_client_that_does_not_answer_pings_is_closed_though_its_stream_is_open() {
     let running = support::serve(
-        NestFactory::create()
+        factory()
             .http2_idle_timeout(Duration::from_secs(600))
             .http2_keep_alive(Some(SHORT), SHORT),
     )
@@ -161,7 +166,7 @@ fn noop_frames(count: usize) -> Vec<u8> {
 #[tokio::test]
 async fn a_flood_of_frames_that_do_no_work_is_answered_with_goaway() {
     const BUDGET: u32 = 100;
-    let running = support::serve(NestFactory::create().http2_noop_frame_budget(BUDGET)).await;
+    let running = support::serve(factory().http2_noop_frame_budget(BUDGET)).await;
     let mut tcp = TcpStream::connect(running.addr).await.unwrap();
     let mut hello = h2c::opening();
     hello.extend(h2c::get_request(1, "/limits/plain"));
@@ -194,7 +199,7 @@ async fn a_flood_of_frames_that_do_no_work_is_answered_with_goaway() {
 async fn a_client_that_reads_and_asks_a_lot_never_runs_out_of_its_frame_budget() {
     // The smallest budget there is; the h2 client, as a browser, sends SETTINGS,
     // WINDOW_UPDATEs and PING answers as the server's frames call for them.
-    let running = support::serve(NestFactory::create().http2_noop_frame_budget(100)).await;
+    let running = support::serve(factory().http2_noop_frame_budget(100)).await;
     let mut builder = h2::client::Builder::new();
     // A small window: a WINDOW_UPDATE for every few frames the client reads.
     builder.initial_window_size(4096);
@@ -224,19 +229,19 @@ fn http2_limits_that_cannot_work_are_refused_at_start_up_by_name() {
             .to_string()
     };
     assert_eq!(
-        refusal(NestFactory::create().http2_idle_timeout(Duration::ZERO)),
+        refusal(factory().http2_idle_timeout(Duration::ZERO)),
         "invalid configuration: http2_idle_timeout must be longer than zero"
     );
     assert!(
-        refusal(NestFactory::create().http2_keep_alive(Some(Duration::ZERO), SHORT))
+        refusal(factory().http2_keep_alive(Some(Duration::ZERO), SHORT))
             .contains("http2_keep_alive_interval and http2_keep_alive_timeout")
     );
     assert_eq!(
-        refusal(NestFactory::create().http2_connection_buffer(1024)),
+        refusal(factory().http2_connection_buffer(1024)),
         "invalid configuration: http2_connection_buffer must be at least 16 KiB (16384 bytes)"
     );
     assert_eq!(
-        refusal(NestFactory::create().http2_noop_frame_budget(10)),
+        refusal(factory().http2_noop_frame_budget(10)),
         "invalid configuration: http2_noop_frame_budget must be at least 100"
     );
 }

@@ -2,7 +2,7 @@
 //! requests finish, new connections are refused, and `serve` returns within the deadline,
 //! closing what is still open past it.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

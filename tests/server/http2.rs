@@ -2,7 +2,7 @@
 //! gives over HTTP/1.1: the wire byte for byte, heartbeats, a reset stream dropped at once,
 //! bounded buffering for a stalled reader, graceful shutdown with GOAWAY, and the counts.
 
-mod support;
+use crate::support;
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,12 +83,14 @@ impl Http2Controller {
     }
 }
 
-// The vectors' controller is linked from the shared support module.
-const _: Option<VectorsController> = None;
+/// This file's controllers alone: the binary links other files' controllers too.
+fn factory() -> nestish_core::AppBuilder {
+    NestFactory::create().controllers::<(Http2Controller, VectorsController)>()
+}
 
 #[tokio::test]
 async fn plain_and_sse_routes_answer_over_h2c_on_the_http1_port() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let mut client = h2c::connect(running.addr).await;
     let (head, mut body) = client.get("/h2/plain").await;
     assert_eq!(head.status, 200);
@@ -109,7 +111,7 @@ async fn plain_and_sse_routes_answer_over_h2c_on_the_http1_port() {
 
 #[tokio::test]
 async fn every_golden_vector_arrives_byte_for_byte_in_data_frames() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let mut client = h2c::connect(running.addr).await;
     let (head, mut body) = client.get("/vectors").await;
     assert_eq!(head.status, 200);
@@ -123,7 +125,7 @@ async fn every_golden_vector_arrives_byte_for_byte_in_data_frames() {
 
 #[tokio::test]
 async fn heartbeats_keep_a_silent_stream_alive() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let mut client = h2c::connect(running.addr).await;
     let (_, mut body) = client.get("/h2/beating").await;
     // Over HTTP/2 the opening line break leads the first frame of data: here a heartbeat.
@@ -135,7 +137,7 @@ async fn heartbeats_keep_a_silent_stream_alive() {
 
 #[tokio::test]
 async fn a_reset_stream_drops_the_users_stream_and_keeps_the_connection() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let dropped_before = DROPPED.load(Ordering::SeqCst);
     let mut client = h2c::connect(running.addr).await;
     let (_, mut body) = client.get("/h2/watched").await;
@@ -167,7 +169,7 @@ async fn a_stalled_stream_is_pulled_only_to_its_bound_and_others_go_on() {
     const BUFFER: usize = 64 * 1024;
     const WINDOW: u32 = 16 * 1024;
     let running = support::serve(
-        NestFactory::create()
+        factory()
             .buffer_size(BUFFER)
             .stall_timeout(Duration::from_secs(60)),
     )
@@ -208,7 +210,7 @@ async fn a_stalled_stream_is_pulled_only_to_its_bound_and_others_go_on() {
 
 #[tokio::test]
 async fn shutdown_sends_goaway_ends_every_stream_cleanly_and_serve_returns() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let mut client = h2c::connect(running.addr).await;
     let mut bodies = Vec::new();
     for _ in 0..3 {
@@ -241,7 +243,7 @@ async fn shutdown_sends_goaway_ends_every_stream_cleanly_and_serve_returns() {
 
 #[tokio::test]
 async fn the_concurrent_stream_limit_is_advertised_and_kept() {
-    let running = support::serve(NestFactory::create().http2_max_concurrent_streams(2)).await;
+    let running = support::serve(factory().http2_max_concurrent_streams(2)).await;
     let mut client = h2c::connect(running.addr).await;
     let (_, first) = client.get("/h2/watched").await;
     let (_, second) = client.get("/h2/watched").await;
@@ -287,7 +289,7 @@ async fn the_concurrent_stream_limit_is_advertised_and_kept() {
 
 #[tokio::test]
 async fn a_client_refused_past_the_local_error_reset_limit_gets_goaway() {
-    let running = support::serve(NestFactory::create().http2_max_concurrent_streams(1)).await;
+    let running = support::serve(factory().http2_max_concurrent_streams(1)).await;
     let (mut raw, _) = h2c::Raw::connect(running.addr).await;
     raw.send(&h2c::get_request(1, "/h2/watched")).await;
     raw.until(h2c::kind::HEADERS, 1).await;
@@ -334,7 +336,7 @@ async fn closed_calmly(mut raw: h2c::Raw, goaway: &h2c::Frame, running: &support
 
 #[tokio::test]
 async fn streams_reset_as_fast_as_they_open_get_goaway() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let (mut raw, _) = h2c::Raw::connect(running.addr).await;
     // "Rapid reset": each stream opened and cancelled at once, a thousand in one write, so the
     // server reads them before it has answered any.
@@ -364,7 +366,7 @@ async fn streams_reset_as_fast_as_they_open_get_goaway() {
 
 #[tokio::test]
 async fn a_header_list_over_the_buffer_is_refused_and_the_connection_goes_on() {
-    let running = support::serve(NestFactory::create().buffer_size(16 * 1024)).await;
+    let running = support::serve(factory().buffer_size(16 * 1024)).await;
     let mut client = h2c::connect(running.addr).await;
     let huge = "x".repeat(20 * 1024);
     let request = http::Request::get("http://localhost/h2/plain")
@@ -387,7 +389,7 @@ async fn a_header_list_over_the_buffer_is_refused_and_the_connection_goes_on() {
 #[tokio::test]
 async fn a_stopped_request_body_is_answered_408_as_over_http1() {
     let running = support::serve(
-        NestFactory::create().body_timeouts(Duration::from_millis(500), Duration::from_millis(200)),
+        factory().body_timeouts(Duration::from_millis(500), Duration::from_millis(200)),
     )
     .await;
     let mut client = h2c::connect(running.addr).await;

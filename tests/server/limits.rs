@@ -6,7 +6,7 @@
 //! the listen backlog the kernel keeps, and each timeout acting at its default under a paused
 //! clock (tokio's: time moves only when every task waits, so 30 s take no real time).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ impl LimitsController {
 
 /// The rows of the guide's limits table: `(limit, default, setter)` cells.
 fn readme_rows() -> Vec<[String; 3]> {
-    let chapter = include_str!("../guide/14-limits-and-reliability.md");
+    let chapter = include_str!("../../guide/14-limits-and-reliability.md");
     let section = chapter
         .split("# Reliability, and every limit with its default")
         .nth(1)
@@ -107,6 +107,11 @@ fn figures(cell: &str) -> Vec<Figure> {
         });
     }
     figures
+}
+
+/// This file's controllers alone: the binary links other files' controllers too.
+fn factory() -> nestish_core::AppBuilder {
+    NestFactory::create().controllers::<(LimitsController,)>()
 }
 
 #[test]
@@ -182,7 +187,7 @@ fn the_readme_states_every_default_that_limits_default_has() {
         } else if setter.contains(".drain_window(") {
             vec![Time(limits.drain_window)]
         } else if setter.contains(".http2_connection_buffer(") {
-            // The floor: `tests/http2_limits.rs` has start-up refuse a smaller one.
+            // The floor: `tests/server/http2_limits.rs` has start-up refuse a smaller one.
             vec![Bytes(limits.http2_connection_buffer), Bytes(16 * 1024)]
         } else if setter.contains(".http2_idle_timeout(") {
             vec![Time(limits.http2_idle_timeout)]
@@ -214,7 +219,7 @@ fn the_readme_states_every_default_that_limits_default_has() {
 
 #[tokio::test]
 async fn a_body_of_one_mib_is_read_and_one_byte_more_is_413() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     for (len, status) in [(1 << 20, 200), ((1 << 20) + 1, 413)] {
         let mut conn = Conn::open(running.addr).await;
         conn.send_body("POST", "/limits/body", &[], &"a".repeat(len))
@@ -232,7 +237,7 @@ async fn a_body_of_one_mib_is_read_and_one_byte_more_is_413() {
 
 #[tokio::test]
 async fn a_hundred_header_fields_are_read_and_the_101st_is_431() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     // `Host` is one of them.
     for (fields, status) in [(100, 200), (101, 431)] {
         let others: Vec<String> = (1..fields).map(|i| format!("X-H{i}: v")).collect();
@@ -245,7 +250,7 @@ async fn a_hundred_header_fields_are_read_and_the_101st_is_431() {
 
 #[tokio::test]
 async fn http2_advertises_200_concurrent_streams() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let (_raw, settings) = h2c::Raw::connect(running.addr).await;
     // SETTINGS_MAX_CONCURRENT_STREAMS (0x3).
     assert_eq!(settings.setting(0x3), Some(200), "{settings:?}");
@@ -253,7 +258,7 @@ async fn http2_advertises_200_concurrent_streams() {
 
 #[tokio::test]
 async fn an_accepted_connection_has_a_send_buffer_of_128_kib() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let client = tokio::net::TcpStream::connect(running.addr)
         .await
         .expect("connects");
@@ -269,43 +274,43 @@ fn a_setting_that_cannot_work_fails_build_naming_it() {
     let zero = Duration::ZERO;
     let cases: [(AppBuilder, &str); 10] = [
         (
-            NestFactory::create().buffer_size(8 * 1024 - 1),
+            factory().buffer_size(8 * 1024 - 1),
             "buffer_size must be at least 8 KiB",
         ),
         (
-            NestFactory::create().sse_keep_alive(Some(zero)),
+            factory().sse_keep_alive(Some(zero)),
             "sse_keep_alive must be longer than zero",
         ),
         (
-            NestFactory::create().stall_timeout(zero),
+            factory().stall_timeout(zero),
             "stall_timeout must be longer than zero",
         ),
         (
-            NestFactory::create().header_read_timeout(zero),
+            factory().header_read_timeout(zero),
             "header_read_timeout must be longer than zero",
         ),
         (
-            NestFactory::create().tls_handshake_timeout(zero),
+            factory().tls_handshake_timeout(zero),
             "tls_handshake_timeout must be longer than zero",
         ),
         (
-            NestFactory::create().body_timeouts(zero, Duration::from_secs(1)),
+            factory().body_timeouts(zero, Duration::from_secs(1)),
             "body_read_timeout and body_idle_timeout",
         ),
         (
-            NestFactory::create().body_timeouts(Duration::from_secs(1), zero),
+            factory().body_timeouts(Duration::from_secs(1), zero),
             "body_read_timeout and body_idle_timeout",
         ),
         (
-            NestFactory::create().max_connections(0),
+            factory().max_connections(0),
             "max_connections must be at least 1",
         ),
         (
-            NestFactory::create().http2_max_concurrent_streams(0),
+            factory().http2_max_concurrent_streams(0),
             "http2_max_concurrent_streams must be at least 1",
         ),
         (
-            NestFactory::create().sse_max_lifetime(Some(zero)),
+            factory().sse_max_lifetime(Some(zero)),
             "sse_max_lifetime must be longer than zero",
         ),
     ];
@@ -314,18 +319,18 @@ fn a_setting_that_cannot_work_fails_build_naming_it() {
         assert!(error.to_string().contains(names), "{names}: {error}");
     }
     // The floor itself is a buffer that works: an 8 KiB connection buffer serves.
-    assert!(NestFactory::create().buffer_size(8 * 1024).build().is_ok());
+    assert!(factory().buffer_size(8 * 1024).build().is_ok());
 }
 
 #[tokio::test]
 async fn the_listener_has_a_backlog_of_1024() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     assert_eq!(
         support::kernel::listen_backlog(running.addr),
         1_024.min(support::kernel::somaxconn())
     );
     // And the setter reaches the socket.
-    let running = support::serve(NestFactory::create().backlog(7)).await;
+    let running = support::serve(factory().backlog(7)).await;
     assert_eq!(support::kernel::listen_backlog(running.addr), 7);
 }
 
@@ -351,7 +356,7 @@ fn at(elapsed: Duration, limit: Duration, what: &str) {
 
 #[tokio::test(start_paused = true)]
 async fn a_silent_connection_is_closed_at_30_s() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let since = Instant::now();
     let mut silent = TcpStream::connect(running.addr).await.expect("connects");
     at(
@@ -363,7 +368,7 @@ async fn a_silent_connection_is_closed_at_30_s() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stopped_body_is_answered_408_at_10_s_and_a_trickle_at_30_s() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let head = "POST /limits/body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
 
     let mut stopped = TcpStream::connect(running.addr).await.expect("connects");
@@ -401,7 +406,7 @@ async fn a_stopped_body_is_answered_408_at_10_s_and_a_trickle_at_30_s() {
 
 #[tokio::test(start_paused = true)]
 async fn a_client_that_takes_no_byte_is_cut_off_at_30_s() {
-    let running = support::serve(NestFactory::create().send_buffer(Some(8 * 1024))).await;
+    let running = support::serve(factory().send_buffer(Some(8 * 1024))).await;
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
     socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
     let mut stream = socket.connect(running.addr).await.expect("connects");
@@ -423,7 +428,7 @@ async fn a_client_that_takes_no_byte_is_cut_off_at_30_s() {
 async fn a_graceful_shutdown_closes_what_is_left_at_10_s_and_says_so() {
     // A current-thread runtime: the server logs on this thread, under the subscriber set here.
     let (captured, _default) = support::logs::capture(tracing::Level::INFO);
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let mut hung = TcpStream::connect(running.addr).await.expect("connects");
     hung.write_all(b"GET /limits/hang HTTP/1.1\r\nHost: x\r\n\r\n")
         .await

@@ -1,7 +1,7 @@
 //! A panicking handler or stream ends its own response (500 before the headers, `event: error`
 //! after), is logged, and the server keeps serving.
 
-mod support;
+use crate::support;
 
 use futures::stream::{self, Stream, StreamExt};
 use nestish_core::testing::{Received, Test, TestApp};

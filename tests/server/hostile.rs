@@ -1,7 +1,7 @@
 //! Hostile and broken requests: each gets a 4xx or a clean close, the server stays up, and no
 //! connection or stream is left behind.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -125,9 +125,14 @@ async fn still_serving_and_clean(running: &Running) {
     assert_eq!(running.handle.open_streams(), 0);
 }
 
+/// This file's controllers alone: the binary links other files' controllers too.
+fn factory() -> nestish_core::AppBuilder {
+    NestFactory::create().controllers::<(TargetController,)>()
+}
+
 #[tokio::test]
 async fn garbage_and_malformed_requests_get_a_4xx_or_a_close() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let cases: [(&str, &[u8]); 5] = [
         (
             "garbage bytes",
@@ -156,7 +161,7 @@ async fn garbage_and_malformed_requests_get_a_4xx_or_a_close() {
 
 #[tokio::test]
 async fn bad_percent_encoding_in_a_parameter_is_a_400_with_nests_body() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     for path in ["/items/%zz", "/items/%C3%28", "/items/100%"] {
         let (head, body) = support::get(running.addr, path).await;
         assert_eq!(head.status, 400, "{path}: {body}");
@@ -171,8 +176,7 @@ async fn bad_percent_encoding_in_a_parameter_is_a_400_with_nests_body() {
 
 #[tokio::test]
 async fn oversized_heads_and_too_many_headers_get_431() {
-    let running =
-        support::serve(NestFactory::create().buffer_size(16 * 1024).max_headers(20)).await;
+    let running = support::serve(factory().buffer_size(16 * 1024).max_headers(20)).await;
     let big = format!(
         "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(64 * 1024)
@@ -193,8 +197,7 @@ async fn oversized_heads_and_too_many_headers_get_431() {
 
 #[tokio::test]
 async fn a_slow_header_sender_is_cut_off() {
-    let running =
-        support::serve(NestFactory::create().header_read_timeout(Duration::from_millis(300))).await;
+    let running = support::serve(factory().header_read_timeout(Duration::from_millis(300))).await;
     let mut stream = TcpStream::connect(running.addr).await.expect("connects");
     stream
         .write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\n")
@@ -209,8 +212,7 @@ async fn a_slow_header_sender_is_cut_off() {
 
 #[tokio::test]
 async fn a_connection_that_never_sends_a_request_is_cut_off() {
-    let running =
-        support::serve(NestFactory::create().header_read_timeout(Duration::from_millis(300))).await;
+    let running = support::serve(factory().header_read_timeout(Duration::from_millis(300))).await;
     let mut silent = TcpStream::connect(running.addr).await.expect("connects");
     // An idle keep-alive connection too: one request, then nothing.
     let mut idle = TcpStream::connect(running.addr).await.expect("connects");
@@ -227,7 +229,7 @@ async fn a_connection_that_never_sends_a_request_is_cut_off() {
 
 #[tokio::test]
 async fn half_closed_clients_leave_nothing_behind() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     for path in ["/events", "/ok"] {
         let mut stream = TcpStream::connect(running.addr).await.expect("connects");
         let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -242,7 +244,7 @@ async fn half_closed_clients_leave_nothing_behind() {
 
 #[tokio::test]
 async fn connections_past_the_cap_get_503() {
-    let running = support::serve(NestFactory::create().max_connections(2)).await;
+    let running = support::serve(factory().max_connections(2)).await;
     let first = Conn::open(running.addr).await;
     let second = Conn::open(running.addr).await;
     support::eventually("two connections are open", || {
@@ -267,8 +269,7 @@ async fn connections_past_the_cap_get_503() {
 #[tokio::test]
 async fn an_sse_stream_ends_cleanly_at_its_maximum_lifetime() {
     let running =
-        support::serve(NestFactory::create().sse_max_lifetime(Some(Duration::from_millis(300))))
-            .await;
+        support::serve(factory().sse_max_lifetime(Some(Duration::from_millis(300)))).await;
     let mut conn = Conn::open(running.addr).await;
     conn.send("GET", "/events", &[]).await;
     assert_eq!(conn.head().await.status, 200);
@@ -307,7 +308,7 @@ async fn slow_body(addr: std::net::SocketAddr, head: &str, body: &[u8], every: D
 #[tokio::test]
 async fn a_slow_stopped_or_empty_body_is_answered_408_and_closed() {
     let running = support::serve(
-        NestFactory::create().body_timeouts(Duration::from_millis(600), Duration::from_millis(300)),
+        factory().body_timeouts(Duration::from_millis(600), Duration::from_millis(300)),
     )
     .await;
     let sized = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
@@ -339,7 +340,7 @@ async fn a_slow_stopped_or_empty_body_is_answered_408_and_closed() {
 #[tokio::test]
 async fn slow_bodies_at_the_connection_cap_free_it_at_the_body_timeout() {
     let running = support::serve(
-        NestFactory::create()
+        factory()
             .max_connections(3)
             .body_timeouts(Duration::from_millis(500), Duration::from_millis(500)),
     )
@@ -371,7 +372,7 @@ async fn slow_bodies_at_the_connection_cap_free_it_at_the_body_timeout() {
 
 #[tokio::test]
 async fn a_body_no_route_reads_does_not_hold_the_connection() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let head = "POST /nobody HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
     let answer = slow_body(running.addr, head, b"a", Duration::from_millis(1)).await;
     assert_eq!(status_of(&answer), Some(200), "{answer:?}");
@@ -380,7 +381,7 @@ async fn a_body_no_route_reads_does_not_hold_the_connection() {
 
 #[tokio::test]
 async fn a_missing_repeated_or_invalid_host_is_a_400_with_nests_body() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let cases: [(&str, &[u8]); 4] = [
         ("no Host", b"GET /ok HTTP/1.1\r\n\r\n"),
         (
@@ -408,7 +409,7 @@ async fn a_missing_repeated_or_invalid_host_is_a_400_with_nests_body() {
 
 #[tokio::test]
 async fn a_transfer_coding_other_than_chunked_is_501_and_chunked_twice_400() {
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let gzip = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n\
                  5\r\nhello\r\n0\r\n\r\n";
     // Each refused before routing, and the connection closed.
@@ -428,7 +429,7 @@ async fn a_transfer_coding_other_than_chunked_is_501_and_chunked_twice_400() {
 #[tokio::test]
 async fn the_head_limit_is_the_same_in_one_write_or_in_pieces() {
     // The default buffer: 64 KiB.
-    let running = support::serve(NestFactory::create()).await;
+    let running = support::serve(factory()).await;
     let head = |size: usize, close: bool| {
         let connection = if close { "close" } else { "keep-alive" };
         let start = format!("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: {connection}\r\nX-Big: ");
@@ -478,7 +479,7 @@ async fn the_head_limit_is_the_same_in_one_write_or_in_pieces() {
 #[tokio::test]
 async fn a_thousand_refusals_are_logged_once_a_second_with_a_count() {
     let (captured, _default) = support::logs::capture(tracing::Level::INFO);
-    let running = support::serve(NestFactory::create().max_connections(1)).await;
+    let running = support::serve(factory().max_connections(1)).await;
     let held = Conn::open(running.addr).await;
     support::eventually("the one connection is open", || {
         running.handle.open_connections() == 1
