@@ -3,7 +3,7 @@
 //! each request gets one access line, nestish's by default (with a start-up note when a
 //! `TraceLayer` is applied too), or the layer's alone with `.access_log(false)`.
 
-mod support;
+use crate::support;
 
 use nestish_core::testing::Test;
 use nestish_core::{StatusCode, controller, get};

@@ -5,7 +5,7 @@
 //! an SSE route through its interceptors, a missing interceptor at build time, and one swapped
 //! in the testing module.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

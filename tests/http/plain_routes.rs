@@ -1,6 +1,6 @@
 //! Plain routes over a real socket: each response kind, routing and NestJS's error bodies.
 
-mod support;
+use crate::support;
 
 use nestish_core::testing::{Test, TestApp};
 use nestish_core::{

@@ -3,7 +3,7 @@
 //! real socket with its 3.1 form and a documentation page, `@redocly/cli lint` (npm) finds no
 //! error in it, and headless Chromium renders the page from the app alone.
 
-mod support;
+use crate::support;
 
 use futures::stream::{self, Stream};
 use nestish_core::openapi::{OpenApi, SecurityScheme};
@@ -24,6 +24,7 @@ pub struct Progress {
 }
 
 #[derive(SseEvent)]
+#[expect(dead_code, reason = "only the OpenAPI document reads these variants")]
 pub enum JobEvents {
     #[event(id = seq)]
     Progress(Progress),

@@ -283,7 +283,7 @@ async fn a_guard_that_is_not_provided_fails_the_build_naming_it_and_the_route() 
         .unwrap_err();
     assert!(matches!(error, Error::MissingGuard { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("guards::SessionGuard"), "{message}");
+    assert!(message.contains("http::guards::SessionGuard"), "{message}");
     assert!(message.contains("/private/"), "{message}");
     assert!(message.contains("PrivateController::"), "{message}");
 }

@@ -1,7 +1,7 @@
 //! Parameter attributes over a real socket: each source, and the 400 (413, 415) answers with
 //! NestJS's body when a value is missing or does not parse.
 
-mod support;
+use crate::support;
 
 use nestish_core::testing::{Test, TestApp};
 use nestish_core::{

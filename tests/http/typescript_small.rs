@@ -3,7 +3,7 @@
 //! `tsc --strict` holds a program to, and from Node.js a GET route's answer and error as values
 //! and a POST token stream read with a bearer token, ended by its terminal event or by the reader.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

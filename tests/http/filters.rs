@@ -4,7 +4,7 @@
 //! 404, 405, 408, 413 and 415 answers and a panic's 500 in the app's format, a catch-all filter
 //! (NestJS's `@Catch()`), a missing filter at build time, and one swapped in the testing module.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

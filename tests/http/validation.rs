@@ -15,6 +15,7 @@ pub struct Conversation {
 #[derive(serde::Deserialize, garde::Validate, schemars::JsonSchema)]
 pub struct Message {
     #[garde(skip)]
+    #[expect(dead_code, reason = "deserialised and documented, never read")]
     pub role: Role,
     #[garde(length(min = 1, max = 200))]
     pub text: String,

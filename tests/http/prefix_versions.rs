@@ -2,7 +2,7 @@
 //! a `const`, over a socket: each route answers at its final path and nowhere else; a mistake
 //! the macros cannot see fails start-up naming it; the route table shows the final paths.
 
-mod support;
+use crate::support;
 
 use nestish_core::testing::Test;
 use nestish_core::{

@@ -2,7 +2,7 @@
 //! `fetch` in headless Chromium, compression that leaves event streams alone, tracing, and a
 //! timeout that bounds a request but not an open stream.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -269,6 +269,7 @@ fn a_layer_that_refuses_its_configuration_fails_build_naming_it() {
         .allow_credentials(true)
         .allow_headers(tower_http::cors::Any);
     let error = NestFactory::create()
+        .controllers::<(LayersController,)>()
         .layer(TraceLayer::new_for_http())
         .layer(cors)
         .build()
