@@ -202,14 +202,14 @@ async fn taking_what_an_import_does_not_export_fails_start_up_naming_it() {
     );
     assert!(
         message.contains(
-            "SnoopController of SnoopModule takes `modules::OrdersRepository`, which SnoopModule \
+            "SnoopController of SnoopModule takes `app::modules::OrdersRepository`, which SnoopModule \
              can not see: it is provided by OrdersModule; export it from OrdersModule and import \
              OrdersModule into SnoopModule"
         ),
         "{message}"
     );
     assert!(
-        message.contains("takes `modules::UsersService`, which SnoopModule can not see: it is provided by UsersModule"),
+        message.contains("takes `app::modules::UsersService`, which SnoopModule can not see: it is provided by UsersModule"),
         "{message}"
     );
 }
@@ -242,7 +242,7 @@ fn cycles_and_exports_of_nothing_fail_start_up_naming_the_modules() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "Boastful exports `modules::UsersService`, which it neither provides nor imports from a \
+        "Boastful exports `app::modules::UsersService`, which it neither provides nor imports from a \
          module that exports it"
     );
 }
@@ -276,7 +276,7 @@ fn a_type_provided_by_two_modules_fails_start_up_naming_both() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`modules::UsersService` is provided by both UsersModule and CopyModule; provide it in one and export it"
+        "`app::modules::UsersService` is provided by both UsersModule and CopyModule; provide it in one and export it"
     );
 }
 
@@ -410,7 +410,7 @@ async fn a_guard_its_module_can_not_see_fails_start_up_with_every_other_problem(
     assert_eq!(message.matches("CookieGuard").count(), 1, "{message}");
     assert!(
         message.contains(
-            "the #[use_guards] of VaultController of VaultModule takes `modules::CookieGuard`, \
+            "the #[use_guards] of VaultController of VaultModule takes `app::modules::CookieGuard`, \
              which VaultModule can not see: it is provided by AuthModule; export it from \
              AuthModule and import AuthModule into VaultModule"
         ),
@@ -418,7 +418,7 @@ async fn a_guard_its_module_can_not_see_fails_start_up_with_every_other_problem(
     );
     assert!(
         message.contains(
-            "SnoopController of VaultModule takes `modules::OrdersRepository`, which VaultModule \
+            "SnoopController of VaultModule takes `app::modules::OrdersRepository`, which VaultModule \
              can not see"
         ),
         "{message}"

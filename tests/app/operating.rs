@@ -1,7 +1,7 @@
 //! Running an app in production: health checks whose readiness turns 503 on shutdown, built-in
 //! routes that cannot hide a controller's, and the client's address on every request.
 
-mod support;
+use crate::support;
 
 use http_body_util::{BodyExt, Empty};
 use nestish_core::{

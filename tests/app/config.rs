@@ -125,7 +125,7 @@ fn every_missing_bad_or_invalid_variable_is_named_in_one_error() {
     );
     let message = error.to_string();
     assert!(
-        message.starts_with("cannot read the configuration `config::AppConfig`:\n  - "),
+        message.starts_with("cannot read the configuration `app::config::AppConfig`:\n  - "),
         "{message}"
     );
     assert!(message.contains("REDIS_URL: missing"), "{message}");

@@ -164,7 +164,7 @@ async fn a_failing_init_hook_fails_start_up_naming_the_provider() {
     assert!(matches!(error, Error::Hook { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "the on_module_init hook of `lifecycle::Broken` failed: the schema is out of date"
+        "the on_module_init hook of `app::lifecycle::Broken` failed: the schema is out of date"
     );
     // Nothing bootstrapped.
     assert!(!trail.steps().iter().any(|s| s.starts_with("bootstrap")));
@@ -176,7 +176,7 @@ async fn hooks_of_a_type_nobody_provides_fail_start_up_and_build_says_to_init() 
     let error = app(&trail).lifecycle::<Broken>().init().await.unwrap_err();
     assert!(
         error.to_string().starts_with(
-            "the lifecycle hooks of `lifecycle::Broken` are registered, but no provider of it is"
+            "the lifecycle hooks of `app::lifecycle::Broken` are registered, but no provider of it is"
         ),
         "{error}"
     );
@@ -188,7 +188,7 @@ async fn hooks_of_a_type_nobody_provides_fail_start_up_and_build_says_to_init() 
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`lifecycle::Broken` has lifecycle hooks: start the app with `.init().await` rather than `.build()`"
+        "`app::lifecycle::Broken` has lifecycle hooks: start the app with `.init().await` rather than `.build()`"
     );
 }
 

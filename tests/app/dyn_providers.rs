@@ -74,6 +74,6 @@ fn a_missing_trait_object_provider_fails_the_build_naming_it() {
         .unwrap_err();
     assert!(matches!(error, Error::MissingProvider { .. }), "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("dyn dyn_providers::Llm"), "{message}");
+    assert!(message.contains("dyn app::dyn_providers::Llm"), "{message}");
     assert!(message.contains("CompletionController"), "{message}");
 }

@@ -44,6 +44,7 @@ impl CounterController {
 async fn the_controller_shares_the_provided_instance() {
     let counter = Arc::new(Counter::default());
     let app = Test::create_testing_module()
+        .controllers::<(CounterController,)>()
         .provide_arc(Arc::clone(&counter))
         .start()
         .await
@@ -56,7 +57,11 @@ async fn the_controller_shares_the_provided_instance() {
 
 #[tokio::test]
 async fn an_optional_provider_may_be_absent_or_present() {
-    let module = || Test::create_testing_module().provide(Counter::default());
+    let module = || {
+        Test::create_testing_module()
+            .controllers::<(CounterController,)>()
+            .provide(Counter::default())
+    };
     let app = module().start().await.unwrap();
     assert_eq!(app.get("/counter/greeting").await.text(), "no greeting");
 
@@ -71,6 +76,7 @@ async fn an_optional_provider_may_be_absent_or_present() {
 #[tokio::test]
 async fn an_overridden_provider_replaces_the_registered_one_in_any_order() {
     let app = Test::create_testing_module()
+        .controllers::<(CounterController,)>()
         .override_provider(Greeting("fake".into()))
         .provide(Counter::default())
         .provide(Greeting("real".into()))
@@ -83,6 +89,7 @@ async fn an_overridden_provider_replaces_the_registered_one_in_any_order() {
 #[test]
 fn a_missing_provider_fails_build_naming_controller_and_type() {
     let error = NestFactory::create()
+        .controllers::<(CounterController,)>()
         .build()
         .expect_err("Counter is not provided");
     assert!(
@@ -90,7 +97,7 @@ fn a_missing_provider_fails_build_naming_controller_and_type() {
             error,
             Error::MissingProvider {
                 controller: "CounterController",
-                provider: "injection::Counter",
+                provider: "app::injection::Counter",
             }
         ),
         "{error:?}"
@@ -98,6 +105,6 @@ fn a_missing_provider_fails_build_naming_controller_and_type() {
     assert_eq!(
         error.to_string(),
         "cannot build CounterController: its #[inject] constructor needs a provider of type \
-         `injection::Counter`; register one with NestFactory::create().provide(...)"
+         `app::injection::Counter`; register one with NestFactory::create().provide(...)"
     );
 }

@@ -137,7 +137,7 @@ async fn a_failing_factory_fails_start_up_naming_the_provider() {
     assert!(matches!(error, Error::Factory { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
-        "cannot make `async_providers::Pool`: its factory failed: connection refused"
+        "cannot make `app::async_providers::Pool`: its factory failed: connection refused"
     );
     // Nothing that takes the pool was made.
     assert!(trail.steps().is_empty());
@@ -158,7 +158,7 @@ async fn a_factory_that_panics_fails_start_up_naming_the_provider() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "cannot make `async_providers::Pool`: its factory failed: it panicked: no credentials"
+        "cannot make `app::async_providers::Pool`: its factory failed: it panicked: no credentials"
     );
 }
 
@@ -184,8 +184,8 @@ async fn factories_that_take_each_other_fail_start_up_naming_the_cycle() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "the factories of these providers take each other in a cycle: async_providers::Left -> \
-         async_providers::Right -> async_providers::Middle -> async_providers::Left"
+        "the factories of these providers take each other in a cycle: app::async_providers::Left -> \
+         app::async_providers::Right -> app::async_providers::Middle -> app::async_providers::Left"
     );
 }
 
@@ -254,10 +254,10 @@ async fn every_missing_provider_is_reported_at_once() {
         "{message}"
     );
     for part in [
-        "cannot make `async_providers::Pool`: its factory takes a provider of type `async_providers::Config`",
-        "cannot build NeedyController: its #[inject] constructor needs a provider of type `async_providers::Mailer`",
-        "cannot build NeedyController: its #[inject] constructor needs a provider of type `async_providers::Clock`",
-        "is guarded by `async_providers::AdminGuard`, but no provider of it was registered",
+        "cannot make `app::async_providers::Pool`: its factory takes a provider of type `app::async_providers::Config`",
+        "cannot build NeedyController: its #[inject] constructor needs a provider of type `app::async_providers::Mailer`",
+        "cannot build NeedyController: its #[inject] constructor needs a provider of type `app::async_providers::Clock`",
+        "is guarded by `app::async_providers::AdminGuard`, but no provider of it was registered",
     ] {
         assert!(message.contains(part), "{part} not in:\n{message}");
     }
