@@ -6,7 +6,7 @@
 //! real `redis-server` (attach on B to a run started on A, cancel on B stops A's producer, a
 //! finished run of 10,000 tokens replayed with one `XRANGE`).
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

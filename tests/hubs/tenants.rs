@@ -7,7 +7,7 @@
 //!   body before any SSE header, and a stream that ends in any way (client gone, its own end,
 //!   an error, a revocation) gives its place back.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 use std::time::Duration;

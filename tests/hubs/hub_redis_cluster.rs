@@ -4,7 +4,7 @@
 //! a trimmed history and lost data give the `missed` notice), topics spread over every master,
 //! and a stream lives through a master's failover, planned or not.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

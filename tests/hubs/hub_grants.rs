@@ -5,7 +5,7 @@
 //! events on its own stream: on the in-process hub, and on two instances sharing a real
 //! `redis-server`, A on one and B on the other.
 
-mod support;
+use crate::support;
 
 use std::net::SocketAddr;
 
