@@ -210,7 +210,7 @@ async fn a_client_that_reads_nothing_over_tls_stops_the_stream_at_a_bound() {
     .await;
     let pulled = last - before;
     let event_len = "data: \n\n".len() + EVENT_DATA_LEN;
-    // As over plain TCP (tests/backpressure.rs: the connection buffer, a frame being encoded
+    // As over plain TCP (tests/wire/backpressure.rs: the connection buffer, a frame being encoded
     // and the one hyper holds, the kernel's buffers), plus what rustls may hold in records
     // (64 KiB).
     let bound = BUFFER + 2 * (16 * 1024 + event_len) + 64 * 1024 + kernel;

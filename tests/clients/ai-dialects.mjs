@@ -1,4 +1,4 @@
-// The official AI clients reading nestish's dialects (tests/dialects.rs):
+// The official AI clients reading nestish's dialects (tests/wire/dialects.rs):
 //   node ai-dialects.mjs openai BASE_URL   the `openai` client's chat.completions.create({stream: true})
 //                                         against BASE_URL (it POSTs BASE_URL/chat/completions)
 //   node ai-dialects.mjs ui URL           the `ai` package's reader of UI message streams

@@ -2,8 +2,8 @@
 //! follows the WHATWG parsing rules dispatches. Sources: the WHATWG "Server-sent events" parsing
 //! rules, the web-platform-tests `eventsource/format-*` cases and NestJS's `sse-stream` spec.
 //!
-//! The same list is checked byte for byte (`tests/sse_golden.rs`), read back by the
-//! `eventsource-stream` crate, by Node.js's `EventSource` (`tests/node_eventsource.rs`) and by
+//! The same list is checked byte for byte (`tests/wire/sse_golden.rs`), read back by the
+//! `eventsource-stream` crate, by Node.js's `EventSource` (`tests/wire/node_eventsource.rs`) and by
 //! Chromium (`tests/browser.rs`), all served by [`VectorsController`] at `/vectors`.
 
 use std::time::Duration;

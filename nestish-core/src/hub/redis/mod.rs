@@ -132,7 +132,7 @@ enum Live {
 ///   re-read from their last id. An unplanned one (a master dies) may lose the last events the
 ///   replica had not received yet (Redis replicates asynchronously); their ids are then given
 ///   again, and a subscriber that had them gets the `missed` notice and continues with the new
-///   events (`tests/hub_redis_cluster.rs`).
+///   events (`tests/hubs/hub_redis_cluster.rs`).
 /// - **Faults.** Redis unreachable: `publish` fails (the sample answers 503), open streams stay
 ///   open (their heartbeats go on), and a new subscription waits. Once the connection is back
 ///   (the connection manager reconnects and re-subscribes by itself), every subscriber re-reads
