@@ -105,6 +105,120 @@ async fn a_logged_out_chat_page_is_refused_401_and_no_stream_opens() {
     );
 }
 
+/// What `script` returns once `until` holds for it (20 s at most): a wait on the page's own
+/// state, polled, not a fixed sleep.
+async fn value_once(
+    browser: &Browser,
+    script: &str,
+    until: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut value = serde_json::Value::Null;
+    for _ in 0..200 {
+        value = browser.execute(script, json!([])).await;
+        if until(&value) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    value
+}
+
+/// The `background-color` the stylesheet gives `body` in the light scheme (`--bg`): the
+/// sign that `/style.css` is applied, or its dark one.
+const STYLED_BODY: [&str; 2] = ["rgb(247, 247, 249)", "rgb(21, 23, 28)"];
+
+const BODY_BACKGROUND: &str = "return getComputedStyle(document.body).backgroundColor;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_plots_the_apps_own_figures_as_they_move() {
+    let Some(browser) = Browser::launch().await else {
+        return;
+    };
+    let server = support::serve(nestish_sample::app().expect("the default users")).await;
+    let addr = server.addr;
+    // The login page is styled before anyone logs in.
+    browser.goto(&format!("http://{addr}/login")).await;
+    let background = browser.execute(BODY_BACKGROUND, json!([])).await;
+    assert!(
+        STYLED_BODY.contains(&background.as_str().unwrap_or_default()),
+        "{background}"
+    );
+    support::webdriver::log_in(&browser, addr, "ann").await;
+    for page in ["chat", "jobs", "assistant"] {
+        browser.goto(&format!("http://{addr}/{page}")).await;
+        let background = browser.execute(BODY_BACKGROUND, json!([])).await;
+        assert!(
+            STYLED_BODY.contains(&background.as_str().unwrap_or_default()),
+            "/{page}: {background}"
+        );
+    }
+
+    browser.goto(&format!("http://{addr}/dashboard")).await;
+    let background = browser.execute(BODY_BACKGROUND, json!([])).await;
+    assert!(
+        STYLED_BODY.contains(&background.as_str().unwrap_or_default()),
+        "{background}"
+    );
+    // The stream is open: the first figures count it.
+    let streams = value_once(
+        &browser,
+        "return document.getElementById('streams').textContent;",
+        |text| {
+            text.as_str()
+                .is_some_and(|text| text.parse::<u32>().is_ok_and(|n| n >= 1))
+        },
+    )
+    .await;
+    assert!(
+        streams.as_str().is_some_and(|text| text != "–"),
+        "{streams}"
+    );
+    // A request no route takes, from outside the page: its 404 must reach the chart.
+    let missing = support::http1::get(addr, "/no-such-page", &[]).await;
+    assert_eq!(missing.status(), 404);
+    let statuses = value_once(
+        &browser,
+        "return document.body.dataset.statuses || null;",
+        |text| {
+            text.as_str()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+                .is_some_and(|statuses| statuses["404"].as_u64() >= Some(1))
+        },
+    )
+    .await;
+    let statuses: serde_json::Value =
+        serde_json::from_str(statuses.as_str().expect("the statuses seen")).expect("JSON");
+    assert!(statuses["404"].as_u64() >= Some(1), "{statuses}");
+    assert!(statuses["200"].as_u64() >= Some(1), "{statuses}");
+    // The chart has moved: at least three points, and a series for the 404s.
+    let points = value_once(
+        &browser,
+        "return Number(document.getElementById('chart').dataset.points || 0);",
+        |points| points.as_u64() >= Some(3),
+    )
+    .await;
+    assert!(points.as_u64() >= Some(3), "{points} points");
+    let series = browser
+        .execute(
+            "return [...document.querySelectorAll('#chart polyline')].map(l => l.dataset.series);",
+            json!([]),
+        )
+        .await;
+    assert!(
+        series
+            .as_array()
+            .is_some_and(|all| all.contains(&json!("404/s"))),
+        "{series}"
+    );
+    let png = browser.screenshot().await;
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let path = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from)
+        .join("nestish-dashboard.png");
+    std::fs::write(&path, png).expect("the screenshot written");
+    println!("dashboard screenshot: {}", path.display());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jobs_page_resumes_across_reconnections_until_done() {
     let Some(browser) = Browser::launch().await else {

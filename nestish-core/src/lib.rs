@@ -122,6 +122,7 @@ mod server;
 mod shutdown;
 mod sse;
 mod state;
+mod tally;
 #[cfg(feature = "testing")]
 pub mod testing;
 

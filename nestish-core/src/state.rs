@@ -10,6 +10,7 @@ use tokio::sync::futures::OwnedNotified;
 use crate::admission::Tables;
 use crate::heartbeat::Heartbeats;
 use crate::shutdown::ShutdownWakers;
+use crate::tally::Tally;
 
 /// Shared by everything an application runs.
 #[derive(Debug, Default)]
@@ -32,6 +33,8 @@ pub(crate) struct State {
     pub(crate) shutdown_wakers: ShutdownWakers,
     /// The open SSE streams by principal, address and revocation key.
     pub(crate) admissions: Arc<Tables>,
+    /// Its answers by status and the events of its streams (see `tally`).
+    pub(crate) tally: Arc<Tally>,
 }
 
 impl State {
@@ -214,6 +217,44 @@ impl AppHandle {
     #[must_use]
     pub fn open_connections(&self) -> usize {
         self.state.open_connections()
+    }
+
+    /// How many requests the app has answered, by status (ascending; statuses never given are
+    /// left out), since it was built. Every answer counts: its routes', the 404 and 405 of a
+    /// request no route takes, a guard's refusal, a body refused (400, 413, 415), its health,
+    /// metrics and document routes', the server's refusal of a malformed request and, with
+    /// tower layers, what the outermost layer answers. An SSE request counts when its head goes
+    /// out. The app's own counts, whatever cargo features are on: one relaxed atomic add per
+    /// answer.
+    ///
+    /// ```standalone_crate
+    /// use http_body_util::Empty;
+    /// use nestish_core::StatusCode;
+    /// use tower::ServiceExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = nestish_core::NestFactory::create().build().unwrap();
+    /// let handle = app.handle();
+    /// let request = http::Request::get("/nowhere").body(Empty::<bytes::Bytes>::new()).unwrap();
+    /// app.oneshot(request).await.unwrap();
+    /// assert_eq!(handle.answered_by_status(), [(StatusCode::NOT_FOUND, 1)]);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn answered_by_status(&self) -> Vec<(http::StatusCode, u64)> {
+        self.state.tally.by_status()
+    }
+
+    /// How many events the app's SSE streams have sent since it was built (heartbeats not
+    /// included): sampled twice, the events per second between.
+    ///
+    /// ```standalone_crate
+    /// let app = nestish_core::NestFactory::create().build().unwrap();
+    /// assert_eq!(app.handle().events_sent(), 0);
+    /// ```
+    #[must_use]
+    pub fn events_sent(&self) -> u64 {
+        self.state.tally.events()
     }
 
     /// Ends every SSE stream of this instance that a guard named with `key` (its principal,

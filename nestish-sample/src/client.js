@@ -460,6 +460,22 @@ export class ApiClient {
         return request(this.options, { "method": "GET", "params": [], "path": "/client.js" }, {}, options);
     }
     /**
+     * dashboard
+     *
+     * `GET /dashboard`
+     */
+    pagesDashboard(options) {
+        return request(this.options, { "method": "GET", "params": [], "path": "/dashboard" }, {}, options);
+    }
+    /**
+     * figures
+     *
+     * `GET /dashboard/figures`
+     */
+    dashboardFigures(options) {
+        return subscribe(this.options, { "events": { "message": { "end": false, "json": true } }, "method": "GET", "params": [], "path": "/dashboard/figures", "untyped": false }, {}, options);
+    }
+    /**
      * jobs
      *
      * `GET /jobs`
@@ -522,6 +538,14 @@ export class ApiClient {
      */
     appSse(options) {
         return subscribe(this.options, { "events": { "message": { "end": false, "json": true } }, "method": "GET", "params": [], "path": "/sse", "untyped": false }, {}, options);
+    }
+    /**
+     * style
+     *
+     * `GET /style.css`
+     */
+    pagesStyle(options) {
+        return request(this.options, { "method": "GET", "params": [], "path": "/style.css" }, {}, options);
     }
     /**
      * vectors

@@ -13,6 +13,8 @@
 //!   online, on every instance (see [`chat`]).
 //! - `GET /assistant` serves a fake model's answers as runs, which survive a reload, a second
 //!   window and a shutdown (see [`assistant`]).
+//! - `GET /dashboard` plots the app's own figures (open streams, events per second, requests
+//!   by status) from `GET /dashboard/figures` (see [`dashboard`]).
 //! - `GET /health/live` and `GET /health/ready` answer a load balancer (readiness turns 503 as
 //!   soon as a shutdown starts), and `GET /metrics` the Prometheus text of the app's figures,
 //!   to a scraper with the token of `METRICS_TOKEN` (see [`metrics`]).
@@ -30,6 +32,7 @@ pub mod assistant;
 pub mod auth;
 pub mod chat;
 pub mod config;
+pub mod dashboard;
 pub mod jobs;
 pub mod metrics;
 pub mod modules;

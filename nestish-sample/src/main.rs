@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
         let addr = server.local_addr();
         println!(
             "nestish sample: open {scheme}://{addr}/ (and {scheme}://{addr}/jobs, {scheme}://{addr}/assistant, \
-             {scheme}://{addr}/chat)"
+             {scheme}://{addr}/chat, {scheme}://{addr}/dashboard)"
         );
         server.serve().await
     };

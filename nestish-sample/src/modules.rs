@@ -17,6 +17,7 @@ use crate::advice::{HttpExceptionFilter, ServerTime, Timing};
 use crate::assistant::AssistantController;
 use crate::auth::{AuthController, AuthGuard, Sessions, Users};
 use crate::chat::{self, ChatController};
+use crate::dashboard::DashboardController;
 use crate::jobs::{JobBoard, JobsController};
 use crate::metrics::{self, MetricsGuard};
 use crate::notifications::NotificationsController;
@@ -222,6 +223,17 @@ impl Module for AssistantModule {
     }
 }
 
+/// The app's own figures, live; behind the auth guard.
+pub struct DashboardModule;
+
+impl Module for DashboardModule {
+    fn register(module: ModuleBuilder) -> ModuleBuilder {
+        module
+            .import::<AuthModule>()
+            .controllers::<(DashboardController,)>()
+    }
+}
+
 /// The whole sample.
 pub struct AppModule;
 
@@ -234,6 +246,7 @@ impl Module for AppModule {
             .import::<ChatModule>()
             .import::<NotificationsModule>()
             .import::<AssistantModule>()
+            .import::<DashboardModule>()
     }
 }
 

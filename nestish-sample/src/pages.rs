@@ -34,7 +34,31 @@ impl IntoResponse for JavaScript {
     }
 }
 
-/// `GET /login`, `GET /chat`, `GET /jobs`, and the client they use, `GET /client.js`.
+/// The pages' stylesheet: one small file, no framework, light and dark.
+pub const STYLE_CSS: &str = include_str!("style.css");
+
+/// A stylesheet: `text/css; charset=utf-8`.
+#[derive(Debug, Clone, Copy)]
+pub struct Css(pub &'static str);
+
+impl IntoResponse for Css {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(self.0.into());
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        );
+        response
+    }
+
+    fn describe(_: &mut SchemaGenerator) -> Vec<ResponseDoc> {
+        let css = Content::text("text/css");
+        vec![ResponseDoc::new(Status::Code(200), "OK", Some(css))]
+    }
+}
+
+/// `GET /login`, `GET /chat`, `GET /jobs`, `GET /dashboard`, their stylesheet
+/// `GET /style.css`, and the client they use, `GET /client.js`.
 #[derive(Debug, Default)]
 pub struct PagesController;
 
@@ -56,6 +80,18 @@ impl PagesController {
     #[get("jobs")]
     fn jobs(&self) -> Html<&'static str> {
         Html(include_str!("jobs.html"))
+    }
+
+    /// The app's own figures, live: open streams, events per second, requests by status.
+    #[get("dashboard")]
+    fn dashboard(&self) -> Html<&'static str> {
+        Html(include_str!("dashboard.html"))
+    }
+
+    /// The pages' one stylesheet.
+    #[get("style.css")]
+    fn style(&self) -> Css {
+        Css(STYLE_CSS)
     }
 
     /// The sample's TypeScript client as an ES module, which the pages import.

@@ -108,6 +108,16 @@ impl Browser {
         .await
     }
 
+    /// A PNG of the page as it shows now (WebDriver's screenshot, decoded).
+    #[allow(dead_code, reason = "not every test binary takes screenshots")]
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let png = self.call("GET", "/screenshot", &Value::Null).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().expect("a screenshot as base64"))
+            .expect("a screenshot as base64")
+    }
+
     /// Runs `script`, whose last argument is a callback; returns what it is called with.
     pub async fn execute_async(&self, script: &str, args: Value) -> Value {
         self.call(

@@ -254,6 +254,8 @@ impl AppBuilder {
                     message: panic_message(&*panic).to_owned(),
                 })?;
         }
+        // Counted outermost: with layers, the answer the last one gives.
+        let routes = routes.counted(Arc::clone(&state.tally));
         Ok(App {
             routes,
             state,

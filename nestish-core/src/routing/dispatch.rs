@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -19,15 +20,17 @@ use crate::routing::handler::HandlerFuture;
 use crate::routing::record::{Request, RouteKind, Verb};
 use crate::routing::router::{Lookup, Router};
 use crate::sse::head_response;
+use crate::tally::Tally;
 use crate::{HttpError, IntoResponse, Response};
 
-/// Routes `request` through `router`.
-pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
+/// Routes `request` through `router`, counting its answer in `tally` (if any).
+pub(crate) fn dispatch(router: &Router, request: Request, tally: Option<&Arc<Tally>>) -> Dispatch {
+    let new = |future, route, observed| Dispatch::new(future, route, observed, tally);
     if let Some(builtins) = &router.builtins
         && let Some(builtin) = builtins.find(&request)
     {
         let answer = builtins.answer(builtin, request, &router.state);
-        return Dispatch::new(answer, "(built-in)", None);
+        return new(answer, "(built-in)", None);
     }
     let observed = Observed::start(&request, router.access_log);
     let future = match router.lookup(request.method(), request.uri().path()) {
@@ -38,14 +41,14 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             let admitted =
                 endpoint.kind == RouteKind::Sse && endpoint.context.sse.admission.without_guards();
             if endpoint.chained || admitted {
-                return Dispatch::new(
+                return new(
                     crate::routing::guarded::guarded(endpoint, request, params),
                     route,
                     observed,
                 );
             }
             if endpoint.kind == RouteKind::Sse && request.method() == Method::HEAD {
-                return Dispatch::new(HandlerFuture::ready(head_response()), route, observed);
+                return new(HandlerFuture::ready(head_response()), route, observed);
             }
             let handler = endpoint.handler;
             // Logs of the handler's synchronous part belong to its request.
@@ -57,7 +60,7 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             drop(entered);
             let future =
                 called.unwrap_or_else(|panic| HandlerFuture::ready(panicked(route, &*panic)));
-            return Dispatch::new(future, route, observed);
+            return new(future, route, observed);
         }
         Lookup::MethodNotAllowed(endpoints) => {
             let mut allow = Vec::new();
@@ -79,7 +82,7 @@ pub(crate) fn dispatch(router: &Router, request: Request) -> Dispatch {
             HandlerFuture::ready(filtered(router, &request, response))
         }
     };
-    Dispatch::new(future, NO_ROUTE, observed)
+    new(future, NO_ROUTE, observed)
 }
 
 /// The route of requests no route takes, in logs and metrics.
@@ -202,20 +205,36 @@ pub(crate) struct Dispatch {
     future: HandlerFuture,
     route: &'static str,
     observed: Option<Box<Observed>>,
+    /// Where the answer is counted, while it is still to come: `None` for an answer ready at
+    /// once (counted as the future is made, with no reference kept) or one counted elsewhere.
+    tally: Option<Arc<Tally>>,
 }
 
 impl Dispatch {
-    fn new(future: HandlerFuture, route: &'static str, observed: Option<Box<Observed>>) -> Self {
+    fn new(
+        future: HandlerFuture,
+        route: &'static str,
+        observed: Option<Box<Observed>>,
+        tally: Option<&Arc<Tally>>,
+    ) -> Self {
+        let tally = match (&future, tally) {
+            (HandlerFuture::Ready(Some(response)), Some(tally)) => {
+                tally.answered(response.status());
+                None
+            }
+            (_, tally) => tally.cloned(),
+        };
         Self {
             future,
             route,
             observed,
+            tally,
         }
     }
 
-    /// A response decided before routing (a request the server refuses).
+    /// A response decided before routing (a request the server refuses), counted by the caller.
     pub(crate) fn ready(response: Response) -> Self {
-        Self::new(HandlerFuture::ready(response), "(refused)", None)
+        Self::new(HandlerFuture::ready(response), "(refused)", None, None)
     }
 }
 
@@ -234,6 +253,9 @@ impl Future for Dispatch {
         drop(entered);
         if let Some(observed) = this.observed.take() {
             observed.answered(response.status());
+        }
+        if let Some(tally) = this.tally.take() {
+            tally.answered(response.status());
         }
         Poll::Ready(Ok(response))
     }

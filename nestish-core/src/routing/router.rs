@@ -126,6 +126,7 @@ impl Router {
                         shutdown_event: options.shutdown_event,
                         drain_window: limits.drain_window,
                         metrics: (record.kind() == RouteKind::Sse).then(|| RouteMetrics::new(path)),
+                        tally: Arc::clone(&state.tally),
                         admission: Admission {
                             caps: Caps {
                                 app_per_principal: limits.max_streams_per_principal,

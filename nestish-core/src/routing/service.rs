@@ -12,6 +12,7 @@ use tower::util::BoxCloneSyncService;
 use super::dispatch::{Dispatch, dispatch};
 use super::record::Request;
 use super::router::Router;
+use crate::tally::Tally;
 use crate::{Body, BoxError, HttpError, IntoResponse, Response};
 
 /// The routes of an application as a [`tower::Service`]: what a layer given to
@@ -27,7 +28,12 @@ use crate::{Body, BoxError, HttpError, IntoResponse, Response};
 /// wraps_routes(&tower_layer::Identity::new());
 /// ```
 #[derive(Clone)]
-pub struct Routes(Inner);
+pub struct Routes {
+    inner: Inner,
+    /// Where its answers are counted: the app's tally on the outermost routes, `None` on the
+    /// routes a layer wraps (the layer's answer is the one counted).
+    tally: Option<Arc<Tally>>,
+}
 
 #[derive(Clone)]
 enum Inner {
@@ -38,7 +44,18 @@ enum Inner {
 
 impl Routes {
     pub(crate) fn new(router: Arc<Router>) -> Self {
-        Self(Inner::Router(router))
+        Self {
+            inner: Inner::Router(router),
+            tally: None,
+        }
+    }
+
+    /// These routes, outermost (every layer applied), counting each answer in `tally`.
+    pub(crate) fn counted(self, tally: Arc<Tally>) -> Self {
+        Self {
+            tally: Some(tally),
+            ..self
+        }
     }
 
     /// Wraps these routes in `layer`. The layered service's response body becomes a [`Body`],
@@ -71,25 +88,49 @@ impl Routes {
                 })
             }
         });
-        Self(Inner::Layered(BoxCloneSyncService::new(service)))
+        Self {
+            inner: Inner::Layered(BoxCloneSyncService::new(service)),
+            tally: None,
+        }
     }
 
     /// Serves one request: what both the tower `call` and nestish's own server use.
     pub(crate) fn dispatch(&self, request: Request) -> RoutesFuture {
-        RoutesFuture(match &self.0 {
-            Inner::Router(router) => FutureKind::Router(dispatch(router, request)),
+        RoutesFuture(match &self.inner {
+            Inner::Router(router) => {
+                FutureKind::Router(dispatch(router, request, self.tally.as_ref()))
+            }
             // Cloned and driven to readiness first, as tower's contract asks of a service
             // that may not always be ready (a user's concurrency limit, say).
             Inner::Layered(service) => {
-                FutureKind::Layered(Box::pin(service.clone().oneshot(request)))
+                let answer = service.clone().oneshot(request);
+                match &self.tally {
+                    None => FutureKind::Layered(Box::pin(answer)),
+                    Some(tally) => {
+                        let tally = Arc::clone(tally);
+                        FutureKind::Layered(Box::pin(async move {
+                            let response = answer.await?;
+                            tally.answered(response.status());
+                            Ok(response)
+                        }))
+                    }
+                }
             }
         })
+    }
+
+    /// `response`, a refusal decided before routing (a malformed request), counted.
+    pub(crate) fn refuse(&self, response: Response) -> RoutesFuture {
+        if let Some(tally) = &self.tally {
+            tally.answered(response.status());
+        }
+        RoutesFuture(FutureKind::Router(Dispatch::ready(response)))
     }
 }
 
 impl std::fmt::Debug for Routes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self.0 {
+        f.write_str(match self.inner {
             Inner::Router(_) => "Routes",
             Inner::Layered(_) => "Routes (layered)",
         })
@@ -120,13 +161,6 @@ type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> +
 enum FutureKind {
     Router(Dispatch),
     Layered(BoxedResponse),
-}
-
-impl RoutesFuture {
-    /// A response already decided, without routing.
-    pub(crate) fn ready(response: Response) -> Self {
-        Self(FutureKind::Router(Dispatch::ready(response)))
-    }
 }
 
 impl std::fmt::Debug for RoutesFuture {

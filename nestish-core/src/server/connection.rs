@@ -39,7 +39,7 @@ impl hyper::service::Service<http::Request<Incoming>> for HyperService {
 
     fn call(&self, mut request: http::Request<Incoming>) -> RoutesFuture {
         if let Some(refusal) = strict::check(&request, self.head_limit) {
-            return RoutesFuture::ready(refusal);
+            return self.routes.refuse(refusal);
         }
         if let Some(peer) = peer::current() {
             request.extensions_mut().insert(ConnectionInfo::new(peer));

@@ -132,6 +132,7 @@ impl Stats {
             }
             metrics.sent(events, bytes);
         }
+        config.tally.sent(events);
         self.events += events;
         self.bytes += bytes;
     }
@@ -623,6 +624,7 @@ mod tests {
                 shutdown_event: None,
                 drain_window: 5 * SECOND,
                 metrics: None,
+                tally: Arc::clone(&state.tally),
                 admission: Default::default(),
                 filters: None,
             }),

@@ -9,6 +9,7 @@ use crate::admission::Admission;
 use crate::filter::Filters;
 use crate::heartbeat::Wheel;
 use crate::observe::RouteMetrics;
+use crate::tally::Tally;
 
 /// An SSE route's settings, as the response body uses them.
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub(crate) struct SseConfig {
     pub(crate) drain_window: Duration,
     /// The route's figures (SSE routes only).
     pub(crate) metrics: Option<RouteMetrics>,
+    /// The app's counts, which its streams' events add to.
+    pub(crate) tally: Arc<Tally>,
     /// The caps its streams are counted against, and the grace after their credentials expire.
     pub(crate) admission: Admission,
     /// The route's exception filters, for the `event: error` that ends a stream; `None` when
