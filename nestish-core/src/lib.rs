@@ -85,7 +85,7 @@
 //   admission
 //   extract, observe, filter
 //   providers, response, config, metrics, shutdown
-//   error, limits, panic, downcast, budget, controller_set, heartbeat
+//   error, limits, panic, downcast, budget, controller_set, heartbeat, tally
 //   openapi
 // `app` builds the routes and runs `server`; `server` serves `routing`; `routing` runs the
 // `guard`s and calls handlers that use `extract`, `response` and `sse`; `hub` feeds streams.
