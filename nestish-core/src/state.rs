@@ -246,7 +246,9 @@ impl AppHandle {
     }
 
     /// How many events the app's SSE streams have sent since it was built (heartbeats not
-    /// included): sampled twice, the events per second between.
+    /// included): sampled twice, the events per second between. A stream that keeps writing
+    /// is counted every 64 events, and the rest as soon as it pauses or ends, so a busy
+    /// stream's last few events may show in the next sample.
     ///
     /// ```standalone_crate
     /// let app = nestish_core::NestFactory::create().build().unwrap();

@@ -6,8 +6,8 @@
 //! These are the app's own, always on, and count every answer it gives: its routes', the 404s
 //! and 405s of requests no route takes, its guards' refusals, its built-in routes', the
 //! server's refusals of malformed requests and, when the app has tower layers, what the
-//! outermost layer answers. The cost is one relaxed atomic add per answer and one per frame of
-//! events, on a table the app allocates once (in a block of its own, so its writes do not
+//! outermost layer answers. The cost is one relaxed atomic add per answer and one per 64 events
+//! of a busy stream (or per pause of a quiet one), on a table the app allocates once (in a block of its own, so its writes do not
 //! share a cache line with the flags every stream reads).
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,7 +48,7 @@ impl Tally {
         }
     }
 
-    /// A frame with `events` events went out.
+    /// `events` more events went out (a stream's batch: see `sse::body`).
     #[inline]
     pub(crate) fn sent(&self, events: u64) {
         if events > 0 {

@@ -18,4 +18,5 @@ mod injection;
 mod lifecycle;
 mod modules;
 mod operating;
+mod tally;
 mod testing;
