@@ -109,6 +109,14 @@ impl Redis {
 /// Spawns `redis-server` as `command` says (its log on standard output), killed when dropped,
 /// and waits until it says it accepts connections on `port`.
 pub async fn spawn(command: &mut Command, port: u16) -> Child {
+    try_spawn(command, port).await.unwrap_or_else(|log| {
+        panic!("redis-server on port {port} never got ready; its log:\n{log}")
+    })
+}
+
+/// [`spawn`], or the server's log when it ends (or stays silent) before it is ready: a port
+/// picked free can be taken by another process before `redis-server` binds it.
+pub async fn try_spawn(command: &mut Command, port: u16) -> Result<Child, String> {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -116,23 +124,24 @@ pub async fn spawn(command: &mut Command, port: u16) -> Child {
         .spawn()
         .expect("redis-server starts");
     let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut log = String::new();
     let ready = tokio::time::timeout(PATIENCE, async {
-        while let Some(line) = lines.next_line().await.expect("redis-server's log") {
+        while let Ok(Some(line)) = lines.next_line().await {
             if line.contains("Ready to accept connections") {
                 return true;
             }
+            log.push_str(&line);
+            log.push('\n');
         }
         false
     })
     .await;
-    assert_eq!(
-        ready,
-        Ok(true),
-        "redis-server on port {port} never got ready"
-    );
+    if ready != Ok(true) {
+        return Err(format!("(port {port})\n{log}"));
+    }
     // Keep reading its log, so that it never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    child
+    Ok(child)
 }
 
 /// One connection to a `redis-server`, speaking RESP2.

@@ -37,20 +37,20 @@ impl Cluster {
         if !super::tools::available("redis-server") || !super::tools::available("redis-cli") {
             return None;
         }
-        let ports = free_ports(6);
-        let dir = std::env::temp_dir().join(format!(
-            "nestish-redis-cluster-{}-{}",
-            std::process::id(),
-            ports[0]
-        ));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let mut nodes = Vec::new();
-        for port in ports {
-            nodes.push(Node {
-                port,
-                child: Some(launch(&dir, port).await),
-            });
-        }
+        // A port picked free may be taken before its node binds it (another test's server, or
+        // a client's outgoing connection on a cluster bus port): then the cluster starts again on
+        // other ports, and only the third such failure fails the test.
+        let mut attempt = 1;
+        let (dir, nodes) = loop {
+            match launch_nodes().await {
+                Ok(launched) => break launched,
+                Err(log) if attempt < 3 => {
+                    eprintln!("a cluster node did not start; trying other ports: {log}");
+                    attempt += 1;
+                }
+                Err(log) => panic!("a cluster node never got ready; its log: {log}"),
+            }
+        };
         let cluster = Self { dir, nodes };
         let addresses: Vec<String> = cluster
             .nodes
@@ -187,6 +187,33 @@ impl Cluster {
     }
 }
 
+/// Six nodes on free ports in a new temporary directory, or the log of the first that did not
+/// start (the others are killed when dropped).
+async fn launch_nodes() -> Result<(PathBuf, Vec<Node>), String> {
+    let ports = free_ports(6);
+    let dir = std::env::temp_dir().join(format!(
+        "nestish-redis-cluster-{}-{}",
+        std::process::id(),
+        ports[0]
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let mut nodes = Vec::new();
+    for port in ports {
+        match launch(&dir, port).await {
+            Ok(child) => nodes.push(Node {
+                port,
+                child: Some(child),
+            }),
+            Err(log) => {
+                drop(nodes);
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(log);
+            }
+        }
+    }
+    Ok((dir, nodes))
+}
+
 /// `count` free loopback ports whose cluster bus ports (10,000 above) are free too.
 fn free_ports(count: usize) -> Vec<u16> {
     let mut held = Vec::new();
@@ -206,9 +233,10 @@ fn free_ports(count: usize) -> Vec<u16> {
     ports
 }
 
-/// Starts a cluster node on `port` and waits until it accepts connections.
-async fn launch(dir: &std::path::Path, port: u16) -> Child {
-    super::redis::spawn(
+/// Starts a cluster node on `port` and waits until it accepts connections; its log if it ends
+/// first.
+async fn launch(dir: &std::path::Path, port: u16) -> Result<Child, String> {
+    super::redis::try_spawn(
         Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--cluster-enabled", "yes"])
